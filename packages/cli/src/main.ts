@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { registerEncode } from './commands/encode.js';
+
+/** Every subcommand registers itself here; each lives in its own file under commands/. */
+const COMMANDS: Array<(program: Command) => void> = [registerEncode];
+
+export function buildProgram(): Command {
+  const program = new Command('contrastive')
+    .description('Train, evaluate and run sentence-embedding models in TypeScript')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    throw e;
+  }
+}

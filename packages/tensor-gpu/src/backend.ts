@@ -1,0 +1,121 @@
+import { tf } from './tf.js';
+import { registerMissingKernels } from './kernels/index.js';
+
+/** Backends in order of preference. `tensorflow` is tfjs-node's (CPU or GPU build). */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendAttempt {
+  backend: BackendName;
+  ok: boolean;
+  reason?: string;
+}
+
+export interface BackendReport {
+  /** The tfjs backend now active (`tensorflow`, `wasm` or `cpu`). */
+  backend: string;
+  /** Which preference won (distinguishes tfjs-node-gpu from tfjs-node). */
+  selected: BackendName;
+  attempts: BackendAttempt[];
+  /** One line for logs: what was chosen and why the faster ones were not. */
+  summary: string;
+}
+
+export interface InitBackendOptions {
+  /** Force one backend; otherwise `CONTRASTIVE_BACKEND` or the first that loads. */
+  backend?: BackendName;
+  /** Print the one-line summary to stderr. Default: false. */
+  log?: boolean;
+}
+
+const ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const PACKAGE: Record<BackendName, string> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+let current: Promise<BackendReport> | undefined;
+let currentKey: string | undefined;
+
+function parseBackend(value: string, source: string): BackendName {
+  const v = value.trim().toLowerCase();
+  const aliases: Record<string, BackendName> = {
+    'tensorflow-gpu': 'tensorflow-gpu',
+    'node-gpu': 'tensorflow-gpu',
+    gpu: 'tensorflow-gpu',
+    tensorflow: 'tensorflow',
+    node: 'tensorflow',
+    wasm: 'wasm',
+    cpu: 'cpu',
+  };
+  const b = aliases[v];
+  if (!b) throw new Error(`${source}: unknown backend "${value}"; expected one of ${ORDER.join(', ')}`);
+  return b;
+}
+
+async function tryLoad(name: BackendName): Promise<string> {
+  // Importing a backend package registers it with tfjs-core as a side effect.
+  await import(/* @vite-ignore */ PACKAGE[name]);
+  const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
+  if (!tf.findBackendFactory(tfName)) throw new Error(`${PACKAGE[name]} loaded but registered no "${tfName}" backend`);
+  if (name === 'tensorflow-gpu') {
+    // tfjs-node-gpu falls back to CPU silently when CUDA is missing; make that visible.
+    const env = process.env.CUDA_VISIBLE_DEVICES;
+    if (env === '' || env === '-1') throw new Error('CUDA_VISIBLE_DEVICES hides every GPU');
+  }
+  const ok = await tf.setBackend(tfName);
+  if (!ok) throw new Error(`tf.setBackend("${tfName}") failed`);
+  await tf.ready();
+  return tfName;
+}
+
+function shortReason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(msg)) return 'not installed';
+  return msg.split('\n')[0]!.slice(0, 160);
+}
+
+/**
+ * Selects and initializes the fastest available tfjs backend (tfjs-node-gpu → tfjs-node → wasm → cpu),
+ * registers kernels the chosen backend lacks, and reports the choice. Idempotent per requested backend.
+ */
+export function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
+  const env = process.env.CONTRASTIVE_BACKEND;
+  const forced = options.backend ?? (env ? parseBackend(env, 'CONTRASTIVE_BACKEND') : undefined);
+  const key = forced ?? 'auto';
+  if (current && currentKey === key) return current;
+  currentKey = key;
+  current = (async () => {
+    const attempts: BackendAttempt[] = [];
+    const candidates = forced ? [forced] : ORDER;
+    for (const name of candidates) {
+      try {
+        const tfName = await tryLoad(name);
+        registerMissingKernels(tfName);
+        attempts.push({ backend: name, ok: true });
+        const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`);
+        const why = forced
+          ? `forced by ${options.backend ? 'option' : 'CONTRASTIVE_BACKEND'}`
+          : skipped.length
+            ? `skipped ${skipped.join('; ')}`
+            : 'first choice';
+        const summary = `contrastive: tfjs backend "${name}" (${why})`;
+        if (options.log) process.stderr.write(`${summary}\n`);
+        return { backend: tfName, selected: name, attempts, summary };
+      } catch (e) {
+        attempts.push({ backend: name, ok: false, reason: shortReason(e) });
+      }
+    }
+    current = undefined;
+    throw new Error(
+      `contrastive: no tfjs backend could be initialized (${attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ')})`,
+    );
+  })();
+  return current;
+}
+
+/** Name of the active tfjs backend, initializing the default one if none is yet. */
+export async function ensureBackend(): Promise<string> {
+  return (await initBackend()).backend;
+}

@@ -1,0 +1,17 @@
+import { tf } from '../tf.js';
+import { unsortedSegmentSumWasmConfig } from './unsorted_segment_sum.js';
+
+/** Kernels that some backend lacks, filled in by name as tfjs's own backends do. */
+const FILL_INS: tf.KernelConfig[] = [unsortedSegmentSumWasmConfig];
+
+/** Registers every fill-in kernel for `backendName` that the backend does not already provide. */
+export function registerMissingKernels(backendName: string): string[] {
+  const added: string[] = [];
+  for (const k of FILL_INS) {
+    if (k.backendName !== backendName) continue;
+    if (tf.getKernel(k.kernelName, backendName)) continue;
+    tf.registerKernel(k);
+    added.push(k.kernelName);
+  }
+  return added;
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests import sibling packages from their TypeScript sources (the "@contrastive/source" export condition),
+// so a change in one package is seen by the others' tests without a rebuild.
+export default defineConfig({
+  resolve: { conditions: ['@contrastive/source'] },
+  test: {
+    include: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
