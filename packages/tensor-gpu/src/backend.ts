@@ -32,7 +32,7 @@ const PACKAGE: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
-  cpu: '@tensorflow/tfjs-backend-cpu',
+  cpu: '@tensorflow/tfjs', // the union package bundles the cpu backend (and registers every gradient)
 };
 
 let current: Promise<BackendReport> | undefined;
@@ -72,7 +72,7 @@ async function tryLoad(name: BackendName): Promise<string> {
 
 function shortReason(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(msg)) return 'not installed';
+  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|Could not resolve|Is it installed/.test(msg)) return 'not installed';
   return msg.split('\n')[0]!.slice(0, 160);
 }
 

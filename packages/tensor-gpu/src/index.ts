@@ -1,0 +1,19 @@
+export { tf } from './tf.js';
+export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Variable, Rank, NamedTensorMap } from './tf.js';
+export { initBackend, ensureBackend } from './backend.js';
+export type { BackendName, BackendReport, BackendAttempt, InitBackendOptions } from './backend.js';
+export { registerMissingKernels } from './kernels/index.js';
+export { linear, layerNorm, gelu, geluTanh, dropout } from './ops/index.js';
+export {
+  readSafetensors,
+  parseSafetensors,
+  serializeSafetensors,
+  writeSafetensors,
+  SafetensorsError,
+} from './safetensors.js';
+export type { SafetensorsDType, SafetensorsTensor, SafetensorsFile, TensorToWrite } from './safetensors.js';
+export { writeFileAtomic } from './atomic.js';
+export { measureTensorGrowth, assertNoTensorLeak, disposeAll } from './memory.js';
+export type { LeakReport } from './memory.js';
+export { AdamW, paramGroups, defaultNoDecay } from './optim/adamw.js';
+export type { AdamWOptions, AdamWState, NamedVariable, ParamGroup } from './optim/adamw.js';

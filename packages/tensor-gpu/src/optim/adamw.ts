@@ -1,0 +1,147 @@
+import { tf } from '../tf.js';
+
+export interface NamedVariable {
+  /** Hugging Face parameter name, e.g. `encoder.layer.0.attention.self.query.weight`. */
+  name: string;
+  variable: tf.Variable;
+}
+
+export interface ParamGroup {
+  params: NamedVariable[];
+  weightDecay: number;
+}
+
+export interface AdamWOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  /** Which parameters skip weight decay. Default: biases and LayerNorm weights, as Hugging Face's Trainer. */
+  noDecay?: (name: string) => boolean;
+}
+
+export interface AdamWState {
+  step: number;
+  /** First and second moments by parameter name, as flat float32 arrays. */
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+}
+
+/** Hugging Face Trainer's rule: no decay on biases and on LayerNorm weights (`gamma`/`beta` in old checkpoints). */
+export function defaultNoDecay(name: string): boolean {
+  return /(^|\.)bias$/.test(name) || /LayerNorm\.(weight|gamma|beta)$/i.test(name) || /layer_?norm/i.test(name);
+}
+
+/** Splits parameters into a decayed and a non-decayed group. */
+export function paramGroups(params: NamedVariable[], weightDecay: number, noDecay = defaultNoDecay): ParamGroup[] {
+  return [
+    { params: params.filter((p) => !noDecay(p.name)), weightDecay },
+    { params: params.filter((p) => noDecay(p.name)), weightDecay: 0 },
+  ].filter((g) => g.params.length > 0);
+}
+
+/**
+ * AdamW exactly as `torch.optim.AdamW`: decoupled weight decay `p ← p − lr·wd·p`, then the bias-corrected Adam
+ * step `p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)`. New tensors are assigned every step (never written in
+ * place): XNNPACK caches packed weights by tensor id on wasm.
+ */
+export class AdamW {
+  lr: number;
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly groups: ParamGroup[];
+  private t = 0;
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+
+  constructor(params: NamedVariable[] | ParamGroup[], options: AdamWOptions = {}) {
+    this.lr = options.lr ?? 1e-3;
+    this.betas = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    const wd = options.weightDecay ?? 0.01;
+    const first = params[0];
+    this.groups =
+      first && 'params' in first ? (params as ParamGroup[]) : paramGroups(params as NamedVariable[], wd, options.noDecay);
+    const seen = new Set<string>();
+    for (const g of this.groups)
+      for (const p of g.params) {
+        if (seen.has(p.name)) throw new Error(`AdamW: parameter "${p.name}" appears twice`);
+        seen.add(p.name);
+      }
+  }
+
+  get step(): number {
+    return this.t;
+  }
+
+  /** Applies one update. `grads` maps parameter names to gradients; parameters without one are left alone. */
+  applyGradients(grads: Record<string, tf.Tensor> | Map<string, tf.Tensor>): void {
+    const get = (n: string) => (grads instanceof Map ? grads.get(n) : grads[n]);
+    this.t += 1;
+    const [b1, b2] = this.betas;
+    const bc1 = 1 - b1 ** this.t;
+    const bc2 = 1 - b2 ** this.t;
+    const stepSize = this.lr / bc1;
+    const sqrtBc2 = Math.sqrt(bc2);
+    for (const group of this.groups) {
+      for (const { name, variable } of group.params) {
+        const g = get(name);
+        if (!g) continue;
+        let m = this.m.get(name);
+        let v = this.v.get(name);
+        if (!m || !v) {
+          m = tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_m`);
+          v = tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_v`);
+          this.m.set(name, m);
+          this.v.set(name, v);
+        }
+        const mv = m;
+        const vv = v;
+        tf.tidy(() => {
+          const mNew = tf.add(tf.mul(mv, b1), tf.mul(g, 1 - b1));
+          const vNew = tf.add(tf.mul(vv, b2), tf.mul(tf.square(g), 1 - b2));
+          const denom = tf.add(tf.div(tf.sqrt(vNew), sqrtBc2), this.eps);
+          let p: tf.Tensor = variable;
+          if (group.weightDecay !== 0) p = tf.mul(p, 1 - this.lr * group.weightDecay);
+          p = tf.sub(p, tf.mul(tf.div(mNew, denom), stepSize));
+          mv.assign(mNew);
+          vv.assign(vNew);
+          variable.assign(p);
+        });
+      }
+    }
+  }
+
+  /** The full optimizer state, for checkpoints. */
+  async exportState(): Promise<AdamWState> {
+    const m: Record<string, Float32Array> = {};
+    const v: Record<string, Float32Array> = {};
+    for (const [name, t] of this.m) m[name] = (await t.data()) as Float32Array;
+    for (const [name, t] of this.v) v[name] = (await t.data()) as Float32Array;
+    return { step: this.t, m, v };
+  }
+
+  loadState(state: AdamWState): void {
+    const byName = new Map(this.groups.flatMap((g) => g.params.map((p) => [p.name, p.variable] as const)));
+    this.dispose();
+    this.t = state.step;
+    for (const [name, data] of Object.entries(state.m)) {
+      const p = byName.get(name);
+      const vd = state.v[name];
+      if (!p) throw new Error(`AdamW state: unknown parameter "${name}"`);
+      if (!vd) throw new Error(`AdamW state: parameter "${name}" has a first moment but no second`);
+      if (data.length !== p.size || vd.length !== p.size) {
+        throw new Error(`AdamW state: "${name}" has ${data.length} values, the parameter has ${p.size}`);
+      }
+      this.m.set(name, tf.variable(tf.tensor(data, p.shape), false));
+      this.v.set(name, tf.variable(tf.tensor(vd, p.shape), false));
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.m.values()) t.dispose();
+    for (const t of this.v.values()) t.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}
