@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Tests import sibling packages from their TypeScript sources (the "@contrastive/source" export condition),
 // so a change in one package is seen by the others' tests without a rebuild.
 export default defineConfig({
-  resolve: { conditions: ['@contrastive/source'] },
+  resolve: { conditions: ['@contrastive/source', 'module', 'node', 'default'] },
+  ssr: { resolve: { conditions: ['@contrastive/source', 'module', 'node', 'default'], externalConditions: ['node'] } },
   test: {
     include: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export interface EncodedBatch {
+  /** Row-major [batch, length] token ids, padded to the longest sequence of the batch. */
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  tokenTypeIds: Int32Array;
+  batchSize: number;
+  length: number;
+}
+
+function readJson(path: string, what: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new Error(`${path}: ${what} not found`);
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function tokenContent(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return undefined;
+}
+
+/**
+ * A WordPiece/BPE tokenizer from `tokenizer.json` + `tokenizer_config.json` (through @huggingface/tokenizers),
+ * with sentence-transformers' batching: `[CLS] text [SEP]`, truncation to `maxLength` tokens specials
+ * included, padding to the longest in the batch.
+ */
+export class SentenceTokenizer {
+  readonly tokenizer: Tokenizer;
+  readonly clsId: number;
+  readonly sepId: number;
+  readonly padId: number;
+  readonly maskId: number | undefined;
+  readonly vocabSize: number;
+  /** The raw JSON files, written back unchanged on save. */
+  readonly files: { tokenizerJson: Record<string, unknown>; tokenizerConfig: Record<string, unknown> };
+
+  constructor(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>, source = 'tokenizer') {
+    this.files = { tokenizerJson, tokenizerConfig };
+    this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    const id = (key: string, fallback: string) => {
+      const tok = tokenContent(tokenizerConfig[key]) ?? fallback;
+      const v = this.tokenizer.token_to_id(tok);
+      if (v === undefined) throw new Error(`${source}: special token ${key} "${tok}" is not in the vocabulary`);
+      return v;
+    };
+    this.clsId = id('cls_token', '[CLS]');
+    this.sepId = id('sep_token', '[SEP]');
+    this.padId = id('pad_token', '[PAD]');
+    const maskTok = tokenContent(tokenizerConfig.mask_token) ?? '[MASK]';
+    this.maskId = this.tokenizer.token_to_id(maskTok);
+    this.vocabSize = this.tokenizer.get_vocab(true).size;
+  }
+
+  static fromDir(dir: string): SentenceTokenizer {
+    const tj = readJson(join(dir, 'tokenizer.json'), 'tokenizer.json');
+    let cfg: Record<string, unknown> = {};
+    try {
+      cfg = readJson(join(dir, 'tokenizer_config.json'), 'tokenizer_config.json');
+    } catch (e) {
+      if (!/not found/.test((e as Error).message)) throw e;
+    }
+    return new SentenceTokenizer(tj, cfg, join(dir, 'tokenizer.json'));
+  }
+
+  /** Token ids of `text` without special tokens. */
+  tokenIds(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** `[CLS] text [SEP]` truncated to `maxLength` ids. */
+  encodeIds(text: string, maxLength: number): number[] {
+    const ids = this.tokenIds(text);
+    const room = Math.max(0, maxLength - 2);
+    return [this.clsId, ...(ids.length > room ? ids.slice(0, room) : ids), this.sepId];
+  }
+
+  /**
+   * `[CLS] a [SEP] b [SEP]` with token types 0/1, truncated longest-first to `maxLength` (the longer side
+   * loses one token at a time; on a tie, the second), as Hugging Face's `truncation="longest_first"`.
+   */
+  encodePairIds(a: string, b: string, maxLength: number): { ids: number[]; typeIds: number[] } {
+    const x = this.tokenIds(a);
+    const y = this.tokenIds(b);
+    let excess = x.length + y.length + 3 - maxLength;
+    while (excess > 0) {
+      if (x.length > y.length) x.pop();
+      else if (y.length > 0) y.pop();
+      else x.pop();
+      excess--;
+    }
+    const ids = [this.clsId, ...x, this.sepId, ...y, this.sepId];
+    const typeIds = ids.map((_, i) => (i < x.length + 2 ? 0 : 1));
+    return { ids, typeIds };
+  }
+
+  /** Pads id sequences to the longest. */
+  pad(seqs: number[][], typeIds?: number[][]): EncodedBatch {
+    const length = Math.max(1, ...seqs.map((s) => s.length));
+    const n = seqs.length;
+    const inputIds = new Int32Array(n * length).fill(this.padId);
+    const attentionMask = new Int32Array(n * length);
+    const tokenTypeIds = new Int32Array(n * length);
+    seqs.forEach((s, i) => {
+      inputIds.set(s, i * length);
+      attentionMask.fill(1, i * length, i * length + s.length);
+      const t = typeIds?.[i];
+      if (t) tokenTypeIds.set(t, i * length);
+    });
+    return { inputIds, attentionMask, tokenTypeIds, batchSize: n, length };
+  }
+
+  encodeBatch(texts: string[], maxLength: number): EncodedBatch {
+    return this.pad(texts.map((t) => this.encodeIds(t, maxLength)));
+  }
+
+  encodePairBatch(pairs: Array<[string, string]>, maxLength: number): EncodedBatch {
+    const enc = pairs.map(([a, b]) => this.encodePairIds(a, b, maxLength));
+    return this.pad(
+      enc.map((e) => e.ids),
+      enc.map((e) => e.typeIds),
+    );
+  }
+}

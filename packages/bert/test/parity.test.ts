@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { initBackend, tf } from '@contrastive/tensor-gpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sharedPath } from '../../../test-support/shared.js';
+import { SentenceEncoder } from '../src/index.js';
+
+interface Reference {
+  texts: string[];
+  input_ids: number[][];
+  embeddings: number[][];
+  max_seq_length: number;
+}
+
+const dir = sharedPath('fixtures', 'tiny-bert');
+const ref = JSON.parse(readFileSync(`${dir}/reference.json`, 'utf8')) as Reference;
+
+let enc: SentenceEncoder;
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  enc = await SentenceEncoder.load(dir);
+});
+
+describe('tiny-bert parity with the PyTorch reference', () => {
+  it('token ids are exact (with [CLS]/[SEP], truncated to max_seq_length)', () => {
+    expect(enc.maxSeqLength).toBe(ref.max_seq_length);
+    ref.texts.forEach((t, i) => expect(enc.tokenizer.encodeIds(t, enc.maxSeqLength)).toEqual(ref.input_ids[i]));
+  });
+
+  it('embeddings within 1e-4, in input order, whatever the batch size', async () => {
+    for (const batchSize of [1, 5, 32]) {
+      const out = await enc.encode(ref.texts, { batchSize });
+      expect(out.length).toBe(ref.texts.length);
+      let worst = 0;
+      out.forEach((v, i) => v.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - ref.embeddings[i]![j]!)))));
+      expect(worst).toBeLessThan(1e-4);
+    }
+  });
+
+  it('matches on the cpu backend too', async () => {
+    await initBackend({ backend: 'cpu' });
+    const out = await enc.encode(ref.texts.slice(0, 3));
+    out.forEach((v, i) => v.forEach((x, j) => expect(Math.abs(x - ref.embeddings[i]![j]!)).toBeLessThan(1e-4)));
+    await initBackend({ backend: 'wasm' });
+  });
+
+  it('encode leaks no tensors', async () => {
+    await enc.encode(ref.texts.slice(0, 4));
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await enc.encode(ref.texts.slice(0, 4));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
