@@ -90,7 +90,7 @@ export class BertModel {
       t.dispose();
       t = tt;
     }
-    const variable = tf.variable(t, true, `bert/${spec.name}`);
+    const variable = tf.variable(t, true); // tfjs variable names are process-global: let it number them
     t.dispose();
     this.params.set(spec.name, { spec, variable });
   }

@@ -43,11 +43,16 @@ export async function fetchFollowingRedirects(
   let headers = { ...init.headers };
   const origin = new URL(url).origin;
   for (let hop = 0; ; hop++) {
-    const response = await options.fetch(current, {
+    const request = {
       method: init.method,
       headers,
-      redirect: 'manual',
+      redirect: 'manual' as const,
       ...(init.signal ? { signal: init.signal } : {}),
+    };
+    const response = await options.fetch(current, request).catch((error: unknown) => {
+      // A kept-alive connection the server closed just as it was reused: one fresh try.
+      if (!isStaleConnection(error)) throw error;
+      return options.fetch(current, request);
     });
     const location = response.headers.get('location');
     if (!isRedirect(response.status) || location === null) return { response, url: current };
@@ -60,6 +65,11 @@ export async function fetchFollowingRedirects(
       headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'authorization'));
     }
   }
+}
+
+function isStaleConnection(error: unknown): boolean {
+  const code = ((error as Error | undefined)?.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
 }
 
 /** huggingface_hub's _normalize_etag: drop the weak marker and the quotes. */

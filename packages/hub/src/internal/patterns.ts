@@ -14,10 +14,12 @@ export function fnmatchToRegExp(pattern: string): RegExp {
         source += '\\[';
         continue;
       }
-      let set = pattern.slice(i + 1, j).replace(/\\/g, '\\\\');
-      if (set.startsWith('!')) set = `^${set.slice(1)}`;
-      else if (set.startsWith('^')) set = `\\${set}`;
-      source += `[${set}]`;
+      let set = pattern.slice(i + 1, j);
+      const negated = set.startsWith('!');
+      if (negated) set = set.slice(1);
+      // In a JS class, `\`, `]` and a leading `^` are special; in fnmatch they are plain.
+      set = set.replace(/[\\\]^]/g, '\\$&');
+      source += `[${negated ? '^' : ''}${set}]`;
       i = j;
     } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
