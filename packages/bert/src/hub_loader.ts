@@ -7,6 +7,10 @@ export interface ModelSourceOptions {
   cacheDir?: string;
   token?: string;
   offline?: boolean;
+  /** Hub URL (default HF_ENDPOINT or https://huggingface.co). */
+  endpoint?: string;
+  /** Injectable fetch (tests, proxies). */
+  fetch?: typeof fetch;
 }
 
 /** The files a sentence-transformers BERT needs; pickled weights are never fetched. */
@@ -38,7 +42,14 @@ export async function resolveModelDir(pathOrId: string, options: ModelSourceOpti
     return local;
   }
   if (!isHubRepoId(pathOrId)) throw new Error(`${pathOrId}: model folder not found (and not a hub id like "org/name")`);
-  const hubOpts = { revision: options.revision, cacheDir: options.cacheDir, token: options.token, offline: options.offline };
+  const hubOpts = {
+    revision: options.revision,
+    cacheDir: options.cacheDir,
+    token: options.token,
+    offline: options.offline,
+    endpoint: options.endpoint,
+    fetch: options.fetch,
+  };
   if (!options.offline && process.env.HF_HUB_OFFLINE !== '1') {
     const { files } = await listRepoFiles(pathOrId, hubOpts);
     const hasSafetensors = files.some((f) => f.endsWith('.safetensors'));

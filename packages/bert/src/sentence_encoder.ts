@@ -20,7 +20,7 @@ import {
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
 import { type BertConfig, bertConfigToJson, readBertConfig } from './config.js';
-import { resolveModelDir } from './hub_loader.js';
+import { type ModelSourceOptions, resolveModelDir } from './hub_loader.js';
 import { mulberry32, normalSamples } from './internal/rng.js';
 import { BertModel } from './model.js';
 import {
@@ -42,15 +42,10 @@ export interface DenseLayer {
   bias?: tf.Variable;
 }
 
-export interface SentenceEncoderOptions {
+export interface SentenceEncoderOptions extends ModelSourceOptions {
   maxSeqLength?: number;
   /** Forces L2 normalization of outputs on (adds a Normalize module) or off (removes it). */
   normalize?: boolean;
-  /** Hub download options when `pathOrId` is a hub id. */
-  revision?: string;
-  cacheDir?: string;
-  token?: string;
-  offline?: boolean;
 }
 
 export interface EncodeOptions {
