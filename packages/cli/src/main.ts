@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerEncode } from './commands/encode.js';
+import { registerEval } from './commands/eval.js';
+import { registerData } from './commands/data.js';
 
 /** Every subcommand registers itself here; each lives in its own file under commands/. */
-const COMMANDS: Array<(program: Command) => void> = [registerEncode];
+const COMMANDS: Array<(program: Command) => void> = [registerEncode, registerEval, registerData];
 
 export function buildProgram(): Command {
   const program = new Command('contrastive')

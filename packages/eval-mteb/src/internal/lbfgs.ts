@@ -33,7 +33,11 @@ function maxAbs(a: Float64Array): number {
   return m;
 }
 
-export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
+export function minimizeLbfgs(
+  objective: Objective,
+  x0: Float64Array,
+  options: LbfgsOptions = {},
+): LbfgsResult {
   const gtol = options.gradientTolerance ?? 1e-8;
   const ftol = options.relativeDecreaseTolerance ?? 1e-15;
   const maxIterations = options.maxIterations ?? 1000;
@@ -127,7 +131,8 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
     [x, xNew] = [xNew, x];
     [g, gNew] = [gNew, g];
     f = fNew;
-    if (maxAbs(g) <= gtol || decrease <= ftol * Math.max(Math.abs(f), Math.abs(f + decrease), 1)) converged = true;
+    if (maxAbs(g) <= gtol || decrease <= ftol * Math.max(Math.abs(f), Math.abs(f + decrease), 1))
+      converged = true;
   }
   return { x, value: f, gradient: g, iterations, converged };
 }

@@ -23,23 +23,29 @@ export class LogisticRegression {
     readonly converged: boolean,
   ) {}
 
-  static fit(features: ArrayLike<number>[], labels: Label[], options: LogisticRegressionOptions = {}): LogisticRegression {
+  static fit(
+    features: ArrayLike<number>[],
+    labels: Label[],
+    options: LogisticRegressionOptions = {},
+  ): LogisticRegression {
     if (features.length !== labels.length) {
       throw new Error(`LogisticRegression.fit: ${features.length} feature rows but ${labels.length} labels`);
     }
     if (features.length === 0) throw new Error('LogisticRegression.fit: no training examples');
     const classes = sortedClasses(labels);
-    if (classes.length < 2) throw new Error(`LogisticRegression.fit: needs at least 2 classes, got ${classes.length}`);
+    if (classes.length < 2)
+      throw new Error(`LogisticRegression.fit: needs at least 2 classes, got ${classes.length}`);
     const dim = features[0]!.length;
     const X = flatten(features, dim);
     const classIndex = new Map<Label, number>(classes.map((c, i) => [c, i]));
     const y = Int32Array.from(labels, (l) => classIndex.get(l)!);
-    const objective = classes.length === 2
-      ? binaryObjective(X, y, dim, options.C ?? 1)
-      : multinomialObjective(X, y, dim, classes.length, options.C ?? 1);
+    const objective =
+      classes.length === 2
+        ? binaryObjective(X, y, dim, options.C ?? 1)
+        : multinomialObjective(X, y, dim, classes.length, options.C ?? 1);
     const rows = classes.length === 2 ? 1 : classes.length;
     const result = minimizeLbfgs(objective, new Float64Array(rows * (dim + 1)), {
-      gradientTolerance: options.gradientTolerance ?? 1e-7,
+      gradientTolerance: options.gradientTolerance ?? 1e-8,
       maxIterations: options.maxIterations ?? 1000,
       ...options,
     });
@@ -51,7 +57,8 @@ export class LogisticRegression {
     const rows = this.classes.length === 2 ? 1 : this.classes.length;
     const d = this.dim;
     return features.map((x, r) => {
-      if (x.length !== d) throw new Error(`LogisticRegression: row ${r} has ${x.length} features, the model ${d}`);
+      if (x.length !== d)
+        throw new Error(`LogisticRegression: row ${r} has ${x.length} features, the model ${d}`);
       const out = new Float64Array(rows);
       for (let k = 0; k < rows; k++) {
         const off = k * (d + 1);
@@ -78,23 +85,33 @@ export class LogisticRegression {
 export function sortedClasses(labels: Label[]): Label[] {
   const distinct = [...new Set(labels)];
   if (distinct.every((l) => typeof l === 'number')) return (distinct as number[]).sort((a, b) => a - b);
-  return distinct.map(String).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((s) => {
-    // Keep the caller's label values (a numeric label stays a number only if all were numbers).
-    return distinct.find((l) => String(l) === s)!;
-  });
+  return distinct
+    .map(String)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((s) => {
+      // Keep the caller's label values (a numeric label stays a number only if all were numbers).
+      return distinct.find((l) => String(l) === s)!;
+    });
 }
 
 function flatten(rows: ArrayLike<number>[], dim: number): Float64Array {
   const X = new Float64Array(rows.length * dim);
   rows.forEach((r, i) => {
-    if (r.length !== dim) throw new Error(`LogisticRegression.fit: row ${i} has ${r.length} features, row 0 has ${dim}`);
+    if (r.length !== dim)
+      throw new Error(`LogisticRegression.fit: row ${i} has ${r.length} features, row 0 has ${dim}`);
     for (let j = 0; j < dim; j++) X[i * dim + j] = r[j]!;
   });
   return X;
 }
 
 /** Mean softmax cross-entropy + ||W||²/(2Cn); parameters are K rows of [w (dim), b]. */
-export function multinomialObjective(X: Float64Array, y: Int32Array, dim: number, numClasses: number, C: number) {
+export function multinomialObjective(
+  X: Float64Array,
+  y: Int32Array,
+  dim: number,
+  numClasses: number,
+  C: number,
+) {
   const n = y.length;
   const z = new Float64Array(numClasses);
   const l2 = 1 / (C * n);

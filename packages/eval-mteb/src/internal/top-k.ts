@@ -85,7 +85,7 @@ export interface ExactSearchOptions {
 
 /**
  * Exact inner-product search of `queries` against one block of documents, merged into per-query top-k
- * heaps. Scores are computed a few documents at a time into a small reused buffer, so memory stays
+ * heaps. Each score goes straight into its query's heap (no queries × documents matrix), so memory stays
  * O(queries × k) however large the corpus is; call once per corpus chunk.
  */
 export function searchBlock(
@@ -104,7 +104,8 @@ export function searchBlock(
     const dim = qv.length;
     for (let d = 0; d < documentVectors.length; d++) {
       const dv = documentVectors[d]!;
-      if (dv.length !== dim) throw new Error(`document ${documentIds[d]} has dimension ${dv.length}, queries ${dim}`);
+      if (dv.length !== dim)
+        throw new Error(`document ${documentIds[d]} has dimension ${dv.length}, queries ${dim}`);
       let s = 0;
       for (let j = 0; j < dim; j++) s += qv[j]! * dv[j]!;
       if (s < heap.threshold) continue;

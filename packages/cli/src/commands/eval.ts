@@ -1,0 +1,246 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import {
+  ClassificationEvaluator,
+  type Embedder,
+  type Evaluator,
+  type MtebResultJson,
+  PairClassificationEvaluator,
+  RerankingEvaluator,
+  RetrievalEvaluator,
+  StsEvaluator,
+  TripletEvaluator,
+  getTask,
+  knownTaskNames,
+  loadBeirData,
+  loadClassificationData,
+  loadPairData,
+  loadRerankingData,
+  loadStsData,
+  loadTripletData,
+  resolveSplitFile,
+  writeMtebResult,
+} from '@contrastive/eval-mteb';
+import { type Command, InvalidArgumentError } from 'commander';
+import { parsePositiveInt } from '../options.js';
+import { createProgress } from '../progress.js';
+
+export const EVAL_TASK_TYPES = [
+  'sts',
+  'classification',
+  'retrieval',
+  'triplet',
+  'pair',
+  'reranking',
+] as const;
+
+export interface EvalCommandOptions {
+  model: string;
+  /** A task type (sts, classification, ...) or a registry task name (STSBenchmark, Banking77Classification, ...). */
+  task: string;
+  /** The data file or folder; for registry tasks optional (then the hub copy is used). */
+  data?: string;
+  /** Classification: the test file (`data` is then the train file). */
+  test?: string;
+  split: string;
+  output: string;
+  labelColumn?: string;
+  batchSize: number;
+  maxSeqLength?: number;
+  normalize?: boolean;
+  queryPrompt?: string;
+  documentPrompt?: string;
+  scoreFunction?: 'cosine' | 'dot';
+  /** Only the first N evaluation examples (not for retrieval). */
+  limit?: number;
+}
+
+function head<T>(items: T[], limit: number | undefined): T[] {
+  return limit === undefined ? items : items.slice(0, limit);
+}
+
+function requireData(opts: EvalCommandOptions): string {
+  if (!opts.data) throw new Error(`--data is required for --task ${opts.task}`);
+  if (!existsSync(opts.data)) throw new Error(`${opts.data}: data not found`);
+  return opts.data;
+}
+
+/** The evaluator the options describe; reads the data, not the model. */
+export async function buildEvaluator(opts: EvalCommandOptions): Promise<Evaluator> {
+  const naming = { split: opts.split };
+  const limit = opts.limit;
+  switch (opts.task) {
+    case 'sts': {
+      const path = requireData(opts);
+      const d = loadStsData(resolveSplitFile(path, opts.split, 'sts'));
+      return new StsEvaluator(
+        {
+          sentences1: head(d.sentences1, limit),
+          sentences2: head(d.sentences2, limit),
+          scores: head(d.scores, limit),
+        },
+        { ...naming, name: basename(path) },
+      );
+    }
+    case 'classification': {
+      const path = requireData(opts);
+      const isFolder = statSync(path).isDirectory();
+      if (!opts.test && !isFolder)
+        throw new Error('--task classification needs --test <file> (--data is the train file)');
+      const labelOptions = opts.labelColumn ? { labelColumn: opts.labelColumn } : {};
+      const train = loadClassificationData(
+        isFolder ? resolveSplitFile(path, 'train', 'classification') : path,
+        labelOptions,
+      );
+      const test = loadClassificationData(
+        opts.test ?? resolveSplitFile(path, opts.split, 'classification'),
+        labelOptions,
+      );
+      return new ClassificationEvaluator(
+        train,
+        { texts: head(test.texts, limit), labels: head(test.labels, limit) },
+        { ...naming, name: basename(path) },
+      );
+    }
+    case 'retrieval': {
+      const path = requireData(opts);
+      return new RetrievalEvaluator(loadBeirData(path, opts.split), {
+        ...naming,
+        name: basename(path),
+        queryPrompt: opts.queryPrompt,
+        documentPrompt: opts.documentPrompt,
+        scoreFunction: opts.scoreFunction,
+      });
+    }
+    case 'triplet': {
+      const path = requireData(opts);
+      const d = loadTripletData(resolveSplitFile(path, opts.split, 'triplet'));
+      return new TripletEvaluator(
+        {
+          anchors: head(d.anchors, limit),
+          positives: head(d.positives, limit),
+          negatives: head(d.negatives, limit),
+        },
+        { ...naming, name: basename(path) },
+      );
+    }
+    case 'pair': {
+      const path = requireData(opts);
+      const d = loadPairData(resolveSplitFile(path, opts.split, 'pair'));
+      return new PairClassificationEvaluator(
+        {
+          sentences1: head(d.sentences1, limit),
+          sentences2: head(d.sentences2, limit),
+          labels: head(d.labels, limit),
+        },
+        { ...naming, name: basename(path) },
+      );
+    }
+    case 'reranking': {
+      const path = requireData(opts);
+      return new RerankingEvaluator(
+        head(loadRerankingData(resolveSplitFile(path, opts.split, 'reranking')), limit),
+        {
+          ...naming,
+          name: basename(path),
+        },
+      );
+    }
+    default: {
+      if (!knownTaskNames().some((n) => n.toLowerCase() === opts.task.toLowerCase())) {
+        throw new Error(
+          `unknown --task "${opts.task}"; use one of ${EVAL_TASK_TYPES.join(', ')} or a known task: ${knownTaskNames().join(', ')}`,
+        );
+      }
+      return getTask(opts.task, {
+        path: opts.data,
+        split: opts.split,
+        labelColumn: opts.labelColumn,
+        queryPrompt: opts.queryPrompt,
+        documentPrompt: opts.documentPrompt,
+        scoreFunction: opts.scoreFunction,
+      });
+    }
+  }
+}
+
+/** Loads the model (unless one is given, e.g. a fake in tests), evaluates, writes `output`; returns what was written. */
+export async function runEval(opts: EvalCommandOptions, model?: Embedder): Promise<MtebResultJson> {
+  const evaluator = await buildEvaluator(opts);
+  let embedder = model;
+  if (!embedder) {
+    // Loaded lazily so that option and data errors come before the (slow) backend start.
+    const { initBackend } = await import('@contrastive/tensor-gpu');
+    const { SentenceEncoder } = await import('@contrastive/bert');
+    const backend = await initBackend();
+    process.stderr.write(`${backend.summary}\n`);
+    embedder = await SentenceEncoder.load(opts.model, {
+      maxSeqLength: opts.maxSeqLength,
+      normalize: opts.normalize,
+    });
+  }
+  let progress: ReturnType<typeof createProgress> | undefined;
+  const result = await evaluator.evaluate(embedder, {
+    batchSize: opts.batchSize,
+    progress: (done, total) => {
+      progress ??= createProgress(`eval ${evaluator.name}`, total);
+      progress.update(done);
+      if (done >= total) {
+        progress.stop();
+        progress = undefined;
+      }
+    },
+  });
+  return writeMtebResult(opts.output, result, { modelName: opts.model });
+}
+
+function parseScoreFunction(value: string): 'cosine' | 'dot' {
+  if (value !== 'cosine' && value !== 'dot')
+    throw new InvalidArgumentError(`--score-function must be cosine or dot, got "${value}"`);
+  return value;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description(
+      'Evaluate an embedding model as sentence-transformers / MTEB do; writes MTEB-style results JSON',
+    )
+    .requiredOption('--model <dir|hub id>', 'model folder or Hugging Face hub id')
+    .requiredOption(
+      '--task <task>',
+      `${EVAL_TASK_TYPES.join('|')}, or a known task (${knownTaskNames().join(', ')})`,
+    )
+    .option(
+      '--data <file or folder>',
+      'evaluation data (classification: the train file; retrieval: a BEIR folder)',
+    )
+    .option('--test <file>', 'classification: the test file')
+    .option('--split <name>', 'split to evaluate (BEIR qrels/<split>.tsv, <split>.* in a folder)', 'test')
+    .requiredOption(
+      '--output <results.json>',
+      'where to write the results (main_score and scores at the top level)',
+    )
+    .option('--label-column <name>', 'classification label column (default: label, else category)')
+    .option('--batch-size <n>', 'texts per embedding call', parsePositiveInt('--batch-size'), 32)
+    .option(
+      '--max-seq-length <n>',
+      'truncate inputs to this many tokens',
+      parsePositiveInt('--max-seq-length'),
+    )
+    .option('--normalize', 'L2-normalize the embeddings')
+    .option('--query-prompt <text>', 'retrieval: text prepended to every query')
+    .option('--document-prompt <text>', 'retrieval: text prepended to every document')
+    .option('--score-function <name>', 'retrieval: cosine or dot', parseScoreFunction)
+    .option(
+      '--limit <n>',
+      'only the first N evaluation examples (not retrieval)',
+      parsePositiveInt('--limit'),
+    )
+    .action(async (opts: EvalCommandOptions) => {
+      const written = await runEval(opts);
+      process.stdout.write(
+        `${JSON.stringify({ task: written.task_name, split: written.split, main_score_name: written.main_score_name, main_score: written.main_score, output: opts.output })}\n`,
+      );
+    });
+}

@@ -1,0 +1,39 @@
+export type { Embedder, EvaluateOptions, EvaluationResult, Evaluator, ProgressCallback } from './types.js';
+export { StsEvaluator, type TaskNaming } from './evaluators/sts.js';
+export {
+  ClassificationEvaluator,
+  runClassificationExperiments,
+  type ClassificationOptions,
+} from './evaluators/classification.js';
+export { RetrievalEvaluator, retrievalScores, type RetrievalOptions } from './evaluators/retrieval.js';
+export { TripletEvaluator } from './evaluators/triplet.js';
+export { PairClassificationEvaluator } from './evaluators/pair-classification.js';
+export { RerankingEvaluator, type RerankingOptions } from './evaluators/reranking.js';
+export {
+  loadStsData,
+  loadClassificationData,
+  loadTripletData,
+  loadPairData,
+  loadRerankingData,
+  loadBeirData,
+  isBeirFolder,
+  type StsData,
+  type ClassificationData,
+  type ClassificationLoadOptions,
+  type TripletData,
+  type PairData,
+  type RerankingSample,
+  type RetrievalData,
+} from './data.js';
+export { writeMtebResult, toMtebResultJson, resultsTable, type MtebResultJson } from './results.js';
+export {
+  getTask,
+  knownTaskNames,
+  resolveSplitFile,
+  KNOWN_TASKS,
+  type GetTaskOptions,
+  type TaskSpec,
+  type TaskType,
+} from './tasks.js';
+export { pearson, spearman } from './internal/statistics.js';
+export { LogisticRegression, type Label } from './internal/logistic-regression.js';
