@@ -1,4 +1,4 @@
-import { DataError, type SkipReport, emptySkipReport } from './errors.js';
+import { DataError, type DataLocation, type SkipReport, emptySkipReport } from './errors.js';
 import { splitIndices } from './internal/split-indices.js';
 import { permutation } from './rng.js';
 
@@ -7,6 +7,11 @@ export type CellValue = string | number | boolean | null;
 
 /** One row: column name → value. */
 export type Row = Record<string, CellValue>;
+
+interface RowOrigins {
+  files: (string | undefined)[];
+  lines: (number | undefined)[];
+}
 
 /** Options of `Dataset.trainTestSplit`. */
 export interface TrainTestSplitOptions {
@@ -28,24 +33,53 @@ export class Dataset {
   readonly skipped: SkipReport;
   readonly #columns: Map<string, CellValue[]>;
   readonly #labelNames: Map<string, readonly string[]>;
+  /** File and line each row was read from, when a reader built it (kept through select/shuffle/map). */
+  readonly #origins: RowOrigins | undefined;
 
   private constructor(
     columns: Map<string, CellValue[]>,
     numRows: number,
     labelNames: Map<string, readonly string[]> = new Map(),
     skipped: SkipReport = emptySkipReport(),
+    origins?: RowOrigins,
   ) {
     this.#columns = columns;
     this.numRows = numRows;
     this.#labelNames = labelNames;
     this.skipped = skipped;
+    this.#origins = origins;
+  }
+
+  /** Where row `index` came from (file and line) when known, for error messages. */
+  origin(index: number): DataLocation {
+    const origins = this.#origins;
+    if (!origins) return {};
+    return { file: origins.files[index], line: origins.lines[index] };
+  }
+
+  /** A copy that records the file and line of every row (readers use this). */
+  withOrigins(file: string, lines: readonly (number | undefined)[]): Dataset {
+    if (lines.length !== this.numRows)
+      throw new RangeError(`${lines.length} line numbers for ${this.numRows} rows`);
+    const origins = { files: new Array<string>(this.numRows).fill(file), lines: lines.slice() };
+    return new Dataset(this.#columns, this.numRows, this.#labelNames, this.skipped, origins);
+  }
+
+  /** Same origins as `other` (same row count); for recipes that build rows one for one. */
+  withOriginsOf(other: Dataset): Dataset {
+    if (other.numRows !== this.numRows)
+      throw new RangeError(`${other.numRows} origins for ${this.numRows} rows`);
+    return new Dataset(this.#columns, this.numRows, this.#labelNames, this.skipped, other.#origins);
   }
 
   /**
    * Builds a data set from rows. The columns are `columns` when given, else the first row's keys; every
    * row must have exactly those keys (a DataError names the row otherwise).
    */
-  static fromRows(rows: readonly Row[], options: { columns?: readonly string[]; source?: string } = {}): Dataset {
+  static fromRows(
+    rows: readonly Row[],
+    options: { columns?: readonly string[]; source?: string } = {},
+  ): Dataset {
     const names = options.columns ?? (rows[0] ? Object.keys(rows[0]) : []);
     const columns = new Map<string, CellValue[]>(names.map((n) => [n, new Array<CellValue>(rows.length)]));
     rows.forEach((row, i) => {
@@ -73,7 +107,9 @@ export class Dataset {
     const numRows = entries[0]?.[1].length ?? 0;
     for (const [name, values] of entries) {
       if (values.length !== numRows) {
-        throw new DataError(`column "${name}" has ${values.length} values, expected ${numRows}`, { field: name });
+        throw new DataError(`column "${name}" has ${values.length} values, expected ${numRows}`, {
+          field: name,
+        });
       }
     }
     return new Dataset(new Map(entries.map(([n, v]) => [n, v.slice()])), numRows);
@@ -98,12 +134,21 @@ export class Dataset {
     // Label names survive only where every part agrees on them.
     const labelNames = new Map<string, readonly string[]>();
     for (const [column, labels] of first.#labelNames) {
-      if (datasets.every((ds) => sameList(ds.#labelNames.get(column), labels))) labelNames.set(column, labels);
+      if (datasets.every((ds) => sameList(ds.#labelNames.get(column), labels)))
+        labelNames.set(column, labels);
     }
+    const origins = datasets.every((ds) => ds.#origins)
+      ? {
+          files: datasets.flatMap((ds) => ds.#origins!.files),
+          lines: datasets.flatMap((ds) => ds.#origins!.lines),
+        }
+      : undefined;
     return new Dataset(
       columns,
       datasets.reduce((n, ds) => n + ds.numRows, 0),
       labelNames,
+      emptySkipReport(),
+      origins,
     );
   }
 
@@ -120,7 +165,9 @@ export class Dataset {
   column(name: string): readonly CellValue[] {
     const values = this.#columns.get(name);
     if (!values) {
-      throw new DataError(`no column "${name}" (columns: ${this.columnNames.join(', ') || 'none'})`, { field: name });
+      throw new DataError(`no column "${name}" (columns: ${this.columnNames.join(', ') || 'none'})`, {
+        field: name,
+      });
     }
     return values;
   }
@@ -128,7 +175,8 @@ export class Dataset {
   /** A column that must hold strings only. */
   stringColumn(name: string): string[] {
     return this.column(name).map((v, i) => {
-      if (typeof v !== 'string') throw new DataError(`row ${i}: expected a string, got ${JSON.stringify(v)}`, { field: name });
+      if (typeof v !== 'string')
+        throw new DataError(`row ${i}: expected a string, got ${JSON.stringify(v)}`, { field: name });
       return v;
     });
   }
@@ -136,7 +184,8 @@ export class Dataset {
   /** A column that must hold numbers only. */
   numberColumn(name: string): number[] {
     return this.column(name).map((v, i) => {
-      if (typeof v !== 'number') throw new DataError(`row ${i}: expected a number, got ${JSON.stringify(v)}`, { field: name });
+      if (typeof v !== 'number')
+        throw new DataError(`row ${i}: expected a number, got ${JSON.stringify(v)}`, { field: name });
       return v;
     });
   }
@@ -151,12 +200,12 @@ export class Dataset {
     this.column(column);
     const labelNames = new Map(this.#labelNames);
     labelNames.set(column, names.slice());
-    return new Dataset(this.#columns, this.numRows, labelNames, this.skipped);
+    return new Dataset(this.#columns, this.numRows, labelNames, this.skipped, this.#origins);
   }
 
   /** A copy that carries `skipped` as its skip report (readers and recipes use this). */
   withSkipReport(skipped: SkipReport): Dataset {
-    return new Dataset(this.#columns, this.numRows, this.#labelNames, skipped);
+    return new Dataset(this.#columns, this.numRows, this.#labelNames, skipped, this.#origins);
   }
 
   /** Row `index` as an object. */
@@ -183,7 +232,8 @@ export class Dataset {
 
   /** Rows in groups of `size` (the last one shorter unless `dropLast`). */
   *batches(size: number, options: { dropLast?: boolean } = {}): IterableIterator<Row[]> {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`batch size must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`batch size must be a positive integer, got ${size}`);
     for (let start = 0; start < this.numRows; start += size) {
       const end = Math.min(start + size, this.numRows);
       if (options.dropLast && end - start < size) return;
@@ -201,7 +251,13 @@ export class Dataset {
     const rows: Row[] = [];
     for (let i = 0; i < this.numRows; i++) rows.push(fn(this.row(i), i));
     const mapped = Dataset.fromRows(rows, rows.length === 0 ? { columns: this.columnNames } : {});
-    return new Dataset(mapped.#columns, mapped.numRows, this.#keptLabelNames(mapped));
+    return new Dataset(
+      mapped.#columns,
+      mapped.numRows,
+      this.#keptLabelNames(mapped),
+      emptySkipReport(),
+      this.#origins,
+    );
   }
 
   filter(predicate: (row: Row, index: number) => boolean): Dataset {
@@ -222,8 +278,15 @@ export class Dataset {
       }
     }
     const columns = new Map<string, CellValue[]>();
-    for (const [name, values] of this.#columns) columns.set(name, list.map((i) => values[i]!));
-    return new Dataset(columns, list.length, this.#labelNames);
+    for (const [name, values] of this.#columns)
+      columns.set(
+        name,
+        list.map((i) => values[i]!),
+      );
+    const origins = this.#origins
+      ? { files: list.map((i) => this.#origins!.files[i]), lines: list.map((i) => this.#origins!.lines[i]) }
+      : undefined;
+    return new Dataset(columns, list.length, this.#labelNames, emptySkipReport(), origins);
   }
 
   /** The rows in a seeded random order (mulberry32 Fisher–Yates). */
@@ -236,8 +299,12 @@ export class Dataset {
     const { testSize, seed = 42, stratifyBy } = options;
     let testFraction: number;
     if (testSize > 0 && testSize < 1) testFraction = testSize;
-    else if (Number.isInteger(testSize) && testSize >= 1 && testSize < this.numRows) testFraction = testSize / this.numRows;
-    else throw new RangeError(`testSize must be a fraction in (0, 1) or a row count in [1, ${this.numRows}), got ${testSize}`);
+    else if (Number.isInteger(testSize) && testSize >= 1 && testSize < this.numRows)
+      testFraction = testSize / this.numRows;
+    else
+      throw new RangeError(
+        `testSize must be a fraction in (0, 1) or a row count in [1, ${this.numRows}), got ${testSize}`,
+      );
     const [trainIdx, testIdx] = splitIndices(this.numRows, {
       ratios: [1 - testFraction, testFraction],
       seed,
@@ -267,7 +334,7 @@ export class Dataset {
     }
     const labelNames = new Map<string, readonly string[]>();
     for (const [name, labels] of this.#labelNames) labelNames.set(mapping[name] ?? name, labels);
-    return new Dataset(columns, this.numRows, labelNames, this.skipped);
+    return new Dataset(columns, this.numRows, labelNames, this.skipped, this.#origins);
   }
 
   removeColumns(names: string | readonly string[]): Dataset {
@@ -280,21 +347,24 @@ export class Dataset {
   selectColumns(names: readonly string[]): Dataset {
     const columns = new Map<string, CellValue[]>(names.map((n) => [n, this.column(n) as CellValue[]]));
     const labelNames = new Map([...this.#labelNames].filter(([n]) => columns.has(n)));
-    return new Dataset(columns, this.numRows, labelNames, this.skipped);
+    return new Dataset(columns, this.numRows, labelNames, this.skipped, this.#origins);
   }
 
   /** A copy with one more (or a replaced) column. */
   addColumn(name: string, values: readonly CellValue[]): Dataset {
     if (values.length !== this.numRows) {
-      throw new DataError(`column "${name}" has ${values.length} values, the data set has ${this.numRows} rows`, {
-        field: name,
-      });
+      throw new DataError(
+        `column "${name}" has ${values.length} values, the data set has ${this.numRows} rows`,
+        {
+          field: name,
+        },
+      );
     }
     const columns = new Map(this.#columns);
     columns.set(name, values.slice());
     const labelNames = new Map(this.#labelNames);
     labelNames.delete(name);
-    return new Dataset(columns, this.numRows, labelNames, this.skipped);
+    return new Dataset(columns, this.numRows, labelNames, this.skipped, this.#origins);
   }
 
   /** Distinct values of a column in order of first appearance. */
@@ -307,16 +377,18 @@ export class Dataset {
     for (const [name, labels] of this.#labelNames) {
       const before = this.#columns.get(name)!;
       const after = mapped.#columns.get(name);
-      if (after && after.length === before.length && after.every((v, i) => v === before[i])) kept.set(name, labels);
+      if (after && after.length === before.length && after.every((v, i) => v === before[i]))
+        kept.set(name, labels);
     }
     return kept;
   }
 }
 
 function rangeIndices(start: number, end: number, numRows: number): number[] {
-  const s = Math.max(0, start);
-  const e = Math.min(end, numRows);
-  return Array.from({ length: Math.max(0, e - s) }, (_, i) => s + i);
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > numRows || start > end) {
+    throw new RangeError(`row range [${start}, ${end}) is not inside [0, ${numRows})`);
+  }
+  return Array.from({ length: end - start }, (_, i) => start + i);
 }
 
 function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {

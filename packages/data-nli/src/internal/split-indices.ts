@@ -22,7 +22,8 @@ export function splitIndices(numRows: number, options: SplitIndicesOptions): num
   const { ratios, seed, strata } = options;
   if (ratios.length < 2) throw new Error(`a split needs at least two ratios, got [${ratios.join(', ')}]`);
   for (const r of ratios) {
-    if (!Number.isFinite(r) || r < 0) throw new Error(`split ratios must be non-negative numbers, got [${ratios.join(', ')}]`);
+    if (!Number.isFinite(r) || r < 0)
+      throw new Error(`split ratios must be non-negative numbers, got [${ratios.join(', ')}]`);
   }
   const total = ratios.reduce((a, b) => a + b, 0);
   if (total <= 0) throw new Error(`split ratios must not all be zero, got [${ratios.join(', ')}]`);
