@@ -378,6 +378,30 @@ export class SentenceEncoder {
     if (options.modelCard) writeFileSync(join(dir, 'README.md'), options.modelCard);
   }
 
+  /**
+   * Replaces this model's weights with those saved in a sentence-transformers folder of the same shape
+   * (a checkpoint of this model): the transformer's and every Dense layer's.
+   */
+  loadWeightsFrom(dir: string): void {
+    this.bert.loadWeights(readEncoderWeights(dir), join(dir, 'model.safetensors'));
+    const modules = readModules(dir) ?? [];
+    const denseDirs = modules.filter((m) => moduleKind(m, join(dir, 'modules.json')) === 'Dense').map((m) => join(dir, m.path));
+    if (denseDirs.length !== this.dense.length) {
+      throw new Error(`${join(dir, 'modules.json')}: ${denseDirs.length} Dense modules, the model has ${this.dense.length}`);
+    }
+    denseDirs.forEach((d, i) => {
+      const loaded = readDense(d);
+      const target = this.dense[i]!;
+      if (loaded.inFeatures !== target.inFeatures || loaded.outFeatures !== target.outFeatures) {
+        throw new Error(`${d}: Dense shape ${loaded.inFeatures}→${loaded.outFeatures} does not match the model's ${target.inFeatures}→${target.outFeatures}`);
+      }
+      target.weight.assign(loaded.weight);
+      if (target.bias && loaded.bias) target.bias.assign(loaded.bias);
+      loaded.weight.dispose();
+      loaded.bias?.dispose();
+    });
+  }
+
   dispose(): void {
     this.bert.dispose();
     for (const d of this.dense) {

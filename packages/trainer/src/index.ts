@@ -1,0 +1,16 @@
+export { SentenceTransformerTrainer } from './trainer.js';
+export type { TrainerOptions, TrainResult, TrainerEvaluator, EvaluationFunction } from './trainer.js';
+export { resolveTrainingArguments, DEFAULT_TRAINING_ARGUMENTS } from './arguments.js';
+export type { TrainingArguments } from './arguments.js';
+export { lrMultiplier, warmupStepsFor } from './scheduler.js';
+export { defaultBatches, noDuplicateBatches, groupByLabelBatches, epochSchedule } from './samplers.js';
+export type { ColumnarDataset, ScheduledBatch, BatchSamplerName } from './samplers.js';
+export { EarlyStoppingCallback } from './callbacks.js';
+export type { TrainerCallback, TrainerControl, TrainerState } from './callbacks.js';
+export { saveCheckpoint, loadCheckpoint, listCheckpoints, rotateCheckpoints } from './checkpoint.js';
+export type { TrainerCheckpointState } from './checkpoint.js';
+export { NonFiniteLossError } from './errors.js';
+export { createProgress } from './progress.js';
+export type { Progress } from './progress.js';
+export { writeModelCard } from './model_card.js';
+export { writeTrainingPlot } from './plot.js';

@@ -1,0 +1,215 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SentenceEncoder } from '@contrastive/bert';
+import { type Loss, createLoss } from '@contrastive/losses';
+import { initBackend, readSafetensors, tf } from '@contrastive/tensor-gpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../../test-support/shared.js';
+import { EarlyStoppingCallback, NonFiniteLossError, SentenceTransformerTrainer, listCheckpoints, loadCheckpoint } from '../src/index.js';
+import { columnar, loadTiny, maxWeightDiff, snliPairs, weightsOf } from './helpers.js';
+
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
+const pairs = snliPairs(64);
+const pairData = columnar({ anchor: pairs.anchor, positive: pairs.positive });
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+describe('SentenceTransformerTrainer', () => {
+  it('leaks no tensors over 20 steps', async () => {
+    const counts: number[] = [];
+    const trainer = new SentenceTransformerTrainer({
+      model: await loadTiny(),
+      args: { outputDir: tmp('leak-'), maxSteps: 20, perDeviceTrainBatchSize: 8, loggingSteps: 1, saveStrategy: 'no', progress: false },
+      trainDataset: pairData,
+      loss: createLoss('mnrl'),
+      callbacks: [{ onLog: () => void counts.push(tf.memory().numTensors) }],
+    });
+    await trainer.train();
+    expect(counts.length).toBeGreaterThanOrEqual(20);
+    // Step 1 creates the optimizer moments; from then on the count must not move.
+    expect(new Set(counts.slice(1, 20)).size).toBe(1);
+  });
+
+  it('writes metrics.jsonl, a plot, a model card and the final model; the loss goes down', async () => {
+    const out = tmp('outputs-');
+    let evals = 0;
+    const trainer = new SentenceTransformerTrainer({
+      model: await loadTiny(),
+      args: { outputDir: out, maxSteps: 12, perDeviceTrainBatchSize: 16, loggingSteps: 4, evalStrategy: 'steps', evalSteps: 6, saveStrategy: 'no', learningRate: 2e-3, progress: false },
+      trainDataset: pairData,
+      loss: createLoss('mnrl'),
+      evaluator: async () => ({ fake_score: ++evals / 10 }),
+    });
+    const r = await trainer.train();
+    expect(r.globalStep).toBe(12);
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const logs = lines.filter((l) => 'loss' in l);
+    expect(logs.map((l) => l.step)).toEqual([4, 8, 12]);
+    for (const l of logs) expect(Object.keys(l)).toEqual(expect.arrayContaining(['step', 'loss', 'learning_rate', 'epoch', 'grad_norm']));
+    expect(logs[2].loss).toBeLessThan(logs[0].loss);
+    // linear decay without warmup: lr at step index 11 of 12 = 2e-3 * 1/12
+    expect(logs[2].learning_rate).toBeCloseTo(2e-3 / 12, 10);
+    expect(lines.filter((l) => 'eval_fake_score' in l).map((l) => [l.step, l.eval_fake_score])).toEqual([[6, 0.1], [12, 0.2], [12, 0.3]]);
+    expect(r.eval).toEqual({ eval_fake_score: 0.3 });
+    expect(readFileSync(join(out, 'training_curves.svg'), 'utf8')).toContain('<svg');
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toContain('MultipleNegativesRankingLoss');
+    expect(card).toContain('`per_device_train_batch_size`: 16');
+    const saved = await SentenceEncoder.load(join(out, 'final'));
+    expect(maxWeightDiff(await weightsOf(saved), await weightsOf(trainer.model))).toBe(0);
+  });
+
+  it('a run interrupted at step k and resumed ends with the same weights as an uninterrupted run', async () => {
+    const triplets = columnar({ anchor: pairs.anchor.slice(0, 40), positive: pairs.positive.slice(0, 40), negative: pairs.negative.slice(0, 40) });
+    const args = { maxSteps: 6, perDeviceTrainBatchSize: 8, saveSteps: 3, loggingSteps: 2, learningRate: 1e-3, warmupSteps: 2, weightDecay: 0.01, progress: false };
+    const outA = tmp('resume-a-');
+    const a = new SentenceTransformerTrainer({ model: await loadTiny(), args: { ...args, outputDir: outA }, trainDataset: triplets, loss: createLoss('mnrl') });
+    await a.train();
+    expect(listCheckpoints(outA).map((d) => d.split('/').pop())).toEqual(['checkpoint-3', 'checkpoint-6']);
+    const outB = tmp('resume-b-');
+    const b = new SentenceTransformerTrainer({ model: await loadTiny(), args: { ...args, outputDir: outB }, trainDataset: triplets, loss: createLoss('mnrl') });
+    const rb = await b.train({ resumeFromCheckpoint: join(outA, 'checkpoint-3') });
+    expect(rb.globalStep).toBe(6);
+    expect(maxWeightDiff(await weightsOf(a.model), await weightsOf(b.model))).toBeLessThan(1e-6);
+    // The mean loss logged after resuming matches the uninterrupted run's log at the same step.
+    const last = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.step === 6 && 'loss' in l)[0];
+    expect(last(outB).loss).toBeCloseTo(last(outA).loss, 5);
+  });
+
+  it('a kill during a checkpoint save leaves the previous checkpoint loadable and no partial one', () => {
+    const out = tmp('kill-');
+    const r = spawnSync(process.execPath, ['--conditions=@contrastive/source', '--import', 'tsx', join(__dirname, 'fixtures', 'train-child.ts'), out], {
+      cwd: repoRoot,
+      env: { ...process.env, CONTRASTIVE_TEST_KILL_DURING_SAVE: '4' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.signal).toBe('SIGKILL');
+    expect(listCheckpoints(out).map((d) => d.split('/').pop())).toEqual(['checkpoint-2']);
+    expect(existsSync(join(out, 'checkpoint-4'))).toBe(false);
+    expect(readdirSync(out).some((n) => n.startsWith('.checkpoint-4.tmp'))).toBe(true);
+    return (async () => {
+      const model = await SentenceEncoder.load(join(out, 'checkpoint-2'));
+      expect(model.dimension).toBe(32);
+      // And training resumes from it (the newest complete checkpoint).
+      const t = new SentenceTransformerTrainer({
+        model,
+        args: { outputDir: out, maxSteps: 4, perDeviceTrainBatchSize: 8, saveSteps: 2, learningRate: 1e-3, progress: false },
+        trainDataset: columnar({ anchor: pairs.anchor.slice(0, 48), positive: pairs.positive.slice(0, 48) }),
+        loss: createLoss('mnrl'),
+      });
+      const res = await t.train({ resumeFromCheckpoint: true });
+      expect(res.globalStep).toBe(4);
+      expect(listCheckpoints(out).map((d) => d.split('/').pop())).toEqual(['checkpoint-2', 'checkpoint-4']);
+    })();
+  });
+
+  it('stops on a non-finite loss naming the step, the batch and the last good checkpoint', async () => {
+    const inner = createLoss('cosine');
+    let calls = 0;
+    const nanLoss: Loss = {
+      name: 'NaNAtThirdStep',
+      columns: inner.columns,
+      forward: (m, b, c) => {
+        calls++;
+        const l = inner.forward!(m, b, c);
+        return calls === 3 ? (tf.mul(l, Number.NaN) as tf.Scalar) : l;
+      },
+    };
+    const out = tmp('nan-');
+    const t = new SentenceTransformerTrainer({
+      model: await loadTiny(),
+      args: { outputDir: out, maxSteps: 5, perDeviceTrainBatchSize: 4, saveSteps: 2, progress: false },
+      trainDataset: columnar({ sentence1: pairs.anchor.slice(0, 20), sentence2: pairs.positive.slice(0, 20), score: pairs.anchor.slice(0, 20).map((_, i) => (i % 3) / 2) }),
+      loss: nanLoss,
+    });
+    const err = await t.train().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NonFiniteLossError);
+    expect((err as Error).message).toMatch(/loss is NaN at step 3; the batch starts with ".+", ".+"/);
+    expect((err as Error).message).toContain(`last good checkpoint: ${join(out, 'checkpoint-2')}`);
+  });
+
+  it('rejects a data set whose columns do not fit the loss before any step', async () => {
+    const model = await loadTiny();
+    expect(
+      () => new SentenceTransformerTrainer({ model, args: { outputDir: tmp('cols-') }, trainDataset: columnar({ anchor: ['a', 'b'] }), loss: createLoss('mnrl') }),
+    ).toThrow(/data set "train": .*MultipleNegativesRankingLoss/);
+    expect(
+      () => new SentenceTransformerTrainer({ model, args: { outputDir: tmp('cols-') }, trainDataset: columnar({ sentence1: ['a'], sentence2: ['b'] }), loss: createLoss('cosine') }),
+    ).toThrow(/data set "train": .*label/i);
+    expect(
+      () => new SentenceTransformerTrainer({ model, args: { outputDir: tmp('cols-') }, trainDataset: columnar({ a: ['x'], b: [3] }), loss: createLoss('mnrl') }),
+    ).toThrow(/column "b" must hold texts, row 1 has 3/);
+  });
+
+  it('SoftmaxLoss: classifier trained and checkpointed, but not part of the saved encoder', async () => {
+    const out = tmp('softmax-');
+    const n = 24;
+    const t = new SentenceTransformerTrainer({
+      model: await loadTiny(),
+      args: { outputDir: out, maxSteps: 3, perDeviceTrainBatchSize: 8, saveSteps: 3, progress: false },
+      trainDataset: columnar({ premise: pairs.anchor.slice(0, n), hypothesis: pairs.positive.slice(0, n), label: Array.from({ length: n }, (_, i) => i % 3) }),
+      loss: createLoss('softmax', { numLabels: 3 }),
+    });
+    await t.train();
+    const lossParams = readSafetensors(join(out, 'checkpoint-3', 'loss.safetensors')).tensors;
+    expect([...lossParams.keys()].some((k) => k.includes('classifier'))).toBe(true);
+    const encoderKeys = [...readSafetensors(join(out, 'final', 'model.safetensors')).tensors.keys()];
+    expect(encoderKeys.some((k) => k.includes('classifier'))).toBe(false);
+  });
+
+  it('loads the best checkpoint at the end, keeps it through rotation, and stops early', async () => {
+    const out = tmp('best-');
+    const scores = [0.2, 0.9, 0.5, 0.4, 0.3];
+    let i = 0;
+    const t = new SentenceTransformerTrainer({
+      model: await loadTiny(),
+      args: {
+        outputDir: out, maxSteps: 10, perDeviceTrainBatchSize: 8, learningRate: 1e-3, evalStrategy: 'steps', evalSteps: 2, saveSteps: 2,
+        saveTotalLimit: 2, loadBestModelAtEnd: true, metricForBestModel: 'score', progress: false,
+      },
+      trainDataset: pairData,
+      loss: createLoss('mnrl'),
+      evaluator: async () => ({ score: scores[Math.min(i++, scores.length - 1)]! }),
+      callbacks: [new EarlyStoppingCallback('score', { patience: 2 })],
+    });
+    const r = await t.train();
+    expect(r.globalStep).toBe(8); // evaluations at 2 (0.2), 4 (0.9), 6 (0.5), 8 (0.4): two without improvement
+    expect(r.bestModelCheckpoint).toBe(join(out, 'checkpoint-4'));
+    expect(listCheckpoints(out).map((d) => d.split('/').pop())).toEqual(['checkpoint-4', 'checkpoint-8']);
+    const best = await SentenceEncoder.load(join(out, 'checkpoint-4'));
+    expect(maxWeightDiff(await weightsOf(best), await weightsOf(t.model))).toBe(0);
+  });
+
+  it('gradient accumulation 2×4 equals one batch of 8 for a per-pair loss', async () => {
+    const data = columnar({ sentence1: pairs.anchor.slice(0, 8), sentence2: pairs.positive.slice(0, 8), score: [0.1, 0.9, 0.4, 0.6, 0.3, 0.8, 0.2, 0.7] });
+    const run = async (batch: number, accum: number) => {
+      const t = new SentenceTransformerTrainer({
+        model: await loadTiny(),
+        args: { outputDir: tmp('accum-'), maxSteps: 1, perDeviceTrainBatchSize: batch, gradientAccumulationSteps: accum, learningRate: 1e-2, dropout: 0, saveStrategy: 'no', maxGradNorm: 0, progress: false },
+        trainDataset: data,
+        loss: createLoss('cosine'),
+      });
+      await t.train();
+      return weightsOf(t.model);
+    };
+    expect(maxWeightDiff(await run(8, 1), await run(4, 2))).toBeLessThan(1e-5);
+  });
+
+  it('restores optimizer moments from a checkpoint', async () => {
+    const out = tmp('opt-');
+    const t = new SentenceTransformerTrainer({ model: await loadTiny(), args: { outputDir: out, maxSteps: 2, perDeviceTrainBatchSize: 8, saveSteps: 2, progress: false }, trainDataset: pairData, loss: createLoss('mnrl') });
+    await t.train();
+    const { AdamW } = await import('@contrastive/tensor-gpu');
+    const m = await loadTiny();
+    const opt = new AdamW(m.namedVariables());
+    const state = loadCheckpoint(join(out, 'checkpoint-2'), { model: m, optimizer: opt, lossVariables: [] });
+    expect(state.globalStep).toBe(2);
+    expect(opt.step).toBe(2);
+    expect(maxWeightDiff(await weightsOf(m), await weightsOf(t.model))).toBe(0);
+  });
+});
