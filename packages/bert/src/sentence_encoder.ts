@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   type PoolingConfig,
@@ -306,7 +306,8 @@ export class SentenceEncoder {
   /**
    * Writes the sentence-transformers layout: modules.json, config.json, model.safetensors, tokenizer files,
    * sentence_bert_config.json, config_sentence_transformers.json, 1_Pooling/, [2_Dense/], [Normalize].
-   * Files go to a temp folder first and replace `dir` only when complete.
+   * Files are written to a temp folder first, then renamed into `dir` one by one (each replace is atomic);
+   * other files already in `dir` (checkpoints, logs) are kept.
    */
   async save(dir: string, options: SaveOptions = {}): Promise<void> {
     const target = resolve(dir);
@@ -314,22 +315,33 @@ export class SentenceEncoder {
     mkdirSync(tmp, { recursive: true });
     try {
       await this.writeFiles(tmp, options);
-      if (existsSync(target)) {
-        const old = `${target}.old-${process.pid}-${Date.now()}`;
-        renameSync(target, old);
-        renameSync(tmp, target);
-        rmSync(old, { recursive: true, force: true });
-      } else {
+      if (!existsSync(target)) {
         mkdirSync(dirname(target), { recursive: true });
         renameSync(tmp, target);
+        return;
       }
+      for (const name of readdirSync(tmp)) {
+        const dst = join(target, name);
+        if (existsSync(dst) && statSync(dst).isDirectory()) rmSync(dst, { recursive: true, force: true });
+        renameSync(join(tmp, name), dst);
+      }
+      // A Normalize module that is no longer part of the model must not linger in modules' folders.
+      for (const name of readdirSync(target)) {
+        if (/^\d+_(Normalize|Dense)$/.test(name) && !this.writtenModuleDirs.has(name)) {
+          rmSync(join(target, name), { recursive: true, force: true });
+        }
+      }
+      rmSync(tmp, { recursive: true, force: true });
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       throw e;
     }
   }
 
+  private writtenModuleDirs = new Set<string>();
+
   private async writeFiles(dir: string, options: SaveOptions): Promise<void> {
+    this.writtenModuleDirs = new Set<string>();
     const json = (p: string, v: unknown) => writeFileSync(join(dir, p), `${JSON.stringify(v, null, 2)}\n`);
     const modules: Array<{ idx: number; name: string; path: string; type: string }> = [
       { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
@@ -367,12 +379,14 @@ export class SentenceEncoder {
       if (d.bias) tensors['linear.bias'] = { shape: [d.outFeatures], data: (await d.bias.data()) as Float32Array };
       writeSafetensors(join(dir, path, 'model.safetensors'), tensors);
       modules.push({ idx, name: String(idx), path, type: 'sentence_transformers.models.Dense' });
+      this.writtenModuleDirs.add(path);
       void i;
     }
     if (this.normalizeOutput) {
       const idx = modules.length;
       mkdirSync(join(dir, `${idx}_Normalize`), { recursive: true });
       modules.push({ idx, name: String(idx), path: `${idx}_Normalize`, type: 'sentence_transformers.models.Normalize' });
+      this.writtenModuleDirs.add(`${idx}_Normalize`);
     }
     json('modules.json', modules);
     if (options.modelCard) writeFileSync(join(dir, 'README.md'), options.modelCard);

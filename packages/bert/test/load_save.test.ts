@@ -82,6 +82,18 @@ describe('saving in the sentence-transformers layout', () => {
     expect(maxDiff(await again.encode(texts), await enc.encode(texts))).toBe(0);
     // No temp folders left beside the target.
     expect(readdirSync(join(out, '..'))).toEqual(['model']);
+    // Saving into an existing folder replaces the model files and keeps everything else (checkpoints, logs);
+    // a Normalize module that was dropped disappears.
+    writeFileSync(join(out, 'metrics.jsonl'), '{}\n');
+    enc.normalizeOutput = true;
+    await enc.save(out);
+    expect(existsSync(join(out, '2_Normalize'))).toBe(true);
+    enc.normalizeOutput = false;
+    await enc.save(out);
+    expect(existsSync(join(out, '2_Normalize'))).toBe(false);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe('{}\n');
+    expect(maxDiff(await (await SentenceEncoder.load(out)).encode(texts), await enc.encode(texts))).toBe(0);
+    expect(readdirSync(join(out, '..'))).toEqual(['model']);
   });
 
   it('CLS pooling + Dense + Normalize: saved modules reload to the same unit-length embeddings', async () => {

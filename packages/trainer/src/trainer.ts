@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SentenceEncoder } from '@contrastive/bert';
 import {
@@ -414,9 +414,11 @@ export class SentenceTransformerTrainer {
     return result;
   }
 
-  /** The trained encoder in sentence-transformers layout at the output root, with model card and plot. */
+  /**
+   * The trained encoder in sentence-transformers layout at the output root (so `outputDir` loads as a model),
+   * beside its checkpoints, metrics, plot and model card.
+   */
   private async saveFinalModel(out: string, result: TrainResult, history: Array<Record<string, number>>): Promise<void> {
-    const modelDir = join(out, 'final');
     const card = writeModelCard({
       model: this.model,
       modelName: this.options.modelName,
@@ -426,8 +428,7 @@ export class SentenceTransformerTrainer {
       history,
       result,
     });
-    await this.model.save(modelDir, { modelCard: card });
-    writeFileSync(join(out, 'README.md'), card);
+    await this.model.save(out, { modelCard: card });
     await writeTrainingPlot(out, history);
   }
 }

@@ -59,7 +59,7 @@ describe('SentenceTransformerTrainer', () => {
     const card = readFileSync(join(out, 'README.md'), 'utf8');
     expect(card).toContain('MultipleNegativesRankingLoss');
     expect(card).toContain('`per_device_train_batch_size`: 16');
-    const saved = await SentenceEncoder.load(join(out, 'final'));
+    const saved = await SentenceEncoder.load(out);
     expect(maxWeightDiff(await weightsOf(saved), await weightsOf(trainer.model))).toBe(0);
   });
 
@@ -158,7 +158,7 @@ describe('SentenceTransformerTrainer', () => {
     await t.train();
     const lossParams = readSafetensors(join(out, 'checkpoint-3', 'loss.safetensors')).tensors;
     expect([...lossParams.keys()].some((k) => k.includes('classifier'))).toBe(true);
-    const encoderKeys = [...readSafetensors(join(out, 'final', 'model.safetensors')).tensors.keys()];
+    const encoderKeys = [...readSafetensors(join(out, 'model.safetensors')).tensors.keys()];
     expect(encoderKeys.some((k) => k.includes('classifier'))).toBe(false);
   });
 
