@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { SentenceEncoder } from '@contrastive/bert';
+import { readDataFile } from '@contrastive/data-nli';
+import { StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
+import { createLoss } from '@contrastive/losses';
+import { initBackend } from '@contrastive/tensor-gpu';
+import { type ColumnarDataset, SentenceTransformerTrainer, type TrainingArguments } from '@contrastive/trainer';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { collect, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
+
+/** Flag (camelCase) → training argument; the CLI keeps sentence-transformers' short names. */
+const ARG_OF: Record<string, keyof TrainingArguments> = {
+  epochs: 'numTrainEpochs',
+  numTrainEpochs: 'numTrainEpochs',
+  maxSteps: 'maxSteps',
+  batchSize: 'perDeviceTrainBatchSize',
+  perDeviceTrainBatchSize: 'perDeviceTrainBatchSize',
+  lr: 'learningRate',
+  learningRate: 'learningRate',
+  warmupSteps: 'warmupSteps',
+  warmupRatio: 'warmupRatio',
+  seed: 'seed',
+  lrScheduler: 'lrSchedulerType',
+  lrSchedulerType: 'lrSchedulerType',
+  weightDecay: 'weightDecay',
+  loggingSteps: 'loggingSteps',
+  evalSteps: 'evalSteps',
+  saveSteps: 'saveSteps',
+  saveTotalLimit: 'saveTotalLimit',
+  dropout: 'dropout',
+  maxGradNorm: 'maxGradNorm',
+  gradientAccumulationSteps: 'gradientAccumulationSteps',
+  batchSampler: 'batchSampler',
+  multiDatasetBatchSampler: 'multiDatasetBatchSampler',
+  evalStrategy: 'evalStrategy',
+  saveStrategy: 'saveStrategy',
+  loggingStrategy: 'loggingStrategy',
+  loadBestModelAtEnd: 'loadBestModelAtEnd',
+  metricForBestModel: 'metricForBestModel',
+  greaterIsBetter: 'greaterIsBetter',
+  adamBeta1: 'adamBeta1',
+  adamBeta2: 'adamBeta2',
+  adamEpsilon: 'adamEpsilon',
+  dataloaderDropLast: 'dataloaderDropLast',
+};
+
+const camel = (k: string) => k.replace(/[-_]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+export interface TrainCliOptions {
+  model?: string;
+  train?: string[];
+  loss?: string;
+  lossArg?: string[];
+  evalSts?: string;
+  output?: string;
+  resume?: string;
+  config?: string;
+  maxSeqLength?: number;
+  prompt?: string;
+  evalBefore?: boolean;
+  progress?: boolean;
+  [flag: string]: unknown;
+}
+
+/** `--config` file (JSON or YAML) with the same keys as the flags, in any of kebab-, snake- or camelCase. */
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${path}: cannot read config (${(e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'} (${(e as Error).message})`);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${path}: expected an object of options`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const key = camel(k);
+    if (key === 'lossArgs' && v && typeof v === 'object') out.lossArg = Object.entries(v).map(([a, b]) => `${a}=${Array.isArray(b) ? b.join(',') : String(b)}`);
+    else if (key === 'train' && typeof v === 'string') out.train = [v];
+    else out[key] = v;
+  }
+  return out;
+}
+
+function parseLossArgs(args: string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const a of args ?? []) {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new Error(`--loss-arg: expected key=value, got "${a}"`);
+    out[camel(a.slice(0, eq).trim())] = a.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** `contrastive train`: returns the JSON line it prints. */
+export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unknown>> {
+  const o: TrainCliOptions = cli.config ? { ...readConfigFile(cli.config), ...stripUndefined(cli) } : cli;
+  if (!o.model) throw new Error('train: --model is required');
+  if (!o.train || o.train.length === 0) throw new Error('train: at least one --train file is required');
+  if (!o.loss) throw new Error('train: --loss is required');
+  if (!o.output) throw new Error('train: --output is required');
+
+  const args: Partial<TrainingArguments> & { outputDir: string } = { outputDir: o.output };
+  for (const [flag, value] of Object.entries(o)) {
+    const key = ARG_OF[flag];
+    if (key && value !== undefined) (args as Record<string, unknown>)[key] = value;
+  }
+  if (o.prompt) args.prompts = o.prompt;
+  if (o.progress === false) args.progress = false;
+
+  // Data files first: a bad file fails before the model is loaded.
+  const datasets: Record<string, ColumnarDataset> = {};
+  for (const file of o.train) {
+    let name = basename(file, extname(file));
+    while (name in datasets) name = `${name}_`;
+    datasets[name] = await readDataFile(file);
+  }
+  const lossOptions = parseLossArgs(o.lossArg);
+  const lossName = o.loss.toLowerCase();
+  if ((lossName === 'softmax' || lossName === 'softmaxloss') && lossOptions.numLabels === undefined) {
+    // Infer the number of classes from the labels, as the reference script does with its label map.
+    let max = -1;
+    for (const d of Object.values(datasets)) for (const v of d.columnNames.includes('label') ? d.column('label') : []) max = Math.max(max, Number(v));
+    if (max >= 0) lossOptions.numLabels = max + 1;
+  }
+  const evaluator = o.evalSts ? new StsEvaluator(loadStsData(o.evalSts), { name: 'sts-dev', split: 'dev' }) : undefined;
+
+  const backend = await initBackend();
+  process.stderr.write(`${backend.summary}\n`);
+  if (typeof lossOptions.guide === 'string') lossOptions.guide = await SentenceEncoder.load(lossOptions.guide as string);
+  const loss = createLoss(o.loss, lossOptions);
+  const model = await SentenceEncoder.load(o.model, { maxSeqLength: o.maxSeqLength });
+  if (evaluator && args.evalStrategy === undefined) {
+    args.evalStrategy = 'steps';
+    args.evalSteps ??= args.loggingSteps ?? 500;
+  }
+  const trainer = new SentenceTransformerTrainer({ model, args, trainDataset: datasets, loss, evaluator, baseModel: o.model });
+  const before = evaluator && o.evalBefore ? await trainer.evaluate() : undefined;
+  const resume = o.resume === undefined ? undefined : o.resume === 'latest' || o.resume === 'true' ? true : o.resume;
+  const r = await trainer.train({ resumeFromCheckpoint: resume });
+  return {
+    output: r.outputDir,
+    steps: r.globalStep,
+    train_loss: r.trainLoss,
+    eval: r.eval,
+    ...(before ? { eval_before: before } : {}),
+    ...(r.bestModelCheckpoint ? { best_model_checkpoint: r.bestModelCheckpoint } : {}),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as Partial<T>;
+}
+
+const bool = (flag: string) => (v: string) => {
+  if (/^(true|1|yes)$/i.test(v)) return true;
+  if (/^(false|0|no)$/i.test(v)) return false;
+  throw new Error(`${flag} must be true or false, got "${v}"`);
+};
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('Fine-tune a sentence encoder with a contrastive loss (sentence-transformers semantics)')
+    .option('--model <dir|hub id>', 'model to start from (e.g. one made by `contrastive init`)')
+    .option('--train <file>', 'training file (JSONL/CSV/TSV/Parquet); repeat for several data sets', collect)
+    .option('--loss <name>', 'softmax, cosine, mnrl, mnrl-symmetric, cached-mnrl, infonce, triplet, contrastive, online-contrastive, cosent, angle, gist, margin-mse, distill-kl, matryoshka')
+    .option('--loss-arg <key=value>', 'loss option, e.g. scale=20, inner=mnrl, dims=64,32, guide=<model dir>; repeatable', collect)
+    .option('--eval-sts <file>', 'STS file (sentence1, sentence2, score) evaluated during and after training')
+    .option('--eval-before', 'also evaluate before the first step (reported as eval_before)')
+    .option('--output <dir>', 'output folder: the trained model, checkpoints, metrics.jsonl, plot, model card')
+    .option('--config <file>', 'JSON or YAML file with any of these options; flags win')
+    .option('--resume <checkpoint>', 'resume from a checkpoint folder, or "latest" in --output')
+    .option('--epochs <n>', 'number of epochs (default 3)', parseNumber('--epochs'))
+    .option('--max-steps <n>', 'total optimizer steps (overrides --epochs)', parsePositiveInt('--max-steps'))
+    .option('--batch-size <n>', 'per-device batch size (default 8)', parsePositiveInt('--batch-size'))
+    .option('--lr <x>', 'peak learning rate (default 5e-5)', parseNumber('--lr'))
+    .option('--warmup-steps <n>', 'linear warmup steps', parseNonNegativeInt('--warmup-steps'))
+    .option('--warmup-ratio <x>', 'warmup as a fraction of all steps', parseNumber('--warmup-ratio'))
+    .option('--lr-scheduler <name>', 'linear | cosine | constant | constant_with_warmup')
+    .option('--weight-decay <x>', 'AdamW weight decay (not on biases and LayerNorm)', parseNumber('--weight-decay'))
+    .option('--max-grad-norm <x>', 'gradient clipping (0 disables; default 1.0)', parseNumber('--max-grad-norm'))
+    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimizer step', parsePositiveInt('--gradient-accumulation-steps'))
+    .option('--dropout <x>', "override the model's hidden and attention dropout for this run", parseNumber('--dropout'))
+    .option('--seed <n>', 'random seed (default 42)', parseNonNegativeInt('--seed'))
+    .option('--logging-steps <n>', 'log every N steps (default 500)', parsePositiveInt('--logging-steps'))
+    .option('--eval-steps <n>', 'evaluate every N steps (default: the logging steps)', parsePositiveInt('--eval-steps'))
+    .option('--save-steps <n>', 'checkpoint every N steps (default 500)', parsePositiveInt('--save-steps'))
+    .option('--save-total-limit <n>', 'keep at most N checkpoints (the best is kept)', parsePositiveInt('--save-total-limit'))
+    .option('--eval-strategy <s>', 'no | steps | epoch')
+    .option('--save-strategy <s>', 'no | steps | epoch')
+    .option('--batch-sampler <s>', 'batch_sampler | no_duplicates | group_by_label')
+    .option('--multi-dataset-batch-sampler <s>', 'round_robin | proportional')
+    .option('--load-best-model-at-end', 'reload the best checkpoint (by --metric-for-best-model) at the end')
+    .option('--metric-for-best-model <name>', 'e.g. spearman_cosine')
+    .option('--greater-is-better <bool>', 'whether a larger metric is better', bool('--greater-is-better'))
+    .option('--max-seq-length <n>', 'truncate inputs to N tokens', parsePositiveInt('--max-seq-length'))
+    .option('--prompt <text>', 'prompt prepended to every input column')
+    .option('--no-progress', 'no progress bar or progress lines')
+    .action(async (o: TrainCliOptions) => {
+      process.stdout.write(`${JSON.stringify(await runTrain(o))}\n`);
+    });
+}

@@ -1,0 +1,104 @@
+import { tf } from '@contrastive/tensor-gpu';
+import { tapeGradients } from './internal/gradients.js';
+import type {
+  ColumnRequirement,
+  EmbeddingModel,
+  LabelKind,
+  Loss,
+  LossBatch,
+  LossContext,
+  LossGradients,
+} from './types.js';
+
+const KIND_WORDS: Record<LabelKind, string> = {
+  float: 'a number per row (float)',
+  class: 'an integer class id per row',
+  list: 'a list of numbers per row',
+};
+
+function labelAccepted(req: ColumnRequirement, kind: LabelKind): boolean {
+  switch (req.label) {
+    case 'none':
+      return true;
+    case 'float':
+      return kind === 'float' || kind === 'class';
+    case 'class':
+      return kind === 'class';
+    case 'list':
+      return kind === 'list' || req.acceptsScalarLabel === true;
+  }
+}
+
+/**
+ * Throws before the first step when the data set cannot feed the loss: too few or too many text columns,
+ * or a missing or ill-typed label column. The message names what the loss needs and what the data set has.
+ */
+export function validateColumns(
+  loss: Loss,
+  columnNames: string[],
+  label?: { present: boolean; kind?: 'float' | 'class' | 'list' },
+): void {
+  const req = loss.columns;
+  const n = columnNames.length;
+  if (n < req.minInputs || (req.maxInputs !== undefined && n > req.maxInputs)) {
+    const has =
+      n === 0 ? 'no text columns' : `${n} text column${n === 1 ? '' : 's'} (${columnNames.join(', ')})`;
+    throw new Error(`${loss.name} needs ${req.description} but the data set has ${has}`);
+  }
+  if (req.label === 'none') return;
+  if (!label?.present) {
+    throw new Error(
+      `${loss.name} needs ${req.description} and a label column ("label" or "score") holding ${KIND_WORDS[req.label]}, but the data set has no label column`,
+    );
+  }
+  if (label.kind !== undefined && !labelAccepted(req, label.kind)) {
+    throw new Error(
+      `${loss.name} needs a label column holding ${KIND_WORDS[req.label]}, but the data set's label column holds ${KIND_WORDS[label.kind]}`,
+    );
+  }
+}
+
+/** What the labels of a batch hold: lists, integers (class ids) or other numbers. */
+export function labelKindOf(labels: number[] | number[][]): LabelKind {
+  if (labels.some((l) => Array.isArray(l))) return 'list';
+  return (labels as number[]).every((l) => Number.isInteger(l)) ? 'class' : 'float';
+}
+
+/**
+ * What the trainer calls for one step: the loss value and the gradients of the model's parameters and the
+ * loss's own, by name. Works for tape losses (`forward`) and self-differentiating ones (`computeGradients`);
+ * every intermediate tensor is disposed, the caller disposes the returned gradients.
+ */
+export function computeLossAndGradients(
+  loss: Loss,
+  model: EmbeddingModel,
+  batch: LossBatch,
+  ctx: LossContext,
+): LossGradients {
+  validateColumns(loss, batch.columnNames, {
+    present: batch.labels !== undefined,
+    kind: batch.labels ? labelKindOf(batch.labels) : undefined,
+  });
+  // Idempotent: lets a loss size its own parameters from the model before they are collected.
+  loss.prepare?.(model);
+  if (loss.computeGradients) return loss.computeGradients(model, batch, ctx);
+  const forward = loss.forward?.bind(loss);
+  if (!forward) throw new Error(`${loss.name} has neither forward() nor computeGradients()`);
+  const params = [...model.namedVariables(), ...(loss.namedVariables?.() ?? [])];
+  return tapeGradients(params, () => forward(model, batch, ctx));
+}
+
+/** The loss value alone, without gradients (evaluation): intermediates disposed. */
+export function computeLoss(loss: Loss, model: EmbeddingModel, batch: LossBatch, ctx: LossContext): number {
+  const forward = loss.forward?.bind(loss);
+  if (!forward) {
+    const { loss: value, grads } = computeLossAndGradients(loss, model, batch, ctx);
+    for (const g of grads.values()) g.dispose();
+    return value;
+  }
+  loss.prepare?.(model);
+  const t = tf.tidy(() => forward(model, batch, ctx));
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
+}

@@ -1,0 +1,37 @@
+export type {
+  EmbeddingModel,
+  LossBatch,
+  LossContext,
+  LabelKind,
+  ColumnRequirement,
+  LossGradients,
+  Loss,
+  LossOptions,
+  LossFactory,
+} from './types.js';
+export { computeLossAndGradients, computeLoss, validateColumns, labelKindOf } from './compute.js';
+export { createLoss, registerLoss, listLosses } from './registry.js';
+export { EmbeddingLoss } from './embedding_loss.js';
+export { SoftmaxLoss, modelDimension } from './losses/softmax.js';
+export type { SoftmaxLossOptions } from './losses/softmax.js';
+export {
+  CosineSimilarityLoss,
+  TripletLoss,
+  ContrastiveLoss,
+  OnlineContrastiveLoss,
+} from './losses/pair_losses.js';
+export type { DistanceMetric } from './losses/pair_losses.js';
+export {
+  MultipleNegativesRankingLoss,
+  MultipleNegativesSymmetricRankingLoss,
+  InfoNCELoss,
+} from './losses/mnrl.js';
+export type { MultipleNegativesRankingLossOptions } from './losses/mnrl.js';
+export { CachedMultipleNegativesRankingLoss } from './losses/cached_mnrl.js';
+export type { CachedMultipleNegativesRankingLossOptions } from './losses/cached_mnrl.js';
+export { CoSENTLoss, AnglELoss, pairwiseAngleSimilarity } from './losses/cosent.js';
+export { MatryoshkaLoss, defaultMatryoshkaDims } from './losses/matryoshka.js';
+export type { MatryoshkaLossOptions } from './losses/matryoshka.js';
+export { GISTEmbedLoss } from './losses/gist.js';
+export type { GISTEmbedLossOptions } from './losses/gist.js';
+export { MarginMSELoss, DistillKLDivLoss } from './losses/distillation.js';

@@ -1,0 +1,86 @@
+import { type SimilarityFunction, pairwiseSimilarity } from '@contrastive/pooling';
+import { tf } from '@contrastive/tensor-gpu';
+import { EmbeddingLoss } from '../embedding_loss.js';
+import { listLabels } from '../internal/embed.js';
+import type { LossBatch } from '../types.js';
+
+/** `[B, 1 + negatives]` student scores: sim(query, positive), then sim(query, negative_k). */
+function studentScores(fn: SimilarityFunction, embeddings: tf.Tensor2D[]): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [q, ...docs] = embeddings;
+    return tf.stack(
+      docs.map((d) => pairwiseSimilarity(fn, q!, d)),
+      1,
+    ) as tf.Tensor2D;
+  });
+}
+
+/**
+ * sentence-transformers' MarginMSELoss: MSE between the student's margins sim(q, p) − sim(q, n_k) and the
+ * teacher's (the label: one number per row with one negative, else a list of one margin per negative).
+ * Default similarity: dot product.
+ */
+export class MarginMSELoss extends EmbeddingLoss {
+  readonly name = 'MarginMSELoss';
+  readonly columns = {
+    minInputs: 3,
+    label: 'list' as const,
+    acceptsScalarLabel: true,
+    description: '(query, positive, negative[, negative...]) with the teacher margin(s) as label',
+  };
+  readonly similarity: SimilarityFunction;
+
+  constructor(options: { similarity?: SimilarityFunction } = {}) {
+    super();
+    this.similarity = options.similarity ?? 'dot';
+  }
+
+  lossFromEmbeddings(embeddings: tf.Tensor2D[], batch: LossBatch): tf.Scalar {
+    const negatives = embeddings.length - 2;
+    const labels = listLabels(batch, this.name, negatives, 'one teacher margin per negative');
+    return tf.tidy(() => {
+      const scores = studentScores(this.similarity, embeddings);
+      const pos = tf.slice(scores, [0, 0], [-1, 1]);
+      const neg = tf.slice(scores, [0, 1], [-1, negatives]);
+      const margins = tf.sub(pos, neg);
+      return tf.mean(tf.square(tf.sub(margins, tf.tensor2d(labels)))) as tf.Scalar;
+    });
+  }
+}
+
+/**
+ * sentence-transformers' DistillKLDivLoss: KL(teacher ‖ student) between softmax distributions over
+ * [positive, negatives...] at `temperature`, batch-mean, scaled by temperature². Labels: the teacher's scores
+ * per row, `[positive, negative_1, ...]`. Default similarity: dot product; temperature 1.
+ */
+export class DistillKLDivLoss extends EmbeddingLoss {
+  readonly name = 'DistillKLDivLoss';
+  readonly columns = {
+    minInputs: 3,
+    label: 'list' as const,
+    description:
+      '(query, positive, negative[, negative...]) with the teacher scores [positive, negatives...] as label',
+  };
+  readonly similarity: SimilarityFunction;
+  readonly temperature: number;
+
+  constructor(options: { similarity?: SimilarityFunction; temperature?: number } = {}) {
+    super();
+    this.similarity = options.similarity ?? 'dot';
+    this.temperature = options.temperature ?? 1;
+    if (!(this.temperature > 0))
+      throw new Error(`${this.name}: temperature must be positive, got ${this.temperature}`);
+  }
+
+  lossFromEmbeddings(embeddings: tf.Tensor2D[], batch: LossBatch): tf.Scalar {
+    const width = embeddings.length - 1;
+    const labels = listLabels(batch, this.name, width, 'teacher scores for the positive then each negative');
+    const t = this.temperature;
+    return tf.tidy(() => {
+      const student = tf.logSoftmax(tf.div(studentScores(this.similarity, embeddings), t));
+      const teacher = tf.logSoftmax(tf.div(tf.tensor2d(labels), t));
+      const kl = tf.sum(tf.mul(tf.exp(teacher), tf.sub(teacher, student)));
+      return tf.mul(tf.div(kl, batch.size), t * t) as tf.Scalar;
+    });
+  }
+}

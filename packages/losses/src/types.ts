@@ -1,0 +1,67 @@
+import type { NamedVariable, tf } from '@contrastive/tensor-gpu';
+
+/** What a loss needs from a model. @contrastive/bert's SentenceEncoder fits it. */
+export interface EmbeddingModel {
+  /** Sentence embeddings [N, dim] of one batch; synchronous so it runs inside the trainer's gradient tape. */
+  embedTensor(
+    texts: string[],
+    options?: { training?: boolean; seed?: number; prompt?: string; dropoutRate?: number },
+  ): tf.Tensor2D;
+  namedVariables(): NamedVariable[];
+}
+
+export interface LossBatch {
+  /** Text columns, in data set order (sentence-transformers matches inputs by position, labels by name). */
+  columnNames: string[];
+  columns: Record<string, string[]>;
+  /** The `label`/`score` column when present: one number per row, or a list per row (DistillKL teacher scores). */
+  labels?: number[] | number[][];
+  size: number;
+}
+
+export interface LossContext {
+  training: boolean;
+  /** Base seed for dropout in this step: every embedding call of the step derives its own seed from it. */
+  seed?: number;
+  dropoutRate?: number;
+}
+
+export type LabelKind = 'float' | 'class' | 'list';
+
+export interface ColumnRequirement {
+  /** Text columns. */
+  minInputs: number;
+  maxInputs?: number;
+  /** What the label column must hold. `float` also accepts integers (class ids are numbers). */
+  label: 'none' | LabelKind;
+  /** For `label: 'list'`: a plain number per row is read as a list of one (MarginMSELoss with one negative). */
+  acceptsScalarLabel?: boolean;
+  /** e.g. "(anchor, positive[, negative...])", for error messages. */
+  description: string;
+}
+
+/** Gradients by parameter name (the model's names, then loss-owned names). */
+export interface LossGradients {
+  loss: number;
+  grads: Map<string, tf.Tensor>;
+}
+
+export interface Loss {
+  readonly name: string;
+  readonly columns: ColumnRequirement;
+  /**
+   * Called once by the trainer before `namedVariables()`, so a loss can size itself from the model
+   * (SoftmaxLoss's classifier input, MatryoshkaLoss's default dimensions).
+   */
+  prepare?(model: EmbeddingModel): void;
+  /** Parameters the loss owns (SoftmaxLoss's classifier): optimized and checkpointed with the model, not saved in the encoder. */
+  namedVariables?(): NamedVariable[];
+  /** The scalar loss, computed under the trainer's gradient tape. */
+  forward?(model: EmbeddingModel, batch: LossBatch, ctx: LossContext): tf.Scalar;
+  /** For losses that run forward/backward themselves (GradCache): loss value and gradients directly. */
+  computeGradients?(model: EmbeddingModel, batch: LossBatch, ctx: LossContext): LossGradients;
+}
+
+/** The options object a registered loss factory receives: numbers and booleans may arrive as strings (CLI). */
+export type LossOptions = Record<string, unknown>;
+export type LossFactory = (options: LossOptions) => Loss;
