@@ -12,10 +12,19 @@ export interface CliResult {
  * Runs the `contrastive` CLI from its TypeScript sources (tsx, with the packages' source export condition),
  * so tests exercise the current code without a build.
  */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): CliResult {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): CliResult {
   const r = spawnSync(
     process.execPath,
-    ['--conditions=@contrastive/source', '--import', 'tsx', join(repoRoot, 'packages', 'cli', 'src', 'bin.ts'), ...args],
+    [
+      '--conditions=@contrastive/source',
+      '--import',
+      'tsx',
+      join(repoRoot, 'packages', 'cli', 'src', 'bin.ts'),
+      ...args,
+    ],
     {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, ...options.env },

@@ -16,7 +16,8 @@ export function sharedDir(): string {
 
 export function sharedPath(...parts: string[]): string {
   const p = join(sharedDir(), ...parts);
-  if (!existsSync(p)) throw new Error(`shared file not found: ${p} (set CONTRASTIVE_SHARED_DIR to the shared/ folder)`);
+  if (!existsSync(p))
+    throw new Error(`shared file not found: ${p} (set CONTRASTIVE_SHARED_DIR to the shared/ folder)`);
   return p;
 }
 

@@ -29,6 +29,8 @@ export default class SummaryReporter implements Reporter {
     }
     failed += errors.length;
     // Printed after vitest's own summary (queued behind the default reporter's output).
-    setImmediate(() => process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`));
+    setImmediate(() =>
+      process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`),
+    );
   }
 }

@@ -5,7 +5,14 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SentenceEncoder, SentenceTokenizer, presetConfig } from '@contrastive/bert';
-import { type Dataset, loadSnliLines, loadStsb, nliToScoredPairs, nliToSoftmaxRows, nliToTriplets } from '@contrastive/data-nli';
+import {
+  type Dataset,
+  loadSnliLines,
+  loadStsb,
+  nliToScoredPairs,
+  nliToSoftmaxRows,
+  nliToTriplets,
+} from '@contrastive/data-nli';
 import { StsEvaluator } from '@contrastive/eval-mteb';
 import { createLoss } from '@contrastive/losses';
 import { SentenceTransformerTrainer, type TrainingArguments } from '@contrastive/trainer';
@@ -24,10 +31,21 @@ export interface NliRunOptions {
   seed?: number;
 }
 
-export async function nliData(loss: NliLossName, splits: Array<'dev' | 'test'>, maxRows?: number): Promise<Dataset> {
-  const parts = await Promise.all(splits.map((split) => loadSnliLines(sharedPath('data', 'snli'), { split })));
+export async function nliData(
+  loss: NliLossName,
+  splits: Array<'dev' | 'test'>,
+  maxRows?: number,
+): Promise<Dataset> {
+  const parts = await Promise.all(
+    splits.map((split) => loadSnliLines(sharedPath('data', 'snli'), { split })),
+  );
   let nli = parts[0]!.concatenate(...parts.slice(1));
-  const ds = loss === 'softmax' ? nliToSoftmaxRows(nli) : loss === 'cosine' ? nliToScoredPairs(nli) : nliToTriplets(nli, { seed: 1 });
+  const ds =
+    loss === 'softmax'
+      ? nliToSoftmaxRows(nli)
+      : loss === 'cosine'
+        ? nliToScoredPairs(nli)
+        : nliToTriplets(nli, { seed: 1 });
   nli = ds;
   return maxRows && nli.numRows > maxRows ? nli.shuffle(7).select({ start: 0, end: maxRows }) : nli;
 }
@@ -36,7 +54,11 @@ export async function stsEvaluator(split: 'dev' | 'test', limit?: number): Promi
   let sts = await loadStsb(sharedPath('data', 'stsb'), { split });
   if (limit && sts.numRows > limit) sts = sts.select({ start: 0, end: limit });
   return new StsEvaluator(
-    { sentences1: sts.stringColumn('sentence1'), sentences2: sts.stringColumn('sentence2'), scores: sts.numberColumn('score') },
+    {
+      sentences1: sts.stringColumn('sentence1'),
+      sentences2: sts.stringColumn('sentence2'),
+      scores: sts.numberColumn('score'),
+    },
     { name: `sts-${split}`, split },
   );
 }
@@ -44,10 +66,18 @@ export async function stsEvaluator(split: 'dev' | 'test', limit?: number): Promi
 /** A fresh tiny BERT (the shared fixture's shape) with the real MiniLM tokenizer. */
 export function freshTinyModel(seed = 42): SentenceEncoder {
   const dir = sharedPath('models', 'all-MiniLM-L6-v2-config');
-  return SentenceEncoder.random({ config: presetConfig('tiny'), tokenizer: SentenceTokenizer.fromDir(dir), seed, maxSeqLength: 64, sourceDir: dir });
+  return SentenceEncoder.random({
+    config: presetConfig('tiny'),
+    tokenizer: SentenceTokenizer.fromDir(dir),
+    seed,
+    maxSeqLength: 64,
+    sourceDir: dir,
+  });
 }
 
-export async function trainNli(o: NliRunOptions): Promise<{ before: number; after: number; steps: number; seconds: number }> {
+export async function trainNli(
+  o: NliRunOptions,
+): Promise<{ before: number; after: number; steps: number; seconds: number }> {
   const data = await nliData(o.loss, o.splits ?? ['dev', 'test'], o.maxRows);
   const model = freshTinyModel(o.seed ?? 42);
   const evaluator = await stsEvaluator('dev');
@@ -74,7 +104,12 @@ export async function trainNli(o: NliRunOptions): Promise<{ before: number; afte
   });
   const t0 = Date.now();
   const r = await trainer.train();
-  return { before, after: r.eval['eval_sts-dev_spearman_cosine']!, steps: r.globalStep, seconds: (Date.now() - t0) / 1000 };
+  return {
+    before,
+    after: r.eval['eval_sts-dev_spearman_cosine']!,
+    steps: r.globalStep,
+    seconds: (Date.now() - t0) / 1000,
+  };
 }
 
 export const outputRoot = join(process.cwd(), 'runs');

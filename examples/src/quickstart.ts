@@ -6,15 +6,25 @@ import { initBackend, tf } from '@contrastive/tensor-gpu';
 import { sharedPath } from '../../test-support/shared.js';
 
 const modelPath = process.argv[2] ?? sharedPath('fixtures', 'tiny-bert');
-const sentences = ['A man is playing a guitar.', 'Someone plays an instrument.', 'A woman is slicing an onion.', 'The stock market fell on Tuesday.'];
+const sentences = [
+  'A man is playing a guitar.',
+  'Someone plays an instrument.',
+  'A woman is slicing an onion.',
+  'The stock market fell on Tuesday.',
+];
 
 const backend = await initBackend();
 console.error(backend.summary);
 const model = await SentenceEncoder.load(modelPath);
 const embeddings = await model.encode(sentences);
 const sims = tf.tidy(() => {
-  const e = tf.tensor2d(embeddings.flatMap((v) => Array.from(v)), [embeddings.length, model.dimension]);
+  const e = tf.tensor2d(
+    embeddings.flatMap((v) => Array.from(v)),
+    [embeddings.length, model.dimension],
+  );
   return cosineSimilarity(e, e).arraySync();
 });
-console.log(`model: ${modelPath} (dimension ${model.dimension}${modelPath.includes('tiny-bert') ? ', random weights: scores are not meaningful' : ''})`);
+console.log(
+  `model: ${modelPath} (dimension ${model.dimension}${modelPath.includes('tiny-bert') ? ', random weights: scores are not meaningful' : ''})`,
+);
 sentences.forEach((s, i) => console.log(`${sims[i]!.map((x) => x.toFixed(3).padStart(7)).join('')}  ${s}`));

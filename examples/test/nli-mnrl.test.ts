@@ -11,7 +11,12 @@ beforeAll(async () => {
 
 describe('reference workflow: MNRL on SNLI entailment pairs', () => {
   it('raises STS-B dev Spearman (cosine) of a fresh tiny BERT clearly above the untrained model', async () => {
-    const r = await trainNli({ loss: 'mnrl', outputDir: join(mkdtempSync(join(tmpdir(), 'nli-')), 'out'), splits: ['dev'], args: { progress: false } });
+    const r = await trainNli({
+      loss: 'mnrl',
+      outputDir: join(mkdtempSync(join(tmpdir(), 'nli-')), 'out'),
+      splits: ['dev'],
+      args: { progress: false },
+    });
     expect(r.steps).toBeGreaterThan(50);
     expect(r.after - r.before).toBeGreaterThan(0.05);
   });

@@ -41,7 +41,8 @@ export async function resolveModelDir(pathOrId: string, options: ModelSourceOpti
     if (!statSync(local).isDirectory()) throw new Error(`${local}: a model must be a folder`);
     return local;
   }
-  if (!isHubRepoId(pathOrId)) throw new Error(`${pathOrId}: model folder not found (and not a hub id like "org/name")`);
+  if (!isHubRepoId(pathOrId))
+    throw new Error(`${pathOrId}: model folder not found (and not a hub id like "org/name")`);
   const hubOpts = {
     revision: options.revision,
     cacheDir: options.cacheDir,

@@ -47,7 +47,11 @@ export class BertModel {
   }
 
   /** Builds a model from checkpoint tensors (any of the accepted spellings); `file` names the source in errors. */
-  static fromTensors(config: BertConfig, tensors: Map<string, SafetensorsTensor>, file = 'model.safetensors'): BertModel {
+  static fromTensors(
+    config: BertConfig,
+    tensors: Map<string, SafetensorsTensor>,
+    file = 'model.safetensors',
+  ): BertModel {
     const model = new BertModel(config);
     const specs = bertParamSpecs(config);
     const weights = selectBertWeights(specs, tensors, file);
@@ -155,41 +159,71 @@ export class BertModel {
     return tf.tidy(() => {
       const [b, len] = inputs.inputIds.shape;
       if (len > c.max_position_embeddings) {
-        throw new Error(`BertModel: sequence length ${len} exceeds max_position_embeddings ${c.max_position_embeddings}`);
+        throw new Error(
+          `BertModel: sequence length ${len} exceeds max_position_embeddings ${c.max_position_embeddings}`,
+        );
       }
       const h = c.hidden_size;
       const heads = c.num_attention_heads;
       const d = h / heads;
       const ids = tf.reshape(inputs.inputIds, [-1]);
       const words = tf.gather(this.w('embeddings.word_embeddings.weight'), tf.cast(ids, 'int32'));
-      const positions = tf.gather(this.w('embeddings.position_embeddings.weight'), tf.range(0, len, 1, 'int32'));
+      const positions = tf.gather(
+        this.w('embeddings.position_embeddings.weight'),
+        tf.range(0, len, 1, 'int32'),
+      );
       const types = inputs.tokenTypeIds
-        ? tf.gather(this.w('embeddings.token_type_embeddings.weight'), tf.cast(tf.reshape(inputs.tokenTypeIds, [-1]), 'int32'))
+        ? tf.gather(
+            this.w('embeddings.token_type_embeddings.weight'),
+            tf.cast(tf.reshape(inputs.tokenTypeIds, [-1]), 'int32'),
+          )
         : tf.slice(this.w('embeddings.token_type_embeddings.weight'), [0, 0], [1, h]);
       let x: tf.Tensor = tf.add(tf.reshape(tf.add(words, types), [b, len, h]), tf.expandDims(positions, 0));
-      x = layerNorm(x, this.w('embeddings.LayerNorm.weight') as tf.Tensor1D, this.w('embeddings.LayerNorm.bias') as tf.Tensor1D, c.layer_norm_eps);
+      x = layerNorm(
+        x,
+        this.w('embeddings.LayerNorm.weight') as tf.Tensor1D,
+        this.w('embeddings.LayerNorm.bias') as tf.Tensor1D,
+        c.layer_norm_eps,
+      );
       x = drop(x, hiddenRate);
 
       // Additive mask [B, 1, 1, L]: 0 for tokens, a large negative for padding (Hugging Face uses dtype min).
-      const maskAdd = tf.reshape(tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), -1e9), [b, 1, 1, len]);
+      const maskAdd = tf.reshape(tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), -1e9), [
+        b,
+        1,
+        1,
+        len,
+      ]);
       const scale = 1 / Math.sqrt(d);
       const act =
         c.hidden_act === 'gelu' ? gelu : c.hidden_act === 'relu' ? (t: tf.Tensor) => tf.relu(t) : geluTanh;
-      const lin = (t: tf.Tensor, name: string) => linear(t, this.w(`${name}.weight`) as tf.Tensor2D, this.w(`${name}.bias`) as tf.Tensor1D);
+      const lin = (t: tf.Tensor, name: string) =>
+        linear(t, this.w(`${name}.weight`) as tf.Tensor2D, this.w(`${name}.bias`) as tf.Tensor1D);
       const ln = (t: tf.Tensor, name: string) =>
-        layerNorm(t, this.w(`${name}.weight`) as tf.Tensor1D, this.w(`${name}.bias`) as tf.Tensor1D, c.layer_norm_eps);
+        layerNorm(
+          t,
+          this.w(`${name}.weight`) as tf.Tensor1D,
+          this.w(`${name}.bias`) as tf.Tensor1D,
+          c.layer_norm_eps,
+        );
       const splitHeads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [b, len, heads, d]), [0, 2, 1, 3]);
 
       for (let i = 0; i < c.num_hidden_layers; i++) {
         const p = `encoder.layer.${i}`;
         const q = splitHeads(lin(x, `${p}.attention.self.query`));
         // Keys are transposed once here so the score matmul needs no transpose flag (slow on wasm).
-        const kT = tf.transpose(tf.reshape(lin(x, `${p}.attention.self.key`), [b, len, heads, d]), [0, 2, 3, 1]);
+        const kT = tf.transpose(
+          tf.reshape(lin(x, `${p}.attention.self.key`), [b, len, heads, d]),
+          [0, 2, 3, 1],
+        );
         const v = splitHeads(lin(x, `${p}.attention.self.value`));
         const scores = tf.add(tf.mul(tf.matMul(q, kT), scale), maskAdd);
         const probs = drop(tf.softmax(scores), attnRate);
         const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [b, len, h]);
-        const attnOut = ln(tf.add(drop(lin(ctx, `${p}.attention.output.dense`), hiddenRate), x), `${p}.attention.output.LayerNorm`);
+        const attnOut = ln(
+          tf.add(drop(lin(ctx, `${p}.attention.output.dense`), hiddenRate), x),
+          `${p}.attention.output.LayerNorm`,
+        );
         const inter = act(lin(attnOut, `${p}.intermediate.dense`));
         x = ln(tf.add(drop(lin(inter, `${p}.output.dense`), hiddenRate), attnOut), `${p}.output.LayerNorm`);
       }
@@ -202,7 +236,9 @@ export class BertModel {
     return tf.tidy(() => {
       const [b, , h] = hidden.shape;
       const cls = tf.reshape(tf.slice(hidden, [0, 0, 0], [b, 1, h]), [b, h]);
-      return tf.tanh(linear(cls, this.w('pooler.dense.weight') as tf.Tensor2D, this.w('pooler.dense.bias') as tf.Tensor1D)) as tf.Tensor2D;
+      return tf.tanh(
+        linear(cls, this.w('pooler.dense.weight') as tf.Tensor2D, this.w('pooler.dense.bias') as tf.Tensor1D),
+      ) as tf.Tensor2D;
     });
   }
 

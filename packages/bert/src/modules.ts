@@ -19,10 +19,15 @@ const KIND_BY_TYPE: Record<string, ModuleKind> = {
 };
 
 export function moduleKind(entry: ModuleEntry, file: string): ModuleKind {
-  const t = entry.type.replace(/^sentence_transformers\.models\.(\w+)\.\1$/, 'sentence_transformers.models.$1');
+  const t = entry.type.replace(
+    /^sentence_transformers\.models\.(\w+)\.\1$/,
+    'sentence_transformers.models.$1',
+  );
   const kind = KIND_BY_TYPE[t] ?? KIND_BY_TYPE[`sentence_transformers.models.${t.split('.').pop()}`];
   if (!kind) {
-    throw new Error(`${file}: module ${entry.idx} has type "${entry.type}", which is not supported (Transformer, Pooling, Dense, Normalize)`);
+    throw new Error(
+      `${file}: module ${entry.idx} has type "${entry.type}", which is not supported (Transformer, Pooling, Dense, Normalize)`,
+    );
   }
   return kind;
 }

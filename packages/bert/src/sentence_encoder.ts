@@ -1,4 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   type PoolingConfig,
@@ -124,7 +134,12 @@ export class SentenceEncoder {
     this.normalizeOutput = init.normalize ?? false;
     this.maxSeqLength = init.maxSeqLength;
     this.doLowerCase = init.doLowerCase ?? false;
-    this.stConfig = { prompts: {}, default_prompt_name: null, similarity_fn_name: 'cosine', ...init.stConfig };
+    this.stConfig = {
+      prompts: {},
+      default_prompt_name: null,
+      similarity_fn_name: 'cosine',
+      ...init.stConfig,
+    };
     this.sourceDir = init.sourceDir;
     const maxPos = this.bert.config.max_position_embeddings;
     if (this.maxSeqLength > maxPos) this.maxSeqLength = maxPos;
@@ -154,15 +169,21 @@ export class SentenceEncoder {
         const config = readBertConfig(join(mdir, 'config.json'));
         bert = BertModel.fromTensors(config, readEncoderWeights(mdir), join(mdir, 'model.safetensors'));
         tokenizer = SentenceTokenizer.fromDir(mdir);
-        const sb = readJsonIfExists<{ max_seq_length?: number; do_lower_case?: boolean }>(join(mdir, 'sentence_bert_config.json'));
+        const sb = readJsonIfExists<{ max_seq_length?: number; do_lower_case?: boolean }>(
+          join(mdir, 'sentence_bert_config.json'),
+        );
         const tc = tokenizer.files.tokenizerConfig as { model_max_length?: number };
-        maxSeqLength = sb?.max_seq_length ?? Math.min(tc.model_max_length ?? 512, config.max_position_embeddings);
+        maxSeqLength =
+          sb?.max_seq_length ?? Math.min(tc.model_max_length ?? 512, config.max_position_embeddings);
         doLowerCase = sb?.do_lower_case ?? false;
       } else if (kind === 'Pooling') {
         if (!bert) throw new Error(`${modulesFile}: Pooling comes before the Transformer module`);
         pooling = existsSync(join(mdir, 'config.json'))
           ? readPoolingConfig(mdir)
-          : parsePoolingConfig({ word_embedding_dimension: bert.config.hidden_size, pooling_mode_mean_tokens: true });
+          : parsePoolingConfig({
+              word_embedding_dimension: bert.config.hidden_size,
+              pooling_mode_mean_tokens: true,
+            });
       } else if (kind === 'Dense') {
         dense.push(readDense(mdir));
       } else {
@@ -172,9 +193,13 @@ export class SentenceEncoder {
     if (!bert || !tokenizer) throw new Error(`${modulesFile}: no Transformer module`);
     if (!pooling) throw new Error(`${modulesFile}: no Pooling module`);
     if (pooling.dimension !== bert.config.hidden_size) {
-      throw new Error(`${join(dir, '1_Pooling', 'config.json')}: word_embedding_dimension ${pooling.dimension} ≠ hidden_size ${bert.config.hidden_size}`);
+      throw new Error(
+        `${join(dir, '1_Pooling', 'config.json')}: word_embedding_dimension ${pooling.dimension} ≠ hidden_size ${bert.config.hidden_size}`,
+      );
     }
-    const st = readJsonIfExists<Partial<SentenceTransformersConfig>>(join(dir, 'config_sentence_transformers.json'));
+    const st = readJsonIfExists<Partial<SentenceTransformersConfig>>(
+      join(dir, 'config_sentence_transformers.json'),
+    );
     const enc = new SentenceEncoder({
       bert,
       tokenizer,
@@ -240,7 +265,9 @@ export class SentenceEncoder {
     if (name === undefined) return undefined;
     const p = this.stConfig.prompts[name];
     if (p === undefined) {
-      throw new Error(`prompt "${name}" not found; known prompts: ${Object.keys(this.stConfig.prompts).join(', ') || '(none)'}`);
+      throw new Error(
+        `prompt "${name}" not found; known prompts: ${Object.keys(this.stConfig.prompts).join(', ') || '(none)'}`,
+      );
     }
     return p;
   }
@@ -277,15 +304,22 @@ export class SentenceEncoder {
   async encode(texts: string[], options: EncodeOptions = {}): Promise<Float32Array[]> {
     await ensureBackend();
     const batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
     const prompt = this.resolvePrompt(options.prompt, options.promptName);
-    const order = texts.map((t, i) => [i, t.length] as const).sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([i]) => i);
+    const order = texts
+      .map((t, i) => [i, t.length] as const)
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .map(([i]) => i);
     const out: Float32Array[] = new Array(texts.length);
     const dim = this.dimension;
     for (let s = 0; s < order.length; s += batchSize) {
       const idx = order.slice(s, s + batchSize);
       const emb = tf.tidy(() => {
-        const e = this.embedTensor(idx.map((i) => texts[i]!), { prompt });
+        const e = this.embedTensor(
+          idx.map((i) => texts[i]!),
+          { prompt },
+        );
         return options.normalize && !this.normalizeOutput ? l2normalize(e) : e;
       });
       const data = (await emb.data()) as Float32Array;
@@ -352,7 +386,8 @@ export class SentenceEncoder {
     json('tokenizer.json', this.tokenizer.files.tokenizerJson);
     json('tokenizer_config.json', this.tokenizer.files.tokenizerConfig);
     for (const f of ['special_tokens_map.json', 'vocab.txt']) {
-      if (this.sourceDir && existsSync(join(this.sourceDir, f))) copyFileSync(join(this.sourceDir, f), join(dir, f));
+      if (this.sourceDir && existsSync(join(this.sourceDir, f)))
+        copyFileSync(join(this.sourceDir, f), join(dir, f));
     }
     json('sentence_bert_config.json', { max_seq_length: this.maxSeqLength, do_lower_case: this.doLowerCase });
     json('config_sentence_transformers.json', {
@@ -376,7 +411,8 @@ export class SentenceEncoder {
         'linear.weight': { shape: [d.outFeatures, d.inFeatures], data: (await w.data()) as Float32Array },
       };
       w.dispose();
-      if (d.bias) tensors['linear.bias'] = { shape: [d.outFeatures], data: (await d.bias.data()) as Float32Array };
+      if (d.bias)
+        tensors['linear.bias'] = { shape: [d.outFeatures], data: (await d.bias.data()) as Float32Array };
       writeSafetensors(join(dir, path, 'model.safetensors'), tensors);
       modules.push({ idx, name: String(idx), path, type: 'sentence_transformers.models.Dense' });
       this.writtenModuleDirs.add(path);
@@ -385,7 +421,12 @@ export class SentenceEncoder {
     if (this.normalizeOutput) {
       const idx = modules.length;
       mkdirSync(join(dir, `${idx}_Normalize`), { recursive: true });
-      modules.push({ idx, name: String(idx), path: `${idx}_Normalize`, type: 'sentence_transformers.models.Normalize' });
+      modules.push({
+        idx,
+        name: String(idx),
+        path: `${idx}_Normalize`,
+        type: 'sentence_transformers.models.Normalize',
+      });
       this.writtenModuleDirs.add(`${idx}_Normalize`);
     }
     json('modules.json', modules);
@@ -399,15 +440,21 @@ export class SentenceEncoder {
   loadWeightsFrom(dir: string): void {
     this.bert.loadWeights(readEncoderWeights(dir), join(dir, 'model.safetensors'));
     const modules = readModules(dir) ?? [];
-    const denseDirs = modules.filter((m) => moduleKind(m, join(dir, 'modules.json')) === 'Dense').map((m) => join(dir, m.path));
+    const denseDirs = modules
+      .filter((m) => moduleKind(m, join(dir, 'modules.json')) === 'Dense')
+      .map((m) => join(dir, m.path));
     if (denseDirs.length !== this.dense.length) {
-      throw new Error(`${join(dir, 'modules.json')}: ${denseDirs.length} Dense modules, the model has ${this.dense.length}`);
+      throw new Error(
+        `${join(dir, 'modules.json')}: ${denseDirs.length} Dense modules, the model has ${this.dense.length}`,
+      );
     }
     denseDirs.forEach((d, i) => {
       const loaded = readDense(d);
       const target = this.dense[i]!;
       if (loaded.inFeatures !== target.inFeatures || loaded.outFeatures !== target.outFeatures) {
-        throw new Error(`${d}: Dense shape ${loaded.inFeatures}→${loaded.outFeatures} does not match the model's ${target.inFeatures}→${target.outFeatures}`);
+        throw new Error(
+          `${d}: Dense shape ${loaded.inFeatures}→${loaded.outFeatures} does not match the model's ${target.inFeatures}→${target.outFeatures}`,
+        );
       }
       target.weight.assign(loaded.weight);
       if (target.bias && loaded.bias) target.bias.assign(loaded.bias);
@@ -429,7 +476,9 @@ function readEncoderWeights(dir: string): Map<string, SafetensorsTensor> {
   const st = join(dir, 'model.safetensors');
   if (existsSync(st)) return readSafetensors(st).tensors;
   if (existsSync(join(dir, 'model.safetensors.index.json'))) {
-    const index = JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')) as { weight_map: Record<string, string> };
+    const index = JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')) as {
+      weight_map: Record<string, string>;
+    };
     const out = new Map<string, SafetensorsTensor>();
     for (const shard of new Set(Object.values(index.weight_map))) {
       for (const [k, v] of readSafetensors(join(dir, shard)).tensors) out.set(k, v);
@@ -446,18 +495,28 @@ function readEncoderWeights(dir: string): Map<string, SafetensorsTensor> {
 
 function readDense(dir: string): DenseLayer {
   const cfgFile = join(dir, 'config.json');
-  const cfg = readJsonIfExists<{ in_features: number; out_features: number; bias?: boolean; activation_function?: string }>(cfgFile);
+  const cfg = readJsonIfExists<{
+    in_features: number;
+    out_features: number;
+    bias?: boolean;
+    activation_function?: string;
+  }>(cfgFile);
   if (!cfg) throw new Error(`${cfgFile}: Dense config not found`);
   const wFile = join(dir, 'model.safetensors');
   if (!existsSync(wFile)) {
-    if (existsSync(join(dir, 'pytorch_model.bin'))) throw new Error(`${join(dir, 'pytorch_model.bin')}: pickled PyTorch weights are refused; convert to safetensors`);
+    if (existsSync(join(dir, 'pytorch_model.bin')))
+      throw new Error(
+        `${join(dir, 'pytorch_model.bin')}: pickled PyTorch weights are refused; convert to safetensors`,
+      );
     throw new Error(`${wFile}: Dense weights not found`);
   }
   const tensors = readSafetensors(wFile).tensors;
   const w = tensors.get('linear.weight');
   if (!w) throw new Error(`${wFile}: missing weight linear.weight`);
   if (w.shape[0] !== cfg.out_features || w.shape[1] !== cfg.in_features) {
-    throw new Error(`${wFile}: linear.weight has shape [${w.shape}], config says [${cfg.out_features}, ${cfg.in_features}]`);
+    throw new Error(
+      `${wFile}: linear.weight has shape [${w.shape}], config says [${cfg.out_features}, ${cfg.in_features}]`,
+    );
   }
   const b = tensors.get('linear.bias');
   if (cfg.bias !== false && !b) throw new Error(`${wFile}: missing weight linear.bias`);
@@ -465,7 +524,9 @@ function readDense(dir: string): DenseLayer {
     inFeatures: cfg.in_features,
     outFeatures: cfg.out_features,
     activation: parseActivation(cfg.activation_function, cfgFile),
-    weight: tf.tidy(() => tf.variable(tf.transpose(tf.tensor2d(w.data as Float32Array, w.shape as [number, number])), true)),
+    weight: tf.tidy(() =>
+      tf.variable(tf.transpose(tf.tensor2d(w.data as Float32Array, w.shape as [number, number])), true),
+    ),
     bias: b && cfg.bias !== false ? tf.variable(tf.tensor1d(b.data as Float32Array), true) : undefined,
   };
 }
@@ -487,7 +548,12 @@ function applyDense(d: DenseLayer, x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** A Dense layer with Xavier-uniform weights (as torch.nn.Linear's default is close to), for new heads. */
-export function randomDense(inFeatures: number, outFeatures: number, activation: DenseActivation = 'tanh', seed = 7): DenseLayer {
+export function randomDense(
+  inFeatures: number,
+  outFeatures: number,
+  activation: DenseActivation = 'tanh',
+  seed = 7,
+): DenseLayer {
   const rand = mulberry32(seed);
   const bound = 1 / Math.sqrt(inFeatures);
   const w = new Float32Array(inFeatures * outFeatures).map(() => (rand() * 2 - 1) * bound);

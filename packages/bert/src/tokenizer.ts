@@ -27,7 +27,8 @@ function readJson(path: string, what: string): Record<string, unknown> {
 
 function tokenContent(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string')
+    return (v as { content: string }).content;
   return undefined;
 }
 
@@ -46,13 +47,18 @@ export class SentenceTokenizer {
   /** The raw JSON files, written back unchanged on save. */
   readonly files: { tokenizerJson: Record<string, unknown>; tokenizerConfig: Record<string, unknown> };
 
-  constructor(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>, source = 'tokenizer') {
+  constructor(
+    tokenizerJson: Record<string, unknown>,
+    tokenizerConfig: Record<string, unknown>,
+    source = 'tokenizer',
+  ) {
     this.files = { tokenizerJson, tokenizerConfig };
     this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
     const id = (key: string, fallback: string) => {
       const tok = tokenContent(tokenizerConfig[key]) ?? fallback;
       const v = this.tokenizer.token_to_id(tok);
-      if (v === undefined) throw new Error(`${source}: special token ${key} "${tok}" is not in the vocabulary`);
+      if (v === undefined)
+        throw new Error(`${source}: special token ${key} "${tok}" is not in the vocabulary`);
       return v;
     };
     this.clsId = id('cls_token', '[CLS]');

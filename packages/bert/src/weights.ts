@@ -82,14 +82,19 @@ export function selectBertWeights(
       continue;
     }
     if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
-      throw new Error(`${file}: weight "${spec.name}" has shape [${t.shape}], config.json implies [${spec.shape}]`);
+      throw new Error(
+        `${file}: weight "${spec.name}" has shape [${t.shape}], config.json implies [${spec.shape}]`,
+      );
     }
-    if (!(t.data instanceof Float32Array)) throw new Error(`${file}: weight "${spec.name}" is ${t.dtype}, expected a float type`);
+    if (!(t.data instanceof Float32Array))
+      throw new Error(`${file}: weight "${spec.name}" is ${t.dtype}, expected a float type`);
     out.set(spec.name, t);
   }
   if (missing.length) {
     const shown = missing.slice(0, 5).join(', ');
-    throw new Error(`${file}: missing weight${missing.length > 1 ? 's' : ''} ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+    throw new Error(
+      `${file}: missing weight${missing.length > 1 ? 's' : ''} ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
+    );
   }
   return out;
 }

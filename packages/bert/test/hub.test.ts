@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeHub, startFakeHub } from '../../hub/test/fake-hub.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { type FakeHub, startFakeHub } from '../../hub/test/fake-hub.js';
 import { SentenceEncoder } from '../src/index.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
-const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as { texts: string[]; embeddings: number[][] };
+const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
+  texts: string[];
+  embeddings: number[][];
+};
 let hub: FakeHub;
 
 beforeAll(async () => {
@@ -22,10 +25,16 @@ describe('loading a model by hub id', () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'hf-cache-'));
     const enc = await SentenceEncoder.load('test-org/tiny-bert', { endpoint: hub.endpoint, cacheDir });
     const out = await enc.encode(ref.texts.slice(0, 3));
-    out.forEach((v, i) => v.forEach((x, j) => expect(Math.abs(x - ref.embeddings[i]![j]!)).toBeLessThan(1e-4)));
+    out.forEach((v, i) =>
+      v.forEach((x, j) => expect(Math.abs(x - ref.embeddings[i]![j]!)).toBeLessThan(1e-4)),
+    );
     expect(enc.sourceDir).toContain(join(cacheDir, 'models--test-org--tiny-bert', 'snapshots'));
     const n = hub.requests.length;
-    const offline = await SentenceEncoder.load('test-org/tiny-bert', { endpoint: hub.endpoint, cacheDir, offline: true });
+    const offline = await SentenceEncoder.load('test-org/tiny-bert', {
+      endpoint: hub.endpoint,
+      cacheDir,
+      offline: true,
+    });
     expect(hub.requests.length).toBe(n);
     expect(offline.dimension).toBe(32);
   });
@@ -34,14 +43,26 @@ describe('loading a model by hub id', () => {
     const calls: string[] = [];
     const fakeFetch = (async (url: string | URL) => {
       calls.push(String(url));
-      return new Response(JSON.stringify({ sha: 'a'.repeat(40), siblings: [{ rfilename: 'config.json' }, { rfilename: 'pytorch_model.bin' }] }), {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-      });
+      return new Response(
+        JSON.stringify({
+          sha: 'a'.repeat(40),
+          siblings: [{ rfilename: 'config.json' }, { rfilename: 'pytorch_model.bin' }],
+        }),
+        {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        },
+      );
     }) as typeof fetch;
     await expect(
-      SentenceEncoder.load('old-org/pickled-bert', { endpoint: 'http://127.0.0.1:9', fetch: fakeFetch, cacheDir: mkdtempSync(join(tmpdir(), 'hf-')) }),
-    ).rejects.toThrow(/old-org\/pickled-bert: the repository has only pickled pytorch_model\.bin weights, which are refused/);
+      SentenceEncoder.load('old-org/pickled-bert', {
+        endpoint: 'http://127.0.0.1:9',
+        fetch: fakeFetch,
+        cacheDir: mkdtempSync(join(tmpdir(), 'hf-')),
+      }),
+    ).rejects.toThrow(
+      /old-org\/pickled-bert: the repository has only pickled pytorch_model\.bin weights, which are refused/,
+    );
     expect(calls).toHaveLength(1);
   });
 });

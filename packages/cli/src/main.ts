@@ -1,12 +1,18 @@
 import { Command, CommanderError } from 'commander';
+import { registerData } from './commands/data.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
-import { registerData } from './commands/data.js';
 import { registerInit } from './commands/init.js';
 import { registerTrain } from './commands/train.js';
 
 /** Every subcommand registers itself here; each lives in its own file under commands/. */
-const COMMANDS: Array<(program: Command) => void> = [registerEncode, registerEval, registerData, registerInit, registerTrain];
+const COMMANDS: Array<(program: Command) => void> = [
+  registerEncode,
+  registerEval,
+  registerData,
+  registerInit,
+  registerTrain,
+];
 
 export function buildProgram(): Command {
   const program = new Command('contrastive')

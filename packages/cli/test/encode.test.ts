@@ -6,7 +6,10 @@ import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 
 const model = sharedPath('fixtures', 'tiny-bert');
-const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as { texts: string[]; embeddings: number[][] };
+const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as {
+  texts: string[];
+  embeddings: number[][];
+};
 
 describe('contrastive encode', () => {
   it('embeds a .txt and a .jsonl file in input order, matching the PyTorch reference', () => {
@@ -16,11 +19,24 @@ describe('contrastive encode', () => {
     writeFileSync(join(dir, 'in.jsonl'), texts.map((text) => JSON.stringify({ text })).join('\n'));
     for (const input of ['in.txt', 'in.jsonl']) {
       const out = join(dir, `${input}.out.jsonl`);
-      const r = runCli(['encode', '--model', model, '--input', join(dir, input), '--output', out, '--batch-size', '2']);
+      const r = runCli([
+        'encode',
+        '--model',
+        model,
+        '--input',
+        join(dir, input),
+        '--output',
+        out,
+        '--batch-size',
+        '2',
+      ]);
       expect(r.stderr).toContain('tfjs backend');
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout.trim())).toMatchObject({ count: texts.length, dimension: 32 });
-      const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).embedding as number[]);
+      const rows = readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).embedding as number[]);
       rows.forEach((e, i) => {
         const j = ref.texts.indexOf(texts[i]!);
         e.forEach((x, k) => expect(Math.abs(x - ref.embeddings[j]![k]!)).toBeLessThan(1e-4));
@@ -28,7 +44,10 @@ describe('contrastive encode', () => {
     }
     // --normalize gives unit vectors
     const out = join(dir, 'norm.jsonl');
-    expect(runCli(['encode', '--model', model, '--input', join(dir, 'in.txt'), '--output', out, '--normalize']).status).toBe(0);
+    expect(
+      runCli(['encode', '--model', model, '--input', join(dir, 'in.txt'), '--output', out, '--normalize'])
+        .status,
+    ).toBe(0);
     const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]!).embedding as number[];
     expect(Math.hypot(...first)).toBeCloseTo(1, 5);
   });
@@ -36,21 +55,63 @@ describe('contrastive encode', () => {
   it('fails clearly on a missing model, a missing input and an empty line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'enc-'));
     writeFileSync(join(dir, 'bad.txt'), 'first\n\nthird\n');
-    const noModel = runCli(['encode', '--model', join(dir, 'nope'), '--input', join(dir, 'bad.txt'), '--output', join(dir, 'o.jsonl')]);
+    const noModel = runCli([
+      'encode',
+      '--model',
+      join(dir, 'nope'),
+      '--input',
+      join(dir, 'bad.txt'),
+      '--output',
+      join(dir, 'o.jsonl'),
+    ]);
     expect(noModel.status).not.toBe(0);
-    const empty = runCli(['encode', '--model', model, '--input', join(dir, 'bad.txt'), '--output', join(dir, 'o.jsonl')]);
+    const empty = runCli([
+      'encode',
+      '--model',
+      model,
+      '--input',
+      join(dir, 'bad.txt'),
+      '--output',
+      join(dir, 'o.jsonl'),
+    ]);
     expect(empty.status).not.toBe(0);
     expect(empty.stderr).toContain(`${join(dir, 'bad.txt')}:2: empty text`);
-    const missing = runCli(['encode', '--model', model, '--input', join(dir, 'none.txt'), '--output', join(dir, 'o.jsonl')]);
+    const missing = runCli([
+      'encode',
+      '--model',
+      model,
+      '--input',
+      join(dir, 'none.txt'),
+      '--output',
+      join(dir, 'o.jsonl'),
+    ]);
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('none.txt: input file not found');
     const noWeights = mkdtempSync(join(tmpdir(), 'enc-model-'));
     writeFileSync(join(noWeights, 'config.json'), readFileSync(join(model, 'config.json')));
     writeFileSync(join(dir, 'ok.txt'), 'hello\n');
-    const r = runCli(['encode', '--model', noWeights, '--input', join(dir, 'ok.txt'), '--output', join(dir, 'o.jsonl')]);
+    const r = runCli([
+      'encode',
+      '--model',
+      noWeights,
+      '--input',
+      join(dir, 'ok.txt'),
+      '--output',
+      join(dir, 'o.jsonl'),
+    ]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('model.safetensors: model weights not found');
-    const badFlag = runCli(['encode', '--model', model, '--input', join(dir, 'ok.txt'), '--output', join(dir, 'o.jsonl'), '--batch-size', '0']);
+    const badFlag = runCli([
+      'encode',
+      '--model',
+      model,
+      '--input',
+      join(dir, 'ok.txt'),
+      '--output',
+      join(dir, 'o.jsonl'),
+      '--batch-size',
+      '0',
+    ]);
     expect(badFlag.status).not.toBe(0);
     expect(badFlag.stderr).toContain('--batch-size must be a positive integer');
   });

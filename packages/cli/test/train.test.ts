@@ -16,28 +16,64 @@ function writeData(dir: string, nPairs: number, nSts: number) {
   const nli: string[] = [];
   for (let i = 0; i < labels.length && pairs.length < nPairs; i++) {
     if (labels[i] === 'entailment') pairs.push(JSON.stringify({ anchor: s1[i], positive: s2[i] }));
-    if (nli.length < nPairs && labels[i]) nli.push(JSON.stringify({ premise: s1[i], hypothesis: s2[i], label: { contradiction: 0, entailment: 1, neutral: 2 }[labels[i]!] }));
+    if (nli.length < nPairs && labels[i])
+      nli.push(
+        JSON.stringify({
+          premise: s1[i],
+          hypothesis: s2[i],
+          label: { contradiction: 0, entailment: 1, neutral: 2 }[labels[i]!],
+        }),
+      );
   }
   writeFileSync(join(dir, 'pairs.jsonl'), `${pairs.join('\n')}\n`);
   writeFileSync(join(dir, 'nli.jsonl'), `${nli.join('\n')}\n`);
-  const sts = readFileSync(sharedPath('data', 'stsb', 'sts-dev.csv'), 'utf8').split('\n').filter(Boolean).slice(0, nSts).map((l) => {
-    const f = l.split('\t');
-    return JSON.stringify({ sentence1: f[5], sentence2: f[6], score: Number(f[4]) / 5 });
-  });
+  const sts = readFileSync(sharedPath('data', 'stsb', 'sts-dev.csv'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, nSts)
+    .map((l) => {
+      const f = l.split('\t');
+      return JSON.stringify({ sentence1: f[5], sentence2: f[6], score: Number(f[4]) / 5 });
+    });
   writeFileSync(join(dir, 'sts.jsonl'), `${sts.join('\n')}\n`);
 }
 
 describe('contrastive init + train', () => {
   it('init --preset tiny writes a loadable sentence-transformers folder of the fixture shape', () => {
     const dir = mkdtempSync(join(tmpdir(), 'init-'));
-    const r = runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'm'), '--pooling', 'cls', '--normalize', '--seed', '7']);
+    const r = runCli([
+      'init',
+      '--preset',
+      'tiny',
+      '--tokenizer',
+      tokenizerDir,
+      '--output',
+      join(dir, 'm'),
+      '--pooling',
+      'cls',
+      '--normalize',
+      '--seed',
+      '7',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(json(r.stdout)).toMatchObject({ hidden_size: 32, layers: 2, pooling: 'cls', normalize: true });
     const config = JSON.parse(readFileSync(join(dir, 'm', 'config.json'), 'utf8'));
-    expect([config.hidden_size, config.num_hidden_layers, config.num_attention_heads, config.intermediate_size, config.max_position_embeddings]).toEqual([32, 2, 4, 64, 64]);
+    expect([
+      config.hidden_size,
+      config.num_hidden_layers,
+      config.num_attention_heads,
+      config.intermediate_size,
+      config.max_position_embeddings,
+    ]).toEqual([32, 2, 4, 64, 64]);
     const modules = JSON.parse(readFileSync(join(dir, 'm', 'modules.json'), 'utf8'));
-    expect(modules.map((m: { type: string }) => m.type.split('.').pop())).toEqual(['Transformer', 'Pooling', 'Normalize']);
-    expect(JSON.parse(readFileSync(join(dir, 'm', '1_Pooling', 'config.json'), 'utf8')).pooling_mode_cls_token).toBe(true);
+    expect(modules.map((m: { type: string }) => m.type.split('.').pop())).toEqual([
+      'Transformer',
+      'Pooling',
+      'Normalize',
+    ]);
+    expect(
+      JSON.parse(readFileSync(join(dir, 'm', '1_Pooling', 'config.json'), 'utf8')).pooling_mode_cls_token,
+    ).toBe(true);
     const bad = runCli(['init', '--preset', 'huge', '--tokenizer', tokenizerDir, '--output', join(dir, 'x')]);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('unknown preset "huge"');
@@ -46,9 +82,34 @@ describe('contrastive init + train', () => {
   it('train: MNRL with STS evaluation, checkpoints, metrics and the final JSON line; resume continues', () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     writeData(dir, 200, 100);
-    expect(runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'model')]).status).toBe(0);
+    expect(
+      runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'model')])
+        .status,
+    ).toBe(0);
     const out = join(dir, 'run');
-    const args = ['train', '--model', join(dir, 'model'), '--train', join(dir, 'pairs.jsonl'), '--loss', 'mnrl', '--eval-sts', join(dir, 'sts.jsonl'), '--output', out, '--batch-size', '16', '--lr', '1e-3', '--logging-steps', '4', '--save-steps', '4', '--seed', '3'];
+    const args = [
+      'train',
+      '--model',
+      join(dir, 'model'),
+      '--train',
+      join(dir, 'pairs.jsonl'),
+      '--loss',
+      'mnrl',
+      '--eval-sts',
+      join(dir, 'sts.jsonl'),
+      '--output',
+      out,
+      '--batch-size',
+      '16',
+      '--lr',
+      '1e-3',
+      '--logging-steps',
+      '4',
+      '--save-steps',
+      '4',
+      '--seed',
+      '3',
+    ];
     const r = runCli([...args, '--max-steps', '8']);
     expect(r.status, r.stderr).toBe(0);
     const res = json(r.stdout);
@@ -57,7 +118,10 @@ describe('contrastive init + train', () => {
     expect(res.eval['eval_sts-dev_spearman_cosine']).toBeGreaterThan(-1);
     expect(existsSync(join(out, 'checkpoint-4', 'trainer_state.json'))).toBe(true);
     expect(existsSync(join(out, 'modules.json'))).toBe(true);
-    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(metrics.filter((m) => 'loss' in m).map((m) => m.step)).toEqual([4, 8]);
     expect(metrics.some((m) => 'eval_sts-dev_spearman_cosine' in m && m.step === 4)).toBe(true);
     // Resuming from checkpoint-8 with --max-steps 12 continues at step 9 and ends at 12.
@@ -69,8 +133,14 @@ describe('contrastive init + train', () => {
   it('train: softmax on NLI infers the number of labels; --config YAML supplies options', () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     writeData(dir, 48, 10);
-    expect(runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'model')]).status).toBe(0);
-    writeFileSync(join(dir, 'cfg.yaml'), `model: ${join(dir, 'model')}\ntrain: ${join(dir, 'nli.jsonl')}\nloss: softmax\nmax_steps: 3\nbatch-size: 16\nsave_strategy: "no"\n`);
+    expect(
+      runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'model')])
+        .status,
+    ).toBe(0);
+    writeFileSync(
+      join(dir, 'cfg.yaml'),
+      `model: ${join(dir, 'model')}\ntrain: ${join(dir, 'nli.jsonl')}\nloss: softmax\nmax_steps: 3\nbatch-size: 16\nsave_strategy: "no"\n`,
+    );
     const r = runCli(['train', '--config', join(dir, 'cfg.yaml'), '--output', join(dir, 'run')]);
     expect(r.status, r.stderr).toBe(0);
     expect(json(r.stdout).steps).toBe(3);
@@ -79,7 +149,10 @@ describe('contrastive init + train', () => {
   it('train: clear errors for a wrong loss, wrong columns and bad flags', () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     writeData(dir, 16, 10);
-    expect(runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'model')]).status).toBe(0);
+    expect(
+      runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'model')])
+        .status,
+    ).toBe(0);
     const base = ['train', '--model', join(dir, 'model'), '--output', join(dir, 'run'), '--max-steps', '1'];
     const unknown = runCli([...base, '--train', join(dir, 'pairs.jsonl'), '--loss', 'magic']);
     expect(unknown.status).not.toBe(0);

@@ -12,14 +12,24 @@ describe('1_Pooling/config.json', () => {
     expect(cfg).toEqual({ dimension: 384, modes: ['mean'], includePrompt: true });
     const out = mkdtempSync(join(tmpdir(), 'pool-'));
     writePoolingConfig(out, cfg);
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual(
+      JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')),
+    );
   });
   it('concatenated modes and errors', () => {
-    const cfg = parsePoolingConfig({ word_embedding_dimension: 8, pooling_mode_cls_token: true, pooling_mode_max_tokens: true });
+    const cfg = parsePoolingConfig({
+      word_embedding_dimension: 8,
+      pooling_mode_cls_token: true,
+      pooling_mode_max_tokens: true,
+    });
     expect(cfg.modes).toEqual(['cls', 'max']);
     expect(pooledDimension(cfg)).toBe(16);
-    expect(() => parsePoolingConfig({ word_embedding_dimension: 8 }, 'x/config.json')).toThrow(/x\/config.json: no pooling mode/);
+    expect(() => parsePoolingConfig({ word_embedding_dimension: 8 }, 'x/config.json')).toThrow(
+      /x\/config.json: no pooling mode/,
+    );
     expect(() => parsePoolingConfig({ pooling_mode_mean_tokens: true })).toThrow(/word_embedding_dimension/);
-    expect(() => readPoolingConfig('/nonexistent')).toThrow(/\/nonexistent\/config.json: pooling config not found/);
+    expect(() => readPoolingConfig('/nonexistent')).toThrow(
+      /\/nonexistent\/config.json: pooling config not found/,
+    );
   });
 });

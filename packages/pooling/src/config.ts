@@ -30,14 +30,20 @@ const ORDER: Array<[PoolingMode, keyof PoolingConfigJson]> = [
   ['lasttoken', 'pooling_mode_lasttoken'],
 ];
 
-export function parsePoolingConfig(json: Partial<PoolingConfigJson> & Record<string, unknown>, file = 'config.json'): PoolingConfig {
+export function parsePoolingConfig(
+  json: Partial<PoolingConfigJson> & Record<string, unknown>,
+  file = 'config.json',
+): PoolingConfig {
   const dim = json.word_embedding_dimension;
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim <= 0) {
-    throw new Error(`${file}: "word_embedding_dimension" must be a positive integer, got ${JSON.stringify(dim)}`);
+    throw new Error(
+      `${file}: "word_embedding_dimension" must be a positive integer, got ${JSON.stringify(dim)}`,
+    );
   }
   // Old configs may carry `pooling_mode` as a string instead of the flags.
   let modes = ORDER.filter(([, key]) => json[key] === true).map(([m]) => m);
-  if (modes.length === 0 && typeof json.pooling_mode === 'string') modes = [parsePoolingMode(json.pooling_mode, `${file}: pooling_mode`)];
+  if (modes.length === 0 && typeof json.pooling_mode === 'string')
+    modes = [parsePoolingMode(json.pooling_mode, `${file}: pooling_mode`)];
   if (modes.length === 0) throw new Error(`${file}: no pooling mode is enabled`);
   return { dimension: dim, modes, includePrompt: json.include_prompt !== false };
 }
@@ -56,7 +62,10 @@ export function parsePoolingMode(value: string, where = 'pooling'): PoolingMode 
     last_token: 'lasttoken',
   };
   const m = map[v];
-  if (!m) throw new Error(`${where}: unknown pooling mode "${value}" (cls, mean, max, mean_sqrt_len, weightedmean, lasttoken)`);
+  if (!m)
+    throw new Error(
+      `${where}: unknown pooling mode "${value}" (cls, mean, max, mean_sqrt_len, weightedmean, lasttoken)`,
+    );
   return m;
 }
 
@@ -65,7 +74,8 @@ export function poolingConfigToJson(config: PoolingConfig): PoolingConfigJson {
     word_embedding_dimension: config.dimension,
     include_prompt: config.includePrompt,
   } as PoolingConfigJson;
-  for (const [mode, key] of ORDER) (json as unknown as Record<string, unknown>)[key] = config.modes.includes(mode);
+  for (const [mode, key] of ORDER)
+    (json as unknown as Record<string, unknown>)[key] = config.modes.includes(mode);
   // Keep sentence-transformers' key order.
   const { include_prompt, ...rest } = json;
   return { ...rest, include_prompt };

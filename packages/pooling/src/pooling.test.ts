@@ -1,6 +1,6 @@
 import { initBackend, tf } from '@contrastive/tensor-gpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pool, normalize } from './pooling.js';
+import { normalize, pool } from './pooling.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -8,8 +8,16 @@ beforeAll(async () => {
 
 // Two sentences, 3 positions, hidden 2. Sentence 1 has one padding token.
 const emb = [
-  [[1, 2], [3, -4], [100, 100]],
-  [[0, 1], [2, 3], [4, -5]],
+  [
+    [1, 2],
+    [3, -4],
+    [100, 100],
+  ],
+  [
+    [0, 1],
+    [2, 3],
+    [4, -5],
+  ],
 ];
 const mask = [
   [1, 1, 0],
@@ -20,13 +28,24 @@ const run = (mode: Parameters<typeof pool>[0], m = mask, opts = {}) =>
 
 describe('pooling modes (hand-computed)', () => {
   it('mean ignores padding', () => {
-    expect(run('mean')).toEqual([[2, -1], [2, -1 / 3]].map((r) => r.map((v) => expect.closeTo(v, 6))));
+    expect(run('mean')).toEqual(
+      [
+        [2, -1],
+        [2, -1 / 3],
+      ].map((r) => r.map((v) => expect.closeTo(v, 6))),
+    );
   });
   it('cls takes position 0', () => {
-    expect(run('cls')).toEqual([[1, 2], [0, 1]]);
+    expect(run('cls')).toEqual([
+      [1, 2],
+      [0, 1],
+    ]);
   });
   it('max ignores padding', () => {
-    expect(run('max')).toEqual([[3, 2], [4, 3]]);
+    expect(run('max')).toEqual([
+      [3, 2],
+      [4, 3],
+    ]);
   });
   it('mean_sqrt_len divides the sum by √n', () => {
     const r = run('mean_sqrt_len');
@@ -39,15 +58,36 @@ describe('pooling modes (hand-computed)', () => {
     expect(r[1]![1]).toBeCloseTo((1 * 1 + 2 * 3 + 3 * -5) / 6, 5);
   });
   it('lasttoken takes the last real token, for right and left padding', () => {
-    expect(run('lasttoken')).toEqual([[3, -4], [4, -5]]);
-    expect(run('lasttoken', [[0, 1, 1], [1, 1, 1]])).toEqual([[100, 100], [4, -5]]);
+    expect(run('lasttoken')).toEqual([
+      [3, -4],
+      [4, -5],
+    ]);
+    expect(
+      run('lasttoken', [
+        [0, 1, 1],
+        [1, 1, 1],
+      ]),
+    ).toEqual([
+      [100, 100],
+      [4, -5],
+    ]);
   });
   it('include_prompt=false drops the leading [CLS]+prompt positions from the mean', () => {
     // 1 leading position excluded: sentence 1 keeps position 1 only (2 is padding); sentence 2 keeps 1 and 2.
-    expect(run('mean', mask, { excludeLeadingTokens: 1 })).toEqual([[3, -4], [3, -1]]);
+    expect(run('mean', mask, { excludeLeadingTokens: 1 })).toEqual([
+      [3, -4],
+      [3, -1],
+    ]);
   });
   it('normalize gives unit rows', () => {
-    const r = tf.tidy(() => normalize(tf.tensor2d([[3, 4], [0, 0]])).arraySync());
+    const r = tf.tidy(() =>
+      normalize(
+        tf.tensor2d([
+          [3, 4],
+          [0, 0],
+        ]),
+      ).arraySync(),
+    );
     expect(r[0]![0]).toBeCloseTo(0.6, 6);
     expect(r[0]![1]).toBeCloseTo(0.8, 6);
     expect(r[1]).toEqual([0, 0]);

@@ -26,7 +26,9 @@ export function euclideanSimilarity(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D
 
 /** All-pairs negative Manhattan distance. */
 export function manhattanSimilarity(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.neg(tf.sum(tf.abs(tf.sub(tf.expandDims(a, 1), tf.expandDims(b, 0))), 2)) as tf.Tensor2D);
+  return tf.tidy(
+    () => tf.neg(tf.sum(tf.abs(tf.sub(tf.expandDims(a, 1), tf.expandDims(b, 0))), 2)) as tf.Tensor2D,
+  );
 }
 
 /** Row-wise (paired) similarity of `[N, D]` and `[N, D]` → `[N]`. */

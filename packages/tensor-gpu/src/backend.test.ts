@@ -4,7 +4,7 @@ import { tf } from './tf.js';
 
 describe('initBackend', () => {
   afterEach(() => {
-    delete process.env.CONTRASTIVE_BACKEND;
+    Reflect.deleteProperty(process.env, 'CONTRASTIVE_BACKEND');
   });
 
   it('falls back past the missing tfjs-node builds to wasm and says why', async () => {

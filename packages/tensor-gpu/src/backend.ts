@@ -1,5 +1,5 @@
-import { tf } from './tf.js';
 import { registerMissingKernels } from './kernels/index.js';
+import { tf } from './tf.js';
 
 /** Backends in order of preference. `tensorflow` is tfjs-node's (CPU or GPU build). */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -58,7 +58,8 @@ async function tryLoad(name: BackendName): Promise<string> {
   // Importing a backend package registers it with tfjs-core as a side effect.
   await import(/* @vite-ignore */ PACKAGE[name]);
   const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
-  if (!tf.findBackendFactory(tfName)) throw new Error(`${PACKAGE[name]} loaded but registered no "${tfName}" backend`);
+  if (!tf.findBackendFactory(tfName))
+    throw new Error(`${PACKAGE[name]} loaded but registered no "${tfName}" backend`);
   if (name === 'tensorflow-gpu') {
     // tfjs-node-gpu falls back to CPU silently when CUDA is missing; make that visible.
     const env = process.env.CUDA_VISIBLE_DEVICES;
@@ -72,7 +73,8 @@ async function tryLoad(name: BackendName): Promise<string> {
 
 function shortReason(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|Could not resolve|Is it installed/.test(msg)) return 'not installed';
+  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|Could not resolve|Is it installed/.test(msg))
+    return 'not installed';
   return msg.split('\n')[0]!.slice(0, 160);
 }
 

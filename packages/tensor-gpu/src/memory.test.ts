@@ -15,7 +15,9 @@ describe('leak checks', () => {
       kept.push(tf.ones([2]));
     }, 4);
     expect(r.growth).toBe(2);
-    await expect(assertNoTensorLeak(() => kept.push(tf.ones([2])))).rejects.toThrow(/tensor leak: numTensors grew by 3/);
+    await expect(assertNoTensorLeak(() => kept.push(tf.ones([2])))).rejects.toThrow(
+      /tensor leak: numTensors grew by 3/,
+    );
     kept.forEach((t) => t.dispose());
   });
 });

@@ -11,7 +11,10 @@ export interface LeakReport {
  * Calls `fn` `runs` times and records `tf.memory().numTensors` after each. The first call may create
  * long-lived tensors (caches, lazily built weights), so growth is measured from the second call on.
  */
-export async function measureTensorGrowth(fn: () => unknown | Promise<unknown>, runs = 5): Promise<LeakReport> {
+export async function measureTensorGrowth(
+  fn: () => unknown | Promise<unknown>,
+  runs = 5,
+): Promise<LeakReport> {
   if (runs < 3) throw new Error('measureTensorGrowth: runs must be at least 3');
   const counts: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -25,7 +28,10 @@ export async function measureTensorGrowth(fn: () => unknown | Promise<unknown>, 
 /** Throws when repeated calls of `fn` leave tensors behind. */
 export async function assertNoTensorLeak(fn: () => unknown | Promise<unknown>, runs = 5): Promise<void> {
   const { counts, growth } = await measureTensorGrowth(fn, runs);
-  if (growth !== 0) throw new Error(`tensor leak: numTensors grew by ${growth} over ${runs - 2} calls (${counts.join(' → ')})`);
+  if (growth !== 0)
+    throw new Error(
+      `tensor leak: numTensors grew by ${growth} over ${runs - 2} calls (${counts.join(' → ')})`,
+    );
 }
 
 /** Disposes every tensor in a nested structure of tensors. */

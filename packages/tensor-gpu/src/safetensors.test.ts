@@ -18,7 +18,10 @@ describe('safetensors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'st-'));
     const path = join(dir, 'model.safetensors');
     const w = new Float32Array([1.5, -2, 3.25, 0, 1e-8, 7]);
-    writeSafetensors(path, { 'b.weight': { shape: [2, 3], data: w }, 'a.ids': { shape: [3], data: new Int32Array([1, -2, 3]) } });
+    writeSafetensors(path, {
+      'b.weight': { shape: [2, 3], data: w },
+      'a.ids': { shape: [3], data: new Int32Array([1, -2, 3]) },
+    });
     const bytes = readFileSync(path);
     const headerLen = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
     expect((8 + headerLen) % 8).toBe(0);
@@ -38,7 +41,13 @@ describe('safetensors', () => {
     data.set(f16, 0);
     data.set(bf16, 8);
     const f = parseSafetensors(
-      handMade({ h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] }, b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] } }, data),
+      handMade(
+        {
+          h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] },
+          b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] },
+        },
+        data,
+      ),
     );
     expect(Array.from(f.tensors.get('h')!.data)).toEqual([1, -2, 0.5, 65504]);
     expect(Array.from(f.tensors.get('b')!.data)).toEqual([1, -3.5]);
@@ -49,7 +58,9 @@ describe('safetensors', () => {
     const good = serializeSafetensors({ w: { shape: [4], data: new Float32Array(4) } });
     const truncated = join(dir, 'truncated.safetensors');
     writeFileSync(truncated, good.subarray(0, good.length - 3));
-    expect(() => readSafetensors(truncated)).toThrow(/truncated\.safetensors: tensor "w": data_offsets \[0, 16\] run past the end/);
+    expect(() => readSafetensors(truncated)).toThrow(
+      /truncated\.safetensors: tensor "w": data_offsets \[0, 16\] run past the end/,
+    );
 
     const huge = new Uint8Array(16);
     new DataView(huge.buffer).setBigUint64(0, 2n ** 62n, true);
@@ -59,12 +70,26 @@ describe('safetensors', () => {
     expect(() => parseSafetensors(long, 'x')).toThrow(/runs past the end of the file/);
 
     const d = new Uint8Array(16);
-    expect(() => parseSafetensors(handMade({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 16] } }, d))).toThrow(/needs 12 bytes but data_offsets span 16/);
     expect(() =>
-      parseSafetensors(handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, d)),
+      parseSafetensors(handMade({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 16] } }, d)),
+    ).toThrow(/needs 12 bytes but data_offsets span 16/);
+    expect(() =>
+      parseSafetensors(
+        handMade(
+          {
+            a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+          },
+          d,
+        ),
+      ),
     ).toThrow(/"a" and "b" overlap/);
-    expect(() => parseSafetensors(handMade({ a: { dtype: 'Q4', shape: [2], data_offsets: [0, 1] } }, d))).toThrow(/unsupported dtype "Q4"/);
-    expect(() => parseSafetensors(handMade({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, d))).toThrow(/invalid shape/);
+    expect(() =>
+      parseSafetensors(handMade({ a: { dtype: 'Q4', shape: [2], data_offsets: [0, 1] } }, d)),
+    ).toThrow(/unsupported dtype "Q4"/);
+    expect(() =>
+      parseSafetensors(handMade({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, d)),
+    ).toThrow(/invalid shape/);
     expect(() => parseSafetensors(new Uint8Array(3), 'tiny')).toThrow(/tiny: file is 3 bytes/);
     const notJson = new Uint8Array(12);
     new DataView(notJson.buffer).setBigUint64(0, 4n, true);

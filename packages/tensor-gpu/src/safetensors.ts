@@ -15,7 +15,18 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-const BYTES: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const BYTES: Record<SafetensorsDType, number> = {
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  F64: 8,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
 /** The Rust reference implementation refuses headers above 100 MB; so do we (no huge allocation from a bad length). */
 const MAX_HEADER_BYTES = 100_000_000;
 
@@ -44,7 +55,8 @@ function parseHeader(file: string, headerBytes: Uint8Array, dataBytes: number) {
   } catch (e) {
     throw new SafetensorsError(file, `header is not valid JSON (${(e as Error).message})`);
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new SafetensorsError(file, 'header is not a JSON object');
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new SafetensorsError(file, 'header is not a JSON object');
   const entries = new Map<string, HeaderEntry>();
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
@@ -53,7 +65,8 @@ function parseHeader(file: string, headerBytes: Uint8Array, dataBytes: number) {
       continue;
     }
     const v = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (!v || typeof v !== 'object') throw new SafetensorsError(file, `tensor "${name}": entry is not an object`);
+    if (!v || typeof v !== 'object')
+      throw new SafetensorsError(file, `tensor "${name}": entry is not an object`);
     if (typeof v.dtype !== 'string' || !(v.dtype in BYTES)) {
       throw new SafetensorsError(file, `tensor "${name}": unsupported dtype ${JSON.stringify(v.dtype)}`);
     }
@@ -75,7 +88,10 @@ function parseHeader(file: string, headerBytes: Uint8Array, dataBytes: number) {
       );
     }
     if (end > dataBytes) {
-      throw new SafetensorsError(file, `tensor "${name}": data_offsets [${begin}, ${end}] run past the end of the data (${dataBytes} bytes; file truncated?)`);
+      throw new SafetensorsError(
+        file,
+        `tensor "${name}": data_offsets [${begin}, ${end}] run past the end of the data (${dataBytes} bytes; file truncated?)`,
+      );
     }
     entries.set(name, { dtype, shape, begin, end });
   }
@@ -142,19 +158,28 @@ function decode(bytes: Uint8Array, dtype: SafetensorsDType, count: number): Floa
 
 /** Parses a safetensors file held in memory. `file` names it in errors. */
 export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): SafetensorsFile {
-  if (bytes.byteLength < 8) throw new SafetensorsError(file, `file is ${bytes.byteLength} bytes: too short for a safetensors header`);
+  if (bytes.byteLength < 8)
+    throw new SafetensorsError(file, `file is ${bytes.byteLength} bytes: too short for a safetensors header`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(file, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > BigInt(MAX_HEADER_BYTES))
+    throw new SafetensorsError(file, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const headerLen = Number(n);
   if (8 + headerLen > bytes.byteLength) {
-    throw new SafetensorsError(file, `header length ${headerLen} runs past the end of the file (${bytes.byteLength} bytes; truncated?)`);
+    throw new SafetensorsError(
+      file,
+      `header length ${headerLen} runs past the end of the file (${bytes.byteLength} bytes; truncated?)`,
+    );
   }
   const dataStart = 8 + headerLen;
   const { entries, metadata } = parseHeader(file, bytes.subarray(8, dataStart), bytes.byteLength - dataStart);
   const tensors = new Map<string, SafetensorsTensor>();
   for (const [name, e] of entries) {
     const count = e.shape.reduce((a, d) => a * d, 1);
-    tensors.set(name, { dtype: e.dtype, shape: e.shape, data: decode(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, count) });
+    tensors.set(name, {
+      dtype: e.dtype,
+      shape: e.shape,
+      data: decode(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, count),
+    });
   }
   return { tensors, metadata };
 }
@@ -164,12 +189,18 @@ export function readSafetensors(path: string): SafetensorsFile {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    if (size < 8) throw new SafetensorsError(path, `file is ${size} bytes: too short for a safetensors header`);
+    if (size < 8)
+      throw new SafetensorsError(path, `file is ${size} bytes: too short for a safetensors header`);
     const lenBuf = new Uint8Array(8);
     readSync(fd, lenBuf, 0, 8, 0);
     const n = new DataView(lenBuf.buffer).getBigUint64(0, true);
-    if (n > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(path, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
-    if (8n + n > BigInt(size)) throw new SafetensorsError(path, `header length ${n} runs past the end of the file (${size} bytes; truncated?)`);
+    if (n > BigInt(MAX_HEADER_BYTES))
+      throw new SafetensorsError(path, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+    if (8n + n > BigInt(size))
+      throw new SafetensorsError(
+        path,
+        `header length ${n} runs past the end of the file (${size} bytes; truncated?)`,
+      );
     const bytes = new Uint8Array(size);
     let off = 0;
     while (off < size) {
@@ -190,7 +221,10 @@ export interface TensorToWrite {
 }
 
 /** Serializes tensors (sorted by name, as the reference writer does) with an 8-byte-aligned header. */
-export function serializeSafetensors(tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
+export function serializeSafetensors(
+  tensors: Record<string, TensorToWrite>,
+  metadata: Record<string, string> = { format: 'pt' },
+): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
@@ -198,7 +232,8 @@ export function serializeSafetensors(tensors: Record<string, TensorToWrite>, met
   for (const name of names) {
     const t = tensors[name]!;
     const count = t.shape.reduce((a, d) => a * d, 1);
-    if (count !== t.data.length) throw new Error(`safetensors: tensor "${name}" has shape [${t.shape}] but ${t.data.length} values`);
+    if (count !== t.data.length)
+      throw new Error(`safetensors: tensor "${name}" has shape [${t.shape}] but ${t.data.length} values`);
     const dtype = t.dtype ?? (t.data instanceof Float32Array ? 'F32' : 'I64');
     let bytes: Uint8Array;
     if (dtype === 'I64') {
@@ -227,6 +262,10 @@ export function serializeSafetensors(tensors: Record<string, TensorToWrite>, met
 }
 
 /** Writes a safetensors file atomically (temp file + rename): a crash never leaves a half-written file. */
-export function writeSafetensors(path: string, tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): void {
+export function writeSafetensors(
+  path: string,
+  tensors: Record<string, TensorToWrite>,
+  metadata?: Record<string, string>,
+): void {
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }

@@ -75,28 +75,45 @@ export const DEFAULT_TRAINING_ARGUMENTS: Omit<TrainingArguments, 'outputDir'> = 
 };
 
 /** Fills defaults and checks values; errors name the argument. */
-export function resolveTrainingArguments(args: Partial<TrainingArguments> & { outputDir: string }): TrainingArguments {
+export function resolveTrainingArguments(
+  args: Partial<TrainingArguments> & { outputDir: string },
+): TrainingArguments {
   const a: TrainingArguments = { ...DEFAULT_TRAINING_ARGUMENTS, ...dropUndefined(args) } as TrainingArguments;
   const positiveInt = (k: keyof TrainingArguments) => {
     const v = a[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`training argument ${k} must be a positive integer, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      throw new Error(`training argument ${k} must be a positive integer, got ${String(v)}`);
   };
   const nonNegative = (k: keyof TrainingArguments) => {
     const v = a[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`training argument ${k} must be a number ≥ 0, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new Error(`training argument ${k} must be a number ≥ 0, got ${String(v)}`);
   };
   positiveInt('perDeviceTrainBatchSize');
   positiveInt('gradientAccumulationSteps');
   positiveInt('evalSteps');
   positiveInt('loggingSteps');
   positiveInt('saveSteps');
-  for (const k of ['learningRate', 'warmupSteps', 'warmupRatio', 'weightDecay', 'maxGradNorm', 'numTrainEpochs', 'adamEpsilon'] as const) nonNegative(k);
-  if (!Number.isInteger(a.maxSteps)) throw new Error(`training argument maxSteps must be an integer, got ${a.maxSteps}`);
-  if (a.maxSteps <= 0 && a.numTrainEpochs <= 0) throw new Error('training arguments: set numTrainEpochs > 0 or maxSteps > 0');
+  for (const k of [
+    'learningRate',
+    'warmupSteps',
+    'warmupRatio',
+    'weightDecay',
+    'maxGradNorm',
+    'numTrainEpochs',
+    'adamEpsilon',
+  ] as const)
+    nonNegative(k);
+  if (!Number.isInteger(a.maxSteps))
+    throw new Error(`training argument maxSteps must be an integer, got ${a.maxSteps}`);
+  if (a.maxSteps <= 0 && a.numTrainEpochs <= 0)
+    throw new Error('training arguments: set numTrainEpochs > 0 or maxSteps > 0');
   if (a.warmupRatio > 1) throw new Error(`training argument warmupRatio must be ≤ 1, got ${a.warmupRatio}`);
-  if (a.dropout !== undefined && (a.dropout < 0 || a.dropout >= 1)) throw new Error(`training argument dropout must be in [0, 1), got ${a.dropout}`);
+  if (a.dropout !== undefined && (a.dropout < 0 || a.dropout >= 1))
+    throw new Error(`training argument dropout must be in [0, 1), got ${a.dropout}`);
   const oneOf = <K extends keyof TrainingArguments>(k: K, allowed: readonly string[]) => {
-    if (!allowed.includes(String(a[k]))) throw new Error(`training argument ${k} must be one of ${allowed.join(', ')}, got "${String(a[k])}"`);
+    if (!allowed.includes(String(a[k])))
+      throw new Error(`training argument ${k} must be one of ${allowed.join(', ')}, got "${String(a[k])}"`);
   };
   oneOf('lrSchedulerType', ['linear', 'cosine', 'constant', 'constant_with_warmup']);
   oneOf('evalStrategy', ['no', 'steps', 'epoch']);
@@ -107,8 +124,10 @@ export function resolveTrainingArguments(args: Partial<TrainingArguments> & { ou
   if (a.saveTotalLimit !== undefined && (!Number.isInteger(a.saveTotalLimit) || a.saveTotalLimit < 1)) {
     throw new Error(`training argument saveTotalLimit must be a positive integer, got ${a.saveTotalLimit}`);
   }
-  if (a.loadBestModelAtEnd && a.evalStrategy === 'no') throw new Error('loadBestModelAtEnd needs an evaluation strategy (evalStrategy steps or epoch)');
-  if (a.loadBestModelAtEnd && a.saveStrategy === 'no') throw new Error('loadBestModelAtEnd needs checkpoints (saveStrategy steps or epoch)');
+  if (a.loadBestModelAtEnd && a.evalStrategy === 'no')
+    throw new Error('loadBestModelAtEnd needs an evaluation strategy (evalStrategy steps or epoch)');
+  if (a.loadBestModelAtEnd && a.saveStrategy === 'no')
+    throw new Error('loadBestModelAtEnd needs checkpoints (saveStrategy steps or epoch)');
   return a;
 }
 

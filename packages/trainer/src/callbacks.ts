@@ -15,7 +15,11 @@ export interface TrainerControl {
 
 export interface TrainerCallback {
   onLog?(state: TrainerState, logs: Record<string, number>, control: TrainerControl): void | Promise<void>;
-  onEvaluate?(state: TrainerState, metrics: Record<string, number>, control: TrainerControl): void | Promise<void>;
+  onEvaluate?(
+    state: TrainerState,
+    metrics: Record<string, number>,
+    control: TrainerControl,
+  ): void | Promise<void>;
   onSave?(state: TrainerState, checkpointDir: string, control: TrainerControl): void | Promise<void>;
   onTrainEnd?(state: TrainerState, control: TrainerControl): void | Promise<void>;
 }
@@ -39,7 +43,8 @@ export class EarlyStoppingCallback implements TrainerCallback {
     const v = metrics[key]!;
     const greater = this.options.greaterIsBetter ?? !/loss/.test(this.metric);
     const threshold = this.options.threshold ?? 0;
-    const improved = this.best === undefined || (greater ? v > this.best + threshold : v < this.best - threshold);
+    const improved =
+      this.best === undefined || (greater ? v > this.best + threshold : v < this.best - threshold);
     if (improved) {
       this.best = v;
       this.bad = 0;

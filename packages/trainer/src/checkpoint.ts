@@ -1,7 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SentenceEncoder } from '@contrastive/bert';
-import { type AdamW, type NamedVariable, readSafetensors, tf, writeSafetensors } from '@contrastive/tensor-gpu';
+import {
+  type AdamW,
+  type NamedVariable,
+  readSafetensors,
+  tf,
+  writeSafetensors,
+} from '@contrastive/tensor-gpu';
 import type { TrainingArguments } from './arguments.js';
 
 /** Everything besides weights that a resumed run needs to continue exactly. */
@@ -49,14 +55,22 @@ export async function saveCheckpoint(
     await parts.model.save(tmp);
     const opt = await parts.optimizer.exportState();
     const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, m] of Object.entries(opt.m)) tensors[`exp_avg.${name}`] = { shape: [m.length], data: m };
-    for (const [name, v] of Object.entries(opt.v)) tensors[`exp_avg_sq.${name}`] = { shape: [v.length], data: v };
+    for (const [name, m] of Object.entries(opt.m))
+      tensors[`exp_avg.${name}`] = { shape: [m.length], data: m };
+    for (const [name, v] of Object.entries(opt.v))
+      tensors[`exp_avg_sq.${name}`] = { shape: [v.length], data: v };
     writeSafetensors(join(tmp, 'optimizer.safetensors'), tensors, { format: 'pt' });
     maybeDieMidSave(parts.state.globalStep);
-    writeJson(join(tmp, 'optimizer.json'), { step: opt.step, lr: parts.optimizer.lr, betas: parts.optimizer.betas, eps: parts.optimizer.eps });
+    writeJson(join(tmp, 'optimizer.json'), {
+      step: opt.step,
+      lr: parts.optimizer.lr,
+      betas: parts.optimizer.betas,
+      eps: parts.optimizer.eps,
+    });
     if (parts.lossVariables.length > 0) {
       const lt: Record<string, { shape: number[]; data: Float32Array }> = {};
-      for (const { name, variable } of parts.lossVariables) lt[name] = { shape: variable.shape, data: (await variable.data()) as Float32Array };
+      for (const { name, variable } of parts.lossVariables)
+        lt[name] = { shape: variable.shape, data: (await variable.data()) as Float32Array };
       writeSafetensors(join(tmp, 'loss.safetensors'), lt);
     }
     writeJson(join(tmp, 'scheduler.json'), parts.scheduler);
@@ -112,7 +126,11 @@ export function loadCheckpoint(
 export function listCheckpoints(outputDir: string): string[] {
   if (!existsSync(outputDir)) return [];
   return readdirSync(outputDir)
-    .filter((n) => new RegExp(`^${CHECKPOINT_PREFIX}\\d+$`).test(n) && existsSync(join(outputDir, n, 'trainer_state.json')))
+    .filter(
+      (n) =>
+        new RegExp(`^${CHECKPOINT_PREFIX}\\d+$`).test(n) &&
+        existsSync(join(outputDir, n, 'trainer_state.json')),
+    )
     .sort((a, b) => Number(a.slice(CHECKPOINT_PREFIX.length)) - Number(b.slice(CHECKPOINT_PREFIX.length)))
     .map((n) => join(outputDir, n));
 }

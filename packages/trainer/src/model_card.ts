@@ -7,12 +7,19 @@ export interface ModelCardInput {
   modelName?: string;
   baseModel?: string;
   args: TrainingArguments;
-  datasets: Array<{ name: string; rows: number; columns: string[]; loss: Loss; examples: Array<Record<string, unknown>> }>;
+  datasets: Array<{
+    name: string;
+    rows: number;
+    columns: string[];
+    loss: Loss;
+    examples: Array<Record<string, unknown>>;
+  }>;
   history: Array<Record<string, number>>;
   result: { globalStep: number; trainLoss: number; eval: Record<string, number> };
 }
 
-const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v));
+const fmt = (v: unknown) =>
+  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v);
 const cell = (v: unknown) => {
   const s = typeof v === 'string' ? v : JSON.stringify(v);
   return (s.length > 80 ? `${s.slice(0, 77)}...` : s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -57,7 +64,14 @@ export function writeModelCard(c: ModelCardInput): string {
     '',
   ];
   for (const d of c.datasets) {
-    lines.push(`### ${d.name}`, '', `- **Size:** ${d.rows} rows`, `- **Columns:** ${d.columns.map((x) => `\`${x}\``).join(', ')}`, `- **Loss:** \`${d.loss.name}\``, '');
+    lines.push(
+      `### ${d.name}`,
+      '',
+      `- **Size:** ${d.rows} rows`,
+      `- **Columns:** ${d.columns.map((x) => `\`${x}\``).join(', ')}`,
+      `- **Loss:** \`${d.loss.name}\``,
+      '',
+    );
     if (d.examples.length) {
       lines.push(`| ${d.columns.join(' | ')} |`, `|${d.columns.map(() => '---').join('|')}|`);
       for (const e of d.examples) lines.push(`| ${d.columns.map((col) => cell(e[col])).join(' | ')} |`);
@@ -83,11 +97,22 @@ export function writeModelCard(c: ModelCardInput): string {
   lines.push('## Training hyperparameters', '', ...shown.map(([k, v]) => `- \`${k}\`: ${fmt(v)}`), '');
   const logs = c.history.filter((h) => typeof h.loss === 'number');
   if (logs.length) {
-    lines.push('## Training logs', '', '| step | epoch | training loss | learning rate |', '|---|---|---|---|');
-    for (const h of logs.slice(-20)) lines.push(`| ${h.step} | ${fmt(h.epoch)} | ${fmt(h.loss)} | ${fmt(h.learning_rate)} |`);
+    lines.push(
+      '## Training logs',
+      '',
+      '| step | epoch | training loss | learning rate |',
+      '|---|---|---|---|',
+    );
+    for (const h of logs.slice(-20))
+      lines.push(`| ${h.step} | ${fmt(h.epoch)} | ${fmt(h.loss)} | ${fmt(h.learning_rate)} |`);
     lines.push('');
   }
-  lines.push('## Results', '', `- **Steps:** ${c.result.globalStep}`, `- **Mean training loss:** ${fmt(c.result.trainLoss)}`);
+  lines.push(
+    '## Results',
+    '',
+    `- **Steps:** ${c.result.globalStep}`,
+    `- **Mean training loss:** ${fmt(c.result.trainLoss)}`,
+  );
   for (const [k, v] of Object.entries(c.result.eval)) lines.push(`- **${k}:** ${fmt(v)}`);
   lines.push('', '![training curves](training_curves.svg)', '');
   return lines.join('\n');

@@ -5,8 +5,13 @@ import { join } from 'node:path';
  * Writes `training_curves.svg` (and `.png` when the rasterizer loads) with the training loss and every
  * evaluation metric over steps, rendered by vega-lite.
  */
-export async function writeTrainingPlot(outDir: string, history: Array<Record<string, number>>): Promise<string[]> {
-  const lossRows = history.filter((h) => typeof h.loss === 'number' && !h.final).map((h) => ({ step: h.step, value: h.loss, series: 'train loss' }));
+export async function writeTrainingPlot(
+  outDir: string,
+  history: Array<Record<string, number>>,
+): Promise<string[]> {
+  const lossRows = history
+    .filter((h) => typeof h.loss === 'number' && !h.final)
+    .map((h) => ({ step: h.step, value: h.loss, series: 'train loss' }));
   const evalRows = history
     .filter((h) => !h.final)
     .flatMap((h) =>
@@ -27,8 +32,16 @@ export async function writeTrainingPlot(outDir: string, history: Array<Record<st
       color: { field: 'series', type: 'nominal', title: null },
     },
   });
-  const panels = [lossRows.length ? panel('training loss', lossRows) : undefined, evalRows.length ? panel('evaluation', evalRows) : undefined].filter(Boolean);
-  const spec = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', vconcat: panels, resolve: { scale: { color: 'independent' } }, background: 'white' };
+  const panels = [
+    lossRows.length ? panel('training loss', lossRows) : undefined,
+    evalRows.length ? panel('evaluation', evalRows) : undefined,
+  ].filter(Boolean);
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    vconcat: panels,
+    resolve: { scale: { color: 'independent' } },
+    background: 'white',
+  };
   const vl = await import('vega-lite');
   const vega = await import('vega');
   const view = new vega.View(vega.parse(vl.compile(spec as never).spec), { renderer: 'none' });
@@ -38,7 +51,13 @@ export async function writeTrainingPlot(outDir: string, history: Array<Record<st
   writeFileSync(written[0]!, svg);
   try {
     const { Resvg } = await import('@resvg/resvg-js');
-    const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 1.5 }, font: { loadSystemFonts: true } }).render().asPng();
+    const png = new Resvg(svg, {
+      background: 'white',
+      fitTo: { mode: 'zoom', value: 1.5 },
+      font: { loadSystemFonts: true },
+    })
+      .render()
+      .asPng();
     const p = join(outDir, 'training_curves.png');
     writeFileSync(p, png);
     written.push(p);

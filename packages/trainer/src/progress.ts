@@ -18,16 +18,28 @@ export function createProgress(
   const stream = options.stream ?? process.stderr;
   const start = Date.now();
   const fmt = (extra?: Record<string, string | number>) =>
-    extra ? Object.entries(extra).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`).join(' ') : '';
+    extra
+      ? Object.entries(extra)
+          .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`)
+          .join(' ')
+      : '';
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted} | {extra}`, stream, hideCursor: true, etaBuffer: 20 },
+      {
+        format: `${label} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted} | {extra}`,
+        stream,
+        hideCursor: true,
+        etaBuffer: 20,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { rate: '0', extra: '' });
     return {
       update: (done, extra) =>
-        bar.update(done, { rate: (done / Math.max((Date.now() - start) / 1000, 1e-3)).toFixed(2), extra: fmt(extra) }),
+        bar.update(done, {
+          rate: (done / Math.max((Date.now() - start) / 1000, 1e-3)).toFixed(2),
+          extra: fmt(extra),
+        }),
       stop: () => bar.stop(),
     };
   }

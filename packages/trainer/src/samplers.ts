@@ -31,7 +31,11 @@ export function defaultBatches(numRows: number, o: SamplerOptions): number[][] {
  * sentence-transformers' NoDuplicatesBatchSampler: no text value appears twice in a batch, so in-batch
  * negatives are never copies of the positive. Rows that clash wait for a later batch.
  */
-export function noDuplicateBatches(values: (row: number) => string[], numRows: number, o: SamplerOptions): number[][] {
+export function noDuplicateBatches(
+  values: (row: number) => string[],
+  numRows: number,
+  o: SamplerOptions,
+): number[][] {
   let remaining = permutation(numRows, mulberry32(o.seed));
   const out: number[][] = [];
   while (remaining.length > 0) {

@@ -4,7 +4,9 @@ import { lrMultiplier, warmupStepsFor } from './scheduler.js';
 describe('learning-rate schedules (transformers semantics)', () => {
   it('linear: warmup from 0, then linear decay to 0 at the last step', () => {
     // total 10, warmup 2: steps 0,1 → 0, 0.5; step 2 → 1; step 6 → 4/8; step 10 → 0
-    expect([0, 1, 2, 6, 9, 10].map((s) => lrMultiplier('linear', s, 2, 10))).toEqual([0, 0.5, 1, 0.5, 0.125, 0]);
+    expect([0, 1, 2, 6, 9, 10].map((s) => lrMultiplier('linear', s, 2, 10))).toEqual([
+      0, 0.5, 1, 0.5, 0.125, 0,
+    ]);
   });
   it('cosine: half cosine after warmup', () => {
     expect(lrMultiplier('cosine', 2, 2, 10)).toBeCloseTo(1, 12);

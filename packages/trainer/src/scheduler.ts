@@ -4,7 +4,12 @@ import type { TrainingArguments } from './arguments.js';
  * Learning-rate multiplier at optimizer step `step` (0-based), as transformers' schedules:
  * linear / cosine decay after a linear warmup, constant with warmup, or constant.
  */
-export function lrMultiplier(type: TrainingArguments['lrSchedulerType'], step: number, warmup: number, total: number): number {
+export function lrMultiplier(
+  type: TrainingArguments['lrSchedulerType'],
+  step: number,
+  warmup: number,
+  total: number,
+): number {
   if (type === 'constant') return 1;
   if (step < warmup) return step / Math.max(1, warmup);
   if (type === 'constant_with_warmup') return 1;
@@ -14,6 +19,9 @@ export function lrMultiplier(type: TrainingArguments['lrSchedulerType'], step: n
 }
 
 /** warmupSteps if set, else ceil(warmupRatio × total), as transformers' `get_warmup_steps`. */
-export function warmupStepsFor(args: Pick<TrainingArguments, 'warmupSteps' | 'warmupRatio'>, total: number): number {
+export function warmupStepsFor(
+  args: Pick<TrainingArguments, 'warmupSteps' | 'warmupRatio'>,
+  total: number,
+): number {
   return args.warmupSteps > 0 ? args.warmupSteps : Math.ceil(args.warmupRatio * total);
 }

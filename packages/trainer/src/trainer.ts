@@ -11,7 +11,13 @@ import {
 import { AdamW, type NamedVariable, ensureBackend, paramGroups, tf } from '@contrastive/tensor-gpu';
 import { type TrainingArguments, resolveTrainingArguments } from './arguments.js';
 import { type TrainerCallback, type TrainerControl, type TrainerState, metric } from './callbacks.js';
-import { type TrainerCheckpointState, listCheckpoints, loadCheckpoint, rotateCheckpoints, saveCheckpoint } from './checkpoint.js';
+import {
+  type TrainerCheckpointState,
+  listCheckpoints,
+  loadCheckpoint,
+  rotateCheckpoints,
+  saveCheckpoint,
+} from './checkpoint.js';
 import { NonFiniteLossError } from './errors.js';
 import { mixSeed } from './internal/rng.js';
 import { writeModelCard } from './model_card.js';
@@ -30,7 +36,11 @@ import { lrMultiplier, warmupStepsFor } from './scheduler.js';
 /** An evaluator as @contrastive/eval-mteb defines it (any `embed(texts)` model in, named scores out). */
 export interface TrainerEvaluator {
   name?: string;
-  evaluate(model: { embed(texts: string[]): Promise<ArrayLike<number>[]> }): Promise<{ scores: Record<string, number>; mainScore?: number; mainScoreName?: string }>;
+  evaluate(model: { embed(texts: string[]): Promise<ArrayLike<number>[]> }): Promise<{
+    scores: Record<string, number>;
+    mainScore?: number;
+    mainScoreName?: string;
+  }>;
 }
 
 /** Or simply a function returning named metrics. */
@@ -73,7 +83,11 @@ interface PreparedDataset {
 }
 
 function isDataset(x: unknown): x is ColumnarDataset {
-  return !!x && typeof (x as ColumnarDataset).column === 'function' && Array.isArray((x as ColumnarDataset).columnNames);
+  return (
+    !!x &&
+    typeof (x as ColumnarDataset).column === 'function' &&
+    Array.isArray((x as ColumnarDataset).columnNames)
+  );
 }
 
 function isLoss(x: unknown): x is Loss {
@@ -100,16 +114,23 @@ export class SentenceTransformerTrainer {
     this.options = options;
     this.model = options.model;
     this.args = resolveTrainingArguments(options.args);
-    const dsMap: Record<string, ColumnarDataset> = isDataset(options.trainDataset) ? { train: options.trainDataset } : options.trainDataset;
+    const dsMap: Record<string, ColumnarDataset> = isDataset(options.trainDataset)
+      ? { train: options.trainDataset }
+      : options.trainDataset;
     const names = Object.keys(dsMap);
     if (names.length === 0) throw new Error('trainDataset: no data set given');
     const lossFor = (name: string): Loss => {
       if (isLoss(options.loss)) return options.loss;
       const l = (options.loss as Record<string, Loss>)[name];
-      if (!l) throw new Error(`loss: no loss for data set "${name}" (losses given for: ${Object.keys(options.loss).join(', ')})`);
+      if (!l)
+        throw new Error(
+          `loss: no loss for data set "${name}" (losses given for: ${Object.keys(options.loss).join(', ')})`,
+        );
       return l;
     };
-    this.datasets = names.map((name) => this.prepareDataset(name, dsMap[name]!, lossFor(name), isLoss(options.loss) ? 'loss' : `loss.${name}`));
+    this.datasets = names.map((name) =>
+      this.prepareDataset(name, dsMap[name]!, lossFor(name), isLoss(options.loss) ? 'loss' : `loss.${name}`),
+    );
     const ev = options.evaluator;
     this.evaluators = ev === undefined ? [] : Array.isArray(ev) ? ev : [ev];
     this.callbacks = options.callbacks ?? [];
@@ -125,7 +146,9 @@ export class SentenceTransformerTrainer {
       const v = data.column(c);
       const bad = v.findIndex((x) => typeof x !== 'string');
       if (bad >= 0) {
-        throw new Error(`${where}: column "${c}" must hold texts, row ${bad + 1} has ${JSON.stringify(v[bad])} (label columns are named ${LABEL_COLUMNS.join('/')})`);
+        throw new Error(
+          `${where}: column "${c}" must hold texts, row ${bad + 1} has ${JSON.stringify(v[bad])} (label columns are named ${LABEL_COLUMNS.join('/')})`,
+        );
       }
     }
     let kind: 'float' | 'class' | 'list' | undefined;
@@ -134,7 +157,10 @@ export class SentenceTransformerTrainer {
       if (v.some((x) => Array.isArray(x))) kind = 'list';
       else {
         const bad = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
-        if (bad >= 0) throw new Error(`${where}: label column "${labelColumn}" row ${bad + 1} is ${JSON.stringify(v[bad])}, not a number`);
+        if (bad >= 0)
+          throw new Error(
+            `${where}: label column "${labelColumn}" row ${bad + 1} is ${JSON.stringify(v[bad])}, not a number`,
+          );
         kind = v.every((x) => Number.isInteger(x)) ? 'class' : 'float';
       }
     }
@@ -143,7 +169,15 @@ export class SentenceTransformerTrainer {
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
-    return { name, data, loss, lossKey, textColumns, labelColumn, prompts: this.promptsFor(name, textColumns) };
+    return {
+      name,
+      data,
+      loss,
+      lossKey,
+      textColumns,
+      labelColumn,
+      prompts: this.promptsFor(name, textColumns),
+    };
   }
 
   private promptsFor(dataset: string, columns: string[]): Record<string, string> {
@@ -159,7 +193,11 @@ export class SentenceTransformerTrainer {
   /** Batches of one epoch across all data sets, deterministic in (seed, epoch). */
   private epochBatches(epoch: number): ScheduledBatch[] {
     const perDataset = this.datasets.map((d, i) => {
-      const o = { batchSize: this.args.perDeviceTrainBatchSize, dropLast: this.args.dataloaderDropLast, seed: mixSeed(this.args.seed, epoch, i) };
+      const o = {
+        batchSize: this.args.perDeviceTrainBatchSize,
+        dropLast: this.args.dataloaderDropLast,
+        seed: mixSeed(this.args.seed, epoch, i),
+      };
       if (this.args.batchSampler === 'no_duplicates') {
         const cols = d.textColumns.map((c) => d.data.column(c) as string[]);
         return noDuplicateBatches((r) => cols.map((c) => c[r]!), d.data.numRows, o);
@@ -197,7 +235,8 @@ export class SentenceTransformerTrainer {
       if (seenLoss.has(d.loss)) continue;
       seenLoss.add(d.loss);
       d.loss.prepare?.(this.model as unknown as EmbeddingModel);
-      for (const v of d.loss.namedVariables?.() ?? []) this.lossVariables.push({ name: `${d.lossKey}.${v.name}`, variable: v.variable });
+      for (const v of d.loss.namedVariables?.() ?? [])
+        this.lossVariables.push({ name: `${d.lossKey}.${v.name}`, variable: v.variable });
     }
     this.optimizer = new AdamW(paramGroups([...modelVars, ...this.lossVariables], this.args.weightDecay), {
       lr: this.args.learningRate,
@@ -212,7 +251,8 @@ export class SentenceTransformerTrainer {
     const out: Record<string, number> = {};
     for (const [i, ev] of this.evaluators.entries()) {
       if (typeof ev === 'function') {
-        for (const [k, v] of Object.entries(await ev(this.model))) out[k.startsWith('eval_') ? k : `eval_${k}`] = v;
+        for (const [k, v] of Object.entries(await ev(this.model)))
+          out[k.startsWith('eval_') ? k : `eval_${k}`] = v;
       } else {
         const r = await ev.evaluate(this.model);
         const name = ev.name ?? `evaluator${i}`;
@@ -226,7 +266,12 @@ export class SentenceTransformerTrainer {
     if (this.args.metricForBestModel) return metric(metrics, this.args.metricForBestModel);
     const first = this.evaluators[0];
     if (first && typeof first !== 'function') {
-      return Object.keys(metrics).find((k) => k.startsWith(`eval_${first.name}_`) && /spearman_cosine|ndcg@?_?(at_)?10|accuracy|map/.test(k)) ?? Object.keys(metrics)[0];
+      return (
+        Object.keys(metrics).find(
+          (k) =>
+            k.startsWith(`eval_${first.name}_`) && /spearman_cosine|ndcg@?_?(at_)?10|accuracy|map/.test(k),
+        ) ?? Object.keys(metrics)[0]
+      );
     }
     return Object.keys(metrics)[0];
   }
@@ -243,20 +288,38 @@ export class SentenceTransformerTrainer {
     const optimizer = this.setupOptimizer();
     const accum = a.gradientAccumulationSteps;
     const batchesPerEpoch = this.epochBatches(0).length;
-    if (batchesPerEpoch === 0) throw new Error('the data sets give no batch (fewer rows than the batch size with dataloaderDropLast?)');
+    if (batchesPerEpoch === 0)
+      throw new Error(
+        'the data sets give no batch (fewer rows than the batch size with dataloaderDropLast?)',
+      );
     const stepsPerEpoch = Math.ceil(batchesPerEpoch / accum);
     const totalSteps = a.maxSteps > 0 ? a.maxSteps : Math.ceil(stepsPerEpoch * a.numTrainEpochs);
     const warmup = warmupStepsFor(a, totalSteps);
     this.state.maxSteps = totalSteps;
 
-    let st: TrainerCheckpointState = { globalStep: 0, epoch: 0, batchInEpoch: 0, logHistory: [], lossSum: 0, lossCount: 0 };
-    let resumeDir = typeof options.resumeFromCheckpoint === 'string' ? options.resumeFromCheckpoint : undefined;
+    let st: TrainerCheckpointState = {
+      globalStep: 0,
+      epoch: 0,
+      batchInEpoch: 0,
+      logHistory: [],
+      lossSum: 0,
+      lossCount: 0,
+    };
+    let resumeDir =
+      typeof options.resumeFromCheckpoint === 'string' ? options.resumeFromCheckpoint : undefined;
     if (options.resumeFromCheckpoint === true) {
       resumeDir = listCheckpoints(out).pop();
       if (!resumeDir) throw new Error(`${out}: no checkpoint to resume from`);
     }
-    if (resumeDir) st = loadCheckpoint(resumeDir, { model: this.model, optimizer, lossVariables: this.lossVariables });
-    Object.assign(this.state, { globalStep: st.globalStep, epoch: st.epoch, logHistory: st.logHistory, bestMetric: st.bestMetric, bestModelCheckpoint: st.bestModelCheckpoint });
+    if (resumeDir)
+      st = loadCheckpoint(resumeDir, { model: this.model, optimizer, lossVariables: this.lossVariables });
+    Object.assign(this.state, {
+      globalStep: st.globalStep,
+      epoch: st.epoch,
+      logHistory: st.logHistory,
+      bestMetric: st.bestMetric,
+      bestModelCheckpoint: st.bestModelCheckpoint,
+    });
     let lastCheckpoint = resumeDir ?? listCheckpoints(out).pop();
 
     const metricsFile = join(out, 'metrics.jsonl');
@@ -287,7 +350,11 @@ export class SentenceTransformerTrainer {
     const doEval = async () => {
       if (this.evaluators.length === 0) return;
       lastEval = await this.evaluate();
-      const entry = { step: st.globalStep, epoch: Number((st.epoch + st.batchInEpoch / batchesPerEpoch).toFixed(4)), ...lastEval };
+      const entry = {
+        step: st.globalStep,
+        epoch: Number((st.epoch + st.batchInEpoch / batchesPerEpoch).toFixed(4)),
+        ...lastEval,
+      };
       st.logHistory.push(entry);
       logLine(entry);
       for (const cb of this.callbacks) await cb.onEvaluate?.(this.state, lastEval, control);
@@ -297,7 +364,8 @@ export class SentenceTransformerTrainer {
       let improved = false;
       if (key !== undefined && lastEval[key] !== undefined) {
         const v = lastEval[key]!;
-        const better = st.bestMetric === undefined || (this.greaterIsBetter(key) ? v > st.bestMetric : v < st.bestMetric);
+        const better =
+          st.bestMetric === undefined || (this.greaterIsBetter(key) ? v > st.bestMetric : v < st.bestMetric);
         if (better) {
           st.bestMetric = v;
           improved = true;
@@ -344,7 +412,12 @@ export class SentenceTransformerTrainer {
           for (const g of r.grads.values()) g.dispose();
           for (const g of sums.values()) g.dispose();
           progress.stop();
-          throw new NonFiniteLossError(st.globalStep + 1, r.loss, batch.columns[batch.columnNames[0]!]!.slice(0, 3), lastCheckpoint);
+          throw new NonFiniteLossError(
+            st.globalStep + 1,
+            r.loss,
+            batch.columns[batch.columnNames[0]!]!.slice(0, 3),
+            lastCheckpoint,
+          );
         }
         stepLoss += r.loss / micro.length;
         const ownNames = new Set((d.loss.namedVariables?.() ?? []).map((v) => v.name));
@@ -360,7 +433,11 @@ export class SentenceTransformerTrainer {
       }
       // Mean over micro-batches, global-norm clipping, then one AdamW step at the scheduled rate.
       const scale = 1 / micro.length;
-      const gradNorm = tf.tidy(() => Math.sqrt([...sums.values()].reduce((s, g) => s + (tf.sum(tf.square(g)).dataSync()[0] ?? 0), 0)) * scale);
+      const gradNorm = tf.tidy(
+        () =>
+          Math.sqrt([...sums.values()].reduce((s, g) => s + (tf.sum(tf.square(g)).dataSync()[0] ?? 0), 0)) *
+          scale,
+      );
       const clip = a.maxGradNorm > 0 && gradNorm > a.maxGradNorm ? a.maxGradNorm / (gradNorm + 1e-6) : 1;
       const final = new Map<string, tf.Tensor>();
       for (const [k, g] of sums) {
@@ -386,9 +463,15 @@ export class SentenceTransformerTrainer {
 
       const epochEnd = st.batchInEpoch >= schedule.length;
       const step = st.globalStep;
-      const at = (strategy: string, every: number) => (strategy === 'steps' && step % every === 0) || (strategy === 'epoch' && epochEnd);
+      const at = (strategy: string, every: number) =>
+        (strategy === 'steps' && step % every === 0) || (strategy === 'epoch' && epochEnd);
       const isLast = step >= totalSteps || (epochEnd && st.epoch + 1 >= maxEpochs);
-      if ((a.loggingStrategy !== 'no' && (at(a.loggingStrategy, a.loggingSteps) || (a.loggingFirstStep && step === 1))) || isLast) await doLog();
+      if (
+        (a.loggingStrategy !== 'no' &&
+          (at(a.loggingStrategy, a.loggingSteps) || (a.loggingFirstStep && step === 1))) ||
+        isLast
+      )
+        await doLog();
       if (a.evalStrategy !== 'no' && at(a.evalStrategy, a.evalSteps)) await doEval();
       if (a.saveStrategy !== 'no' && at(a.saveStrategy, a.saveSteps)) await doSave();
     }
@@ -418,13 +501,23 @@ export class SentenceTransformerTrainer {
    * The trained encoder in sentence-transformers layout at the output root (so `outputDir` loads as a model),
    * beside its checkpoints, metrics, plot and model card.
    */
-  private async saveFinalModel(out: string, result: TrainResult, history: Array<Record<string, number>>): Promise<void> {
+  private async saveFinalModel(
+    out: string,
+    result: TrainResult,
+    history: Array<Record<string, number>>,
+  ): Promise<void> {
     const card = writeModelCard({
       model: this.model,
       modelName: this.options.modelName,
       baseModel: this.options.baseModel,
       args: this.args,
-      datasets: this.datasets.map((d) => ({ name: d.name, rows: d.data.numRows, columns: d.data.columnNames, loss: d.loss, examples: exampleRows(d) })),
+      datasets: this.datasets.map((d) => ({
+        name: d.name,
+        rows: d.data.numRows,
+        columns: d.data.columnNames,
+        loss: d.loss,
+        examples: exampleRows(d),
+      })),
       history,
       result,
     });

@@ -7,7 +7,13 @@ import { type Loss, createLoss } from '@contrastive/losses';
 import { initBackend, readSafetensors, tf } from '@contrastive/tensor-gpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../../test-support/shared.js';
-import { EarlyStoppingCallback, NonFiniteLossError, SentenceTransformerTrainer, listCheckpoints, loadCheckpoint } from '../src/index.js';
+import {
+  EarlyStoppingCallback,
+  NonFiniteLossError,
+  SentenceTransformerTrainer,
+  listCheckpoints,
+  loadCheckpoint,
+} from '../src/index.js';
 import { columnar, loadTiny, maxWeightDiff, snliPairs, weightsOf } from './helpers.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
@@ -23,7 +29,14 @@ describe('SentenceTransformerTrainer', () => {
     const counts: number[] = [];
     const trainer = new SentenceTransformerTrainer({
       model: await loadTiny(),
-      args: { outputDir: tmp('leak-'), maxSteps: 20, perDeviceTrainBatchSize: 8, loggingSteps: 1, saveStrategy: 'no', progress: false },
+      args: {
+        outputDir: tmp('leak-'),
+        maxSteps: 20,
+        perDeviceTrainBatchSize: 8,
+        loggingSteps: 1,
+        saveStrategy: 'no',
+        progress: false,
+      },
       trainDataset: pairData,
       loss: createLoss('mnrl'),
       callbacks: [{ onLog: () => void counts.push(tf.memory().numTensors) }],
@@ -39,21 +52,41 @@ describe('SentenceTransformerTrainer', () => {
     let evals = 0;
     const trainer = new SentenceTransformerTrainer({
       model: await loadTiny(),
-      args: { outputDir: out, maxSteps: 12, perDeviceTrainBatchSize: 16, loggingSteps: 4, evalStrategy: 'steps', evalSteps: 6, saveStrategy: 'no', learningRate: 2e-3, progress: false },
+      args: {
+        outputDir: out,
+        maxSteps: 12,
+        perDeviceTrainBatchSize: 16,
+        loggingSteps: 4,
+        evalStrategy: 'steps',
+        evalSteps: 6,
+        saveStrategy: 'no',
+        learningRate: 2e-3,
+        progress: false,
+      },
       trainDataset: pairData,
       loss: createLoss('mnrl'),
       evaluator: async () => ({ fake_score: ++evals / 10 }),
     });
     const r = await trainer.train();
     expect(r.globalStep).toBe(12);
-    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const logs = lines.filter((l) => 'loss' in l);
     expect(logs.map((l) => l.step)).toEqual([4, 8, 12]);
-    for (const l of logs) expect(Object.keys(l)).toEqual(expect.arrayContaining(['step', 'loss', 'learning_rate', 'epoch', 'grad_norm']));
+    for (const l of logs)
+      expect(Object.keys(l)).toEqual(
+        expect.arrayContaining(['step', 'loss', 'learning_rate', 'epoch', 'grad_norm']),
+      );
     expect(logs[2].loss).toBeLessThan(logs[0].loss);
     // linear decay without warmup: lr at step index 11 of 12 = 2e-3 * 1/12
     expect(logs[2].learning_rate).toBeCloseTo(2e-3 / 12, 10);
-    expect(lines.filter((l) => 'eval_fake_score' in l).map((l) => [l.step, l.eval_fake_score])).toEqual([[6, 0.1], [12, 0.2], [12, 0.3]]);
+    expect(lines.filter((l) => 'eval_fake_score' in l).map((l) => [l.step, l.eval_fake_score])).toEqual([
+      [6, 0.1],
+      [12, 0.2],
+      [12, 0.3],
+    ]);
     expect(r.eval).toEqual({ eval_fake_score: 0.3 });
     expect(readFileSync(join(out, 'training_curves.svg'), 'utf8')).toContain('<svg');
     const card = readFileSync(join(out, 'README.md'), 'utf8');
@@ -64,30 +97,68 @@ describe('SentenceTransformerTrainer', () => {
   });
 
   it('a run interrupted at step k and resumed ends with the same weights as an uninterrupted run', async () => {
-    const triplets = columnar({ anchor: pairs.anchor.slice(0, 40), positive: pairs.positive.slice(0, 40), negative: pairs.negative.slice(0, 40) });
-    const args = { maxSteps: 6, perDeviceTrainBatchSize: 8, saveSteps: 3, loggingSteps: 2, learningRate: 1e-3, warmupSteps: 2, weightDecay: 0.01, progress: false };
+    const triplets = columnar({
+      anchor: pairs.anchor.slice(0, 40),
+      positive: pairs.positive.slice(0, 40),
+      negative: pairs.negative.slice(0, 40),
+    });
+    const args = {
+      maxSteps: 6,
+      perDeviceTrainBatchSize: 8,
+      saveSteps: 3,
+      loggingSteps: 2,
+      learningRate: 1e-3,
+      warmupSteps: 2,
+      weightDecay: 0.01,
+      progress: false,
+    };
     const outA = tmp('resume-a-');
-    const a = new SentenceTransformerTrainer({ model: await loadTiny(), args: { ...args, outputDir: outA }, trainDataset: triplets, loss: createLoss('mnrl') });
+    const a = new SentenceTransformerTrainer({
+      model: await loadTiny(),
+      args: { ...args, outputDir: outA },
+      trainDataset: triplets,
+      loss: createLoss('mnrl'),
+    });
     await a.train();
     expect(listCheckpoints(outA).map((d) => d.split('/').pop())).toEqual(['checkpoint-3', 'checkpoint-6']);
     const outB = tmp('resume-b-');
-    const b = new SentenceTransformerTrainer({ model: await loadTiny(), args: { ...args, outputDir: outB }, trainDataset: triplets, loss: createLoss('mnrl') });
+    const b = new SentenceTransformerTrainer({
+      model: await loadTiny(),
+      args: { ...args, outputDir: outB },
+      trainDataset: triplets,
+      loss: createLoss('mnrl'),
+    });
     const rb = await b.train({ resumeFromCheckpoint: join(outA, 'checkpoint-3') });
     expect(rb.globalStep).toBe(6);
     expect(maxWeightDiff(await weightsOf(a.model), await weightsOf(b.model))).toBeLessThan(1e-6);
     // The mean loss logged after resuming matches the uninterrupted run's log at the same step.
-    const last = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.step === 6 && 'loss' in l)[0];
+    const last = (dir: string) =>
+      readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.step === 6 && 'loss' in l)[0];
     expect(last(outB).loss).toBeCloseTo(last(outA).loss, 5);
   });
 
   it('a kill during a checkpoint save leaves the previous checkpoint loadable and no partial one', () => {
     const out = tmp('kill-');
-    const r = spawnSync(process.execPath, ['--conditions=@contrastive/source', '--import', 'tsx', join(__dirname, 'fixtures', 'train-child.ts'), out], {
-      cwd: repoRoot,
-      env: { ...process.env, CONTRASTIVE_TEST_KILL_DURING_SAVE: '4' },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--conditions=@contrastive/source',
+        '--import',
+        'tsx',
+        join(__dirname, 'fixtures', 'train-child.ts'),
+        out,
+      ],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, CONTRASTIVE_TEST_KILL_DURING_SAVE: '4' },
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect(r.signal).toBe('SIGKILL');
     expect(listCheckpoints(out).map((d) => d.split('/').pop())).toEqual(['checkpoint-2']);
     expect(existsSync(join(out, 'checkpoint-4'))).toBe(false);
@@ -98,7 +169,14 @@ describe('SentenceTransformerTrainer', () => {
       // And training resumes from it (the newest complete checkpoint).
       const t = new SentenceTransformerTrainer({
         model,
-        args: { outputDir: out, maxSteps: 4, perDeviceTrainBatchSize: 8, saveSteps: 2, learningRate: 1e-3, progress: false },
+        args: {
+          outputDir: out,
+          maxSteps: 4,
+          perDeviceTrainBatchSize: 8,
+          saveSteps: 2,
+          learningRate: 1e-3,
+          progress: false,
+        },
         trainDataset: columnar({ anchor: pairs.anchor.slice(0, 48), positive: pairs.positive.slice(0, 48) }),
         loss: createLoss('mnrl'),
       });
@@ -124,7 +202,11 @@ describe('SentenceTransformerTrainer', () => {
     const t = new SentenceTransformerTrainer({
       model: await loadTiny(),
       args: { outputDir: out, maxSteps: 5, perDeviceTrainBatchSize: 4, saveSteps: 2, progress: false },
-      trainDataset: columnar({ sentence1: pairs.anchor.slice(0, 20), sentence2: pairs.positive.slice(0, 20), score: pairs.anchor.slice(0, 20).map((_, i) => (i % 3) / 2) }),
+      trainDataset: columnar({
+        sentence1: pairs.anchor.slice(0, 20),
+        sentence2: pairs.positive.slice(0, 20),
+        score: pairs.anchor.slice(0, 20).map((_, i) => (i % 3) / 2),
+      }),
       loss: nanLoss,
     });
     const err = await t.train().catch((e: unknown) => e);
@@ -136,13 +218,31 @@ describe('SentenceTransformerTrainer', () => {
   it('rejects a data set whose columns do not fit the loss before any step', async () => {
     const model = await loadTiny();
     expect(
-      () => new SentenceTransformerTrainer({ model, args: { outputDir: tmp('cols-') }, trainDataset: columnar({ anchor: ['a', 'b'] }), loss: createLoss('mnrl') }),
+      () =>
+        new SentenceTransformerTrainer({
+          model,
+          args: { outputDir: tmp('cols-') },
+          trainDataset: columnar({ anchor: ['a', 'b'] }),
+          loss: createLoss('mnrl'),
+        }),
     ).toThrow(/data set "train": .*MultipleNegativesRankingLoss/);
     expect(
-      () => new SentenceTransformerTrainer({ model, args: { outputDir: tmp('cols-') }, trainDataset: columnar({ sentence1: ['a'], sentence2: ['b'] }), loss: createLoss('cosine') }),
+      () =>
+        new SentenceTransformerTrainer({
+          model,
+          args: { outputDir: tmp('cols-') },
+          trainDataset: columnar({ sentence1: ['a'], sentence2: ['b'] }),
+          loss: createLoss('cosine'),
+        }),
     ).toThrow(/data set "train": .*label/i);
     expect(
-      () => new SentenceTransformerTrainer({ model, args: { outputDir: tmp('cols-') }, trainDataset: columnar({ a: ['x'], b: [3] }), loss: createLoss('mnrl') }),
+      () =>
+        new SentenceTransformerTrainer({
+          model,
+          args: { outputDir: tmp('cols-') },
+          trainDataset: columnar({ a: ['x'], b: [3] }),
+          loss: createLoss('mnrl'),
+        }),
     ).toThrow(/column "b" must hold texts, row 1 has 3/);
   });
 
@@ -152,7 +252,11 @@ describe('SentenceTransformerTrainer', () => {
     const t = new SentenceTransformerTrainer({
       model: await loadTiny(),
       args: { outputDir: out, maxSteps: 3, perDeviceTrainBatchSize: 8, saveSteps: 3, progress: false },
-      trainDataset: columnar({ premise: pairs.anchor.slice(0, n), hypothesis: pairs.positive.slice(0, n), label: Array.from({ length: n }, (_, i) => i % 3) }),
+      trainDataset: columnar({
+        premise: pairs.anchor.slice(0, n),
+        hypothesis: pairs.positive.slice(0, n),
+        label: Array.from({ length: n }, (_, i) => i % 3),
+      }),
       loss: createLoss('softmax', { numLabels: 3 }),
     });
     await t.train();
@@ -169,8 +273,17 @@ describe('SentenceTransformerTrainer', () => {
     const t = new SentenceTransformerTrainer({
       model: await loadTiny(),
       args: {
-        outputDir: out, maxSteps: 10, perDeviceTrainBatchSize: 8, learningRate: 1e-3, evalStrategy: 'steps', evalSteps: 2, saveSteps: 2,
-        saveTotalLimit: 2, loadBestModelAtEnd: true, metricForBestModel: 'score', progress: false,
+        outputDir: out,
+        maxSteps: 10,
+        perDeviceTrainBatchSize: 8,
+        learningRate: 1e-3,
+        evalStrategy: 'steps',
+        evalSteps: 2,
+        saveSteps: 2,
+        saveTotalLimit: 2,
+        loadBestModelAtEnd: true,
+        metricForBestModel: 'score',
+        progress: false,
       },
       trainDataset: pairData,
       loss: createLoss('mnrl'),
@@ -186,11 +299,25 @@ describe('SentenceTransformerTrainer', () => {
   });
 
   it('gradient accumulation 2×4 equals one batch of 8 for a per-pair loss', async () => {
-    const data = columnar({ sentence1: pairs.anchor.slice(0, 8), sentence2: pairs.positive.slice(0, 8), score: [0.1, 0.9, 0.4, 0.6, 0.3, 0.8, 0.2, 0.7] });
+    const data = columnar({
+      sentence1: pairs.anchor.slice(0, 8),
+      sentence2: pairs.positive.slice(0, 8),
+      score: [0.1, 0.9, 0.4, 0.6, 0.3, 0.8, 0.2, 0.7],
+    });
     const run = async (batch: number, accum: number) => {
       const t = new SentenceTransformerTrainer({
         model: await loadTiny(),
-        args: { outputDir: tmp('accum-'), maxSteps: 1, perDeviceTrainBatchSize: batch, gradientAccumulationSteps: accum, learningRate: 1e-2, dropout: 0, saveStrategy: 'no', maxGradNorm: 0, progress: false },
+        args: {
+          outputDir: tmp('accum-'),
+          maxSteps: 1,
+          perDeviceTrainBatchSize: batch,
+          gradientAccumulationSteps: accum,
+          learningRate: 1e-2,
+          dropout: 0,
+          saveStrategy: 'no',
+          maxGradNorm: 0,
+          progress: false,
+        },
         trainDataset: data,
         loss: createLoss('cosine'),
       });
@@ -202,7 +329,12 @@ describe('SentenceTransformerTrainer', () => {
 
   it('restores optimizer moments from a checkpoint', async () => {
     const out = tmp('opt-');
-    const t = new SentenceTransformerTrainer({ model: await loadTiny(), args: { outputDir: out, maxSteps: 2, perDeviceTrainBatchSize: 8, saveSteps: 2, progress: false }, trainDataset: pairData, loss: createLoss('mnrl') });
+    const t = new SentenceTransformerTrainer({
+      model: await loadTiny(),
+      args: { outputDir: out, maxSteps: 2, perDeviceTrainBatchSize: 8, saveSteps: 2, progress: false },
+      trainDataset: pairData,
+      loss: createLoss('mnrl'),
+    });
     await t.train();
     const { AdamW } = await import('@contrastive/tensor-gpu');
     const m = await loadTiny();

@@ -41,31 +41,48 @@ export function registerEncode(program: Command): void {
     .requiredOption('--input <file>', '.txt (one text a line) or .jsonl ({"text": ...} a line)')
     .requiredOption('--output <file.jsonl>', 'output JSONL file')
     .option('--batch-size <n>', 'batch size', parsePositiveInt('--batch-size'), 32)
-    .option('--max-seq-length <n>', 'truncate inputs to this many tokens', parsePositiveInt('--max-seq-length'))
+    .option(
+      '--max-seq-length <n>',
+      'truncate inputs to this many tokens',
+      parsePositiveInt('--max-seq-length'),
+    )
     .option('--normalize', 'L2-normalize the embeddings')
     .option('--prompt <text>', 'text prepended to every input (e.g. "query: ")')
-    .option('--prompt-name <name>', 'a prompt from the model\'s config_sentence_transformers.json')
-    .action(async (opts: { model: string; input: string; output: string; batchSize: number; maxSeqLength?: number; normalize?: boolean; prompt?: string; promptName?: string }) => {
-      const texts = readTexts(opts.input);
-      if (texts.length === 0) throw new Error(`${opts.input}: no texts`);
-      const backend = await initBackend();
-      process.stderr.write(`${backend.summary}\n`);
-      const model = await SentenceEncoder.load(opts.model, { maxSeqLength: opts.maxSeqLength });
-      const progress = createProgress('encode', texts.length);
-      const embeddings = await model.encode(texts, {
-        batchSize: opts.batchSize,
-        normalize: opts.normalize,
-        prompt: opts.prompt,
-        promptName: opts.promptName,
-        progress: (done) => progress.update(done),
-      });
-      progress.stop();
-      await new Promise<void>((resolve, reject) => {
-        const out = createWriteStream(opts.output);
-        out.on('error', (e) => reject(new Error(`${opts.output}: cannot write output (${e.message})`)));
-        for (const e of embeddings) out.write(`${JSON.stringify({ embedding: Array.from(e) })}\n`);
-        out.end(resolve);
-      });
-      process.stdout.write(`${JSON.stringify({ output: opts.output, count: embeddings.length, dimension: model.dimension })}\n`);
-    });
+    .option('--prompt-name <name>', "a prompt from the model's config_sentence_transformers.json")
+    .action(
+      async (opts: {
+        model: string;
+        input: string;
+        output: string;
+        batchSize: number;
+        maxSeqLength?: number;
+        normalize?: boolean;
+        prompt?: string;
+        promptName?: string;
+      }) => {
+        const texts = readTexts(opts.input);
+        if (texts.length === 0) throw new Error(`${opts.input}: no texts`);
+        const backend = await initBackend();
+        process.stderr.write(`${backend.summary}\n`);
+        const model = await SentenceEncoder.load(opts.model, { maxSeqLength: opts.maxSeqLength });
+        const progress = createProgress('encode', texts.length);
+        const embeddings = await model.encode(texts, {
+          batchSize: opts.batchSize,
+          normalize: opts.normalize,
+          prompt: opts.prompt,
+          promptName: opts.promptName,
+          progress: (done) => progress.update(done),
+        });
+        progress.stop();
+        await new Promise<void>((resolve, reject) => {
+          const out = createWriteStream(opts.output);
+          out.on('error', (e) => reject(new Error(`${opts.output}: cannot write output (${e.message})`)));
+          for (const e of embeddings) out.write(`${JSON.stringify({ embedding: Array.from(e) })}\n`);
+          out.end(resolve);
+        });
+        process.stdout.write(
+          `${JSON.stringify({ output: opts.output, count: embeddings.length, dimension: model.dimension })}\n`,
+        );
+      },
+    );
 }

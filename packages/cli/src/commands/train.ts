@@ -5,7 +5,11 @@ import { readDataFile } from '@contrastive/data-nli';
 import { StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
 import { createLoss } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
-import { type ColumnarDataset, SentenceTransformerTrainer, type TrainingArguments } from '@contrastive/trainer';
+import {
+  type ColumnarDataset,
+  SentenceTransformerTrainer,
+  type TrainingArguments,
+} from '@contrastive/trainer';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { collect, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
@@ -76,13 +80,17 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    throw new Error(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'} (${(e as Error).message})`);
+    throw new Error(
+      `${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'} (${(e as Error).message})`,
+    );
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${path}: expected an object of options`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error(`${path}: expected an object of options`);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     const key = camel(k);
-    if (key === 'lossArgs' && v && typeof v === 'object') out.lossArg = Object.entries(v).map(([a, b]) => `${a}=${Array.isArray(b) ? b.join(',') : String(b)}`);
+    if (key === 'lossArgs' && v && typeof v === 'object')
+      out.lossArg = Object.entries(v).map(([a, b]) => `${a}=${Array.isArray(b) ? b.join(',') : String(b)}`);
     else if (key === 'train' && typeof v === 'string') out.train = [v];
     else out[key] = v;
   }
@@ -127,23 +135,36 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   if ((lossName === 'softmax' || lossName === 'softmaxloss') && lossOptions.numLabels === undefined) {
     // Infer the number of classes from the labels, as the reference script does with its label map.
     let max = -1;
-    for (const d of Object.values(datasets)) for (const v of d.columnNames.includes('label') ? d.column('label') : []) max = Math.max(max, Number(v));
+    for (const d of Object.values(datasets))
+      for (const v of d.columnNames.includes('label') ? d.column('label') : [])
+        max = Math.max(max, Number(v));
     if (max >= 0) lossOptions.numLabels = max + 1;
   }
-  const evaluator = o.evalSts ? new StsEvaluator(loadStsData(o.evalSts), { name: 'sts-dev', split: 'dev' }) : undefined;
+  const evaluator = o.evalSts
+    ? new StsEvaluator(loadStsData(o.evalSts), { name: 'sts-dev', split: 'dev' })
+    : undefined;
 
   const backend = await initBackend();
   process.stderr.write(`${backend.summary}\n`);
-  if (typeof lossOptions.guide === 'string') lossOptions.guide = await SentenceEncoder.load(lossOptions.guide as string);
+  if (typeof lossOptions.guide === 'string')
+    lossOptions.guide = await SentenceEncoder.load(lossOptions.guide as string);
   const loss = createLoss(o.loss, lossOptions);
   const model = await SentenceEncoder.load(o.model, { maxSeqLength: o.maxSeqLength });
   if (evaluator && args.evalStrategy === undefined) {
     args.evalStrategy = 'steps';
     args.evalSteps ??= args.loggingSteps ?? 500;
   }
-  const trainer = new SentenceTransformerTrainer({ model, args, trainDataset: datasets, loss, evaluator, baseModel: o.model });
+  const trainer = new SentenceTransformerTrainer({
+    model,
+    args,
+    trainDataset: datasets,
+    loss,
+    evaluator,
+    baseModel: o.model,
+  });
   const before = evaluator && o.evalBefore ? await trainer.evaluate() : undefined;
-  const resume = o.resume === undefined ? undefined : o.resume === 'latest' || o.resume === 'true' ? true : o.resume;
+  const resume =
+    o.resume === undefined ? undefined : o.resume === 'latest' || o.resume === 'true' ? true : o.resume;
   const r = await trainer.train({ resumeFromCheckpoint: resume });
   return {
     output: r.outputDir,
@@ -156,7 +177,9 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
+  ) as Partial<T>;
 }
 
 const bool = (flag: string) => (v: string) => {
@@ -171,11 +194,21 @@ export function registerTrain(program: Command): void {
     .description('Fine-tune a sentence encoder with a contrastive loss (sentence-transformers semantics)')
     .option('--model <dir|hub id>', 'model to start from (e.g. one made by `contrastive init`)')
     .option('--train <file>', 'training file (JSONL/CSV/TSV/Parquet); repeat for several data sets', collect)
-    .option('--loss <name>', 'softmax, cosine, mnrl, mnrl-symmetric, cached-mnrl, infonce, triplet, contrastive, online-contrastive, cosent, angle, gist, margin-mse, distill-kl, matryoshka')
-    .option('--loss-arg <key=value>', 'loss option, e.g. scale=20, inner=mnrl, dims=64,32, guide=<model dir>; repeatable', collect)
+    .option(
+      '--loss <name>',
+      'softmax, cosine, mnrl, mnrl-symmetric, cached-mnrl, infonce, triplet, contrastive, online-contrastive, cosent, angle, gist, margin-mse, distill-kl, matryoshka',
+    )
+    .option(
+      '--loss-arg <key=value>',
+      'loss option, e.g. scale=20, inner=mnrl, dims=64,32, guide=<model dir>; repeatable',
+      collect,
+    )
     .option('--eval-sts <file>', 'STS file (sentence1, sentence2, score) evaluated during and after training')
     .option('--eval-before', 'also evaluate before the first step (reported as eval_before)')
-    .option('--output <dir>', 'output folder: the trained model, checkpoints, metrics.jsonl, plot, model card')
+    .option(
+      '--output <dir>',
+      'output folder: the trained model, checkpoints, metrics.jsonl, plot, model card',
+    )
     .option('--config <file>', 'JSON or YAML file with any of these options; flags win')
     .option('--resume <checkpoint>', 'resume from a checkpoint folder, or "latest" in --output')
     .option('--epochs <n>', 'number of epochs (default 3)', parseNumber('--epochs'))
@@ -185,15 +218,39 @@ export function registerTrain(program: Command): void {
     .option('--warmup-steps <n>', 'linear warmup steps', parseNonNegativeInt('--warmup-steps'))
     .option('--warmup-ratio <x>', 'warmup as a fraction of all steps', parseNumber('--warmup-ratio'))
     .option('--lr-scheduler <name>', 'linear | cosine | constant | constant_with_warmup')
-    .option('--weight-decay <x>', 'AdamW weight decay (not on biases and LayerNorm)', parseNumber('--weight-decay'))
-    .option('--max-grad-norm <x>', 'gradient clipping (0 disables; default 1.0)', parseNumber('--max-grad-norm'))
-    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimizer step', parsePositiveInt('--gradient-accumulation-steps'))
-    .option('--dropout <x>', "override the model's hidden and attention dropout for this run", parseNumber('--dropout'))
+    .option(
+      '--weight-decay <x>',
+      'AdamW weight decay (not on biases and LayerNorm)',
+      parseNumber('--weight-decay'),
+    )
+    .option(
+      '--max-grad-norm <x>',
+      'gradient clipping (0 disables; default 1.0)',
+      parseNumber('--max-grad-norm'),
+    )
+    .option(
+      '--gradient-accumulation-steps <n>',
+      'micro-batches per optimizer step',
+      parsePositiveInt('--gradient-accumulation-steps'),
+    )
+    .option(
+      '--dropout <x>',
+      "override the model's hidden and attention dropout for this run",
+      parseNumber('--dropout'),
+    )
     .option('--seed <n>', 'random seed (default 42)', parseNonNegativeInt('--seed'))
     .option('--logging-steps <n>', 'log every N steps (default 500)', parsePositiveInt('--logging-steps'))
-    .option('--eval-steps <n>', 'evaluate every N steps (default: the logging steps)', parsePositiveInt('--eval-steps'))
+    .option(
+      '--eval-steps <n>',
+      'evaluate every N steps (default: the logging steps)',
+      parsePositiveInt('--eval-steps'),
+    )
     .option('--save-steps <n>', 'checkpoint every N steps (default 500)', parsePositiveInt('--save-steps'))
-    .option('--save-total-limit <n>', 'keep at most N checkpoints (the best is kept)', parsePositiveInt('--save-total-limit'))
+    .option(
+      '--save-total-limit <n>',
+      'keep at most N checkpoints (the best is kept)',
+      parsePositiveInt('--save-total-limit'),
+    )
     .option('--eval-strategy <s>', 'no | steps | epoch')
     .option('--save-strategy <s>', 'no | steps | epoch')
     .option('--batch-sampler <s>', 'batch_sampler | no_duplicates | group_by_label')

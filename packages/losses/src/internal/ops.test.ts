@@ -9,7 +9,16 @@ beforeAll(async () => {
 describe('crossEntropy', () => {
   it('equals −mean log softmax at the target (hand-computed)', () => {
     // row 0: logits [0, ln 3] → p(target 1) = 3/4; row 1: [2, 2] → p(target 0) = 1/2
-    const v = tf.tidy(() => crossEntropy(tf.tensor2d([[0, Math.log(3)], [2, 2]]), [1, 0]).dataSync()[0]!);
+    const v = tf.tidy(
+      () =>
+        crossEntropy(
+          tf.tensor2d([
+            [0, Math.log(3)],
+            [2, 2],
+          ]),
+          [1, 0],
+        ).dataSync()[0]!,
+    );
     expect(v).toBeCloseTo((-Math.log(3 / 4) - Math.log(1 / 2)) / 2, 6);
   });
   it('a batch of one row with one candidate has loss 0 (the last partial batch of an epoch)', () => {

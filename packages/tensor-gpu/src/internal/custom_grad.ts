@@ -6,5 +6,7 @@ type GradResult = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor
 export function customGradOp<A extends tf.Tensor[]>(
   f: (...args: [...A, tf.GradSaveFunc]) => GradResult,
 ): (...args: A) => tf.Tensor {
-  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: A) => tf.Tensor;
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    ...args: A
+  ) => tf.Tensor;
 }

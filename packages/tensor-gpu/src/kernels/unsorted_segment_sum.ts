@@ -31,7 +31,7 @@ export const unsortedSegmentSumWasmConfig: tf.KernelConfig = {
       if (s < 0 || s >= numSegments) continue; // tf semantics: out-of-range ids are dropped
       const src = r * inner;
       const dst = s * inner;
-      for (let k = 0; k < inner; k++) o[dst + k]! += xs[src + k]!;
+      for (let k = 0; k < inner; k++) o[dst + k] = (o[dst + k] as number) + (xs[src + k] as number);
     }
     return out;
   },

@@ -10,7 +10,9 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D): t
   const inDim = weight.shape[0];
   const outDim = weight.shape[1];
   if (x.shape[x.rank - 1] !== inDim) {
-    throw new Error(`linear: input's last dimension ${x.shape[x.rank - 1]} does not match weight [${weight.shape}]`);
+    throw new Error(
+      `linear: input's last dimension ${x.shape[x.rank - 1]} does not match weight [${weight.shape}]`,
+    );
   }
   const lead = x.shape.slice(0, -1);
   const x2 = (x.rank === 2 ? x : tf.reshape(x, [-1, inDim])) as tf.Tensor2D;
@@ -18,16 +20,18 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D): t
   return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
 }
 
-const linearWithBias = customGradOp((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.add(tf.matMul(x, w), b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)];
-    },
-  };
-});
+const linearWithBias = customGradOp(
+  (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tf.add(tf.matMul(x, w), b),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)];
+      },
+    };
+  },
+);
 
 const linearNoBias = customGradOp((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([x, w]);

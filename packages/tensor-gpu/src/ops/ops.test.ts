@@ -10,7 +10,8 @@ function close(a: tf.Tensor, b: tf.Tensor, tol = 1e-5) {
   const x = a.dataSync();
   const y = b.dataSync();
   expect(a.shape).toEqual(b.shape);
-  for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThan(tol * (1 + Math.abs(y[i]!)));
+  for (let i = 0; i < x.length; i++)
+    expect(Math.abs(x[i]! - y[i]!)).toBeLessThan(tol * (1 + Math.abs(y[i]!)));
 }
 
 const rnd = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -26,8 +27,14 @@ describe('fused ops match autodiff of their plain definitions', () => {
       const w = rnd([4, 5], 2) as tf.Tensor2D;
       const b = rnd([5], 3) as tf.Tensor1D;
       const dy = rnd([2, 3, 5], 4);
-      const ours = tf.grads((xi, wi, bi) => tf.sum(tf.mul(linear(xi, wi as tf.Tensor2D, bi as tf.Tensor1D), dy)));
-      const ref = tf.grads((xi, wi, bi) => tf.sum(tf.mul(tf.add(tf.reshape(tf.matMul(tf.reshape(xi, [6, 4]), wi as tf.Tensor2D), [2, 3, 5]), bi), dy)));
+      const ours = tf.grads((xi, wi, bi) =>
+        tf.sum(tf.mul(linear(xi, wi as tf.Tensor2D, bi as tf.Tensor1D), dy)),
+      );
+      const ref = tf.grads((xi, wi, bi) =>
+        tf.sum(
+          tf.mul(tf.add(tf.reshape(tf.matMul(tf.reshape(xi, [6, 4]), wi as tf.Tensor2D), [2, 3, 5]), bi), dy),
+        ),
+      );
       const g1 = ours([x, w, b]);
       const g2 = ref([x, w, b]);
       g1.forEach((g, i) => close(g, g2[i]!));
@@ -46,7 +53,9 @@ describe('fused ops match autodiff of their plain definitions', () => {
         return tf.add(tf.mul(tf.div(tf.sub(xi, mean), tf.sqrt(tf.add(variance, 1e-12))), gi), bi);
       };
       close(layerNorm(x, g, b), plain(x, g, b));
-      const g1 = tf.grads((xi, gi, bi) => tf.sum(tf.mul(layerNorm(xi, gi as tf.Tensor1D, bi as tf.Tensor1D), dy)))([x, g, b]);
+      const g1 = tf.grads((xi, gi, bi) =>
+        tf.sum(tf.mul(layerNorm(xi, gi as tf.Tensor1D, bi as tf.Tensor1D), dy)),
+      )([x, g, b]);
       const g2 = tf.grads((xi, gi, bi) => tf.sum(tf.mul(plain(xi, gi, bi), dy)))([x, g, b]);
       g1.forEach((t, i) => close(t, g2[i]!, 1e-4));
     });
@@ -57,7 +66,9 @@ describe('fused ops match autodiff of their plain definitions', () => {
     expect(gelu(tf.scalar(1)).dataSync()[0]).toBeCloseTo(0.8413447, 6);
     expect(gelu(tf.scalar(-2)).dataSync()[0]).toBeCloseTo(-0.0455003, 6);
     const xs = [-2, -0.5, 0, 0.7, 3];
-    const g = tf.grad((x) => tf.sum(gelu(x)))(tf.tensor1d(xs)).dataSync();
+    const g = tf
+      .grad((x) => tf.sum(gelu(x)))(tf.tensor1d(xs))
+      .dataSync();
     const f = (v: number) => gelu(tf.scalar(v)).dataSync()[0]!;
     xs.forEach((v, i) => expect(g[i]).toBeCloseTo((f(v + 1e-2) - f(v - 1e-2)) / 2e-2, 3));
   });
@@ -71,7 +82,9 @@ describe('fused ops match autodiff of their plain definitions', () => {
     kept.forEach((v) => expect(v).toBeCloseTo(1 / 0.75, 6));
     expect(kept.length).toBeGreaterThan(650);
     expect(kept.length).toBeLessThan(850);
-    const g = tf.grad((t) => tf.sum(dropout(t, 0.25, 42)))(x).dataSync();
+    const g = tf
+      .grad((t) => tf.sum(dropout(t, 0.25, 42)))(x)
+      .dataSync();
     expect(Array.from(g)).toEqual(Array.from(a));
     expect(dropout(x, 0, 1)).toBe(x);
   });

@@ -8,7 +8,15 @@ beforeAll(async () => {
 });
 
 /** torch.optim.AdamW written out for one scalar parameter. */
-function torchAdamW(p0: number, grads: number[], lr: number, wd: number, b1 = 0.9, b2 = 0.999, eps = 1e-8): number {
+function torchAdamW(
+  p0: number,
+  grads: number[],
+  lr: number,
+  wd: number,
+  b1 = 0.9,
+  b2 = 0.999,
+  eps = 1e-8,
+): number {
   let p = p0;
   let m = 0;
   let v = 0;
@@ -34,14 +42,39 @@ describe('AdamW', () => {
       ],
       { lr: 0.1, weightDecay: 0.3 },
     );
-    const gw = [[0.3, -1], [0.1, 2], [-0.5, 0.25]];
+    const gw = [
+      [0.3, -1],
+      [0.1, 2],
+      [-0.5, 0.25],
+    ];
     const gb = [1, -1, 0.5];
     for (let i = 0; i < 3; i++) {
-      tf.tidy(() => opt.applyGradients({ 'layer.dense.weight': tf.tensor1d(gw[i]!), 'layer.dense.bias': tf.tensor1d([gb[i]!]) }));
+      tf.tidy(() =>
+        opt.applyGradients({
+          'layer.dense.weight': tf.tensor1d(gw[i]!),
+          'layer.dense.bias': tf.tensor1d([gb[i]!]),
+        }),
+      );
     }
     const got = w.dataSync();
-    expect(got[0]).toBeCloseTo(torchAdamW(0.5, gw.map((g) => g[0]!), 0.1, 0.3), 6);
-    expect(got[1]).toBeCloseTo(torchAdamW(-1.5, gw.map((g) => g[1]!), 0.1, 0.3), 6);
+    expect(got[0]).toBeCloseTo(
+      torchAdamW(
+        0.5,
+        gw.map((g) => g[0]!),
+        0.1,
+        0.3,
+      ),
+      6,
+    );
+    expect(got[1]).toBeCloseTo(
+      torchAdamW(
+        -1.5,
+        gw.map((g) => g[1]!),
+        0.1,
+        0.3,
+      ),
+      6,
+    );
     expect(bias.dataSync()[0]).toBeCloseTo(torchAdamW(2, gb, 0.1, 0), 6);
     expect(opt.step).toBe(3);
   });
@@ -60,7 +93,9 @@ describe('AdamW', () => {
     tf.tidy(() => optA.applyGradients({ p: g(3) }));
     tf.tidy(() => optB.applyGradients({ p: g(3) }));
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
-    expect(() => optB.loadState({ step: 1, m: { q: new Float32Array(3) }, v: {} })).toThrow(/unknown parameter "q"/);
+    expect(() => optB.loadState({ step: 1, m: { q: new Float32Array(3) }, v: {} })).toThrow(
+      /unknown parameter "q"/,
+    );
   });
 
   it('groups: no decay on biases and LayerNorm weights', () => {
@@ -69,7 +104,16 @@ describe('AdamW', () => {
     expect(defaultNoDecay('encoder.layer.0.attention.self.query.bias')).toBe(true);
     expect(defaultNoDecay('encoder.layer.0.attention.self.query.weight')).toBe(false);
     const v = tf.variable(tf.zeros([1]));
-    const groups = paramGroups([{ name: 'x.weight', variable: v }, { name: 'x.bias', variable: v }], 0.01);
-    expect(groups.map((gr) => [gr.weightDecay, gr.params.map((p) => p.name)])).toEqual([[0.01, ['x.weight']], [0, ['x.bias']]]);
+    const groups = paramGroups(
+      [
+        { name: 'x.weight', variable: v },
+        { name: 'x.bias', variable: v },
+      ],
+      0.01,
+    );
+    expect(groups.map((gr) => [gr.weightDecay, gr.params.map((p) => p.name)])).toEqual([
+      [0.01, ['x.weight']],
+      [0, ['x.bias']],
+    ]);
   });
 });

@@ -29,11 +29,17 @@ export interface AdamWState {
 
 /** Hugging Face Trainer's rule: no decay on biases and on LayerNorm weights (`gamma`/`beta` in old checkpoints). */
 export function defaultNoDecay(name: string): boolean {
-  return /(^|\.)bias$/.test(name) || /LayerNorm\.(weight|gamma|beta)$/i.test(name) || /layer_?norm/i.test(name);
+  return (
+    /(^|\.)bias$/.test(name) || /LayerNorm\.(weight|gamma|beta)$/i.test(name) || /layer_?norm/i.test(name)
+  );
 }
 
 /** Splits parameters into a decayed and a non-decayed group. */
-export function paramGroups(params: NamedVariable[], weightDecay: number, noDecay = defaultNoDecay): ParamGroup[] {
+export function paramGroups(
+  params: NamedVariable[],
+  weightDecay: number,
+  noDecay = defaultNoDecay,
+): ParamGroup[] {
   return [
     { params: params.filter((p) => !noDecay(p.name)), weightDecay },
     { params: params.filter((p) => noDecay(p.name)), weightDecay: 0 },
@@ -61,7 +67,9 @@ export class AdamW {
     const wd = options.weightDecay ?? 0.01;
     const first = params[0];
     this.groups =
-      first && 'params' in first ? (params as ParamGroup[]) : paramGroups(params as NamedVariable[], wd, options.noDecay);
+      first && 'params' in first
+        ? (params as ParamGroup[])
+        : paramGroups(params as NamedVariable[], wd, options.noDecay);
     const seen = new Set<string>();
     for (const g of this.groups)
       for (const p of g.params) {
