@@ -3,7 +3,8 @@ import { splitIndices } from './internal/split-indices.js';
 import { permutation } from './rng.js';
 
 /** One cell: data sets hold strings and numbers (booleans and nulls pass through from JSON/Parquet). */
-export type CellValue = string | number | boolean | null;
+/** A cell: text, number, boolean, null, or a list of numbers (teacher scores for distillation). */
+export type CellValue = string | number | boolean | null | readonly number[];
 
 /** One row: column name → value. */
 export type Row = Record<string, CellValue>;

@@ -322,6 +322,7 @@ export function writeTsv(dataset: Dataset, path: string, options: DelimitedWrite
 
 function cellToText(value: CellValue): string {
   if (value === null) return '';
+  if (Array.isArray(value)) return JSON.stringify(value);
   return String(value);
 }
 

@@ -46,6 +46,45 @@ describe('FlagEmbedding JSONL', () => {
     expect(flagToRows(records, { numNegatives: 3, onBadRow: 'skip' }).numRows).toBe(2);
   });
 
+  it('carries teacher scores as a label column: lists for DistillKL, margins for MarginMSE', async () => {
+    const scored = [records[0]!];
+    expect(flagToRows(scored, { numNegatives: 2, teacherScores: 'list' }).column('label')).toEqual([
+      [0.9, 0.1, 0.2],
+      [0.8, 0.1, 0.2],
+    ]);
+    const margins = flagToRows(scored, { numNegatives: 1, teacherScores: 'margin' }).column(
+      'label',
+    ) as number[];
+    expect(margins[0]).toBeCloseTo(0.8, 12); // 0.9 − 0.1
+    expect(margins[1]).toBeCloseTo(0.7, 12); // 0.8 − 0.1
+    const two = flagToRows(scored, { numNegatives: 2, teacherScores: 'margin' }).column(
+      'label',
+    ) as number[][];
+    expect(two[1]![1]).toBeCloseTo(0.6, 12); // 0.8 − 0.2
+    // q2 has no scores: a bad row, named.
+    expect(() => flagToRows(records, { numNegatives: 1, teacherScores: 'list' })).toThrow(
+      /record 1.*pos_scores/,
+    );
+    // Lists of numbers survive JSONL, CSV and Parquet round trips.
+    const ds = flagToRows(scored, { numNegatives: 2, teacherScores: 'list' });
+    const { writeJsonl, readJsonl } = await import('./jsonl.js');
+    const { writeParquet, readParquet } = await import('./parquet.js');
+    const { writeCsv } = await import('./delimited.js');
+    await writeJsonl(ds, `${dir}/scores.jsonl`);
+    expect((await readJsonl(`${dir}/scores.jsonl`)).column('label')).toEqual([
+      [0.9, 0.1, 0.2],
+      [0.8, 0.1, 0.2],
+    ]);
+    await writeParquet(ds, `${dir}/scores.parquet`);
+    expect((await readParquet(`${dir}/scores.parquet`)).column('label')).toEqual([
+      [0.9, 0.1, 0.2],
+      [0.8, 0.1, 0.2],
+    ]);
+    await writeCsv(ds, `${dir}/scores.csv`);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(`${dir}/scores.csv`, 'utf8')).toContain('"[0.9,0.1,0.2]"');
+  });
+
   it('names file and line of bad records', async () => {
     const path = write(
       'bad.jsonl',

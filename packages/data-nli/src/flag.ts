@@ -108,6 +108,12 @@ export interface FlagToRowsOptions {
   numNegatives?: number;
   /** Prepend each record's `prompt` to its query (default false: prompts are usually applied at training). */
   prependPrompt?: boolean;
+  /**
+   * Carry the teacher's `pos_scores`/`neg_scores` as a `label` column for distillation losses:
+   * `'list'` → [positive score, negative scores...] (DistillKLDivLoss), `'margin'` → positive − negative score
+   * (MarginMSELoss; a list of margins with several negatives). Records without scores are bad rows.
+   */
+  teacherScores?: 'list' | 'margin';
   onBadRow?: OnBadRow;
 }
 
@@ -126,6 +132,7 @@ export function flagToRows(flag: FlagFile | readonly FlagRecord[], options: Flag
   const negativeNames = negativeColumnNames(n);
   const columns: Record<string, CellValue[]> = { anchor: [], positive: [] };
   for (const name of negativeNames) columns[name] = [];
+  if (options.teacherScores) columns.label = [];
   const lines: (number | undefined)[] = [];
   const policy = new BadRowPolicy(options.onBadRow);
   records.forEach((record, r) => {
@@ -140,13 +147,40 @@ export function flagToRows(flag: FlagFile | readonly FlagRecord[], options: Flag
       );
       return;
     }
+    if (
+      options.teacherScores &&
+      (record.pos_scores?.length !== record.pos.length || (record.neg_scores?.length ?? 0) < n)
+    ) {
+      policy.bad(
+        new DataError(
+          'teacher scores requested but pos_scores/neg_scores are missing or shorter than pos/neg',
+          {
+            file: file.file ?? `record ${r}`,
+            line,
+            field: record.pos_scores?.length !== record.pos.length ? 'pos_scores' : 'neg_scores',
+          },
+        ),
+      );
+      return;
+    }
     const query = options.prependPrompt && record.prompt ? record.prompt + record.query : record.query;
-    for (const positive of record.pos) {
+    record.pos.forEach((positive, p) => {
       columns.anchor!.push(query);
       columns.positive!.push(positive);
       negativeNames.forEach((name, k) => columns[name]!.push(record.neg[k]!));
+      if (options.teacherScores) {
+        const pos = record.pos_scores![p]!;
+        const negs = record.neg_scores!.slice(0, n);
+        columns.label!.push(
+          options.teacherScores === 'list'
+            ? [pos, ...negs]
+            : negs.length === 1
+              ? pos - negs[0]!
+              : negs.map((x) => pos - x),
+        );
+      }
       lines.push(line);
-    }
+    });
   });
   let ds = Dataset.fromColumns(columns);
   if (file.file !== undefined) ds = ds.withOrigins(file.file, lines);

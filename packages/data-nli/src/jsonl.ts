@@ -149,7 +149,7 @@ function objectToRow(
     const cell = value[name];
     if (!isCell(cell)) {
       throw new DataError(
-        `${where}field "${name}" is ${Array.isArray(cell) ? 'an array' : 'an object'}, expected a string or number`,
+        `${where}field "${name}" is ${Array.isArray(cell) ? 'an array' : 'an object'}, expected a string, a number or a list of numbers`,
         {
           file: path,
           line,
@@ -172,7 +172,11 @@ function objectToRow(
 
 function isCell(value: unknown): value is CellValue {
   return (
-    value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    (Array.isArray(value) && value.every((x) => typeof x === 'number' && Number.isFinite(x)))
   );
 }
 

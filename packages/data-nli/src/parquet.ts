@@ -112,7 +112,9 @@ function toCell(value: unknown, path: string, rowIndex: number, field: string): 
     return n;
   }
   if (value instanceof Date) return value.toISOString();
-  throw new DataError(`row ${rowIndex}: nested values (lists, structs) are not supported`, {
+  if (Array.isArray(value) && value.every((x) => typeof x === 'number' || typeof x === 'bigint'))
+    return value.map(Number);
+  throw new DataError(`row ${rowIndex}: nested values (structs, lists of non-numbers) are not supported`, {
     file: path,
     field,
   });
@@ -148,12 +150,12 @@ function inferParquetType(
   values: readonly CellValue[],
   name: string,
   path: string,
-): 'STRING' | 'INT64' | 'DOUBLE' | 'BOOLEAN' {
+): 'STRING' | 'INT64' | 'DOUBLE' | 'BOOLEAN' | 'JSON' {
   const kinds = new Set<string>();
   let allIntegers = true;
   for (const v of values) {
     if (v === null) continue;
-    kinds.add(typeof v);
+    kinds.add(Array.isArray(v) ? 'list' : typeof v);
     if (typeof v === 'number' && !Number.isSafeInteger(v)) allIntegers = false;
   }
   if (kinds.size > 1) {
@@ -168,5 +170,7 @@ function inferParquetType(
   const kind = [...kinds][0] ?? 'string';
   if (kind === 'number') return allIntegers ? 'INT64' : 'DOUBLE';
   if (kind === 'boolean') return 'BOOLEAN';
+  // Lists of numbers (teacher scores) are stored as JSON text and parsed back on read.
+  if (kind === 'list') return 'JSON';
   return 'STRING';
 }

@@ -61,6 +61,8 @@ export interface DataConvertOptions {
   scoreScale?: number;
   minScore?: number;
   numNegatives?: number;
+  /** flag input: carry pos_scores/neg_scores as a `label` column (list for distill-kl, margin for margin-mse). */
+  teacherScores?: 'list' | 'margin';
   seed?: number;
   labelScheme?: NliLabelScheme;
 }
@@ -111,7 +113,14 @@ async function readSource(
       const rowsIn = file.records.length + file.skipped.count;
       if (opts.to === 'flag')
         return { ds: flagToRows([]).withSkipReport(file.skipped), flag: file.records, rowsIn };
-      return { ds: flagToRows(file, { numNegatives: opts.numNegatives, onBadRow }), rowsIn };
+      return {
+        ds: flagToRows(file, {
+          numNegatives: opts.numNegatives,
+          teacherScores: opts.teacherScores,
+          onBadRow,
+        }),
+        rowsIn,
+      };
     }
     default:
       ds = await readDataFile(opts.input, {
@@ -282,6 +291,12 @@ export function registerData(program: Command): void {
       parseNumber('--min-score'),
     )
     .option('--num-negatives <n>', 'flag input: negatives per row', parseNonNegativeInt('--num-negatives'))
+    .addOption(
+      new Option(
+        '--teacher-scores <kind>',
+        'flag input: pos_scores/neg_scores as a label column (list: distill-kl, margin: margin-mse)',
+      ).choices(['list', 'margin']),
+    )
     .option('--seed <n>', 'seed for picking the hard negative of NLI triplets', parseNonNegativeInt('--seed'))
     .addOption(
       new Option(
@@ -303,6 +318,7 @@ export function registerData(program: Command): void {
           scoreScale: o.scoreScale,
           minScore: o.minScore,
           numNegatives: o.numNegatives,
+          teacherScores: o.teacherScores,
           seed: o.seed,
           labelScheme: o.labelScheme,
         }),
