@@ -7,10 +7,11 @@ import {
   geluTanh,
   layerNorm,
   linear,
+  mulberry32,
+  normalSamples,
   tf,
 } from '@contrastive/tensor-gpu';
 import type { BertConfig } from './config.js';
-import { mulberry32, normalSamples } from './internal/rng.js';
 import { type ParamSpec, bertParamSpecs, selectBertWeights } from './weights.js';
 
 export interface BertForwardOptions {

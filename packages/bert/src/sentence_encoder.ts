@@ -25,13 +25,13 @@ import {
   type SafetensorsTensor,
   ensureBackend,
   linear,
+  mulberry32,
   readSafetensors,
   tf,
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
 import { type BertConfig, bertConfigToJson, readBertConfig } from './config.js';
 import { type ModelSourceOptions, resolveModelDir } from './hub_loader.js';
-import { mulberry32, normalSamples } from './internal/rng.js';
 import { BertModel } from './model.js';
 import {
   type DenseActivation,
@@ -557,7 +557,6 @@ export function randomDense(
   const rand = mulberry32(seed);
   const bound = 1 / Math.sqrt(inFeatures);
   const w = new Float32Array(inFeatures * outFeatures).map(() => (rand() * 2 - 1) * bound);
-  void normalSamples;
   return {
     inFeatures,
     outFeatures,

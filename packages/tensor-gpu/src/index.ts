@@ -17,3 +17,4 @@ export { measureTensorGrowth, assertNoTensorLeak, disposeAll } from './memory.js
 export type { LeakReport } from './memory.js';
 export { AdamW, paramGroups, defaultNoDecay } from './optim/adamw.js';
 export type { AdamWOptions, AdamWState, NamedVariable, ParamGroup } from './optim/adamw.js';
+export { mulberry32, normalSamples, permutation, mixSeed } from './random.js';

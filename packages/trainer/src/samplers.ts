@@ -1,4 +1,4 @@
-import { mixSeed, mulberry32, permutation } from './internal/rng.js';
+import { mixSeed, mulberry32, permutation } from '@contrastive/tensor-gpu';
 
 /** What the trainer needs from a data set: named columns (the data-nli `Dataset` fits). */
 export interface ColumnarDataset {

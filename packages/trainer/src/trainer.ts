@@ -8,7 +8,7 @@ import {
   computeLossAndGradients,
   validateColumns,
 } from '@contrastive/losses';
-import { AdamW, type NamedVariable, ensureBackend, paramGroups, tf } from '@contrastive/tensor-gpu';
+import { AdamW, type NamedVariable, ensureBackend, mixSeed, paramGroups, tf } from '@contrastive/tensor-gpu';
 import { type TrainingArguments, resolveTrainingArguments } from './arguments.js';
 import { type TrainerCallback, type TrainerControl, type TrainerState, metric } from './callbacks.js';
 import {
@@ -19,7 +19,6 @@ import {
   saveCheckpoint,
 } from './checkpoint.js';
 import { NonFiniteLossError } from './errors.js';
-import { mixSeed } from './internal/rng.js';
 import { writeModelCard } from './model_card.js';
 import { writeTrainingPlot } from './plot.js';
 import { createProgress } from './progress.js';

@@ -1,9 +1,9 @@
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { SentenceEncoder } from '@contrastive/bert';
 import { initBackend } from '@contrastive/tensor-gpu';
+import { createProgress } from '@contrastive/trainer';
 import type { Command } from 'commander';
 import { parsePositiveInt } from '../options.js';
-import { createProgress } from '../progress.js';
 
 /** Reads `.txt` (one text a line) or `.jsonl` (`{"text": ...}` a line); an empty text is an error naming its line. */
 export function readTexts(path: string): string[] {

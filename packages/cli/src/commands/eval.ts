@@ -21,9 +21,9 @@ import {
   resolveSplitFile,
   writeMtebResult,
 } from '@contrastive/eval-mteb';
+import { createProgress } from '@contrastive/trainer';
 import { type Command, InvalidArgumentError } from 'commander';
 import { parsePositiveInt } from '../options.js';
-import { createProgress } from '../progress.js';
 
 export const EVAL_TASK_TYPES = [
   'sts',

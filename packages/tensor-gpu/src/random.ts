@@ -1,4 +1,7 @@
-/** mulberry32 PRNG: one 32-bit state, so a sampler's position is cheap to checkpoint and replay. */
+/**
+ * Seeded randomness shared by model initialization, samplers and losses. mulberry32's whole state is one 32-bit
+ * integer, so a run's random position is cheap to checkpoint and replay.
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -8,6 +11,19 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Box–Muller normal samples with standard deviation `std` from a uniform source. */
+export function normalSamples(n: number, std: number, uniform: () => number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u1 = Math.max(uniform(), 1e-12);
+    const u2 = uniform();
+    const r = Math.sqrt(-2 * Math.log(u1)) * std;
+    out[i] = r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+  }
+  return out;
 }
 
 /** Fisher–Yates shuffle of 0..n-1. */

@@ -1,0 +1,306 @@
+import type { PoolingConfig, PoolingMode } from '@contrastive/pooling';
+import type { BertConfig } from '../config.js';
+import type { DenseActivation } from '../modules.js';
+import { type Dim, GraphBuilder, float, int, ints } from './graph_builder.js';
+import { type ModelMessage, OnnxDataType } from './proto.js';
+
+/** A weight in PyTorch layout (Linear weights `[out, in]`), as `BertModel.exportWeights()` returns them. */
+export interface TorchTensor {
+  shape: number[];
+  data: Float32Array | Int32Array;
+}
+
+/** A Dense module's weights in PyTorch layout (`linear.weight` is `[out, in]`). */
+export interface OnnxDenseWeights {
+  inFeatures: number;
+  outFeatures: number;
+  activation: DenseActivation;
+  weight: Float32Array;
+  bias?: Float32Array;
+}
+
+/**
+ * - `contrib`: onnxruntime's com.microsoft fused kernels (`Attention`, `SkipLayerNormalization`, `BiasGelu`):
+ *   onnxruntime only, the fastest on CPU.
+ * - `standard`: plain ONNX operators (opset 17) that any runtime reads; onnxruntime's optimizer fuses some.
+ */
+export type OnnxOpSet = 'contrib' | 'standard';
+
+export interface BertGraphOptions {
+  config: BertConfig;
+  /** Hugging Face names, PyTorch layout (`await model.exportWeights()`). */
+  weights: Record<string, TorchTensor>;
+  ops: OnnxOpSet;
+  /**
+   * `last_hidden_state`: sentence-transformers' ONNX backend layout (inputs input_ids, attention_mask,
+   * token_type_ids; output last_hidden_state). `sentence_embedding`: the whole encoder with pooling, Dense
+   * and Normalize (inputs input_ids, attention_mask[, pooling_mask]; outputs sentence_embedding and
+   * token_embeddings).
+   */
+  output: 'last_hidden_state' | 'sentence_embedding';
+  pooling?: PoolingConfig;
+  dense?: OnnxDenseWeights[];
+  normalize?: boolean;
+  /** Adds an int64 `pooling_mask [batch, sequence]` input that replaces the attention mask for pooling (prompt exclusion). */
+  poolingMaskInput?: boolean;
+  /**
+   * `contrib` sentence graphs only (default true): run the dense layers on real tokens only, not padding, so a
+   * batch costs its real token count whatever its lengths.
+   */
+  removePadding?: boolean;
+  producerVersion?: string;
+}
+
+const BATCH: Dim = 'batch_size';
+const SEQ: Dim = 'sequence_length';
+/** Added to the attention scores of padding positions (as the tfjs model). */
+const MASK_NEGATIVE = -1e9;
+
+function weight(weights: Record<string, TorchTensor>, name: string, shape: number[]): Float32Array {
+  const t = weights[name];
+  if (!t) throw new Error(`ONNX export: missing weight "${name}"`);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`ONNX export: weight "${name}" has shape [${t.shape}], expected [${shape}]`);
+  }
+  if (!(t.data instanceof Float32Array)) throw new Error(`ONNX export: weight "${name}" is not float32`);
+  return t.data;
+}
+
+/** `[rows, cols]` → `[cols, rows]`. */
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  return out;
+}
+
+/** Builds the ONNX model of a BERT sentence encoder from its weights. */
+export function buildBertGraph(options: BertGraphOptions): ModelMessage {
+  const c = options.config;
+  const W = options.weights;
+  const g = new GraphBuilder();
+  const h = c.hidden_size;
+  const heads = c.num_attention_heads;
+  const headSize = h / heads;
+  const inter = c.intermediate_size;
+  const eps = c.layer_norm_eps;
+  const contrib = options.ops === 'contrib';
+  const packed = contrib && options.output === 'sentence_embedding' && (options.removePadding ?? true);
+  const ms = { domain: 'com.microsoft' };
+
+  const ids = g.input('input_ids', OnnxDataType.INT64, [BATCH, SEQ]);
+  const mask = g.input('attention_mask', OnnxDataType.INT64, [BATCH, SEQ]);
+  const tokenTypes = options.output === 'last_hidden_state' ? g.input('token_type_ids', OnnxDataType.INT64, [BATCH, SEQ]) : undefined;
+  const poolingMask = options.poolingMaskInput ? g.input('pooling_mask', OnnxDataType.INT64, [BATCH, SEQ]) : mask;
+
+  /** A Linear layer's weight as `[in, out]` so the graph multiplies without a transpose. */
+  const linearWeight = (name: string, out: number, inF: number) =>
+    g.initializer(name, [inF, out], transpose(weight(W, name, [out, inF]), out, inF));
+  const vector = (name: string, n: number) => g.initializer(name, [n], weight(W, name, [n]));
+  const layerNorm = (x: string, prefix: string) =>
+    g.op('LayerNormalization', [x, vector(`${prefix}.weight`, h), vector(`${prefix}.bias`, h)], { axis: int(-1), epsilon: float(eps) });
+
+  // Embeddings. Without token_type_ids every token has type 0: that row is folded into the position table.
+  const seqLen = g.op('Shape', [ids], { start: int(1), end: int(2) });
+  const wordEmb = g.initializer('embeddings.word_embeddings.weight', [c.vocab_size, h], weight(W, 'embeddings.word_embeddings.weight', [c.vocab_size, h]));
+  const posTable = weight(W, 'embeddings.position_embeddings.weight', [c.max_position_embeddings, h]);
+  const typeTable = weight(W, 'embeddings.token_type_embeddings.weight', [c.type_vocab_size, h]);
+  const foldedPositions = () => {
+    const folded = new Float32Array(posTable);
+    for (let p = 0; p < c.max_position_embeddings; p++) for (let j = 0; j < h; j++) folded[p * h + j]! += typeTable[j]!;
+    return g.initializer('embeddings.position_plus_type0', [c.max_position_embeddings, h], folded);
+  };
+  let x: string;
+  // Padding removal: every dense layer runs on the real tokens only ([T, H], T = Σ mask); attention gathers
+  // them back into [B, S, ·] with `padMap` (padding positions point at token 0 and are masked).
+  let tokenIndex = '';
+  let padMap = '';
+  let shapeBS = '';
+  if (packed) {
+    const maskFlat = g.op('Reshape', [mask, g.constInt64([-1])]);
+    tokenIndex = g.op('Squeeze', [g.op('NonZero', [maskFlat]), g.constInt64([0])]);
+    padMap = g.op('Mul', [g.op('Sub', [g.op('CumSum', [maskFlat, g.constInt64(0)]), g.constInt64(1)]), maskFlat]);
+    shapeBS = g.op('Shape', [ids]);
+    const idsPacked = g.op('Gather', [g.op('Reshape', [ids, g.constInt64([-1])]), tokenIndex], { axis: int(0) });
+    const posPacked = g.op('Mod', [tokenIndex, seqLen]);
+    x = g.op('Add', [g.op('Gather', [wordEmb, idsPacked], { axis: int(0) }), g.op('Gather', [foldedPositions(), posPacked], { axis: int(0) })]);
+  } else {
+    const words = g.op('Gather', [wordEmb, ids], { axis: int(0) });
+    if (tokenTypes) {
+      const pos = g.op('Slice', [g.initializer('embeddings.position_embeddings.weight', [c.max_position_embeddings, h], posTable), g.constInt64([0]), seqLen, g.constInt64([0])]);
+      const types = g.op('Gather', [g.initializer('embeddings.token_type_embeddings.weight', [c.type_vocab_size, h], typeTable), tokenTypes], { axis: int(0) });
+      x = g.op('Add', [g.op('Add', [words, types]), pos]);
+    } else {
+      x = g.op('Add', [words, g.op('Slice', [foldedPositions(), g.constInt64([0]), seqLen, g.constInt64([0])])]);
+    }
+  }
+  x = layerNorm(x, 'embeddings.LayerNorm');
+  /** Packed [T, n] → padded [B, S, n]. */
+  const unpack = (t: string, n: number) =>
+    g.op('Reshape', [g.op('Gather', [t, padMap], { axis: int(0) }), g.op('Concat', [shapeBS, g.constInt64([n])], { axis: int(0) })]);
+  /** Padded [B, S, n] → packed [T, n]. */
+  const pack = (t: string, n: number) => g.op('Gather', [g.op('Reshape', [t, g.constInt64([-1, n])]), tokenIndex], { axis: int(0) });
+
+  // Additive attention mask [B, 1, 1, S] for the standard graph; the contrib kernels take the raw int32 mask.
+  const maskInt32 = contrib ? g.op('Cast', [mask], { to: int(OnnxDataType.INT32) }) : undefined;
+  const maskAdd = contrib
+    ? undefined
+    : g.op('Mul', [
+        g.op('Sub', [g.constFloat(1), g.op('Unsqueeze', [g.op('Cast', [mask], { to: int(OnnxDataType.FLOAT) }), g.constInt64([1, 2])])]),
+        g.constFloat(MASK_NEGATIVE),
+      ]);
+
+  const activation = (y: string, bias: string): string => {
+    if (contrib && c.hidden_act === 'gelu') return g.op('BiasGelu', [y, bias], {}, ms);
+    if (contrib && c.hidden_act !== 'relu') return g.op('FastGelu', [y, bias], {}, ms);
+    const z = g.op('Add', [y, bias]);
+    if (c.hidden_act === 'relu') return g.op('Relu', [z]);
+    if (c.hidden_act === 'gelu') return geluErf(g, z);
+    return geluTanh(g, z);
+  };
+
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const p = `encoder.layer.${i}`;
+    const a = `${p}.attention`;
+    let attnOut: string;
+    if (contrib) {
+      // One [H, 3H] projection for Q, K and V, as the fused Attention kernel takes them.
+      const qkv = new Float32Array(h * 3 * h);
+      const qkvBias = new Float32Array(3 * h);
+      ['query', 'key', 'value'].forEach((n, k) => {
+        const wt = transpose(weight(W, `${a}.self.${n}.weight`, [h, h]), h, h); // [in, out]
+        for (let r = 0; r < h; r++) qkv.set(wt.subarray(r * h, (r + 1) * h), r * 3 * h + k * h);
+        qkvBias.set(weight(W, `${a}.self.${n}.bias`, [h]), k * h);
+      });
+      const wQkv = g.initializer(`${a}.self.qkv.weight`, [h, 3 * h], qkv);
+      const bQkv = g.initializer(`${a}.self.qkv.bias`, [3 * h], qkvBias);
+      let ctx: string;
+      if (packed) {
+        const proj = unpack(g.op('Add', [g.op('MatMul', [x, wQkv]), bQkv]), 3 * h);
+        const [q, k, v] = g.opN('Split', [proj, g.constInt64([h, h, h])], 3, { axis: int(-1) });
+        ctx = pack(g.op('MultiHeadAttention', [q!, k!, v!, '', maskInt32!], { num_heads: int(heads) }, ms), h);
+      } else {
+        ctx = g.op('Attention', [x, wQkv, bQkv, maskInt32!], { num_heads: int(heads) }, ms);
+      }
+      const o = g.op('MatMul', [ctx, linearWeight(`${a}.output.dense.weight`, h, h)]);
+      attnOut = g.op(
+        'SkipLayerNormalization',
+        [o, x, vector(`${a}.output.LayerNorm.weight`, h), vector(`${a}.output.LayerNorm.bias`, h), vector(`${a}.output.dense.bias`, h)],
+        { epsilon: float(eps) },
+        ms,
+      );
+    } else {
+      const proj = (n: string) => g.op('Add', [g.op('MatMul', [x, linearWeight(`${a}.self.${n}.weight`, h, h)]), vector(`${a}.self.${n}.bias`, h)]);
+      const split = g.constInt64([0, 0, heads, headSize]);
+      const q = g.op('Transpose', [g.op('Reshape', [proj('query'), split])], { perm: ints([0, 2, 1, 3]) });
+      const kT = g.op('Transpose', [g.op('Reshape', [proj('key'), split])], { perm: ints([0, 2, 3, 1]) });
+      const v = g.op('Transpose', [g.op('Reshape', [proj('value'), split])], { perm: ints([0, 2, 1, 3]) });
+      const scores = g.op('Add', [g.op('Div', [g.op('MatMul', [q, kT]), g.constFloat(Math.sqrt(headSize))]), maskAdd!]);
+      const probs = g.op('Softmax', [scores], { axis: int(-1) });
+      const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: ints([0, 2, 1, 3]) }), g.constInt64([0, 0, h])]);
+      const o = g.op('Add', [g.op('MatMul', [ctx, linearWeight(`${a}.output.dense.weight`, h, h)]), vector(`${a}.output.dense.bias`, h)]);
+      attnOut = layerNorm(g.op('Add', [o, x]), `${a}.output.LayerNorm`);
+    }
+    const up = g.op('MatMul', [attnOut, linearWeight(`${p}.intermediate.dense.weight`, inter, h)]);
+    const act = activation(up, vector(`${p}.intermediate.dense.bias`, inter));
+    const down = g.op('MatMul', [act, linearWeight(`${p}.output.dense.weight`, h, inter)]);
+    if (contrib) {
+      x = g.op(
+        'SkipLayerNormalization',
+        [down, attnOut, vector(`${p}.output.LayerNorm.weight`, h), vector(`${p}.output.LayerNorm.bias`, h), vector(`${p}.output.dense.bias`, h)],
+        { epsilon: float(eps) },
+        ms,
+      );
+    } else {
+      x = layerNorm(g.op('Add', [g.op('Add', [down, vector(`${p}.output.dense.bias`, h)]), attnOut]), `${p}.output.LayerNorm`);
+    }
+  }
+
+  const version = options.producerVersion ?? '0';
+  if (options.output === 'last_hidden_state') {
+    g.alias(x, 'last_hidden_state');
+    g.output('last_hidden_state', OnnxDataType.FLOAT, [BATCH, SEQ, h]);
+    return g.model({ opset: 17, producerVersion: version, docString: 'BERT encoder (token embeddings), written by contrastive' });
+  }
+
+  const pooling = options.pooling ?? { dimension: h, modes: ['mean'], includePrompt: true };
+  if (pooling.dimension !== h) throw new Error(`ONNX export: pooling dimension ${pooling.dimension} ≠ hidden_size ${h}`);
+  if (packed) x = unpack(x, h);
+  const m3 = g.op('Unsqueeze', [g.op('Cast', [poolingMask], { to: int(OnnxDataType.FLOAT) }), g.constInt64([2])]);
+  const pooled = pooling.modes.map((mode) => poolTokens(g, mode, x, m3, seqLen, c.max_position_embeddings));
+  let y = pooled.length === 1 ? pooled[0]! : g.op('Concat', pooled, { axis: int(1) });
+  let dim = h * pooled.length;
+  for (const [i, d] of (options.dense ?? []).entries()) {
+    if (d.inFeatures !== dim) throw new Error(`ONNX export: Dense ${i} takes ${d.inFeatures} features, the previous module gives ${dim}`);
+    const wIn = g.initializer(`${i}_Dense.linear.weight`, [d.inFeatures, d.outFeatures], transpose(d.weight, d.outFeatures, d.inFeatures));
+    y = g.op('MatMul', [y, wIn]);
+    if (d.bias) y = g.op('Add', [y, g.initializer(`${i}_Dense.linear.bias`, [d.outFeatures], d.bias)]);
+    y = denseActivation(g, d.activation, y);
+    dim = d.outFeatures;
+  }
+  if (options.normalize) y = l2Normalize(g, y);
+  g.alias(y, 'sentence_embedding');
+  g.alias(x, 'token_embeddings');
+  g.output('sentence_embedding', OnnxDataType.FLOAT, [BATCH, dim]);
+  g.output('token_embeddings', OnnxDataType.FLOAT, [BATCH, SEQ, h]);
+  return g.model({ opset: 17, producerVersion: version, docString: 'sentence encoder (BERT + pooling), written by contrastive' });
+}
+
+/** x · ½(1 + erf(x/√2)): the pattern onnxruntime's optimizer recognizes as Gelu. */
+function geluErf(g: GraphBuilder, x: string): string {
+  const cdf = g.op('Add', [g.op('Erf', [g.op('Div', [x, g.constFloat(Math.SQRT2)])]), g.constFloat(1)]);
+  return g.op('Mul', [g.op('Mul', [x, cdf]), g.constFloat(0.5)]);
+}
+
+/** ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+function geluTanh(g: GraphBuilder, x: string): string {
+  const cube = g.op('Mul', [g.op('Mul', [x, x]), x]);
+  const inner = g.op('Mul', [g.op('Add', [x, g.op('Mul', [cube, g.constFloat(0.044715)])]), g.constFloat(Math.sqrt(2 / Math.PI))]);
+  return g.op('Mul', [g.op('Mul', [x, g.constFloat(0.5)]), g.op('Add', [g.op('Tanh', [inner]), g.constFloat(1)])]);
+}
+
+function denseActivation(g: GraphBuilder, act: DenseActivation, y: string): string {
+  switch (act) {
+    case 'tanh':
+      return g.op('Tanh', [y]);
+    case 'relu':
+      return g.op('Relu', [y]);
+    case 'sigmoid':
+      return g.op('Sigmoid', [y]);
+    case 'gelu':
+      return geluErf(g, y);
+    case 'identity':
+      return y;
+  }
+}
+
+/** x / max(‖x‖₂, 1e-12) per row, as torch.nn.functional.normalize. */
+function l2Normalize(g: GraphBuilder, y: string): string {
+  const norm = g.op('ReduceL2', [y], { axes: ints([1]), keepdims: int(1) });
+  return g.op('Div', [y, g.op('Max', [norm, g.constFloat(1e-12)])]);
+}
+
+/** Pools token embeddings `[B, S, H]` with the float mask `m3 [B, S, 1]` as @contrastive/pooling does. */
+function poolTokens(g: GraphBuilder, mode: PoolingMode, x: string, m3: string, seqLen: string, maxPositions: number): string {
+  const sumOver = (t: string) => g.op('ReduceSum', [t, g.constInt64([1])], { keepdims: int(0) });
+  switch (mode) {
+    case 'cls':
+      return g.op('Gather', [x, g.constInt64(0)], { axis: int(1) });
+    case 'mean':
+      return g.op('Div', [sumOver(g.op('Mul', [x, m3])), g.op('Max', [sumOver(m3), g.constFloat(1e-9)])]);
+    case 'mean_sqrt_len':
+      return g.op('Div', [sumOver(g.op('Mul', [x, m3])), g.op('Sqrt', [g.op('Max', [sumOver(m3), g.constFloat(1e-9)])])]);
+    case 'max': {
+      const masked = g.op('Add', [g.op('Mul', [x, m3]), g.op('Mul', [g.op('Sub', [g.constFloat(1), m3]), g.constFloat(-1e9)])]);
+      return g.op('ReduceMax', [masked], { axes: ints([1]), keepdims: int(0) });
+    }
+    case 'weightedmean': {
+      // Weights 1…S on real tokens.
+      const ramp = Float32Array.from({ length: maxPositions }, (_, i) => i + 1);
+      const positions = g.op('Slice', [g.constFloat(Array.from(ramp), [maxPositions, 1]), g.constInt64([0]), seqLen, g.constInt64([0])]);
+      const w3 = g.op('Mul', [m3, positions]);
+      return g.op('Div', [sumOver(g.op('Mul', [x, w3])), g.op('Max', [sumOver(w3), g.constFloat(1e-9)])]);
+    }
+    case 'lasttoken':
+      throw new Error('ONNX export: pooling mode "lasttoken" is not supported by the ONNX engine (use SentenceEncoder.encode)');
+  }
+}

@@ -1,0 +1,29 @@
+import type * as Ort from 'onnxruntime-node';
+
+export type OnnxRuntime = typeof Ort;
+
+const PACKAGE = 'onnxruntime-node';
+let loading: Promise<OnnxRuntime> | undefined;
+
+/**
+ * onnxruntime-node, imported on first use so that @contrastive/bert works (with tfjs) where the native
+ * library cannot load (another platform, a musl libc, a sandbox without native modules).
+ */
+export function loadOnnxRuntime(): Promise<OnnxRuntime> {
+  loading ??= import(/* @vite-ignore */ PACKAGE).then(
+    (mod: OnnxRuntime & { default?: OnnxRuntime }) => {
+      // CommonJS interop: the named exports may sit on `default`.
+      const ort = mod.InferenceSession ? mod : mod.default;
+      if (!ort?.InferenceSession) throw new Error(`${PACKAGE} loaded but exports no InferenceSession`);
+      return ort;
+    },
+    (e: unknown) => {
+      loading = undefined;
+      const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      throw new Error(
+        `the ONNX engine needs ${PACKAGE} (1.30.0), which could not be loaded: ${reason}. Install it for this platform, or encode with SentenceEncoder.encode (tfjs) instead`,
+      );
+    },
+  );
+  return loading;
+}
