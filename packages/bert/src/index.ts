@@ -18,3 +18,10 @@ export type {
 export { readModules } from './modules.js';
 export type { ModuleEntry, DenseActivation } from './modules.js';
 export { resolveModelDir } from './hub_loader.js';
+export { OnnxSentenceEncoder, exportOnnx } from './onnx/index.js';
+export type {
+  OnnxEncoderOptions,
+  OnnxEncodeOptions,
+  OnnxOpSet,
+  GraphOptimizationLevel,
+} from './onnx/index.js';

@@ -211,22 +211,31 @@ export class BertModel {
 
       for (let i = 0; i < c.num_hidden_layers; i++) {
         const p = `encoder.layer.${i}`;
-        const q = splitHeads(lin(x, `${p}.attention.self.query`));
-        // Keys are transposed once here so the score matmul needs no transpose flag (slow on wasm).
-        const kT = tf.transpose(
-          tf.reshape(lin(x, `${p}.attention.self.key`), [b, len, heads, d]),
-          [0, 2, 3, 1],
-        );
-        const v = splitHeads(lin(x, `${p}.attention.self.value`));
-        const scores = tf.add(tf.mul(tf.matMul(q, kT), scale), maskAdd);
-        const probs = drop(tf.softmax(scores), attnRate);
-        const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [b, len, h]);
-        const attnOut = ln(
-          tf.add(drop(lin(ctx, `${p}.attention.output.dense`), hiddenRate), x),
-          `${p}.attention.output.LayerNorm`,
-        );
-        const inter = act(lin(attnOut, `${p}.intermediate.dense`));
-        x = ln(tf.add(drop(lin(inter, `${p}.output.dense`), hiddenRate), attnOut), `${p}.output.LayerNorm`);
+        const input = x;
+        // One scope per layer: its intermediates are freed as soon as the layer is done (the gradient tape
+        // keeps its own copies of what backprop needs), so memory does not grow with depth × batch.
+        x = tf.tidy(() => {
+          const q = splitHeads(lin(input, `${p}.attention.self.query`));
+          // Keys are transposed once here so the score matmul needs no transpose flag (slow on wasm).
+          const kT = tf.transpose(
+            tf.reshape(lin(input, `${p}.attention.self.key`), [b, len, heads, d]),
+            [0, 2, 3, 1],
+          );
+          const v = splitHeads(lin(input, `${p}.attention.self.value`));
+          const scores = tf.add(tf.mul(tf.matMul(q, kT), scale), maskAdd);
+          const probs = drop(tf.softmax(scores), attnRate);
+          const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [b, len, h]);
+          const attnOut = ln(
+            tf.add(drop(lin(ctx, `${p}.attention.output.dense`), hiddenRate), input),
+            `${p}.attention.output.LayerNorm`,
+          );
+          const inter = act(lin(attnOut, `${p}.intermediate.dense`));
+          return ln(
+            tf.add(drop(lin(inter, `${p}.output.dense`), hiddenRate), attnOut),
+            `${p}.output.LayerNorm`,
+          );
+        });
+        if (i > 0) input.dispose();
       }
       return x as tf.Tensor3D;
     });

@@ -40,6 +40,8 @@ import {
   parseActivation,
   readModules,
 } from './modules.js';
+import { exportOnnx } from './onnx/export.js';
+import { type OnnxEncoderOptions, OnnxSentenceEncoder } from './onnx/onnx_encoder.js';
 import { SentenceTokenizer } from './tokenizer.js';
 
 /** A Dense module (`2_Dense/`): y = act(W·x + b). */
@@ -86,6 +88,8 @@ export interface SentenceTransformersConfig {
 export interface SaveOptions {
   /** Model card text written as README.md. */
   modelCard?: string;
+  /** Also write `onnx/model.onnx` (the Transformer module, as sentence-transformers' ONNX backend loads it). */
+  onnx?: boolean;
 }
 
 const ST_VERSION = '5.1.0';
@@ -332,6 +336,14 @@ export class SentenceEncoder {
     return out;
   }
 
+  /**
+   * This encoder on onnxruntime-node: inference only, a snapshot of the current weights, several times faster
+   * than tfjs on CPU (padding removed, fused attention, both cores).
+   */
+  toOnnx(options?: OnnxEncoderOptions): Promise<OnnxSentenceEncoder> {
+    return OnnxSentenceEncoder.fromEncoder(this, options);
+  }
+
   /** `embed(texts) → number[][]`: the shape evaluators accept. */
   async embed(texts: string[], options: EncodeOptions = {}): Promise<number[][]> {
     return (await this.encode(texts, options)).map((v) => Array.from(v));
@@ -431,6 +443,7 @@ export class SentenceEncoder {
     }
     json('modules.json', modules);
     if (options.modelCard) writeFileSync(join(dir, 'README.md'), options.modelCard);
+    if (options.onnx) await exportOnnx(this, dir);
   }
 
   /**

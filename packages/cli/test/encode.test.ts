@@ -17,8 +17,13 @@ describe('contrastive encode', () => {
     const texts = ref.texts.filter((t) => !t.includes('\n') && t.trim() !== '').slice(0, 6);
     writeFileSync(join(dir, 'in.txt'), `${texts.join('\n')}\n`);
     writeFileSync(join(dir, 'in.jsonl'), texts.map((text) => JSON.stringify({ text })).join('\n'));
-    for (const input of ['in.txt', 'in.jsonl']) {
-      const out = join(dir, `${input}.out.jsonl`);
+    const runs = [
+      ['in.txt', 'tfjs'],
+      ['in.jsonl', 'onnx'],
+      ['in.txt', 'auto'],
+    ] as const;
+    for (const [input, engine] of runs) {
+      const out = join(dir, `${input}.${engine}.out.jsonl`);
       const r = runCli([
         'encode',
         '--model',
@@ -29,8 +34,11 @@ describe('contrastive encode', () => {
         out,
         '--batch-size',
         '2',
+        '--engine',
+        engine,
       ]);
       expect(r.stderr).toContain('tfjs backend');
+      expect(r.stderr).toContain(`inference engine ${engine === 'tfjs' ? 'tfjs' : 'onnxruntime-node'}`);
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout.trim())).toMatchObject({ count: texts.length, dimension: 32 });
       const rows = readFileSync(out, 'utf8')

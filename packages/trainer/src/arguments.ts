@@ -38,6 +38,11 @@ export interface TrainingArguments {
   prompts?: string | Record<string, string> | Record<string, Record<string, string>>;
   /** Progress bar on a TTY, log lines otherwise; false: silent. */
   progress: boolean;
+  /**
+   * Engine the evaluators embed with: `auto` takes an onnxruntime-node snapshot of the current weights when it
+   * loads (several times faster than tfjs on CPU) and falls back to tfjs.
+   */
+  evalEngine: 'auto' | 'onnx' | 'tfjs';
 }
 
 export const DEFAULT_TRAINING_ARGUMENTS: Omit<TrainingArguments, 'outputDir'> = {
@@ -72,6 +77,7 @@ export const DEFAULT_TRAINING_ARGUMENTS: Omit<TrainingArguments, 'outputDir'> = 
   dropout: undefined,
   prompts: undefined,
   progress: true,
+  evalEngine: 'auto',
 };
 
 /** Fills defaults and checks values; errors name the argument. */
@@ -121,6 +127,7 @@ export function resolveTrainingArguments(
   oneOf('saveStrategy', ['no', 'steps', 'epoch']);
   oneOf('batchSampler', ['batch_sampler', 'no_duplicates', 'group_by_label']);
   oneOf('multiDatasetBatchSampler', ['round_robin', 'proportional']);
+  oneOf('evalEngine', ['auto', 'onnx', 'tfjs']);
   if (a.saveTotalLimit !== undefined && (!Number.isInteger(a.saveTotalLimit) || a.saveTotalLimit < 1)) {
     throw new Error(`training argument saveTotalLimit must be a positive integer, got ${a.saveTotalLimit}`);
   }

@@ -248,15 +248,30 @@ export class SentenceTransformerTrainer {
   /** Runs every evaluator; metrics are keyed `eval_<name>_<metric>` as sentence-transformers logs them. */
   async evaluate(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const [i, ev] of this.evaluators.entries()) {
-      if (typeof ev === 'function') {
-        for (const [k, v] of Object.entries(await ev(this.model)))
-          out[k.startsWith('eval_') ? k : `eval_${k}`] = v;
-      } else {
-        const r = await ev.evaluate(this.model);
-        const name = ev.name ?? `evaluator${i}`;
-        for (const [k, v] of Object.entries(r.scores)) out[`eval_${name}_${k}`] = v;
+    let runner: { embed(texts: string[]): Promise<ArrayLike<number>[]> } = this.model;
+    let release = async () => {};
+    if (this.args.evalEngine !== 'tfjs' && this.evaluators.some((e) => typeof e !== 'function')) {
+      try {
+        const onnx = await this.model.toOnnx();
+        runner = onnx;
+        release = () => onnx.release();
+      } catch (e) {
+        if (this.args.evalEngine === 'onnx') throw e;
       }
+    }
+    try {
+      for (const [i, ev] of this.evaluators.entries()) {
+        if (typeof ev === 'function') {
+          for (const [k, v] of Object.entries(await ev(this.model)))
+            out[k.startsWith('eval_') ? k : `eval_${k}`] = v;
+        } else {
+          const r = await ev.evaluate(runner);
+          const name = ev.name ?? `evaluator${i}`;
+          for (const [k, v] of Object.entries(r.scores)) out[`eval_${name}_${k}`] = v;
+        }
+      }
+    } finally {
+      await release();
     }
     return out;
   }

@@ -327,6 +327,30 @@ describe('SentenceTransformerTrainer', () => {
     expect(maxWeightDiff(await run(8, 1), await run(4, 2))).toBeLessThan(1e-5);
   });
 
+  it('evaluators embed through an ONNX snapshot of the current weights or tfjs, with the same scores', async () => {
+    const probe = {
+      name: 'probe',
+      evaluate: async (m: { embed(t: string[]): Promise<ArrayLike<number>[]> }) => {
+        const e = await m.embed(pairs.anchor.slice(0, 6));
+        return { scores: { first: e[0]![0]!, last: e[5]![31]!, engine: 'release' in m ? 1 : 0 } };
+      },
+    };
+    const make = async (evalEngine: 'onnx' | 'tfjs') =>
+      new SentenceTransformerTrainer({
+        model: await loadTiny(),
+        args: { outputDir: tmp('evalengine-'), evalEngine, progress: false },
+        trainDataset: pairData,
+        loss: createLoss('mnrl'),
+        evaluator: probe,
+      }).evaluate();
+    const onnx = await make('onnx');
+    const tfjs = await make('tfjs');
+    expect(onnx.eval_probe_engine).toBe(1);
+    expect(tfjs.eval_probe_engine).toBe(0);
+    expect(Math.abs(onnx.eval_probe_first! - tfjs.eval_probe_first!)).toBeLessThan(1e-4);
+    expect(Math.abs(onnx.eval_probe_last! - tfjs.eval_probe_last!)).toBeLessThan(1e-4);
+  });
+
   it('restores optimizer moments from a checkpoint', async () => {
     const out = tmp('opt-');
     const t = new SentenceTransformerTrainer({

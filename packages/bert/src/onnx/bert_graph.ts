@@ -89,24 +89,38 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
 
   const ids = g.input('input_ids', OnnxDataType.INT64, [BATCH, SEQ]);
   const mask = g.input('attention_mask', OnnxDataType.INT64, [BATCH, SEQ]);
-  const tokenTypes = options.output === 'last_hidden_state' ? g.input('token_type_ids', OnnxDataType.INT64, [BATCH, SEQ]) : undefined;
-  const poolingMask = options.poolingMaskInput ? g.input('pooling_mask', OnnxDataType.INT64, [BATCH, SEQ]) : mask;
+  const tokenTypes =
+    options.output === 'last_hidden_state'
+      ? g.input('token_type_ids', OnnxDataType.INT64, [BATCH, SEQ])
+      : undefined;
+  const poolingMask = options.poolingMaskInput
+    ? g.input('pooling_mask', OnnxDataType.INT64, [BATCH, SEQ])
+    : mask;
 
   /** A Linear layer's weight as `[in, out]` so the graph multiplies without a transpose. */
   const linearWeight = (name: string, out: number, inF: number) =>
     g.initializer(name, [inF, out], transpose(weight(W, name, [out, inF]), out, inF));
   const vector = (name: string, n: number) => g.initializer(name, [n], weight(W, name, [n]));
   const layerNorm = (x: string, prefix: string) =>
-    g.op('LayerNormalization', [x, vector(`${prefix}.weight`, h), vector(`${prefix}.bias`, h)], { axis: int(-1), epsilon: float(eps) });
+    g.op('LayerNormalization', [x, vector(`${prefix}.weight`, h), vector(`${prefix}.bias`, h)], {
+      axis: int(-1),
+      epsilon: float(eps),
+    });
 
   // Embeddings. Without token_type_ids every token has type 0: that row is folded into the position table.
   const seqLen = g.op('Shape', [ids], { start: int(1), end: int(2) });
-  const wordEmb = g.initializer('embeddings.word_embeddings.weight', [c.vocab_size, h], weight(W, 'embeddings.word_embeddings.weight', [c.vocab_size, h]));
+  const wordEmb = g.initializer(
+    'embeddings.word_embeddings.weight',
+    [c.vocab_size, h],
+    weight(W, 'embeddings.word_embeddings.weight', [c.vocab_size, h]),
+  );
   const posTable = weight(W, 'embeddings.position_embeddings.weight', [c.max_position_embeddings, h]);
   const typeTable = weight(W, 'embeddings.token_type_embeddings.weight', [c.type_vocab_size, h]);
   const foldedPositions = () => {
     const folded = new Float32Array(posTable);
-    for (let p = 0; p < c.max_position_embeddings; p++) for (let j = 0; j < h; j++) folded[p * h + j]! += typeTable[j]!;
+    for (let p = 0; p < c.max_position_embeddings; p++) {
+      for (let j = 0; j < h; j++) folded[p * h + j] = (folded[p * h + j] ?? 0) + (typeTable[j] ?? 0);
+    }
     return g.initializer('embeddings.position_plus_type0', [c.max_position_embeddings, h], folded);
   };
   let x: string;
@@ -118,34 +132,64 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
   if (packed) {
     const maskFlat = g.op('Reshape', [mask, g.constInt64([-1])]);
     tokenIndex = g.op('Squeeze', [g.op('NonZero', [maskFlat]), g.constInt64([0])]);
-    padMap = g.op('Mul', [g.op('Sub', [g.op('CumSum', [maskFlat, g.constInt64(0)]), g.constInt64(1)]), maskFlat]);
+    padMap = g.op('Mul', [
+      g.op('Sub', [g.op('CumSum', [maskFlat, g.constInt64(0)]), g.constInt64(1)]),
+      maskFlat,
+    ]);
     shapeBS = g.op('Shape', [ids]);
-    const idsPacked = g.op('Gather', [g.op('Reshape', [ids, g.constInt64([-1])]), tokenIndex], { axis: int(0) });
+    const idsPacked = g.op('Gather', [g.op('Reshape', [ids, g.constInt64([-1])]), tokenIndex], {
+      axis: int(0),
+    });
     const posPacked = g.op('Mod', [tokenIndex, seqLen]);
-    x = g.op('Add', [g.op('Gather', [wordEmb, idsPacked], { axis: int(0) }), g.op('Gather', [foldedPositions(), posPacked], { axis: int(0) })]);
+    x = g.op('Add', [
+      g.op('Gather', [wordEmb, idsPacked], { axis: int(0) }),
+      g.op('Gather', [foldedPositions(), posPacked], { axis: int(0) }),
+    ]);
   } else {
     const words = g.op('Gather', [wordEmb, ids], { axis: int(0) });
     if (tokenTypes) {
-      const pos = g.op('Slice', [g.initializer('embeddings.position_embeddings.weight', [c.max_position_embeddings, h], posTable), g.constInt64([0]), seqLen, g.constInt64([0])]);
-      const types = g.op('Gather', [g.initializer('embeddings.token_type_embeddings.weight', [c.type_vocab_size, h], typeTable), tokenTypes], { axis: int(0) });
+      const pos = g.op('Slice', [
+        g.initializer('embeddings.position_embeddings.weight', [c.max_position_embeddings, h], posTable),
+        g.constInt64([0]),
+        seqLen,
+        g.constInt64([0]),
+      ]);
+      const types = g.op(
+        'Gather',
+        [
+          g.initializer('embeddings.token_type_embeddings.weight', [c.type_vocab_size, h], typeTable),
+          tokenTypes,
+        ],
+        { axis: int(0) },
+      );
       x = g.op('Add', [g.op('Add', [words, types]), pos]);
     } else {
-      x = g.op('Add', [words, g.op('Slice', [foldedPositions(), g.constInt64([0]), seqLen, g.constInt64([0])])]);
+      x = g.op('Add', [
+        words,
+        g.op('Slice', [foldedPositions(), g.constInt64([0]), seqLen, g.constInt64([0])]),
+      ]);
     }
   }
   x = layerNorm(x, 'embeddings.LayerNorm');
   /** Packed [T, n] → padded [B, S, n]. */
   const unpack = (t: string, n: number) =>
-    g.op('Reshape', [g.op('Gather', [t, padMap], { axis: int(0) }), g.op('Concat', [shapeBS, g.constInt64([n])], { axis: int(0) })]);
+    g.op('Reshape', [
+      g.op('Gather', [t, padMap], { axis: int(0) }),
+      g.op('Concat', [shapeBS, g.constInt64([n])], { axis: int(0) }),
+    ]);
   /** Padded [B, S, n] → packed [T, n]. */
-  const pack = (t: string, n: number) => g.op('Gather', [g.op('Reshape', [t, g.constInt64([-1, n])]), tokenIndex], { axis: int(0) });
+  const pack = (t: string, n: number) =>
+    g.op('Gather', [g.op('Reshape', [t, g.constInt64([-1, n])]), tokenIndex], { axis: int(0) });
 
   // Additive attention mask [B, 1, 1, S] for the standard graph; the contrib kernels take the raw int32 mask.
   const maskInt32 = contrib ? g.op('Cast', [mask], { to: int(OnnxDataType.INT32) }) : undefined;
   const maskAdd = contrib
     ? undefined
     : g.op('Mul', [
-        g.op('Sub', [g.constFloat(1), g.op('Unsqueeze', [g.op('Cast', [mask], { to: int(OnnxDataType.FLOAT) }), g.constInt64([1, 2])])]),
+        g.op('Sub', [
+          g.constFloat(1),
+          g.op('Unsqueeze', [g.op('Cast', [mask], { to: int(OnnxDataType.FLOAT) }), g.constInt64([1, 2])]),
+        ]),
         g.constFloat(MASK_NEGATIVE),
       ]);
 
@@ -163,7 +207,7 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
     const a = `${p}.attention`;
     let attnOut: string;
     if (contrib) {
-      // One [H, 3H] projection for Q, K and V, as the fused Attention kernel takes them.
+      // One [H, 3H] projection for Q, K and V (one GEMM instead of three), as the fused Attention kernel takes them.
       const qkv = new Float32Array(h * 3 * h);
       const qkvBias = new Float32Array(3 * h);
       ['query', 'key', 'value'].forEach((n, k) => {
@@ -177,27 +221,49 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
       if (packed) {
         const proj = unpack(g.op('Add', [g.op('MatMul', [x, wQkv]), bQkv]), 3 * h);
         const [q, k, v] = g.opN('Split', [proj, g.constInt64([h, h, h])], 3, { axis: int(-1) });
-        ctx = pack(g.op('MultiHeadAttention', [q!, k!, v!, '', maskInt32!], { num_heads: int(heads) }, ms), h);
+        ctx = pack(
+          g.op('MultiHeadAttention', [q!, k!, v!, '', maskInt32!], { num_heads: int(heads) }, ms),
+          h,
+        );
       } else {
         ctx = g.op('Attention', [x, wQkv, bQkv, maskInt32!], { num_heads: int(heads) }, ms);
       }
       const o = g.op('MatMul', [ctx, linearWeight(`${a}.output.dense.weight`, h, h)]);
       attnOut = g.op(
         'SkipLayerNormalization',
-        [o, x, vector(`${a}.output.LayerNorm.weight`, h), vector(`${a}.output.LayerNorm.bias`, h), vector(`${a}.output.dense.bias`, h)],
+        [
+          o,
+          x,
+          vector(`${a}.output.LayerNorm.weight`, h),
+          vector(`${a}.output.LayerNorm.bias`, h),
+          vector(`${a}.output.dense.bias`, h),
+        ],
         { epsilon: float(eps) },
         ms,
       );
     } else {
-      const proj = (n: string) => g.op('Add', [g.op('MatMul', [x, linearWeight(`${a}.self.${n}.weight`, h, h)]), vector(`${a}.self.${n}.bias`, h)]);
+      const proj = (n: string) =>
+        g.op('Add', [
+          g.op('MatMul', [x, linearWeight(`${a}.self.${n}.weight`, h, h)]),
+          vector(`${a}.self.${n}.bias`, h),
+        ]);
       const split = g.constInt64([0, 0, heads, headSize]);
       const q = g.op('Transpose', [g.op('Reshape', [proj('query'), split])], { perm: ints([0, 2, 1, 3]) });
       const kT = g.op('Transpose', [g.op('Reshape', [proj('key'), split])], { perm: ints([0, 2, 3, 1]) });
       const v = g.op('Transpose', [g.op('Reshape', [proj('value'), split])], { perm: ints([0, 2, 1, 3]) });
-      const scores = g.op('Add', [g.op('Div', [g.op('MatMul', [q, kT]), g.constFloat(Math.sqrt(headSize))]), maskAdd!]);
+      const scores = g.op('Add', [
+        g.op('Div', [g.op('MatMul', [q, kT]), g.constFloat(Math.sqrt(headSize))]),
+        maskAdd!,
+      ]);
       const probs = g.op('Softmax', [scores], { axis: int(-1) });
-      const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: ints([0, 2, 1, 3]) }), g.constInt64([0, 0, h])]);
-      const o = g.op('Add', [g.op('MatMul', [ctx, linearWeight(`${a}.output.dense.weight`, h, h)]), vector(`${a}.output.dense.bias`, h)]);
+      const ctx = g.op('Reshape', [
+        g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: ints([0, 2, 1, 3]) }),
+        g.constInt64([0, 0, h]),
+      ]);
+      const o = g.op('Add', [
+        g.op('MatMul', [ctx, linearWeight(`${a}.output.dense.weight`, h, h)]),
+        vector(`${a}.output.dense.bias`, h),
+      ]);
       attnOut = layerNorm(g.op('Add', [o, x]), `${a}.output.LayerNorm`);
     }
     const up = g.op('MatMul', [attnOut, linearWeight(`${p}.intermediate.dense.weight`, inter, h)]);
@@ -206,12 +272,21 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
     if (contrib) {
       x = g.op(
         'SkipLayerNormalization',
-        [down, attnOut, vector(`${p}.output.LayerNorm.weight`, h), vector(`${p}.output.LayerNorm.bias`, h), vector(`${p}.output.dense.bias`, h)],
+        [
+          down,
+          attnOut,
+          vector(`${p}.output.LayerNorm.weight`, h),
+          vector(`${p}.output.LayerNorm.bias`, h),
+          vector(`${p}.output.dense.bias`, h),
+        ],
         { epsilon: float(eps) },
         ms,
       );
     } else {
-      x = layerNorm(g.op('Add', [g.op('Add', [down, vector(`${p}.output.dense.bias`, h)]), attnOut]), `${p}.output.LayerNorm`);
+      x = layerNorm(
+        g.op('Add', [g.op('Add', [down, vector(`${p}.output.dense.bias`, h)]), attnOut]),
+        `${p}.output.LayerNorm`,
+      );
     }
   }
 
@@ -219,19 +294,34 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
   if (options.output === 'last_hidden_state') {
     g.alias(x, 'last_hidden_state');
     g.output('last_hidden_state', OnnxDataType.FLOAT, [BATCH, SEQ, h]);
-    return g.model({ opset: 17, producerVersion: version, docString: 'BERT encoder (token embeddings), written by contrastive' });
+    return g.model({
+      opset: 17,
+      producerVersion: version,
+      docString: 'BERT encoder (token embeddings), written by contrastive',
+    });
   }
 
   const pooling = options.pooling ?? { dimension: h, modes: ['mean'], includePrompt: true };
-  if (pooling.dimension !== h) throw new Error(`ONNX export: pooling dimension ${pooling.dimension} ≠ hidden_size ${h}`);
+  if (pooling.dimension !== h)
+    throw new Error(`ONNX export: pooling dimension ${pooling.dimension} ≠ hidden_size ${h}`);
   if (packed) x = unpack(x, h);
-  const m3 = g.op('Unsqueeze', [g.op('Cast', [poolingMask], { to: int(OnnxDataType.FLOAT) }), g.constInt64([2])]);
+  const m3 = g.op('Unsqueeze', [
+    g.op('Cast', [poolingMask], { to: int(OnnxDataType.FLOAT) }),
+    g.constInt64([2]),
+  ]);
   const pooled = pooling.modes.map((mode) => poolTokens(g, mode, x, m3, seqLen, c.max_position_embeddings));
   let y = pooled.length === 1 ? pooled[0]! : g.op('Concat', pooled, { axis: int(1) });
   let dim = h * pooled.length;
   for (const [i, d] of (options.dense ?? []).entries()) {
-    if (d.inFeatures !== dim) throw new Error(`ONNX export: Dense ${i} takes ${d.inFeatures} features, the previous module gives ${dim}`);
-    const wIn = g.initializer(`${i}_Dense.linear.weight`, [d.inFeatures, d.outFeatures], transpose(d.weight, d.outFeatures, d.inFeatures));
+    if (d.inFeatures !== dim)
+      throw new Error(
+        `ONNX export: Dense ${i} takes ${d.inFeatures} features, the previous module gives ${dim}`,
+      );
+    const wIn = g.initializer(
+      `${i}_Dense.linear.weight`,
+      [d.inFeatures, d.outFeatures],
+      transpose(d.weight, d.outFeatures, d.inFeatures),
+    );
     y = g.op('MatMul', [y, wIn]);
     if (d.bias) y = g.op('Add', [y, g.initializer(`${i}_Dense.linear.bias`, [d.outFeatures], d.bias)]);
     y = denseActivation(g, d.activation, y);
@@ -242,7 +332,11 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
   g.alias(x, 'token_embeddings');
   g.output('sentence_embedding', OnnxDataType.FLOAT, [BATCH, dim]);
   g.output('token_embeddings', OnnxDataType.FLOAT, [BATCH, SEQ, h]);
-  return g.model({ opset: 17, producerVersion: version, docString: 'sentence encoder (BERT + pooling), written by contrastive' });
+  return g.model({
+    opset: 17,
+    producerVersion: version,
+    docString: 'sentence encoder (BERT + pooling), written by contrastive',
+  });
 }
 
 /** x · ½(1 + erf(x/√2)): the pattern onnxruntime's optimizer recognizes as Gelu. */
@@ -254,8 +348,14 @@ function geluErf(g: GraphBuilder, x: string): string {
 /** ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
 function geluTanh(g: GraphBuilder, x: string): string {
   const cube = g.op('Mul', [g.op('Mul', [x, x]), x]);
-  const inner = g.op('Mul', [g.op('Add', [x, g.op('Mul', [cube, g.constFloat(0.044715)])]), g.constFloat(Math.sqrt(2 / Math.PI))]);
-  return g.op('Mul', [g.op('Mul', [x, g.constFloat(0.5)]), g.op('Add', [g.op('Tanh', [inner]), g.constFloat(1)])]);
+  const inner = g.op('Mul', [
+    g.op('Add', [x, g.op('Mul', [cube, g.constFloat(0.044715)])]),
+    g.constFloat(Math.sqrt(2 / Math.PI)),
+  ]);
+  return g.op('Mul', [
+    g.op('Mul', [x, g.constFloat(0.5)]),
+    g.op('Add', [g.op('Tanh', [inner]), g.constFloat(1)]),
+  ]);
 }
 
 function denseActivation(g: GraphBuilder, act: DenseActivation, y: string): string {
@@ -280,7 +380,14 @@ function l2Normalize(g: GraphBuilder, y: string): string {
 }
 
 /** Pools token embeddings `[B, S, H]` with the float mask `m3 [B, S, 1]` as @contrastive/pooling does. */
-function poolTokens(g: GraphBuilder, mode: PoolingMode, x: string, m3: string, seqLen: string, maxPositions: number): string {
+function poolTokens(
+  g: GraphBuilder,
+  mode: PoolingMode,
+  x: string,
+  m3: string,
+  seqLen: string,
+  maxPositions: number,
+): string {
   const sumOver = (t: string) => g.op('ReduceSum', [t, g.constInt64([1])], { keepdims: int(0) });
   switch (mode) {
     case 'cls':
@@ -288,19 +395,32 @@ function poolTokens(g: GraphBuilder, mode: PoolingMode, x: string, m3: string, s
     case 'mean':
       return g.op('Div', [sumOver(g.op('Mul', [x, m3])), g.op('Max', [sumOver(m3), g.constFloat(1e-9)])]);
     case 'mean_sqrt_len':
-      return g.op('Div', [sumOver(g.op('Mul', [x, m3])), g.op('Sqrt', [g.op('Max', [sumOver(m3), g.constFloat(1e-9)])])]);
+      return g.op('Div', [
+        sumOver(g.op('Mul', [x, m3])),
+        g.op('Sqrt', [g.op('Max', [sumOver(m3), g.constFloat(1e-9)])]),
+      ]);
     case 'max': {
-      const masked = g.op('Add', [g.op('Mul', [x, m3]), g.op('Mul', [g.op('Sub', [g.constFloat(1), m3]), g.constFloat(-1e9)])]);
+      const masked = g.op('Add', [
+        g.op('Mul', [x, m3]),
+        g.op('Mul', [g.op('Sub', [g.constFloat(1), m3]), g.constFloat(-1e9)]),
+      ]);
       return g.op('ReduceMax', [masked], { axes: ints([1]), keepdims: int(0) });
     }
     case 'weightedmean': {
       // Weights 1…S on real tokens.
       const ramp = Float32Array.from({ length: maxPositions }, (_, i) => i + 1);
-      const positions = g.op('Slice', [g.constFloat(Array.from(ramp), [maxPositions, 1]), g.constInt64([0]), seqLen, g.constInt64([0])]);
+      const positions = g.op('Slice', [
+        g.constFloat(Array.from(ramp), [maxPositions, 1]),
+        g.constInt64([0]),
+        seqLen,
+        g.constInt64([0]),
+      ]);
       const w3 = g.op('Mul', [m3, positions]);
       return g.op('Div', [sumOver(g.op('Mul', [x, w3])), g.op('Max', [sumOver(w3), g.constFloat(1e-9)])]);
     }
     case 'lasttoken':
-      throw new Error('ONNX export: pooling mode "lasttoken" is not supported by the ONNX engine (use SentenceEncoder.encode)');
+      throw new Error(
+        'ONNX export: pooling mode "lasttoken" is not supported by the ONNX engine (use SentenceEncoder.encode)',
+      );
   }
 }

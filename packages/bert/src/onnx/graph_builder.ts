@@ -71,9 +71,14 @@ export class GraphBuilder {
   /** A weight or constant tensor. */
   initializer(name: string, dims: number[], data: Float32Array | Int32Array | BigInt64Array): string {
     const n = dims.reduce((a, d) => a * d, 1);
-    if (data.length !== n) throw new Error(`ONNX initializer "${name}": ${data.length} values for shape [${dims}]`);
+    if (data.length !== n)
+      throw new Error(`ONNX initializer "${name}": ${data.length} values for shape [${dims}]`);
     const dataType =
-      data instanceof Float32Array ? OnnxDataType.FLOAT : data instanceof Int32Array ? OnnxDataType.INT32 : OnnxDataType.INT64;
+      data instanceof Float32Array
+        ? OnnxDataType.FLOAT
+        : data instanceof Int32Array
+          ? OnnxDataType.INT32
+          : OnnxDataType.INT64;
     const unique = this.fresh(name);
     this.initializers.push({ name: unique, dims, data_type: dataType, raw_data: bytesOf(data) });
     return unique;
@@ -104,7 +109,12 @@ export class GraphBuilder {
   }
 
   /** Adds a node with one output and returns the output's name. */
-  op(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, options: { domain?: string; name?: string } = {}): string {
+  op(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, Attr> = {},
+    options: { domain?: string; name?: string } = {},
+  ): string {
     return this.opN(opType, inputs, 1, attrs, options)[0]!;
   }
 
@@ -117,7 +127,9 @@ export class GraphBuilder {
     options: { domain?: string; name?: string } = {},
   ): string[] {
     const base = options.name ?? opType.toLowerCase();
-    const outs = Array.from({ length: outputs }, (_, i) => this.fresh(outputs === 1 ? base : `${base}_out${i}`));
+    const outs = Array.from({ length: outputs }, (_, i) =>
+      this.fresh(outputs === 1 ? base : `${base}_out${i}`),
+    );
     if (options.domain) this.domains.add(options.domain);
     this.nodes.push({
       name: this.fresh(`node_${base}`),
@@ -133,10 +145,22 @@ export class GraphBuilder {
   /** Renames the value `from` to the graph output name `to` with an Identity node. */
   alias(from: string, to: string): void {
     this.names.add(to);
-    this.nodes.push({ name: this.fresh(`node_${to}`), op_type: 'Identity', domain: '', input: [from], output: [to], attribute: [] });
+    this.nodes.push({
+      name: this.fresh(`node_${to}`),
+      op_type: 'Identity',
+      domain: '',
+      input: [from],
+      output: [to],
+      attribute: [],
+    });
   }
 
-  model(options: { opset: number; producerVersion: string; docString?: string; metadata?: Record<string, string> }): ModelMessage {
+  model(options: {
+    opset: number;
+    producerVersion: string;
+    docString?: string;
+    metadata?: Record<string, string>;
+  }): ModelMessage {
     const opsets = [{ domain: '', version: options.opset }];
     for (const d of this.domains) opsets.push({ domain: d, version: 1 });
     return {
@@ -146,7 +170,13 @@ export class GraphBuilder {
       producer_name: 'contrastive',
       producer_version: options.producerVersion,
       doc_string: options.docString,
-      graph: { name: 'main', node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: {
+        name: 'main',
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
       metadata_props: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     };
   }
@@ -156,7 +186,10 @@ function valueInfo(name: string, elemType: OnnxDataTypeId, dims: Dim[]): ValueIn
   return {
     name,
     type: {
-      tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } },
+      tensor_type: {
+        elem_type: elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
+      },
     },
   };
 }

@@ -1,5 +1,10 @@
 export { OnnxSentenceEncoder, denseWeightsOf } from './onnx_encoder.js';
-export type { OnnxEncoderOptions, OnnxEncodeOptions, OnnxEncoderSource, GraphOptimizationLevel } from './onnx_encoder.js';
+export type {
+  OnnxEncoderOptions,
+  OnnxEncodeOptions,
+  OnnxEncoderSource,
+  GraphOptimizationLevel,
+} from './onnx_encoder.js';
 export { exportOnnx } from './export.js';
 export { buildBertGraph } from './bert_graph.js';
 export type { BertGraphOptions, OnnxDenseWeights, OnnxOpSet, TorchTensor } from './bert_graph.js';

@@ -46,7 +46,8 @@ export async function denseWeightsOf(encoder: SentenceEncoder): Promise<OnnxDens
     // In memory the weight is [in, out]; PyTorch's layout is [out, in].
     const inOut = (await d.weight.data()) as Float32Array;
     const weight = new Float32Array(inOut.length);
-    for (let i = 0; i < d.inFeatures; i++) for (let o = 0; o < d.outFeatures; o++) weight[o * d.inFeatures + i] = inOut[i * d.outFeatures + o]!;
+    for (let i = 0; i < d.inFeatures; i++)
+      for (let o = 0; o < d.outFeatures; o++) weight[o * d.inFeatures + i] = inOut[i * d.outFeatures + o]!;
     out.push({
       inFeatures: d.inFeatures,
       outFeatures: d.outFeatures,
@@ -82,7 +83,10 @@ export class OnnxSentenceEncoder {
   }
 
   /** Builds the engine from a SentenceEncoder's current weights. */
-  static async fromEncoder(encoder: SentenceEncoder, options: OnnxEncoderOptions = {}): Promise<OnnxSentenceEncoder> {
+  static async fromEncoder(
+    encoder: SentenceEncoder,
+    options: OnnxEncoderOptions = {},
+  ): Promise<OnnxSentenceEncoder> {
     return OnnxSentenceEncoder.fromSource(
       {
         config: encoder.bert.config,
@@ -98,9 +102,13 @@ export class OnnxSentenceEncoder {
     );
   }
 
-  static async fromSource(source: OnnxEncoderSource, options: OnnxEncoderOptions = {}): Promise<OnnxSentenceEncoder> {
+  static async fromSource(
+    source: OnnxEncoderSource,
+    options: OnnxEncoderOptions = {},
+  ): Promise<OnnxSentenceEncoder> {
     const threads = options.threads ?? 2;
-    if (!Number.isInteger(threads) || threads < 1) throw new Error(`OnnxSentenceEncoder: threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new Error(`OnnxSentenceEncoder: threads must be a positive integer, got ${threads}`);
     const ort = await loadOnnxRuntime();
     const model = buildBertGraph({
       config: source.config,
@@ -146,7 +154,8 @@ export class OnnxSentenceEncoder {
       // sentence-transformers leaves [CLS] and the prompt's tokens out of the pooling when include_prompt is false.
       const exclude = prompt && !pooling.includePrompt ? tokenizer.tokenIds(prompt).length + 1 : 0;
       const pm = batch.attentionMask.slice();
-      for (let r = 0; r < batch.batchSize; r++) pm.fill(0, r * batch.length, r * batch.length + Math.min(exclude, batch.length));
+      for (let r = 0; r < batch.batchSize; r++)
+        pm.fill(0, r * batch.length, r * batch.length + Math.min(exclude, batch.length));
       feeds.pooling_mask = new this.ort.Tensor('int64', int64(pm), dims);
     }
     const result = await this.session.run(feeds, ['sentence_embedding']);
@@ -158,7 +167,8 @@ export class OnnxSentenceEncoder {
   /** Embeddings in input order; texts are batched by length unless `sortByLength: false`. */
   async encode(texts: string[], options: OnnxEncodeOptions = {}): Promise<Float32Array[]> {
     const batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
     const prompt = this.source.resolvePrompt(options.prompt, options.promptName);
     const order = texts.map((_, i) => i);
     if (options.sortByLength ?? true) order.sort((a, b) => texts[b]!.length - texts[a]!.length || a - b);

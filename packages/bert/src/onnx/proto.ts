@@ -97,7 +97,12 @@ export interface NodeMessage {
 
 export interface ValueInfoMessage {
   name: string;
-  type: { tensor_type: { elem_type: OnnxDataTypeId; shape: { dim: Array<{ dim_value: number } | { dim_param: string }> } } };
+  type: {
+    tensor_type: {
+      elem_type: OnnxDataTypeId;
+      shape: { dim: Array<{ dim_value: number } | { dim_param: string }> };
+    };
+  };
 }
 
 export interface ModelMessage {
@@ -134,5 +139,9 @@ export function encodeModel(model: ModelMessage): Uint8Array {
 /** Parses `.onnx` bytes back (tests and inspection). */
 export function decodeModel(bytes: Uint8Array): ModelMessage {
   const type = modelProtoType();
-  return type.toObject(type.decode(bytes), { longs: Number, defaults: false, arrays: true }) as unknown as ModelMessage;
+  return type.toObject(type.decode(bytes), {
+    longs: Number,
+    defaults: false,
+    arrays: true,
+  }) as unknown as ModelMessage;
 }

@@ -22,6 +22,7 @@ export function loadOnnxRuntime(): Promise<OnnxRuntime> {
       const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
       throw new Error(
         `the ONNX engine needs ${PACKAGE} (1.30.0), which could not be loaded: ${reason}. Install it for this platform, or encode with SentenceEncoder.encode (tfjs) instead`,
+        { cause: e },
       );
     },
   );

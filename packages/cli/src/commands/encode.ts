@@ -1,8 +1,8 @@
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { SentenceEncoder } from '@contrastive/bert';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { createProgress } from '@contrastive/trainer';
 import type { Command } from 'commander';
+import { type Engine, loadEncoder, parseEngine } from '../engine.js';
 import { parsePositiveInt } from '../options.js';
 
 /** Reads `.txt` (one text a line) or `.jsonl` (`{"text": ...}` a line); an empty text is an error naming its line. */
@@ -49,6 +49,12 @@ export function registerEncode(program: Command): void {
     .option('--normalize', 'L2-normalize the embeddings')
     .option('--prompt <text>', 'text prepended to every input (e.g. "query: ")')
     .option('--prompt-name <name>', "a prompt from the model's config_sentence_transformers.json")
+    .option(
+      '--engine <name>',
+      'auto (onnxruntime-node when it can run the model, else tfjs) | onnx | tfjs',
+      parseEngine,
+      'auto',
+    )
     .action(
       async (opts: {
         model: string;
@@ -59,21 +65,25 @@ export function registerEncode(program: Command): void {
         normalize?: boolean;
         prompt?: string;
         promptName?: string;
+        engine: Engine;
       }) => {
         const texts = readTexts(opts.input);
         if (texts.length === 0) throw new Error(`${opts.input}: no texts`);
         const backend = await initBackend();
         process.stderr.write(`${backend.summary}\n`);
-        const model = await SentenceEncoder.load(opts.model, { maxSeqLength: opts.maxSeqLength });
+        const { model, runner, release } = await loadEncoder(opts.model, opts.engine, {
+          maxSeqLength: opts.maxSeqLength,
+        });
         const progress = createProgress('encode', texts.length);
-        const embeddings = await model.encode(texts, {
+        const embeddings = await runner.encode(texts, {
           batchSize: opts.batchSize,
           normalize: opts.normalize,
           prompt: opts.prompt,
           promptName: opts.promptName,
-          progress: (done) => progress.update(done),
+          progress: (done: number) => progress.update(done),
         });
         progress.stop();
+        await release();
         await new Promise<void>((resolve, reject) => {
           const out = createWriteStream(opts.output);
           out.on('error', (e) => reject(new Error(`${opts.output}: cannot write output (${e.message})`)));

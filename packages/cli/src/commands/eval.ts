@@ -23,6 +23,7 @@ import {
 } from '@contrastive/eval-mteb';
 import { createProgress } from '@contrastive/trainer';
 import { type Command, InvalidArgumentError } from 'commander';
+import { type Engine, parseEngine } from '../engine.js';
 import { parsePositiveInt } from '../options.js';
 
 export const EVAL_TASK_TYPES = [
@@ -36,6 +37,8 @@ export const EVAL_TASK_TYPES = [
 
 export interface EvalCommandOptions {
   model: string;
+  /** Inference engine (default auto: onnxruntime-node when it can run the model). */
+  engine?: Engine;
   /** A task type (sts, classification, ...) or a registry task name (STSBenchmark, Banking77Classification, ...). */
   task: string;
   /** The data file or folder; for registry tasks optional (then the hub copy is used). */
@@ -168,16 +171,19 @@ export async function buildEvaluator(opts: EvalCommandOptions): Promise<Evaluato
 export async function runEval(opts: EvalCommandOptions, model?: Embedder): Promise<MtebResultJson> {
   const evaluator = await buildEvaluator(opts);
   let embedder = model;
+  let release = async () => {};
   if (!embedder) {
     // Loaded lazily so that option and data errors come before the (slow) backend start.
     const { initBackend } = await import('@contrastive/tensor-gpu');
-    const { SentenceEncoder } = await import('@contrastive/bert');
+    const { loadEncoder } = await import('../engine.js');
     const backend = await initBackend();
     process.stderr.write(`${backend.summary}\n`);
-    embedder = await SentenceEncoder.load(opts.model, {
+    const loaded = await loadEncoder(opts.model, opts.engine ?? 'auto', {
       maxSeqLength: opts.maxSeqLength,
       normalize: opts.normalize,
     });
+    embedder = loaded.runner;
+    release = loaded.release;
   }
   let progress: ReturnType<typeof createProgress> | undefined;
   const result = await evaluator.evaluate(embedder, {
@@ -191,6 +197,7 @@ export async function runEval(opts: EvalCommandOptions, model?: Embedder): Promi
       }
     },
   });
+  await release();
   return writeMtebResult(opts.output, result, { modelName: opts.model });
 }
 
@@ -229,6 +236,12 @@ export function registerEval(program: Command): void {
       parsePositiveInt('--max-seq-length'),
     )
     .option('--normalize', 'L2-normalize the embeddings')
+    .option(
+      '--engine <name>',
+      'auto (onnxruntime-node when it can run the model, else tfjs) | onnx | tfjs',
+      parseEngine,
+      'auto',
+    )
     .option('--query-prompt <text>', 'retrieval: text prepended to every query')
     .option('--document-prompt <text>', 'retrieval: text prepended to every document')
     .option('--score-function <name>', 'retrieval: cosine or dot', parseScoreFunction)

@@ -1,0 +1,223 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '@contrastive/tensor-gpu';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sharedPath } from '../../../test-support/shared.js';
+import { SentenceEncoder, SentenceTokenizer, parseBertConfig, randomDense } from '../src/index.js';
+import { OnnxSentenceEncoder, decodeModel, exportOnnx, loadOnnxRuntime } from '../src/onnx/index.js';
+
+const fixture = sharedPath('fixtures', 'tiny-bert');
+const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
+  texts: string[];
+  embeddings: number[][];
+};
+
+function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  a.forEach((v, i) => {
+    expect(v.length).toBe(b[i]!.length);
+    Array.from(v).forEach((x, j) => {
+      m = Math.max(m, Math.abs(x - b[i]![j]!));
+    });
+  });
+  return m;
+}
+
+let encoder: SentenceEncoder;
+const engines: OnnxSentenceEncoder[] = [];
+async function engine(
+  enc: SentenceEncoder,
+  options: Parameters<typeof OnnxSentenceEncoder.fromEncoder>[1] = {},
+) {
+  const e = await OnnxSentenceEncoder.fromEncoder(enc, { threads: 1, ...options });
+  engines.push(e);
+  return e;
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  encoder = await SentenceEncoder.load(fixture);
+});
+afterAll(async () => {
+  for (const e of engines) await e.release();
+});
+
+describe('OnnxSentenceEncoder on the tiny-bert fixture', () => {
+  it('reproduces the PyTorch reference embeddings and the tfjs encoder, with each op set', async () => {
+    const tfjs = await encoder.encode(ref.texts, { batchSize: 4 });
+    expect(maxDiff(tfjs, ref.embeddings)).toBeLessThan(1e-4);
+    for (const options of [{}, { removePadding: false }, { ops: 'standard' as const }]) {
+      const onnx = await (await engine(encoder, options)).encode(ref.texts, { batchSize: 4 });
+      expect(onnx[0]).toBeInstanceOf(Float32Array);
+      expect(maxDiff(onnx, ref.embeddings), JSON.stringify(options)).toBeLessThan(1e-4);
+      expect(maxDiff(onnx, tfjs), JSON.stringify(options)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('keeps input order whatever the batching (length-sorted or not, batches of mixed lengths)', async () => {
+    const e = await engine(encoder);
+    const texts = [...ref.texts, 'a', ref.texts[0]!.repeat(3)];
+    const one = await Promise.all(texts.map(async (t) => (await e.encode([t]))[0]!));
+    expect(maxDiff(await e.encode(texts, { batchSize: 3 }), one)).toBeLessThan(1e-5);
+    expect(maxDiff(await e.encode(texts, { batchSize: 5, sortByLength: false }), one)).toBeLessThan(1e-5);
+    // Each text alone has no padding: the padded batches must give the same vectors.
+    expect(maxDiff(one.slice(0, ref.texts.length), ref.embeddings)).toBeLessThan(1e-4);
+    const progress: number[] = [];
+    await e.encode(texts, { batchSize: 5, progress: (done) => progress.push(done) });
+    expect(progress).toEqual([5, 10, 14]);
+    expect(await e.encode([])).toEqual([]);
+    await expect(e.encode(texts, { batchSize: 0 })).rejects.toThrow(
+      /batchSize must be a positive integer, got 0/,
+    );
+  });
+
+  it('normalize: true gives unit vectors in the direction of the plain ones; embed returns number[][]', async () => {
+    const e = await engine(encoder);
+    const plain = await e.encode(ref.texts.slice(0, 3));
+    const unit = await e.embed(ref.texts.slice(0, 3), { normalize: true });
+    unit.forEach((u, i) => {
+      const n = Math.hypot(...plain[i]!);
+      expect(Math.hypot(...u)).toBeCloseTo(1, 5);
+      u.forEach((x, j) => expect(x).toBeCloseTo(plain[i]![j]! / n, 5));
+    });
+  });
+});
+
+describe('other heads match tfjs', () => {
+  const tokenizer = () => SentenceTokenizer.fromDir(fixture);
+  const config = parseBertConfig({
+    model_type: 'bert',
+    vocab_size: 30522,
+    hidden_size: 24,
+    num_attention_heads: 3,
+    intermediate_size: 40,
+    num_hidden_layers: 2,
+    max_position_embeddings: 64,
+  });
+
+  it('CLS pooling + Dense(tanh) + Normalize', async () => {
+    const enc = SentenceEncoder.random({
+      config,
+      tokenizer: tokenizer(),
+      pooling: 'cls',
+      normalize: true,
+      seed: 3,
+    });
+    enc.dense.push(randomDense(24, 8, 'tanh', 5));
+    const tfjs = await enc.encode(ref.texts);
+    const e = await engine(enc);
+    expect(e.dimension).toBe(8);
+    const onnx = await e.encode(ref.texts, { batchSize: 5 });
+    expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
+    for (const v of onnx) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
+  });
+
+  it('concatenated mean, max, mean_sqrt_len and weightedmean pooling with a GELU Dense layer', async () => {
+    const enc = SentenceEncoder.random({ config, tokenizer: tokenizer(), seed: 4 });
+    enc.pooling = {
+      dimension: 24,
+      modes: ['mean', 'max', 'mean_sqrt_len', 'weightedmean'],
+      includePrompt: true,
+    };
+    enc.dense.push(randomDense(96, 12, 'gelu', 6));
+    const tfjs = await enc.encode(ref.texts);
+    for (const removePadding of [true, false]) {
+      const onnx = await (await engine(enc, { removePadding })).encode(ref.texts, { batchSize: 4 });
+      expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('a prompt left out of the pooling (include_prompt: false)', async () => {
+    const enc = SentenceEncoder.random({ config, tokenizer: tokenizer(), seed: 5 });
+    enc.pooling = { ...enc.pooling, includePrompt: false };
+    const tfjs = await enc.encode(ref.texts, { prompt: 'query: ' });
+    const onnx = await (await engine(enc)).encode(ref.texts, { prompt: 'query: ', batchSize: 4 });
+    expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
+    // Without the prompt the vectors differ: the test above would catch a prompt that was dropped.
+    expect(maxDiff(await enc.encode(ref.texts), tfjs)).toBeGreaterThan(1e-3);
+  });
+
+  it('names what it cannot export', async () => {
+    const enc = SentenceEncoder.random({ config, tokenizer: tokenizer(), seed: 6 });
+    enc.pooling = { ...enc.pooling, modes: ['lasttoken'] };
+    await expect(OnnxSentenceEncoder.fromEncoder(enc)).rejects.toThrow(
+      /pooling mode "lasttoken" is not supported by the ONNX engine/,
+    );
+    await expect(OnnxSentenceEncoder.fromEncoder(encoder, { threads: 0 })).rejects.toThrow(
+      /threads must be a positive integer, got 0/,
+    );
+  });
+});
+
+describe('exportOnnx', () => {
+  it("writes onnx/model.onnx in sentence-transformers' layout, whose last_hidden_state mean-pools to the reference", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bert-onnx-'));
+    const file = await exportOnnx(encoder, dir);
+    expect(file).toBe(join(dir, 'onnx', 'model.onnx'));
+    const bytes = readFileSync(file);
+    const model = decodeModel(bytes);
+    expect(model.graph.input.map((i) => i.name)).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);
+    expect(model.graph.output.map((o) => o.name)).toEqual(['last_hidden_state']);
+    expect(model.ir_version).toBe(8);
+    expect(model.opset_import.map((o) => [o.domain ?? '', o.version])).toEqual([['', 17]]);
+    expect(new Set(model.graph.node.map((n) => n.domain ?? ''))).toEqual(new Set(['']));
+
+    const ort = await loadOnnxRuntime();
+    const session = await ort.InferenceSession.create(bytes);
+    const batch = encoder.tokenizer.encodeBatch(ref.texts, encoder.maxSeqLength);
+    const dims = [batch.batchSize, batch.length];
+    const int64 = (a: Int32Array) =>
+      new ort.Tensor(
+        'int64',
+        BigInt64Array.from(a, (v) => BigInt(v)),
+        dims,
+      );
+    const out = await session.run({
+      input_ids: int64(batch.inputIds),
+      attention_mask: int64(batch.attentionMask),
+      token_type_ids: int64(batch.tokenTypeIds),
+    });
+    const hidden = out.last_hidden_state!;
+    expect(hidden.dims).toEqual([batch.batchSize, batch.length, 32]);
+    // Mean pooling by hand over the real tokens.
+    const data = hidden.data as Float32Array;
+    const pooled = ref.texts.map((_, b) => {
+      const v = new Array<number>(32).fill(0);
+      let n = 0;
+      for (let s = 0; s < batch.length; s++) {
+        if (!batch.attentionMask[b * batch.length + s]) continue;
+        n++;
+        for (let j = 0; j < 32; j++)
+          v[j] = (v[j] ?? 0) + (data[(b * batch.length + s) * 32 + j] ?? Number.NaN);
+      }
+      return v.map((x) => x / n);
+    });
+    expect(maxDiff(pooled, ref.embeddings)).toBeLessThan(1e-4);
+    await session.release();
+  });
+});
+
+describe('without onnxruntime-node', () => {
+  it('fails with a message that says what is missing and what to use instead', async () => {
+    vi.resetModules();
+    vi.doMock('onnxruntime-node', () => {
+      throw new Error('libonnxruntime.so.1: cannot open shared object file');
+    });
+    const { loadOnnxRuntime: load } = await import('../src/onnx/runtime.js');
+    const error = await load().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(
+      /^the ONNX engine needs onnxruntime-node \(1\.30\.0\), which could not be loaded: .+SentenceEncoder\.encode/,
+    );
+    // The loader's own error stays reachable as the cause.
+    const causes: string[] = [];
+    for (let c: unknown = error?.cause; c instanceof Error; c = c.cause) causes.push(c.message);
+    expect(causes.join(' ')).toMatch(/libonnxruntime\.so\.1: cannot open shared object file/);
+    vi.doUnmock('onnxruntime-node');
+    vi.resetModules();
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * One benchmark configuration, run in its own process (so peak RSS is its own): prints one JSON line with the
+ * measured numbers. Called by scripts/bench.ts; see there for the protocol.
+ */
+import { parseArgs } from 'node:util';
+import {
+  type BertPreset,
+  SentenceEncoder,
+  SentenceTokenizer,
+  presetConfig,
+} from '../../packages/bert/src/index.js';
+import { OnnxSentenceEncoder } from '../../packages/bert/src/onnx/index.js';
+import { computeLossAndGradients, createLoss } from '../../packages/losses/src/index.js';
+import { AdamW, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
+import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
+
+export interface BenchResult {
+  backend: 'tfjs-wasm' | 'onnx';
+  threads: number;
+  shape: string;
+  encode_sentences_per_s: number | null;
+  encode_sentences_per_s_sorted: number | null;
+  train_pairs_per_s: number | null;
+  peak_rss_mb: number | null;
+  sentences?: number;
+  train_steps?: number;
+  train_error?: string;
+  /** Which MNRL implementation the train number is for. */
+  train_loss?: string;
+  error?: string;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    backend: { type: 'string' },
+    shape: { type: 'string', default: 'mini' },
+    threads: { type: 'string', default: '2' },
+    sentences: { type: 'string', default: '1024' },
+    'encode-batch': { type: 'string', default: '64' },
+    train: { type: 'boolean', default: false },
+    'train-steps': { type: 'string', default: '8' },
+    'train-batch': { type: 'string', default: '32' },
+    'max-length': { type: 'string', default: '128' },
+    repeat: { type: 'string', default: '1' },
+    // GradCache (CachedMultipleNegativesRankingLoss) computes exactly MNRL's loss and gradients with memory bounded
+    // by the mini-batch: plain MNRL at batch 32 overflows the 4 GiB wasm heap. `--train-mini-batch 0` = plain MNRL.
+    'train-mini-batch': { type: 'string', default: '8' },
+  },
+});
+
+const backend = args.backend as BenchResult['backend'];
+if (backend !== 'tfjs-wasm' && backend !== 'onnx')
+  throw new Error(`--backend must be tfjs-wasm or onnx, got ${String(backend)}`);
+const shape = args.shape as BertPreset;
+const positive = (name: string, v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
+  return n;
+};
+const threads = backend === 'onnx' ? positive('threads', args.threads) : 1; // tfjs-wasm runs single-threaded in Node
+const nSentences = positive('sentences', args.sentences);
+const encodeBatch = positive('encode-batch', args['encode-batch']);
+const trainSteps = positive('train-steps', args['train-steps']);
+const trainBatch = positive('train-batch', args['train-batch']);
+const repeat = positive('repeat', args.repeat);
+
+const result: BenchResult = {
+  backend,
+  threads,
+  shape,
+  encode_sentences_per_s: null,
+  encode_sentences_per_s_sorted: null,
+  train_pairs_per_s: null,
+  peak_rss_mb: null,
+  sentences: nSentences,
+};
+
+const round = (v: number) => Math.round(v * 10) / 10;
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024); // maxRSS is in KiB
+
+function errorLine(e: unknown): string {
+  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0]!.slice(0, 300);
+}
+
+/** Prints the result so far: the parent keeps the last line, so a crash later still reports what was measured. */
+function report(): void {
+  result.peak_rss_mb = peakRssMb();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** Best throughput over `repeat` timed passes of `run` (the machine is shared: the best pass is the least disturbed). */
+async function throughput(items: number, run: () => Promise<void>): Promise<number> {
+  let best = 0;
+  for (let r = 0; r < repeat; r++) {
+    const t0 = performance.now();
+    await run();
+    best = Math.max(best, items / ((performance.now() - t0) / 1000));
+  }
+  return round(best);
+}
+
+const pairs = snliEntailmentPairs();
+const premises = pairs.slice(0, nSentences).map((p) => p.premise);
+if (premises.length < nSentences)
+  throw new Error(`only ${premises.length} SNLI dev entailment pairs, ${nSentences} asked`);
+
+await initBackend({ backend: 'wasm' });
+const config = presetConfig(shape);
+const tokenizer = SentenceTokenizer.fromDir(miniLmConfigDir());
+const maxSeqLength = Math.min(positive('max-length', args['max-length']), config.max_position_embeddings);
+const encoder = SentenceEncoder.random({ config, tokenizer, pooling: 'mean', maxSeqLength, seed: 1 });
+
+const fileOrderBatches: string[][] = [];
+for (let s = 0; s < premises.length; s += encodeBatch)
+  fileOrderBatches.push(premises.slice(s, s + encodeBatch));
+
+try {
+  if (backend === 'tfjs-wasm') {
+    const embedBatch = async (texts: string[]) => {
+      const e = encoder.embedTensor(texts); // no tape: inference, no gradient
+      await e.data();
+      e.dispose();
+    };
+    await embedBatch(fileOrderBatches[0]!); // warm-up (kernel setup, XNNPACK packing)
+    result.encode_sentences_per_s = await throughput(premises.length, async () => {
+      for (const b of fileOrderBatches) await embedBatch(b);
+    });
+    result.encode_sentences_per_s_sorted = await throughput(premises.length, async () => {
+      await encoder.encode(premises, { batchSize: encodeBatch });
+    });
+    report();
+    if (args.train) {
+      try {
+        result.train_pairs_per_s = trainPairsPerSecond();
+        result.train_steps = trainSteps;
+      } catch (e) {
+        result.train_error = errorLine(e);
+      }
+      report();
+    }
+  } else {
+    const onnx = await OnnxSentenceEncoder.fromEncoder(encoder, { threads });
+    await onnx.encode(fileOrderBatches[0]!, { batchSize: encodeBatch }); // warm-up (allocator, thread pool)
+    result.encode_sentences_per_s = await throughput(premises.length, async () => {
+      await onnx.encode(premises, { batchSize: encodeBatch, sortByLength: false });
+    });
+    result.encode_sentences_per_s_sorted = await throughput(premises.length, async () => {
+      await onnx.encode(premises, { batchSize: encodeBatch });
+    });
+    await onnx.release();
+    report();
+  }
+} catch (e) {
+  // Report what failed (a wasm heap exhausted, a missing native library) as data, not as a stack trace.
+  result.error = errorLine(e);
+  report();
+  process.exitCode = 1;
+}
+
+/** MNRL (scale 20) on (premise, hypothesis) batches in file order, dropout 0.1, AdamW: one warm-up step, then timed steps. */
+function trainPairsPerSecond(): number {
+  const mini = Number(args['train-mini-batch']);
+  const loss =
+    mini > 0
+      ? createLoss('cached-mnrl', { scale: 20, miniBatchSize: mini })
+      : createLoss('mnrl', { scale: 20 });
+  result.train_loss =
+    mini > 0 ? `cached-mnrl (GradCache, mini-batch ${mini}; same loss and gradients as mnrl)` : 'mnrl';
+  const optimizer = new AdamW(encoder.namedVariables(), { lr: 2e-5, weightDecay: 0.01 });
+  const step = (i: number) => {
+    const rows = pairs.slice(i * trainBatch, (i + 1) * trainBatch);
+    if (rows.length < trainBatch)
+      throw new Error(`not enough pairs for ${trainSteps + 1} steps of ${trainBatch}`);
+    const batch = {
+      columnNames: ['anchor', 'positive'],
+      columns: { anchor: rows.map((r) => r.premise), positive: rows.map((r) => r.hypothesis) },
+      size: rows.length,
+    };
+    const { grads } = computeLossAndGradients(loss, encoder, batch, {
+      training: true,
+      seed: i,
+      dropoutRate: 0.1,
+    });
+    optimizer.applyGradients(grads);
+    for (const g of grads.values()) g.dispose();
+  };
+  step(0);
+  const t0 = performance.now();
+  for (let i = 1; i <= trainSteps; i++) step(i);
+  // The last step's updates must have run before the clock stops.
+  tf.tidy(() => tf.sum(encoder.namedVariables()[0]!.variable)).dataSync();
+  return round((trainSteps * trainBatch) / ((performance.now() - t0) / 1000));
+}

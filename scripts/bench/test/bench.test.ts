@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../../test-support/shared.js';
+
+// Not a benchmark: keeps `pnpm bench` runnable (a tiny model, 128 sentences, 2 training steps).
+describe('pnpm bench', () => {
+  it('--quick --shape tiny prints one valid JSON line per configuration and writes them to --json', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'bench-')), 'bench.jsonl');
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--conditions=@contrastive/source',
+        '--import',
+        'tsx',
+        join(repoRoot, 'scripts', 'bench.ts'),
+        '--quick',
+        '--shape',
+        'tiny',
+        '--json',
+        out,
+      ],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(lines);
+    const rows = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((r) => [r.backend, r.shape, r.threads])).toEqual([
+      ['tfjs-wasm', 'tiny', 1],
+      ['onnx', 'tiny', 2],
+    ]);
+    for (const r of rows) {
+      expect(Object.keys(r).slice(0, 7)).toEqual([
+        'backend',
+        'threads',
+        'shape',
+        'encode_sentences_per_s',
+        'encode_sentences_per_s_sorted',
+        'train_pairs_per_s',
+        'peak_rss_mb',
+      ]);
+      expect(r.error).toBeUndefined();
+      expect(r.encode_sentences_per_s).toBeGreaterThan(0);
+      expect(r.encode_sentences_per_s_sorted).toBeGreaterThan(0);
+      expect(r.peak_rss_mb).toBeGreaterThan(0);
+    }
+    expect(rows[0]!.train_pairs_per_s).toBeGreaterThan(0);
+    expect(rows[0]!.train_error).toBeUndefined();
+    expect(rows[1]!.train_pairs_per_s).toBeNull();
+  });
+});
