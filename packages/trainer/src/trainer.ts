@@ -245,6 +245,34 @@ export class SentenceTransformerTrainer {
     return this.optimizer;
   }
 
+  /**
+   * tfjs keeps every activation of the batch until the backward pass ends, and wasm's heap stops at 4 GiB
+   * (an overflow aborts the process). Warn before the first step when a full-batch loss is likely to overflow
+   * and a cached (GradCache) loss would not.
+   */
+  private warnAboutWasmHeap(): void {
+    if (tf.getBackend() !== 'wasm' || !this.args.progress) return;
+    const c = this.model.bert.config;
+    for (const d of this.datasets) {
+      if (d.loss.computeGradients) continue;
+      // Measured on the MiniLM shape: ~300 saved floats per token, layer and hidden unit; 32 tokens per text.
+      const bytes =
+        this.args.perDeviceTrainBatchSize *
+        d.textColumns.length *
+        64 *
+        c.hidden_size *
+        c.num_hidden_layers *
+        40 *
+        4;
+      if (bytes > 3 * 2 ** 30) {
+        process.stderr.write(
+          `contrastive: warning: batch ${this.args.perDeviceTrainBatchSize} × ${d.textColumns.length} columns on this model may exceed the 4 GiB wasm heap ` +
+            `(~${(bytes / 2 ** 30).toFixed(1)} GiB of activations); for MNRL use cached-mnrl (same loss and gradients, memory bounded by its mini-batch)\n`,
+        );
+      }
+    }
+  }
+
   /** Runs every evaluator; metrics are keyed `eval_<name>_<metric>` as sentence-transformers logs them. */
   async evaluate(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
@@ -300,6 +328,7 @@ export class SentenceTransformerTrainer {
     const out = resolve(a.outputDir);
     mkdirSync(out, { recursive: true });
     const optimizer = this.setupOptimizer();
+    this.warnAboutWasmHeap();
     const accum = a.gradientAccumulationSteps;
     const batchesPerEpoch = this.epochBatches(0).length;
     if (batchesPerEpoch === 0)
