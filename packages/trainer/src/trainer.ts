@@ -259,10 +259,10 @@ export class SentenceTransformerTrainer {
       const bytes =
         this.args.perDeviceTrainBatchSize *
         d.textColumns.length *
-        64 *
+        32 *
         c.hidden_size *
         c.num_hidden_layers *
-        40 *
+        300 *
         4;
       if (bytes > 3 * 2 ** 30) {
         process.stderr.write(
