@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { initBackend } from './backend.js';
+import { ensureBackend, initBackend } from './backend.js';
 import { tf } from './tf.js';
 
 describe('initBackend', () => {
@@ -25,6 +25,13 @@ describe('initBackend', () => {
     const w = await initBackend({ backend: 'wasm' });
     expect(w.backend).toBe('wasm');
     expect(w.summary).toContain('forced by option');
+  });
+
+  it('ensureBackend keeps whatever was initialized (libraries never re-initialize)', async () => {
+    await initBackend({ backend: 'cpu' });
+    expect(await ensureBackend()).toBe('cpu');
+    await initBackend({ backend: 'wasm' });
+    expect(await ensureBackend()).toBe('wasm');
   });
 
   it('rejects an unknown backend name', () => {

@@ -2,7 +2,8 @@ export { tf } from './tf.js';
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Variable, Rank, NamedTensorMap } from './tf.js';
 export { initBackend, ensureBackend } from './backend.js';
 export type { BackendName, BackendReport, BackendAttempt, InitBackendOptions } from './backend.js';
-export { registerMissingKernels } from './kernels/index.js';
+export { registerMissingKernels, nativeMatMulStatus, nativeMatMulCounts } from './kernels/index.js';
+export type { NativeMatMulStatus } from './kernels/index.js';
 export { linear, layerNorm, gelu, geluTanh, dropout } from './ops/index.js';
 export {
   readSafetensors,

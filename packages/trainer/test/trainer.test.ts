@@ -324,7 +324,14 @@ describe('SentenceTransformerTrainer', () => {
       await t.train();
       return weightsOf(t.model);
     };
-    expect(maxWeightDiff(await run(8, 1), await run(4, 2))).toBeLessThan(1e-5);
+    // One kernel for every matmul: the native matmul takes only products above a size threshold, and 8-row and
+    // 4-row batches would otherwise round differently.
+    await initBackend({ backend: 'wasm', nativeMatMul: false });
+    try {
+      expect(maxWeightDiff(await run(8, 1), await run(4, 2))).toBeLessThan(1e-5);
+    } finally {
+      await initBackend({ backend: 'wasm' });
+    }
   });
 
   it('evaluators embed through an ONNX snapshot of the current weights or tfjs, with the same scores', async () => {

@@ -15,3 +15,11 @@ export function registerMissingKernels(backendName: string): string[] {
   }
   return added;
 }
+
+export {
+  enableNativeMatMul,
+  disableNativeMatMul,
+  nativeMatMulStatus,
+  nativeMatMulCounts,
+} from './native_matmul.js';
+export type { NativeMatMulOptions, NativeMatMulStatus, NativeMatMulCounts } from './native_matmul.js';
