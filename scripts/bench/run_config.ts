@@ -27,6 +27,8 @@ export interface BenchResult {
   train_error?: string;
   /** Which MNRL implementation the train number is for. */
   train_loss?: string;
+  /** tfjs-wasm: whether large matmuls ran in onnxruntime-node (CONTRASTIVE_NATIVE_MATMUL). */
+  native_matmul?: string;
   error?: string;
 }
 
@@ -104,7 +106,13 @@ const premises = pairs.slice(0, nSentences).map((p) => p.premise);
 if (premises.length < nSentences)
   throw new Error(`only ${premises.length} SNLI dev entailment pairs, ${nSentences} asked`);
 
-await initBackend({ backend: 'wasm' });
+const report0 = await initBackend({ backend: 'wasm' });
+if (backend === 'tfjs-wasm') {
+  // tfjs-wasm itself is single-threaded in Node; its large matmuls run in onnxruntime-node when that loads.
+  const native = report0.nativeMatMul;
+  result.native_matmul = native?.enabled ? `onnxruntime-node, ${native.threads} threads` : 'off';
+  if (native?.enabled) result.threads = native.threads ?? 1;
+}
 const config = presetConfig(shape);
 const tokenizer = SentenceTokenizer.fromDir(miniLmConfigDir());
 const maxSeqLength = Math.min(positive('max-length', args['max-length']), config.max_position_embeddings);
