@@ -410,7 +410,7 @@ export class SentenceEncoder {
       similarity_fn_name: this.stConfig.similarity_fn_name,
     });
     writePoolingConfig(join(dir, '1_Pooling'), this.pooling);
-    for (const [i, d] of this.dense.entries()) {
+    for (const d of this.dense) {
       const idx = modules.length;
       const path = `${idx}_Dense`;
       mkdirSync(join(dir, path), { recursive: true });
@@ -428,7 +428,6 @@ export class SentenceEncoder {
       writeSafetensors(join(dir, path, 'model.safetensors'), tensors);
       modules.push({ idx, name: String(idx), path, type: 'sentence_transformers.models.Dense' });
       this.writtenModuleDirs.add(path);
-      void i;
     }
     if (this.normalizeOutput) {
       const idx = modules.length;

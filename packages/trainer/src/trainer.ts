@@ -431,7 +431,6 @@ export class SentenceTransformerTrainer {
 
     let schedule = this.epochBatches(st.epoch);
     const maxEpochs = a.maxSteps > 0 ? Number.POSITIVE_INFINITY : Math.ceil(a.numTrainEpochs);
-    const allVars = [...this.model.namedVariables(), ...this.lossVariables];
     while (st.globalStep < totalSteps && !control.shouldStop) {
       if (st.batchInEpoch >= schedule.length) {
         st.epoch += 1;
@@ -491,7 +490,6 @@ export class SentenceTransformerTrainer {
       optimizer.lr = lastLr;
       optimizer.applyGradients(final);
       for (const g of final.values()) g.dispose();
-      void allVars;
 
       st.globalStep += 1;
       st.batchInEpoch += micro.length;
