@@ -1,17 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isHubRepoId, listRepoFiles, snapshotDownload } from '@contrastive/hub';
+import { type HubOptions, isHubRepoId, listRepoFiles, snapshotDownload } from '@contrastive/hub';
 
-export interface ModelSourceOptions {
-  revision?: string;
-  cacheDir?: string;
-  token?: string;
-  offline?: boolean;
-  /** Hub URL (default HF_ENDPOINT or https://huggingface.co). */
-  endpoint?: string;
-  /** Injectable fetch (tests, proxies). */
-  fetch?: typeof fetch;
-}
+/** Where a hub model comes from (revision, cache, token, offline, endpoint, fetch), as @contrastive/hub takes them. */
+export type ModelSourceOptions = Pick<
+  HubOptions,
+  'revision' | 'cacheDir' | 'token' | 'offline' | 'endpoint' | 'fetch'
+>;
 
 /** The files a sentence-transformers BERT needs; pickled weights are never fetched. */
 const MODEL_PATTERNS = [

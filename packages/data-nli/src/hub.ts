@@ -1,4 +1,4 @@
-import { hubDownloadFile, listRepoFiles } from '@contrastive/hub';
+import { type HubOptions, hubDownloadFile, listRepoFiles } from '@contrastive/hub';
 import { Dataset } from './dataset.js';
 import { DataError } from './errors.js';
 import { readParquet } from './parquet.js';
@@ -7,18 +7,14 @@ import { readParquet } from './parquet.js';
 export const PARQUET_REVISION = 'refs/convert/parquet';
 
 /** Options of loadHubDataset: which part of the data set, and the hub options of `@contrastive/hub`. */
-export interface HubDatasetOptions {
+export interface HubDatasetOptions
+  extends Pick<HubOptions, 'cacheDir' | 'token' | 'offline' | 'endpoint' | 'fetch'> {
   /** Configuration (subset) name (default `default`). */
   config?: string;
   /** Split name (default `train`). */
   split?: string;
   /** Default: the hub's Parquet conversion, `refs/convert/parquet`. */
   revision?: string;
-  cacheDir?: string;
-  token?: string;
-  offline?: boolean;
-  endpoint?: string;
-  fetch?: typeof fetch;
 }
 
 /**

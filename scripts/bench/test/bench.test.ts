@@ -28,10 +28,13 @@ describe('pnpm bench', () => {
     const lines = run.stdout.trim().split('\n');
     expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(lines);
     const rows = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    // tfjs-wasm is single-threaded; with the native matmul (on by default) its large products use 2 threads.
+    const wasmThreads = rows[0]!.native_matmul === 'onnxruntime-node, 2 threads' ? 2 : 1;
     expect(rows.map((r) => [r.backend, r.shape, r.threads])).toEqual([
-      ['tfjs-wasm', 'tiny', 1],
+      ['tfjs-wasm', 'tiny', wasmThreads],
       ['onnx', 'tiny', 2],
     ]);
+    expect(rows[0]!.native_matmul).toMatch(/^(onnxruntime-node, \d+ threads|off)$/);
     for (const r of rows) {
       expect(Object.keys(r).slice(0, 7)).toEqual([
         'backend',
