@@ -1,8 +1,9 @@
 import { tf } from '../tf.js';
+import { adamwUpdateWasmConfig } from './adamw_update.js';
 import { unsortedSegmentSumWasmConfig } from './unsorted_segment_sum.js';
 
-/** Kernels that some backend lacks, filled in by name as tfjs's own backends do. */
-const FILL_INS: tf.KernelConfig[] = [unsortedSegmentSumWasmConfig];
+/** Kernels that some backend lacks (or fused ones of ours), filled in by name as tfjs's own backends do. */
+const FILL_INS: tf.KernelConfig[] = [unsortedSegmentSumWasmConfig, adamwUpdateWasmConfig];
 
 /** Registers every fill-in kernel for `backendName` that the backend does not already provide. */
 export function registerMissingKernels(backendName: string): string[] {

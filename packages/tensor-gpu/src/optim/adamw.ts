@@ -1,4 +1,18 @@
+import { adamwUpdate, fusedAdamWAvailable } from '../kernels/adamw_update.js';
 import { tf } from '../tf.js';
+
+/**
+ * Internal switch for the fused wasm kernel. Off by default: its scalar JS loop (float32-exact, so ~2× the cost of
+ * a plain double loop) is slower in steady state than XNNPACK's SIMD composite ops (~290 vs ~230 ms per step on the
+ * MiniLM shape); it only wins while the composite temporaries are still growing the heap. `CONTRASTIVE_FUSED_ADAMW=1`
+ * turns it on for benchmarks.
+ */
+let fusedAdamWEnabled = process.env.CONTRASTIVE_FUSED_ADAMW === '1';
+
+/** Internal (not exported by the package): turns the fused wasm AdamW kernel on or off. */
+export function setFusedAdamW(enabled: boolean): void {
+  fusedAdamWEnabled = enabled;
+}
 
 export interface NamedVariable {
   /** Hugging Face parameter name, e.g. `encoder.layer.0.attention.self.query.weight`. */
@@ -91,6 +105,8 @@ export class AdamW {
     const bc2 = 1 - b2 ** this.t;
     const stepSize = this.lr / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
+    // One pass on the wasm heap instead of ~8 full-size temporaries per parameter.
+    const fused = fusedAdamWEnabled && fusedAdamWAvailable();
     for (const group of this.groups) {
       for (const { name, variable } of group.params) {
         const g = get(name);
@@ -105,6 +121,23 @@ export class AdamW {
         }
         const mv = m;
         const vv = v;
+        if (fused) {
+          const [pNew, mNew, vNew] = adamwUpdate(variable, g, mv, vv, {
+            beta1: b1,
+            beta2: b2,
+            eps: this.eps,
+            decayFactor: group.weightDecay !== 0 ? 1 - this.lr * group.weightDecay : 1,
+            stepSize,
+            sqrtBiasCorrection2: sqrtBc2,
+          });
+          mv.assign(mNew);
+          vv.assign(vNew);
+          variable.assign(pNew);
+          pNew.dispose();
+          mNew.dispose();
+          vNew.dispose();
+          continue;
+        }
         tf.tidy(() => {
           const mNew = tf.add(tf.mul(mv, b1), tf.mul(g, 1 - b1));
           const vNew = tf.add(tf.mul(vv, b2), tf.mul(tf.square(g), 1 - b2));

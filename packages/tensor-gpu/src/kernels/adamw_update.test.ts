@@ -1,0 +1,161 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../backend.js';
+import { AdamW, setFusedAdamW } from '../optim/adamw.js';
+import { tf } from '../tf.js';
+import { ADAMW_UPDATE_KERNEL, adamwUpdate, fusedAdamWAvailable } from './adamw_update.js';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', nativeMatMul: false });
+});
+
+// The fused path is off by default (see adamw.ts); each test turns on what it needs.
+afterEach(() => setFusedAdamW(false));
+
+/** Deterministic values in roughly [-1, 1] that differ per element and per seed. */
+function wave(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.sin(i * 0.37 + seed * 1.7) * Math.cos(i * 0.011 + seed);
+  return out;
+}
+
+/** Runs `steps` AdamW steps on two parameters (one decayed, one not) and returns their final values. */
+function trajectory(fused: boolean, sizes: { big: number; small: number }, steps: number, wd: number) {
+  setFusedAdamW(fused);
+  const w = tf.tidy(() => tf.variable(tf.tensor1d(wave(sizes.big, 0))));
+  const bias = tf.tidy(() => tf.variable(tf.tensor1d(wave(sizes.small, 1))));
+  const opt = new AdamW(
+    [
+      { name: 'layer.dense.weight', variable: w },
+      { name: 'layer.dense.bias', variable: bias },
+    ],
+    { lr: 0.01, weightDecay: wd },
+  );
+  for (let s = 1; s <= steps; s++) {
+    tf.tidy(() =>
+      opt.applyGradients({
+        // Gradients with a large dynamic range, so m/√v is not trivially ±1.
+        'layer.dense.weight': tf.mul(tf.tensor1d(wave(sizes.big, 10 + s)), 10 ** (s % 3)),
+        'layer.dense.bias': tf.tensor1d(wave(sizes.small, 20 + s)),
+      }),
+    );
+  }
+  const out = { w: w.dataSync().slice(), bias: bias.dataSync().slice() };
+  opt.dispose();
+  w.dispose();
+  bias.dispose();
+  return out;
+}
+
+function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), 1e-6);
+    if (d > worst) worst = d;
+  }
+  return worst;
+}
+
+describe('fused AdamW kernel on wasm', () => {
+  it('is registered with the wasm backend', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(tf.getKernel(ADAMW_UPDATE_KERNEL, 'wasm')).toBeDefined();
+    expect(fusedAdamWAvailable()).toBe(true);
+  });
+
+  it('computes one torch AdamW step by hand (double precision, 1e-6)', () => {
+    const [p, g, m, v] = [
+      [0.5, -1.5, 2],
+      [0.3, -1, 4],
+      [0.1, 0.2, -0.3],
+      [0.01, 0.04, 0.5],
+    ];
+    const [b1, b2, eps, lr, wd, t] = [0.9, 0.999, 1e-8, 0.1, 0.3, 2];
+    const outs = tf.tidy(() =>
+      adamwUpdate(tf.tensor1d(p!), tf.tensor1d(g!), tf.tensor1d(m!), tf.tensor1d(v!), {
+        beta1: b1,
+        beta2: b2,
+        eps,
+        decayFactor: 1 - lr * wd,
+        stepSize: lr / (1 - b1 ** t),
+        sqrtBiasCorrection2: Math.sqrt(1 - b2 ** t),
+      }).map((x) => Array.from(x.dataSync())),
+    );
+    for (let i = 0; i < 3; i++) {
+      const mi = b1 * m![i]! + (1 - b1) * g![i]!;
+      const vi = b2 * v![i]! + (1 - b2) * g![i]! ** 2;
+      const pi =
+        p![i]! * (1 - lr * wd) - (lr / (1 - b1 ** t)) * (mi / (Math.sqrt(vi) / Math.sqrt(1 - b2 ** t) + eps));
+      expect(outs[0]![i]).toBeCloseTo(pi, 6);
+      expect(outs[1]![i]).toBeCloseTo(mi, 6);
+      expect(outs[2]![i]).toBeCloseTo(vi, 6);
+    }
+  });
+
+  for (const wd of [0.01, 0]) {
+    it(`matches the composite ops over several steps (weight decay ${wd}, large and small tensor)`, () => {
+      const sizes = { big: 300_001, small: 7 };
+      const before = tf.memory().numTensors;
+      const composite = trajectory(false, sizes, 4, wd);
+      const fused = trajectory(true, sizes, 4, wd);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(maxRelDiff(fused.w, composite.w)).toBeLessThan(1e-6);
+      expect(maxRelDiff(fused.bias, composite.bias)).toBeLessThan(1e-6);
+      // The update did move the parameters (the comparison is not between two untouched copies).
+      expect(maxRelDiff(fused.w, wave(sizes.big, 0))).toBeGreaterThan(1e-3);
+    });
+  }
+
+  it('leaks no tensors across steps and keeps the inputs untouched', () => {
+    setFusedAdamW(true);
+    const w = tf.tidy(() => tf.variable(tf.tensor1d(wave(1000, 3))));
+    const opt = new AdamW([{ name: 'w', variable: w }], { lr: 0.01 });
+    const g = tf.tensor1d(wave(1000, 4));
+    const gBefore = g.dataSync().slice();
+    tf.tidy(() => opt.applyGradients({ w: g })); // first step creates the moment variables
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) tf.tidy(() => opt.applyGradients({ w: g }));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(g.dataSync())).toEqual(Array.from(gBefore));
+    g.dispose();
+    opt.dispose();
+    w.dispose();
+  });
+
+  it('exports and reloads state so a fused resumed run continues like the composite one', async () => {
+    const run = async (fused: boolean) => {
+      setFusedAdamW(fused);
+      const a = tf.variable(tf.tensor1d(wave(50, 5)));
+      const optA = new AdamW([{ name: 'p', variable: a }], { lr: 0.05, weightDecay: 0.1 });
+      for (let s = 1; s <= 2; s++) tf.tidy(() => optA.applyGradients({ p: tf.tensor1d(wave(50, 30 + s)) }));
+      const state = await optA.exportState();
+      const b = tf.variable(a.clone());
+      const optB = new AdamW([{ name: 'p', variable: b }], { lr: 0.05, weightDecay: 0.1 });
+      optB.loadState(state);
+      tf.tidy(() => optB.applyGradients({ p: tf.tensor1d(wave(50, 33)) }));
+      const out = { state, p: b.dataSync().slice() };
+      for (const x of [optA, optB, a, b]) x.dispose();
+      return out;
+    };
+    const composite = await run(false);
+    const fused = await run(true);
+    expect(fused.state.step).toBe(2);
+    expect(maxRelDiff(fused.state.m.p!, composite.state.m.p!)).toBeLessThan(1e-6);
+    expect(maxRelDiff(fused.state.v.p!, composite.state.v.p!)).toBeLessThan(1e-6);
+    expect(maxRelDiff(fused.p, composite.p)).toBeLessThan(1e-6);
+  });
+
+  it('rejects mismatched inputs by name', () => {
+    const attrs = {
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      decayFactor: 1,
+      stepSize: 0.1,
+      sqrtBiasCorrection2: 1,
+    };
+    expect(() =>
+      tf.tidy(() => adamwUpdate(tf.zeros([3]), tf.zeros([4]), tf.zeros([3]), tf.zeros([3]), attrs)),
+    ).toThrow(/input "g" has 4 values, p has 3/);
+  });
+});

@@ -1,0 +1,130 @@
+import { tf } from '../tf.js';
+
+/** Kernel name of the fused AdamW step (registered for wasm only). */
+export const ADAMW_UPDATE_KERNEL = 'ContrastiveAdamWUpdate';
+
+/** Scalars of one AdamW step, precomputed on the host as the composite ops would. */
+export interface AdamWUpdateAttrs {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** `1 − lr·weightDecay` (1 when the group is not decayed). */
+  decayFactor: number;
+  /** `lr / (1 − β1^t)`. */
+  stepSize: number;
+  /** `√(1 − β2^t)`. */
+  sqrtBiasCorrection2: number;
+}
+
+const f32 = Math.fround;
+
+/**
+ * The elementwise step, a plain top-level function so V8 optimizes it once for all parameters. Scalars are
+ * rounded as the composite path's float32 scalar tensors are.
+ */
+function adamwLoop(
+  ps: Float32Array,
+  gs: Float32Array,
+  ms: Float32Array,
+  vs: Float32Array,
+  po: Float32Array,
+  mo: Float32Array,
+  vo: Float32Array,
+  a: AdamWUpdateAttrs,
+): void {
+  const b1 = f32(a.beta1);
+  const oneMinusB1 = f32(1 - a.beta1);
+  const b2 = f32(a.beta2);
+  const oneMinusB2 = f32(1 - a.beta2);
+  const eps = f32(a.eps);
+  const decay = f32(a.decayFactor);
+  const stepSize = f32(a.stepSize);
+  const sqrtBc2 = f32(a.sqrtBiasCorrection2);
+  const size = ps.length;
+  for (let i = 0; i < size; i++) {
+    const gi = gs[i] as number;
+    const mi = f32(f32((ms[i] as number) * b1) + f32(gi * oneMinusB1));
+    const vi = f32(f32((vs[i] as number) * b2) + f32(f32(gi * gi) * oneMinusB2));
+    const denom = f32(f32(f32(Math.sqrt(vi)) / sqrtBc2) + eps);
+    // Multiplying by exactly 1 (no decay) is the identity in float32, so one loop serves both groups.
+    const pi = f32((ps[i] as number) * decay);
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = pi - f32(f32(mi / denom) * stepSize);
+  }
+}
+
+/**
+ * One torch AdamW step over a whole parameter in a single pass on the wasm heap, instead of ~8 tfjs ops that
+ * each allocate a full-size temporary. Every intermediate is rounded to float32 (`Math.fround`; a double op on
+ * float32 operands rounded once is the correctly-rounded float32 op), and the scalars are rounded as tfjs rounds
+ * scalar tensors, so the result matches the composite ops on wasm bit for bit. Outputs are new tensors
+ * `[p', m', v']`: inputs are never written (XNNPACK caches packed weights by tensor id).
+ */
+export const adamwUpdateWasmConfig: tf.KernelConfig = {
+  kernelName: ADAMW_UPDATE_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const { p, g, m, v } = inputs as Record<'p' | 'g' | 'm' | 'v', tf.TensorInfo>;
+    const a = attrs as unknown as AdamWUpdateAttrs;
+    // The wasm backend's heap helpers are not part of tfjs's public typings.
+    const b = backend as unknown as {
+      makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+      typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+    };
+    const size = p.shape.reduce((x, c) => x * c, 1);
+    for (const [name, t] of [
+      ['p', p],
+      ['g', g],
+      ['m', m],
+      ['v', v],
+    ] as const) {
+      if (!t) throw new Error(`${ADAMW_UPDATE_KERNEL}: input "${name}" is missing`);
+      if (t.dtype !== 'float32')
+        throw new Error(`${ADAMW_UPDATE_KERNEL}: input "${name}" is ${t.dtype}, not float32`);
+      const n = t.shape.reduce((x, c) => x * c, 1);
+      if (n !== size)
+        throw new Error(`${ADAMW_UPDATE_KERNEL}: input "${name}" has ${n} values, p has ${size}`);
+    }
+    // Allocate every output before taking any heap view: an allocation may grow (and detach) the heap buffer.
+    const pOut = b.makeOutput(p.shape, 'float32');
+    const mOut = b.makeOutput(p.shape, 'float32');
+    const vOut = b.makeOutput(p.shape, 'float32');
+    const ps = b.typedArrayFromHeap(p);
+    const gs = b.typedArrayFromHeap(g);
+    const ms = b.typedArrayFromHeap(m);
+    const vs = b.typedArrayFromHeap(v);
+    const po = b.typedArrayFromHeap(pOut);
+    const mo = b.typedArrayFromHeap(mOut);
+    const vo = b.typedArrayFromHeap(vOut);
+    adamwLoop(ps, gs, ms, vs, po, mo, vo, a);
+    return [pOut, mOut, vOut];
+  },
+};
+
+/**
+ * Runs the fused step: returns new tensors `[p', m', v']`. Only on wasm with the kernel registered
+ * (`registerMissingKernels('wasm')`); see `fusedAdamWAvailable`.
+ */
+export function adamwUpdate(
+  p: tf.Tensor,
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  attrs: AdamWUpdateAttrs,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const out = tf
+    .engine()
+    .runKernel(
+      ADAMW_UPDATE_KERNEL,
+      { p, g, m, v },
+      attrs as unknown as tf.NamedAttrMap,
+    ) as unknown as tf.Tensor[];
+  return [out[0]!, out[1]!, out[2]!];
+}
+
+/** Whether the active backend can run the fused step. */
+export function fusedAdamWAvailable(): boolean {
+  const backend = tf.getBackend();
+  return backend === 'wasm' && tf.getKernel(ADAMW_UPDATE_KERNEL, backend) !== undefined;
+}
