@@ -1,12 +1,6 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
+export default packageBuild({
   // vega is ESM-only: keep `import()` as is in the CJS build too.
   esbuildOptions(options) {
     options.supported = { ...options.supported, 'dynamic-import': true };
