@@ -1,8 +1,8 @@
-import { type CellValue, Dataset, type Row } from './dataset.js';
+import type { Dataset } from './dataset.js';
 import { parseNumber } from './delimited.js';
-import { DataError, type OnBadRow, mergeSkipReports } from './errors.js';
+import { DataError, type OnBadRow } from './errors.js';
 import { negativeColumnsOf } from './flag.js';
-import { BadRowPolicy } from './internal/bad-rows.js';
+import { parseRows } from './internal/parse-rows.js';
 import {
   type NliLabelScheme,
   nliToPairs,
@@ -10,7 +10,6 @@ import {
   nliToSoftmaxRows,
   nliToTriplets,
   requireText,
-  rowLocation,
   toNliDataset,
 } from './recipes/nli.js';
 
@@ -119,52 +118,29 @@ export async function toLayout(ds: Dataset, layout: Layout, options: ToLayoutOpt
 /** Checks scores (numbers, or numeric text, in [0, 1] after `scoreScale`) and texts of scored pairs. */
 export function validateScoredPairs(ds: Dataset, options: ToLayoutOptions = {}): Dataset {
   const scale = options.scoreScale ?? 1;
-  const policy = new BadRowPolicy(options.onBadRow);
-  const rows: Row[] = [];
-  const kept: number[] = [];
-  for (let i = 0; i < ds.numRows; i++) {
-    const row = policy.attempt(() => {
-      const location = rowLocation(ds, i);
-      const raw = ds.column('score')[i];
-      const value =
-        typeof raw === 'number' ? raw : parseNumber(String(raw ?? ''), { ...location, field: 'score' });
-      const score = value / scale;
-      if (!(score >= 0 && score <= 1)) {
-        throw new DataError(
-          `score ${value}${scale !== 1 ? ` / ${scale}` : ''} is outside [0, 1]${scale === 1 ? ' (raw 0–5 STS scores need scoreScale 5)' : ''}`,
-          { ...location, field: 'score' },
-        );
-      }
-      return {
-        sentence1: requireText(ds.column('sentence1')[i], { ...location, field: 'sentence1' }),
-        sentence2: requireText(ds.column('sentence2')[i], { ...location, field: 'sentence2' }),
-        score,
-      };
-    });
-    if (row) {
-      rows.push(row);
-      kept.push(i);
+  return parseRows(ds, ['sentence1', 'sentence2', 'score'], options.onBadRow, (i, location) => {
+    const raw = ds.column('score')[i];
+    const value =
+      typeof raw === 'number' ? raw : parseNumber(String(raw ?? ''), { ...location, field: 'score' });
+    const score = value / scale;
+    if (!(score >= 0 && score <= 1)) {
+      throw new DataError(
+        `score ${value}${scale !== 1 ? ` / ${scale}` : ''} is outside [0, 1]${scale === 1 ? ' (raw 0–5 STS scores need scoreScale 5)' : ''}`,
+        { ...location, field: 'score' },
+      );
     }
-  }
-  return Dataset.fromRows(rows, { columns: ['sentence1', 'sentence2', 'score'] })
-    .withOriginsOf(ds.select(kept))
-    .withSkipReport(mergeSkipReports(ds.skipped, policy.report));
+    return {
+      sentence1: requireText(ds.column('sentence1')[i], { ...location, field: 'sentence1' }),
+      sentence2: requireText(ds.column('sentence2')[i], { ...location, field: 'sentence2' }),
+      score,
+    };
+  });
 }
 
 function validateTexts(ds: Dataset, from: string[], to: string[], options: ToLayoutOptions): Dataset {
-  const policy = new BadRowPolicy(options.onBadRow);
-  const columns: CellValue[][] = to.map(() => []);
-  const kept: number[] = [];
-  for (let i = 0; i < ds.numRows; i++) {
-    const texts = policy.attempt(() =>
-      from.map((name) => requireText(ds.column(name)[i], { ...rowLocation(ds, i), field: name })),
-    );
-    if (texts) {
-      texts.forEach((t, k) => columns[k]!.push(t));
-      kept.push(i);
-    }
-  }
-  return Dataset.fromColumns(Object.fromEntries(to.map((name, k) => [name, columns[k]!])))
-    .withOriginsOf(ds.select(kept))
-    .withSkipReport(mergeSkipReports(ds.skipped, policy.report));
+  return parseRows(ds, to, options.onBadRow, (i, location) =>
+    Object.fromEntries(
+      from.map((name, k) => [to[k]!, requireText(ds.column(name)[i], { ...location, field: name })]),
+    ),
+  );
 }

@@ -3,9 +3,12 @@ import { type CellValue, Dataset, type Row } from '../dataset.js';
 import { streamDelimited } from '../delimited.js';
 import { DataError, type DataLocation, type OnBadRow, mergeSkipReports } from '../errors.js';
 import { BadRowPolicy } from '../internal/bad-rows.js';
+import { rowLocation } from '../internal/parse-rows.js';
 import { streamJsonObjects } from '../jsonl.js';
 import { streamLineAligned } from '../line-aligned.js';
 import { mulberry32 } from '../rng.js';
+
+export { rowLocation };
 
 /**
  * NLI label names in id order, sentence-transformers' convention (training_nli.py):
@@ -256,10 +259,6 @@ export function toNliDataset(ds: Dataset, options: NliLoadOptions = {}): Promise
 }
 
 /** File and line of a row when known, else just its index in the message. */
-export function rowLocation(ds: Dataset, index: number): DataLocation {
-  const origin = ds.origin(index);
-  return origin.file !== undefined ? origin : { file: `row ${index}` };
-}
 
 function nliColumns(ds: Dataset): {
   premise: readonly CellValue[];

@@ -1,8 +1,8 @@
-import { Dataset, type Row } from '../dataset.js';
+import type { Dataset, Row } from '../dataset.js';
 import { readCsv } from '../delimited.js';
-import { DataError, type OnBadRow, mergeSkipReports } from '../errors.js';
-import { BadRowPolicy } from '../internal/bad-rows.js';
-import { requireColumns, requireText, rowLocation } from './nli.js';
+import { DataError, type OnBadRow } from '../errors.js';
+import { parseRows } from '../internal/parse-rows.js';
+import { requireColumns, requireText } from './nli.js';
 
 /** Options of toRetrievalRows. */
 export interface RetrievalColumns {
@@ -22,30 +22,16 @@ export function toRetrievalRows(ds: Dataset, options: RetrievalColumns = {}): Da
   const negatives = options.negatives ?? [];
   requireColumns(ds.columnNames, [query, positive, ...negatives]);
   const negativeNames = negatives.length === 1 ? ['negative'] : negatives.map((_, i) => `negative_${i + 1}`);
-  const policy = new BadRowPolicy(options.onBadRow);
-  const rows: Row[] = [];
-  const kept: number[] = [];
-  for (let i = 0; i < ds.numRows; i++) {
-    const row = policy.attempt(() => {
-      const location = rowLocation(ds, i);
-      const out: Row = {
-        query: requireText(ds.column(query)[i], { ...location, field: query }),
-        positive: requireText(ds.column(positive)[i], { ...location, field: positive }),
-      };
-      negatives.forEach((name, k) => {
-        out[negativeNames[k]!] = requireText(ds.column(name)[i], { ...location, field: name });
-      });
-      return out;
+  return parseRows(ds, ['query', 'positive', ...negativeNames], options.onBadRow, (i, location) => {
+    const out: Row = {
+      query: requireText(ds.column(query)[i], { ...location, field: query }),
+      positive: requireText(ds.column(positive)[i], { ...location, field: positive }),
+    };
+    negatives.forEach((name, k) => {
+      out[negativeNames[k]!] = requireText(ds.column(name)[i], { ...location, field: name });
     });
-    if (row) {
-      rows.push(row);
-      kept.push(i);
-    }
-  }
-  const skipped = mergeSkipReports(ds.skipped, policy.report);
-  return Dataset.fromRows(rows, { columns: ['query', 'positive', ...negativeNames] })
-    .withOriginsOf(ds.select(kept))
-    .withSkipReport(skipped);
+    return out;
+  });
 }
 
 /**
