@@ -39,12 +39,12 @@ const { values: args } = parseArgs({
 const configurations: Configuration[] = args.shape
   ? [
       { backend: 'tfjs-wasm', shape: args.shape, train: true },
-      { backend: 'onnx', shape: args.shape, train: false },
+      { backend: 'onnx', shape: args.shape, train: true },
     ]
   : [
       { backend: 'tfjs-wasm', shape: 'mini', train: true },
       { backend: 'tfjs-wasm', shape: 'base', train: false },
-      { backend: 'onnx', shape: 'mini', train: false },
+      { backend: 'onnx', shape: 'mini', train: true },
       { backend: 'onnx', shape: 'base', train: false },
     ];
 if (args.only && args.only !== 'tfjs-wasm' && args.only !== 'onnx')

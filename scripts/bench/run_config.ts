@@ -9,8 +9,12 @@ import {
   SentenceTokenizer,
   presetConfig,
 } from '../../packages/bert/src/index.js';
-import { OnnxSentenceEncoder } from '../../packages/bert/src/onnx/index.js';
-import { computeLossAndGradients, createLoss } from '../../packages/losses/src/index.js';
+import { OnnxSentenceEncoder, OnnxTrainingEngine } from '../../packages/bert/src/onnx/index.js';
+import {
+  computeLossAndGradients,
+  computeLossAndGradientsExternal,
+  createLoss,
+} from '../../packages/losses/src/index.js';
 import { AdamW, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
 
@@ -27,6 +31,8 @@ export interface BenchResult {
   train_error?: string;
   /** Which MNRL implementation the train number is for. */
   train_loss?: string;
+  /** onnx: where each part of a training step ran. */
+  train_engine?: string;
   /** tfjs-wasm: whether large matmuls ran in onnxruntime-node (CONTRASTIVE_NATIVE_MATMUL). */
   native_matmul?: string;
   error?: string;
@@ -139,7 +145,7 @@ try {
     report();
     if (args.train) {
       try {
-        result.train_pairs_per_s = trainPairsPerSecond();
+        result.train_pairs_per_s = await trainPairsPerSecond();
         result.train_steps = trainSteps;
       } catch (e) {
         result.train_error = errorLine(e);
@@ -157,6 +163,20 @@ try {
     });
     await onnx.release();
     report();
+    if (args.train) {
+      const engine = await OnnxTrainingEngine.create(encoder, { threads });
+      result.train_engine =
+        'BERT forward/backward on onnxruntime-node (packed tokens); pooling, loss and AdamW on tfjs-wasm';
+      try {
+        result.train_pairs_per_s = await trainPairsPerSecond(engine);
+        result.train_steps = trainSteps;
+      } catch (e) {
+        result.train_error = errorLine(e);
+      } finally {
+        await engine.release();
+      }
+      report();
+    }
   }
 } catch (e) {
   // Report what failed (a wasm heap exhausted, a missing native library) as data, not as a stack trace.
@@ -165,9 +185,12 @@ try {
   process.exitCode = 1;
 }
 
-/** MNRL (scale 20) on (premise, hypothesis) batches in file order, dropout 0.1, AdamW: one warm-up step, then timed steps. */
-function trainPairsPerSecond(): number {
-  const mini = Number(args['train-mini-batch']);
+/**
+ * MNRL (scale 20) on (premise, hypothesis) batches in file order, dropout 0.1, AdamW: one warm-up step, then
+ * timed steps. With `engine` (onnx) the model's passes run there; plain MNRL (no GradCache needed outside wasm).
+ */
+async function trainPairsPerSecond(engine?: OnnxTrainingEngine): Promise<number> {
+  const mini = engine ? 0 : Number(args['train-mini-batch']);
   const loss =
     mini > 0
       ? createLoss('cached-mnrl', { scale: 20, miniBatchSize: mini })
@@ -175,7 +198,7 @@ function trainPairsPerSecond(): number {
   result.train_loss =
     mini > 0 ? `cached-mnrl (GradCache, mini-batch ${mini}; same loss and gradients as mnrl)` : 'mnrl';
   const optimizer = new AdamW(encoder.namedVariables(), { lr: 2e-5, weightDecay: 0.01 });
-  const step = (i: number) => {
+  const step = async (i: number) => {
     const rows = pairs.slice(i * trainBatch, (i + 1) * trainBatch);
     if (rows.length < trainBatch)
       throw new Error(`not enough pairs for ${trainSteps + 1} steps of ${trainBatch}`);
@@ -184,17 +207,22 @@ function trainPairsPerSecond(): number {
       columns: { anchor: rows.map((r) => r.premise), positive: rows.map((r) => r.hypothesis) },
       size: rows.length,
     };
-    const { grads } = computeLossAndGradients(loss, encoder, batch, {
-      training: true,
-      seed: i,
-      dropoutRate: 0.1,
-    });
+    const ctx = { training: true, seed: i, dropoutRate: 0.1 };
+    let grads: Map<string, tf.Tensor>;
+    if (engine) {
+      const s = engine.beginStep();
+      try {
+        grads = (await computeLossAndGradientsExternal(loss, encoder, s, batch, ctx)).grads;
+      } finally {
+        s.dispose();
+      }
+    } else grads = computeLossAndGradients(loss, encoder, batch, ctx).grads;
     optimizer.applyGradients(grads);
     for (const g of grads.values()) g.dispose();
   };
-  step(0);
+  await step(0);
   const t0 = performance.now();
-  for (let i = 1; i <= trainSteps; i++) step(i);
+  for (let i = 1; i <= trainSteps; i++) await step(i);
   // The last step's updates must have run before the clock stops.
   tf.tidy(() => tf.sum(encoder.namedVariables()[0]!.variable)).dataSync();
   return round((trainSteps * trainBatch) / ((performance.now() - t0) / 1000));

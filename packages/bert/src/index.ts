@@ -18,10 +18,12 @@ export type {
 export { readModules } from './modules.js';
 export type { ModuleEntry, DenseActivation } from './modules.js';
 export { resolveModelDir } from './hub_loader.js';
-export { OnnxSentenceEncoder, exportOnnx } from './onnx/index.js';
+export { OnnxSentenceEncoder, OnnxTrainingEngine, OnnxTrainingStep, exportOnnx } from './onnx/index.js';
 export type {
   OnnxEncoderOptions,
   OnnxEncodeOptions,
   OnnxOpSet,
   GraphOptimizationLevel,
+  OnnxTrainingEngineOptions,
+  TrainingEmbedOptions,
 } from './onnx/index.js';

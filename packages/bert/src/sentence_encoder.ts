@@ -286,7 +286,7 @@ export class SentenceEncoder {
     const inputs = prompt ? texts.map((t) => prompt + t) : texts;
     const batch = this.tokenizer.encodeBatch(inputs, this.maxSeqLength);
     // sentence-transformers masks [CLS] + prompt tokens when include_prompt is false.
-    const exclude = prompt && !this.pooling.includePrompt ? this.tokenizer.tokenIds(prompt).length + 1 : 0;
+    const exclude = this.promptTokensExcluded(prompt);
     return tf.tidy(() => {
       const ids = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.length], 'int32');
       const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
@@ -294,11 +294,28 @@ export class SentenceEncoder {
         { inputIds: ids, attentionMask: mask },
         { training: options.training ?? false, seed: options.seed, dropoutRate: options.dropoutRate },
       );
-      const pooled = this.pooling.modes.map((m) => pool(m, hidden, mask, { excludeLeadingTokens: exclude }));
+      return this.embedFromTokens(hidden, mask, exclude);
+    });
+  }
+
+  /**
+   * The modules after the transformer (Pooling, Dense, Normalize) on its token embeddings `[B, L, hidden]`;
+   * `excludeLeadingTokens` leaves [CLS] and a prompt out of the pooling (include_prompt false).
+   */
+  embedFromTokens(hidden: tf.Tensor3D, mask: tf.Tensor2D, excludeLeadingTokens = 0): tf.Tensor2D {
+    return tf.tidy(() => {
+      const pooled = this.pooling.modes.map((m) =>
+        pool(m, hidden, mask, { excludeLeadingTokens: excludeLeadingTokens }),
+      );
       let x: tf.Tensor2D = pooled.length === 1 ? pooled[0]! : (tf.concat(pooled, 1) as tf.Tensor2D);
       for (const d of this.dense) x = applyDense(d, x);
       return this.normalizeOutput ? l2normalize(x) : x;
     });
+  }
+
+  /** Tokens of a prompt that pooling leaves out (with [CLS]) when include_prompt is false; 0 otherwise. */
+  promptTokensExcluded(prompt: string | undefined): number {
+    return prompt && !this.pooling.includePrompt ? this.tokenizer.tokenIds(prompt).length + 1 : 0;
   }
 
   /**

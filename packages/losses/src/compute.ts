@@ -1,8 +1,10 @@
 import { tf } from '@contrastive/tensor-gpu';
-import { tapeGradients } from './internal/gradients.js';
+import { tapeGradients, trainable } from './internal/gradients.js';
 import type {
   ColumnRequirement,
+  EmbedCallOptions,
   EmbeddingModel,
+  ExternalTrainingStep,
   LabelKind,
   Loss,
   LossBatch,
@@ -86,6 +88,89 @@ export function computeLossAndGradients(
   if (!forward) throw new Error(`${loss.name} has neither forward() nor computeGradients()`);
   const params = [...model.namedVariables(), ...(loss.namedVariables?.() ?? [])];
   return tapeGradients(params, () => forward(model, batch, ctx));
+}
+
+/**
+ * `computeLossAndGradients` for a model that runs outside tfjs's tape (`ExternalTrainingStep`, e.g. the
+ * onnxruntime engine of @contrastive/bert). The loss's `forward` runs on tfjs as usual:
+ * 1. a first pass on zero embeddings records which `embedTensor` calls the loss makes (texts and options);
+ * 2. the step computes those embeddings (its forward passes);
+ * 3. the loss runs again under tfjs's tape, differentiated with respect to those embeddings and the loss's
+ *    own parameters;
+ * 4. the step turns each embedding gradient into parameter gradients (its backward passes).
+ * Any loss with a deterministic `forward` works unchanged. The caller disposes the step.
+ */
+export async function computeLossAndGradientsExternal(
+  loss: Loss,
+  model: EmbeddingModel,
+  step: ExternalTrainingStep,
+  batch: LossBatch,
+  ctx: LossContext,
+): Promise<LossGradients> {
+  validateColumns(loss, batch.columnNames, {
+    present: batch.labels !== undefined,
+    kind: batch.labels ? labelKindOf(batch.labels) : undefined,
+  });
+  loss.prepare?.(model);
+  const forward = loss.forward?.bind(loss);
+  if (!forward) {
+    throw new Error(
+      `${loss.name} has no forward(): only its computeGradients() exists, which runs the model under tfjs's tape; train it with the tfjs engine`,
+    );
+  }
+  const calls: Array<{ texts: string[]; options: EmbedCallOptions }> = [];
+  const recorder: EmbeddingModel = {
+    embedTensor: (texts, options = {}) => {
+      calls.push({ texts: [...texts], options: { ...options } });
+      return tf.zeros([texts.length, step.dimension]);
+    },
+    namedVariables: () => model.namedVariables(),
+  };
+  tf.tidy(() => {
+    forward(recorder, batch, ctx);
+  });
+  if (calls.length === 0) throw new Error(`${loss.name}: forward() embedded no texts`);
+
+  const embeddings: tf.Tensor2D[] = [];
+  const own = trainable(loss.namedVariables?.() ?? []);
+  let grads: Array<tf.Tensor | null> = [];
+  try {
+    for (const c of calls) embeddings.push(await step.embed(c.texts, c.options));
+    let k = 0;
+    const replay: EmbeddingModel = {
+      embedTensor: (texts) => {
+        const c = calls[k];
+        const e = embeddings[k];
+        k++;
+        if (!c || !e || c.texts.length !== texts.length || c.texts.some((t, i) => t !== texts[i])) {
+          throw new Error(
+            `${loss.name}: forward() embedded different texts on a second pass over the same batch; a loss must call embedTensor deterministically to train outside tfjs`,
+          );
+        }
+        return e;
+      },
+      namedVariables: () => model.namedVariables(),
+    };
+    const xs: tf.Tensor[] = [...embeddings, ...own.map((p) => p.variable)];
+    const r = tf.engine().gradients(() => forward(replay, batch, ctx), xs, undefined, true);
+    grads = r.grads;
+    const value = r.value.dataSync()[0]!;
+    r.value.dispose();
+    for (let i = 0; i < embeddings.length; i++) {
+      const g = grads[i];
+      if (g) await step.backward(i, g as tf.Tensor2D);
+    }
+    const out = step.gradients();
+    own.forEach((p, j) => {
+      const g = grads[embeddings.length + j];
+      if (g) out.set(p.name, g);
+      grads[embeddings.length + j] = null;
+    });
+    return { loss: value, grads: out };
+  } finally {
+    tf.dispose(embeddings);
+    tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
+  }
 }
 
 /** The loss value alone, without gradients (evaluation): intermediates disposed. */

@@ -1,5 +1,7 @@
 export type {
   EmbeddingModel,
+  EmbedCallOptions,
+  ExternalTrainingStep,
   LossBatch,
   LossContext,
   LabelKind,
@@ -9,7 +11,13 @@ export type {
   LossOptions,
   LossFactory,
 } from './types.js';
-export { computeLossAndGradients, computeLoss, validateColumns, labelKindOf } from './compute.js';
+export {
+  computeLossAndGradients,
+  computeLossAndGradientsExternal,
+  computeLoss,
+  validateColumns,
+  labelKindOf,
+} from './compute.js';
 export { createLoss, registerLoss, listLosses } from './registry.js';
 export { EmbeddingLoss } from './embedding_loss.js';
 export { SoftmaxLoss, modelDimension } from './losses/softmax.js';

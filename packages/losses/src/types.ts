@@ -1,13 +1,36 @@
 import type { NamedVariable, tf } from '@contrastive/tensor-gpu';
 
+/** Options of one `embedTensor` call: dropout on/off, its seed and rate, a prompt. */
+export interface EmbedCallOptions {
+  training?: boolean;
+  seed?: number;
+  prompt?: string;
+  dropoutRate?: number;
+}
+
 /** What a loss needs from a model. @contrastive/bert's SentenceEncoder fits it. */
 export interface EmbeddingModel {
   /** Sentence embeddings [N, dim] of one batch; synchronous so it runs inside the trainer's gradient tape. */
-  embedTensor(
-    texts: string[],
-    options?: { training?: boolean; seed?: number; prompt?: string; dropoutRate?: number },
-  ): tf.Tensor2D;
+  embedTensor(texts: string[], options?: EmbedCallOptions): tf.Tensor2D;
   namedVariables(): NamedVariable[];
+}
+
+/**
+ * One training step of a model whose forward and backward passes run outside tfjs's gradient tape (e.g.
+ * @contrastive/bert's onnxruntime engine): embeddings first, parameter gradients later from the gradients of
+ * those embeddings. The loss itself still runs on tfjs (`computeLossAndGradientsExternal`).
+ */
+export interface ExternalTrainingStep {
+  /** Embedding width. */
+  readonly dimension: number;
+  /** The forward pass of one `embedTensor` call; keeps what its backward pass needs. Caller owns the tensor. */
+  embed(texts: string[], options: EmbedCallOptions): Promise<tf.Tensor2D>;
+  /** Adds the parameter gradients of call `index` (0-based, in `embed` order) given its embeddings' gradient. */
+  backward(index: number, dEmbeddings: tf.Tensor2D): Promise<void>;
+  /** The summed parameter gradients by the model's names; the caller owns them. */
+  gradients(): Map<string, tf.Tensor>;
+  /** Frees what the step holds (also after a failure). */
+  dispose(): void;
 }
 
 export interface LossBatch {
@@ -58,7 +81,11 @@ export interface Loss {
   namedVariables?(): NamedVariable[];
   /** The scalar loss, computed under the trainer's gradient tape. */
   forward?(model: EmbeddingModel, batch: LossBatch, ctx: LossContext): tf.Scalar;
-  /** For losses that run forward/backward themselves (GradCache): loss value and gradients directly. */
+  /**
+   * For losses that run forward/backward themselves (GradCache): loss value and gradients directly. They must
+   * be `forward`'s gradients (this exists to bound tfjs's memory or skip work on its tape): a model that runs
+   * outside tfjs (`ExternalTrainingStep`) is trained from `forward` instead.
+   */
   computeGradients?(model: EmbeddingModel, batch: LossBatch, ctx: LossContext): LossGradients;
 }
 

@@ -43,6 +43,14 @@ export interface TrainingArguments {
    * loads (several times faster than tfjs on CPU) and falls back to tfjs.
    */
   evalEngine: 'auto' | 'onnx' | 'tfjs';
+  /**
+   * Engine the transformer trains on: `onnx` runs BERT's forward and backward passes in onnxruntime-node
+   * (native, every core, padding removed; the loss and AdamW stay on tfjs), `tfjs` on the tfjs backend.
+   * `auto`: onnx where onnxruntime-node loads and the model allows it, else tfjs. Same gradients either way.
+   */
+  trainEngine: 'auto' | 'onnx' | 'tfjs';
+  /** onnxruntime intra-op threads for `trainEngine` onnx. Default: the machine's cores, at most 8. */
+  engineThreads?: number;
 }
 
 export const DEFAULT_TRAINING_ARGUMENTS: Omit<TrainingArguments, 'outputDir'> = {
@@ -78,6 +86,8 @@ export const DEFAULT_TRAINING_ARGUMENTS: Omit<TrainingArguments, 'outputDir'> = 
   prompts: undefined,
   progress: true,
   evalEngine: 'auto',
+  trainEngine: 'auto',
+  engineThreads: undefined,
 };
 
 /** Fills defaults and checks values; errors name the argument. */
@@ -128,6 +138,8 @@ export function resolveTrainingArguments(
   oneOf('batchSampler', ['batch_sampler', 'no_duplicates', 'group_by_label']);
   oneOf('multiDatasetBatchSampler', ['round_robin', 'proportional']);
   oneOf('evalEngine', ['auto', 'onnx', 'tfjs']);
+  oneOf('trainEngine', ['auto', 'onnx', 'tfjs']);
+  if (a.engineThreads !== undefined) positiveInt('engineThreads');
   if (a.saveTotalLimit !== undefined && (!Number.isInteger(a.saveTotalLimit) || a.saveTotalLimit < 1)) {
     throw new Error(`training argument saveTotalLimit must be a positive integer, got ${a.saveTotalLimit}`);
   }

@@ -1,11 +1,14 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { SentenceEncoder } from '@contrastive/bert';
+import { OnnxTrainingEngine, type SentenceEncoder } from '@contrastive/bert';
 import {
   type EmbeddingModel,
   type Loss,
   type LossBatch,
+  type LossGradients,
   computeLossAndGradients,
+  computeLossAndGradientsExternal,
   validateColumns,
 } from '@contrastive/losses';
 import { AdamW, type NamedVariable, ensureBackend, mixSeed, paramGroups, tf } from '@contrastive/tensor-gpu';
@@ -246,6 +249,31 @@ export class SentenceTransformerTrainer {
   }
 
   /**
+   * The onnxruntime training engine when `trainEngine` asks for it (`onnx`) or allows it (`auto`, where
+   * onnxruntime-node loads); undefined means tfjs trains. The choice is reported once on stderr.
+   */
+  private async createTrainEngine(): Promise<OnnxTrainingEngine | undefined> {
+    const a = this.args;
+    if (a.trainEngine === 'tfjs') return undefined;
+    const threads = a.engineThreads ?? Math.min(8, Math.max(1, availableParallelism()));
+    try {
+      const engine = await OnnxTrainingEngine.create(this.model, { threads });
+      if (a.progress)
+        process.stderr.write(`contrastive: training engine: onnxruntime-node (${threads} threads)\n`);
+      return engine;
+    } catch (e) {
+      if (a.trainEngine === 'onnx') throw e;
+      if (a.progress) {
+        const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+        process.stderr.write(
+          `contrastive: training engine: tfjs (${tf.getBackend()}); onnxruntime: ${why}\n`,
+        );
+      }
+      return undefined;
+    }
+  }
+
+  /**
    * tfjs keeps every activation of the batch until the backward pass ends, and wasm's heap stops at 4 GiB
    * (an overflow aborts the process). Warn before the first step when a full-batch loss is likely to overflow
    * and a cached (GradCache) loss would not.
@@ -328,7 +356,8 @@ export class SentenceTransformerTrainer {
     const out = resolve(a.outputDir);
     mkdirSync(out, { recursive: true });
     const optimizer = this.setupOptimizer();
-    this.warnAboutWasmHeap();
+    const engine = await this.createTrainEngine();
+    if (!engine) this.warnAboutWasmHeap();
     const accum = a.gradientAccumulationSteps;
     const batchesPerEpoch = this.epochBatches(0).length;
     if (batchesPerEpoch === 0)
@@ -429,92 +458,104 @@ export class SentenceTransformerTrainer {
       for (const cb of this.callbacks) await cb.onSave?.(this.state, dir, control);
     };
 
-    let schedule = this.epochBatches(st.epoch);
-    const maxEpochs = a.maxSteps > 0 ? Number.POSITIVE_INFINITY : Math.ceil(a.numTrainEpochs);
-    while (st.globalStep < totalSteps && !control.shouldStop) {
-      if (st.batchInEpoch >= schedule.length) {
-        st.epoch += 1;
-        st.batchInEpoch = 0;
-        if (st.epoch >= maxEpochs) break;
-        schedule = this.epochBatches(st.epoch);
-      }
-      // Gather this optimizer step's micro-batches (fewer at the end of an epoch).
-      const micro = schedule.slice(st.batchInEpoch, Math.min(schedule.length, st.batchInEpoch + accum));
-      const sums = new Map<string, tf.Tensor>();
-      let stepLoss = 0;
-      for (const [m, sb] of micro.entries()) {
-        const d = this.datasets[sb.dataset]!;
-        const batch = this.lossBatch(d, sb.rows);
-        const r = computeLossAndGradients(d.loss, this.model as unknown as EmbeddingModel, batch, {
-          training: true,
-          seed: mixSeed(a.seed, st.globalStep, m),
-          dropoutRate: a.dropout,
-        });
-        if (!Number.isFinite(r.loss)) {
-          for (const g of r.grads.values()) g.dispose();
-          for (const g of sums.values()) g.dispose();
-          progress.stop();
-          throw new NonFiniteLossError(
-            st.globalStep + 1,
-            r.loss,
-            batch.columns[batch.columnNames[0]!]!.slice(0, 3),
-            lastCheckpoint,
-          );
+    try {
+      let schedule = this.epochBatches(st.epoch);
+      const maxEpochs = a.maxSteps > 0 ? Number.POSITIVE_INFINITY : Math.ceil(a.numTrainEpochs);
+      while (st.globalStep < totalSteps && !control.shouldStop) {
+        if (st.batchInEpoch >= schedule.length) {
+          st.epoch += 1;
+          st.batchInEpoch = 0;
+          if (st.epoch >= maxEpochs) break;
+          schedule = this.epochBatches(st.epoch);
         }
-        stepLoss += r.loss / micro.length;
-        const ownNames = new Set((d.loss.namedVariables?.() ?? []).map((v) => v.name));
-        for (const [name, g] of r.grads) {
-          const key = ownNames.has(name) ? `${d.lossKey}.${name}` : name;
-          const prev = sums.get(key);
-          if (prev) {
-            sums.set(key, tf.add(prev, g));
-            prev.dispose();
+        // Gather this optimizer step's micro-batches (fewer at the end of an epoch).
+        const micro = schedule.slice(st.batchInEpoch, Math.min(schedule.length, st.batchInEpoch + accum));
+        const sums = new Map<string, tf.Tensor>();
+        let stepLoss = 0;
+        for (const [m, sb] of micro.entries()) {
+          const d = this.datasets[sb.dataset]!;
+          const batch = this.lossBatch(d, sb.rows);
+          const ctx = { training: true, seed: mixSeed(a.seed, st.globalStep, m), dropoutRate: a.dropout };
+          const model = this.model as unknown as EmbeddingModel;
+          let r: LossGradients;
+          if (engine && d.loss.forward) {
+            const step = engine.beginStep();
+            try {
+              r = await computeLossAndGradientsExternal(d.loss, model, step, batch, ctx);
+            } finally {
+              step.dispose();
+            }
+          } else r = computeLossAndGradients(d.loss, model, batch, ctx);
+          if (!Number.isFinite(r.loss)) {
+            for (const g of r.grads.values()) g.dispose();
+            for (const g of sums.values()) g.dispose();
+            progress.stop();
+            throw new NonFiniteLossError(
+              st.globalStep + 1,
+              r.loss,
+              batch.columns[batch.columnNames[0]!]!.slice(0, 3),
+              lastCheckpoint,
+            );
+          }
+          stepLoss += r.loss / micro.length;
+          const ownNames = new Set((d.loss.namedVariables?.() ?? []).map((v) => v.name));
+          for (const [name, g] of r.grads) {
+            const key = ownNames.has(name) ? `${d.lossKey}.${name}` : name;
+            const prev = sums.get(key);
+            if (prev) {
+              sums.set(key, tf.add(prev, g));
+              prev.dispose();
+              g.dispose();
+            } else sums.set(key, g);
+          }
+        }
+        // Mean over micro-batches, global-norm clipping, then one AdamW step at the scheduled rate.
+        const scale = 1 / micro.length;
+        // One scope per gradient: the squares of a large table (the word embeddings) are freed at once.
+        let squares = 0;
+        for (const g of sums.values()) squares += tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0] ?? 0);
+        const gradNorm = Math.sqrt(squares) * scale;
+        const clip = a.maxGradNorm > 0 && gradNorm > a.maxGradNorm ? a.maxGradNorm / (gradNorm + 1e-6) : 1;
+        const final = new Map<string, tf.Tensor>();
+        for (const [k, g] of sums) {
+          if (scale * clip === 1) final.set(k, g);
+          else {
+            final.set(k, tf.mul(g, scale * clip));
             g.dispose();
-          } else sums.set(key, g);
+          }
         }
-      }
-      // Mean over micro-batches, global-norm clipping, then one AdamW step at the scheduled rate.
-      const scale = 1 / micro.length;
-      const gradNorm = tf.tidy(
-        () =>
-          Math.sqrt([...sums.values()].reduce((s, g) => s + (tf.sum(tf.square(g)).dataSync()[0] ?? 0), 0)) *
-          scale,
-      );
-      const clip = a.maxGradNorm > 0 && gradNorm > a.maxGradNorm ? a.maxGradNorm / (gradNorm + 1e-6) : 1;
-      const final = new Map<string, tf.Tensor>();
-      for (const [k, g] of sums) {
-        final.set(k, tf.mul(g, scale * clip));
-        g.dispose();
-      }
-      lastLr = a.learningRate * lrMultiplier(a.lrSchedulerType, st.globalStep, warmup, totalSteps);
-      optimizer.lr = lastLr;
-      optimizer.applyGradients(final);
-      for (const g of final.values()) g.dispose();
+        lastLr = a.learningRate * lrMultiplier(a.lrSchedulerType, st.globalStep, warmup, totalSteps);
+        optimizer.lr = lastLr;
+        optimizer.applyGradients(final);
+        for (const g of final.values()) g.dispose();
 
-      st.globalStep += 1;
-      st.batchInEpoch += micro.length;
-      st.lossSum += stepLoss;
-      st.lossCount += 1;
-      runLossSum += stepLoss;
-      runLossCount += 1;
-      lastGradNorm = gradNorm;
-      this.state.globalStep = st.globalStep;
-      this.state.epoch = st.epoch;
-      progress.update(st.globalStep, { loss: stepLoss, lr: lastLr });
+        st.globalStep += 1;
+        st.batchInEpoch += micro.length;
+        st.lossSum += stepLoss;
+        st.lossCount += 1;
+        runLossSum += stepLoss;
+        runLossCount += 1;
+        lastGradNorm = gradNorm;
+        this.state.globalStep = st.globalStep;
+        this.state.epoch = st.epoch;
+        progress.update(st.globalStep, { loss: stepLoss, lr: lastLr });
 
-      const epochEnd = st.batchInEpoch >= schedule.length;
-      const step = st.globalStep;
-      const at = (strategy: string, every: number) =>
-        (strategy === 'steps' && step % every === 0) || (strategy === 'epoch' && epochEnd);
-      const isLast = step >= totalSteps || (epochEnd && st.epoch + 1 >= maxEpochs);
-      if (
-        (a.loggingStrategy !== 'no' &&
-          (at(a.loggingStrategy, a.loggingSteps) || (a.loggingFirstStep && step === 1))) ||
-        isLast
-      )
-        await doLog();
-      if (a.evalStrategy !== 'no' && at(a.evalStrategy, a.evalSteps)) await doEval();
-      if (a.saveStrategy !== 'no' && at(a.saveStrategy, a.saveSteps)) await doSave();
+        const epochEnd = st.batchInEpoch >= schedule.length;
+        const step = st.globalStep;
+        const at = (strategy: string, every: number) =>
+          (strategy === 'steps' && step % every === 0) || (strategy === 'epoch' && epochEnd);
+        const isLast = step >= totalSteps || (epochEnd && st.epoch + 1 >= maxEpochs);
+        if (
+          (a.loggingStrategy !== 'no' &&
+            (at(a.loggingStrategy, a.loggingSteps) || (a.loggingFirstStep && step === 1))) ||
+          isLast
+        )
+          await doLog();
+        if (a.evalStrategy !== 'no' && at(a.evalStrategy, a.evalSteps)) await doEval();
+        if (a.saveStrategy !== 'no' && at(a.saveStrategy, a.saveSteps)) await doSave();
+      }
+    } finally {
+      await engine?.release();
     }
     progress.stop();
     await doLog();

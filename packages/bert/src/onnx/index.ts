@@ -10,3 +10,5 @@ export { buildBertGraph } from './bert_graph.js';
 export type { BertGraphOptions, OnnxDenseWeights, OnnxOpSet, TorchTensor } from './bert_graph.js';
 export { encodeModel, decodeModel } from './proto.js';
 export { loadOnnxRuntime } from './runtime.js';
+export { OnnxTrainingEngine, OnnxTrainingStep } from './training/engine.js';
+export type { OnnxTrainingEngineOptions, TrainingEmbedOptions } from './training/engine.js';

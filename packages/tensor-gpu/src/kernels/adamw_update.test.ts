@@ -8,8 +8,8 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm', nativeMatMul: false });
 });
 
-// The fused path is off by default (see adamw.ts); each test turns on what it needs.
-afterEach(() => setFusedAdamW(false));
+// Each test sets the fused switch it needs (on by default, see adamw.ts); reset to the default after each.
+afterEach(() => setFusedAdamW(process.env.CONTRASTIVE_FUSED_ADAMW !== '0'));
 
 /** Deterministic values in roughly [-1, 1] that differ per element and per seed. */
 function wave(n: number, seed: number): Float32Array {

@@ -1,0 +1,154 @@
+import { tf } from '@contrastive/tensor-gpu';
+import type { SentenceEncoder } from '../../sentence_encoder.js';
+import { OnnxBertTrainer, type TrainingActivations, type WeightSnapshot } from './bert_engine.js';
+
+export interface OnnxTrainingEngineOptions {
+  /** onnxruntime intra-op threads. Default 2. */
+  threads?: number;
+}
+
+/** The options of one embedding call of a loss (as `SentenceEncoder.embedTensor`). */
+export interface TrainingEmbedOptions {
+  training?: boolean;
+  seed?: number;
+  prompt?: string;
+  dropoutRate?: number;
+}
+
+/**
+ * Trains a SentenceEncoder's transformer on onnxruntime-node instead of tfjs: the forward and backward passes
+ * of BERT run natively on every core with padding removed, the modules after it (Pooling, Dense, Normalize),
+ * the loss and the optimizer stay on tfjs. Same weights, same gradients (tests compare them with tfjs's).
+ *
+ * Use it through the trainer (`trainEngine: 'onnx'`, the default where onnxruntime-node loads) or with
+ * `computeLossAndGradientsExternal(loss, encoder, engine.beginStep(), batch, ctx)` from @contrastive/losses.
+ */
+export class OnnxTrainingEngine {
+  private constructor(
+    readonly encoder: SentenceEncoder,
+    private readonly bert: OnnxBertTrainer,
+  ) {}
+
+  static async create(
+    encoder: SentenceEncoder,
+    options: OnnxTrainingEngineOptions = {},
+  ): Promise<OnnxTrainingEngine> {
+    const unsupported = encoder.pooling.modes.filter((m) => m === 'lasttoken');
+    if (unsupported.length > 0) {
+      // Packing keeps right padding's positions, so lasttoken pooling would work, but it is untested here.
+      throw new Error(
+        'OnnxTrainingEngine: pooling mode "lasttoken" is not supported; train with the tfjs engine',
+      );
+    }
+    return new OnnxTrainingEngine(encoder, await OnnxBertTrainer.create(encoder.bert, options));
+  }
+
+  get threads(): number {
+    return this.bert.threads;
+  }
+
+  /**
+   * One step: snapshots the current weights; then `embed` per loss call, `backward` per call, `gradients()`.
+   * Fits @contrastive/losses' `ExternalTrainingStep`.
+   */
+  beginStep(): OnnxTrainingStep {
+    return new OnnxTrainingStep(this.encoder, this.bert, this.bert.snapshotWeights());
+  }
+
+  async release(): Promise<void> {
+    await this.bert.release();
+  }
+}
+
+interface Call {
+  activations: TrainingActivations;
+  hidden: tf.Tensor3D;
+  mask: tf.Tensor2D;
+  exclude: number;
+}
+
+export class OnnxTrainingStep {
+  private readonly calls: Call[] = [];
+  private readonly bertGrads = new Map<string, Float32Array>();
+  private readonly headGrads = new Map<string, tf.Tensor>();
+
+  constructor(
+    private readonly encoder: SentenceEncoder,
+    private readonly bert: OnnxBertTrainer,
+    private readonly weights: WeightSnapshot,
+  ) {}
+
+  get dimension(): number {
+    return this.encoder.dimension;
+  }
+
+  async embed(texts: string[], options: TrainingEmbedOptions = {}): Promise<tf.Tensor2D> {
+    if (texts.length === 0) throw new Error('embed: empty batch');
+    const enc = this.encoder;
+    const prompt = options.prompt;
+    const batch = enc.tokenizer.encodeBatch(prompt ? texts.map((t) => prompt + t) : texts, enc.maxSeqLength);
+    const activations = await this.bert.forward(batch, this.weights, {
+      training: options.training,
+      seed: options.seed,
+      dropoutRate: options.dropoutRate,
+    });
+    const h = enc.bert.config.hidden_size;
+    const hidden = tf.tensor3d(activations.hidden, [batch.batchSize, batch.length, h]);
+    const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
+    const exclude = enc.promptTokensExcluded(prompt);
+    this.calls.push({ activations, hidden, mask, exclude });
+    return enc.embedFromTokens(hidden, mask, exclude);
+  }
+
+  async backward(index: number, dEmbeddings: tf.Tensor2D): Promise<void> {
+    const call = this.calls[index];
+    if (!call) throw new Error(`OnnxTrainingStep.backward: no embed call ${index}`);
+    const enc = this.encoder;
+    // The head (Pooling, Dense, Normalize) is differentiated by tfjs: gradient of its input and Dense weights.
+    const bertNames = new Set(enc.bert.namedVariables().map((v) => v.name));
+    const head = enc.namedVariables().filter((v) => !bertNames.has(v.name) && v.variable.trainable);
+    const { value, grads } = tf
+      .engine()
+      .gradients(
+        () => enc.embedFromTokens(call.hidden, call.mask, call.exclude),
+        [call.hidden, ...head.map((v) => v.variable)],
+        dEmbeddings,
+        true,
+      );
+    value.dispose();
+    const dHidden = grads[0] ? (grads[0].dataSync() as Float32Array) : new Float32Array(call.hidden.size);
+    grads[0]?.dispose();
+    head.forEach((v, i) => {
+      const g = grads[i + 1];
+      if (!g) return;
+      const prev = this.headGrads.get(v.name);
+      this.headGrads.set(v.name, prev ? tf.add(prev, g) : g);
+      if (prev) {
+        prev.dispose();
+        g.dispose();
+      }
+    });
+    await this.bert.backward(call.activations, dHidden, this.weights, this.bertGrads);
+  }
+
+  /** Summed gradients by parameter name (tfjs tensors shaped as the variables); the caller owns them. */
+  gradients(): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    for (const { name, variable } of this.encoder.bert.namedVariables()) {
+      const g = this.bertGrads.get(name);
+      if (g) out.set(name, tf.tensor(g, variable.shape, 'float32'));
+    }
+    this.bertGrads.clear();
+    for (const [name, g] of this.headGrads) out.set(name, g);
+    this.headGrads.clear();
+    return out;
+  }
+
+  dispose(): void {
+    for (const c of this.calls) tf.dispose([c.hidden, c.mask]);
+    this.calls.length = 0;
+    this.bertGrads.clear();
+    tf.dispose([...this.headGrads.values()]);
+    this.headGrads.clear();
+  }
+}

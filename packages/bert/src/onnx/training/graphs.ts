@@ -1,0 +1,398 @@
+import type { BertConfig } from '../../config.js';
+import { type Dim, GraphBuilder, float, int, ints } from '../graph_builder.js';
+import { type ModelMessage, OnnxDataType } from '../proto.js';
+
+/**
+ * The BERT encoder's training pass as two ONNX graphs, run by onnxruntime: a forward graph that also returns
+ * what the backward pass needs, and a backward graph (reverse-mode, written op by op) that turns the gradient
+ * of the last hidden state into the gradient of every encoder weight.
+ *
+ * Layout: tokens are packed (`[T, H]`, T = real tokens of the batch, no padding) for every dense layer, which
+ * is where the arithmetic is; attention gathers them into `[B, heads, S, S]` with `pad_map` and back with
+ * `token_index`. The embedding lookup (a gather) and its gradient (a scatter-add) are done by the caller in
+ * JavaScript, so the graphs start at the embedding sum `emb [T, H]` and end at its gradient `d_emb`.
+ *
+ * Weights are graph inputs (not initializers), in the tfjs layout of `BertModel` (Linear weights `[in, out]`),
+ * so one session serves every step. Dropout masks are inputs too (0 or 1/(1-p)), drawn by the caller from a
+ * seed, so a step is reproducible.
+ */
+
+const T: Dim = 'tokens';
+const B: Dim = 'batch';
+const S: Dim = 'sequence';
+
+export interface TrainingGraphs {
+  forward: ModelMessage;
+  backward: ModelMessage;
+  /** Forward outputs the backward graph takes as inputs (same names). */
+  saved: string[];
+  /** Weight names each graph takes as inputs. */
+  forwardWeights: string[];
+  backwardWeights: string[];
+  /** Gradient outputs of the backward graph: `grad:<weight name>`. */
+  gradients: string[];
+  /** Dropout mask inputs (both graphs), empty without dropout. */
+  dropoutInputs: string[];
+}
+
+export const gradName = (weight: string) => `grad:${weight}`;
+
+/** The linear layers and LayerNorms of one encoder layer, by Hugging Face name. */
+function layerNames(i: number) {
+  const p = `encoder.layer.${i}`;
+  return {
+    q: `${p}.attention.self.query`,
+    k: `${p}.attention.self.key`,
+    v: `${p}.attention.self.value`,
+    o: `${p}.attention.output.dense`,
+    ln1: `${p}.attention.output.LayerNorm`,
+    up: `${p}.intermediate.dense`,
+    down: `${p}.output.dense`,
+    ln2: `${p}.output.LayerNorm`,
+  };
+}
+
+/** Dropout mask input names: the embeddings', and per layer attention probabilities, attention output, FFN output. */
+export function dropoutMaskNames(layers: number): string[] {
+  const out = ['drop:emb'];
+  for (let i = 0; i < layers; i++) out.push(`drop:${i}:attn`, `drop:${i}:ao`, `drop:${i}:out`);
+  return out;
+}
+
+export function buildTrainingGraphs(config: BertConfig, options: { dropout: boolean }): TrainingGraphs {
+  const c = config;
+  const h = c.hidden_size;
+  const heads = c.num_attention_heads;
+  const d = h / heads;
+  const inter = c.intermediate_size;
+  const eps = c.layer_norm_eps;
+  const L = c.num_hidden_layers;
+  const scale = 1 / Math.sqrt(d);
+  const dropout = options.dropout;
+  const F = OnnxDataType.FLOAT;
+  const I64 = OnnxDataType.INT64;
+
+  // ---------------------------------------------------------------- forward
+  const f = new GraphBuilder();
+  const fWeights: string[] = [];
+  const weightIn = (g: GraphBuilder, list: string[], name: string, dims: number[]) => {
+    list.push(name);
+    return g.input(name, F, dims);
+  };
+  const emb = f.input('emb', F, [T, h]);
+  const padMap = f.input('pad_map', I64, [B, S]);
+  const tokenIndex = f.input('token_index', I64, [T]);
+  const maskAdd = f.input('mask_add', F, [B, 1, 1, S]);
+  const masks = new Map<string, string>();
+  if (dropout) {
+    masks.set('drop:emb', f.input('drop:emb', F, [T, h]));
+    for (let i = 0; i < L; i++) {
+      masks.set(`drop:${i}:attn`, f.input(`drop:${i}:attn`, F, [B, heads, S, S]));
+      masks.set(`drop:${i}:ao`, f.input(`drop:${i}:ao`, F, [T, h]));
+      masks.set(`drop:${i}:out`, f.input(`drop:${i}:out`, F, [T, h]));
+    }
+  }
+  const saved: Array<{ name: string; value: string; dims: Dim[] }> = [];
+  const save = (name: string, value: string, dims: Dim[]) => saved.push({ name, value, dims });
+  const drop = (x: string, mask: string) => (dropout ? f.op('Mul', [x, masks.get(mask)!]) : x);
+
+  /** LayerNormalization with its mean and 1/σ saved (the backward pass rebuilds x̂ from them). */
+  const layerNormF = (x: string, prefix: string, key: string) => {
+    const gamma = weightIn(f, fWeights, `${prefix}.weight`, [h]);
+    const beta = weightIn(f, fWeights, `${prefix}.bias`, [h]);
+    const [y, mean, invStd] = f.opN('LayerNormalization', [x, gamma, beta], 3, {
+      axis: int(-1),
+      epsilon: float(eps),
+    });
+    save(`${key}:in`, x, [T, h]);
+    save(`${key}:mean`, mean!, [T, 1]);
+    save(`${key}:istd`, invStd!, [T, 1]);
+    return y!;
+  };
+  const linearF = (x: string, name: string, inF: number, outF: number) =>
+    f.op('Add', [
+      f.op('MatMul', [x, weightIn(f, fWeights, `${name}.weight`, [inF, outF])]),
+      weightIn(f, fWeights, `${name}.bias`, [outF]),
+    ]);
+
+  let x = drop(layerNormF(emb, 'embeddings.LayerNorm', 'ln:emb'), 'drop:emb');
+  for (let i = 0; i < L; i++) {
+    const n = layerNames(i);
+    save(`x:${i}`, x, [T, h]);
+    const wqkv = f.op(
+      'Concat',
+      [
+        weightIn(f, fWeights, `${n.q}.weight`, [h, h]),
+        weightIn(f, fWeights, `${n.k}.weight`, [h, h]),
+        weightIn(f, fWeights, `${n.v}.weight`, [h, h]),
+      ],
+      { axis: int(1) },
+    );
+    const bqkv = f.op(
+      'Concat',
+      [
+        weightIn(f, fWeights, `${n.q}.bias`, [h]),
+        weightIn(f, fWeights, `${n.k}.bias`, [h]),
+        weightIn(f, fWeights, `${n.v}.bias`, [h]),
+      ],
+      { axis: int(0) },
+    );
+    const qkv = f.op('Add', [f.op('MatMul', [x, wqkv]), bqkv]); // [T, 3H]
+    // [B, S, 3H] → [B, S, 3, heads, d] → [3, B, heads, S, d]
+    const qkv5 = f.op(
+      'Transpose',
+      [f.op('Reshape', [f.op('Gather', [qkv, padMap], { axis: int(0) }), f.constInt64([0, 0, 3, heads, d])])],
+      { perm: ints([2, 0, 3, 1, 4]) },
+    );
+    const [q, k, v] = f
+      .opN('Split', [qkv5, f.constInt64([1, 1, 1])], 3, { axis: int(0) })
+      .map((t) => f.op('Squeeze', [t, f.constInt64([0])]));
+    save(`q:${i}`, q!, [B, heads, S, d]);
+    save(`k:${i}`, k!, [B, heads, S, d]);
+    save(`v:${i}`, v!, [B, heads, S, d]);
+    const scores = f.op('Add', [
+      f.op('Mul', [
+        f.op('MatMul', [q!, f.op('Transpose', [k!], { perm: ints([0, 1, 3, 2]) })]),
+        f.constFloat(scale),
+      ]),
+      maskAdd,
+    ]);
+    const probs = f.op('Softmax', [scores], { axis: int(-1) });
+    save(`probs:${i}`, probs, [B, heads, S, S]);
+    const ctx4 = f.op('MatMul', [drop(probs, `drop:${i}:attn`), v!]); // [B, heads, S, d]
+    const ctx = f.op(
+      'Gather',
+      [
+        f.op('Reshape', [f.op('Transpose', [ctx4], { perm: ints([0, 2, 1, 3]) }), f.constInt64([-1, h])]),
+        tokenIndex,
+      ],
+      { axis: int(0) },
+    );
+    save(`ctx:${i}`, ctx, [T, h]);
+    const ao = drop(linearF(ctx, n.o, h, h), `drop:${i}:ao`);
+    const a1 = layerNormF(f.op('Add', [ao, x]), n.ln1, `ln1:${i}`);
+    save(`a1:${i}`, a1, [T, h]);
+    const up = linearF(a1, n.up, h, inter);
+    save(`up:${i}`, up, [T, inter]);
+    const act = activationF(f, c.hidden_act, up);
+    save(`act:${i}`, act, [T, inter]);
+    const down = drop(linearF(act, n.down, inter, h), `drop:${i}:out`);
+    x = layerNormF(f.op('Add', [down, a1]), n.ln2, `ln2:${i}`);
+  }
+  f.alias(x, 'hidden');
+  f.output('hidden', F, [T, h]);
+  for (const s of saved) {
+    f.alias(s.value, `saved:${s.name}`);
+    f.output(`saved:${s.name}`, F, s.dims);
+  }
+  const forward = f.model({
+    opset: 17,
+    producerVersion: '0',
+    docString: 'BERT encoder training forward (packed tokens), written by contrastive',
+  });
+
+  // ---------------------------------------------------------------- backward
+  const g = new GraphBuilder();
+  const bWeights: string[] = [];
+  const gradients: string[] = [];
+  const inSaved = new Map<string, string>();
+  for (const s of saved) inSaved.set(s.name, g.input(`saved:${s.name}`, F, s.dims));
+  const sv = (name: string) => inSaved.get(name)!;
+  const gPadMap = g.input('pad_map', I64, [B, S]);
+  const gTokenIndex = g.input('token_index', I64, [T]);
+  // 1 for real query positions [B, 1, S, 1]: padded rows of the attention gradient must be zero (their
+  // outputs were dropped by the packing), not the gradient of token 0 that `pad_map` points them at.
+  const queryMask = g.input('query_mask', F, [B, 1, S, 1]);
+  const gMasks = new Map<string, string>();
+  if (dropout) {
+    gMasks.set('drop:emb', g.input('drop:emb', F, [T, h]));
+    for (let i = 0; i < L; i++) {
+      gMasks.set(`drop:${i}:attn`, g.input(`drop:${i}:attn`, F, [B, heads, S, S]));
+      gMasks.set(`drop:${i}:ao`, g.input(`drop:${i}:ao`, F, [T, h]));
+      gMasks.set(`drop:${i}:out`, g.input(`drop:${i}:out`, F, [T, h]));
+    }
+  }
+  const dropB = (dx: string, mask: string) => (dropout ? g.op('Mul', [dx, gMasks.get(mask)!]) : dx);
+  const gradOut = (weight: string, value: string, dims: number[]) => {
+    const name = gradName(weight);
+    g.alias(value, name);
+    g.output(name, F, dims);
+    gradients.push(weight);
+  };
+  const sumRows = (t: string) => g.op('ReduceSum', [t, g.constInt64([0])], { keepdims: int(0) });
+  const meanLast = (t: string) => g.op('ReduceMean', [t], { axes: ints([-1]), keepdims: int(1) });
+
+  /** LayerNorm backward: dx = σ⁻¹ (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dγ = Σ dy·x̂, dβ = Σ dy. */
+  const layerNormB = (dy: string, prefix: string, key: string) => {
+    const gamma = weightIn(g, bWeights, `${prefix}.weight`, [h]);
+    const istd = sv(`${key}:istd`);
+    const xhat = g.op('Mul', [g.op('Sub', [sv(`${key}:in`), sv(`${key}:mean`)]), istd]);
+    gradOut(`${prefix}.weight`, sumRows(g.op('Mul', [dy, xhat])), [h]);
+    gradOut(`${prefix}.bias`, sumRows(dy), [h]);
+    const dxhat = g.op('Mul', [dy, gamma]);
+    const centered = g.op('Sub', [
+      g.op('Sub', [dxhat, meanLast(dxhat)]),
+      g.op('Mul', [xhat, meanLast(g.op('Mul', [dxhat, xhat]))]),
+    ]);
+    return g.op('Mul', [centered, istd]);
+  };
+  /** Linear backward: dW = xᵀ·dy, db = Σ dy, dx = dy·Wᵀ (Gemm's transpose flags: no transposed copies). */
+  const linearB = (dy: string, xIn: string, name: string, inF: number, outF: number) => {
+    const w = weightIn(g, bWeights, `${name}.weight`, [inF, outF]);
+    gradOut(`${name}.weight`, g.op('Gemm', [xIn, dy], { transA: int(1) }), [inF, outF]);
+    gradOut(`${name}.bias`, sumRows(dy), [outF]);
+    return g.op('Gemm', [dy, w], { transB: int(1) });
+  };
+
+  let dx = g.input('d_hidden', F, [T, h]);
+  for (let i = L - 1; i >= 0; i--) {
+    const n = layerNames(i);
+    // Output LayerNorm, FFN, residual.
+    const dr2 = layerNormB(dx, n.ln2, `ln2:${i}`);
+    const dDown = dropB(dr2, `drop:${i}:out`);
+    const dAct = linearB(dDown, sv(`act:${i}`), n.down, inter, h);
+    const dUp = g.op('Mul', [dAct, activationGrad(g, c.hidden_act, sv(`up:${i}`))]);
+    const da1 = g.op('Add', [dr2, linearB(dUp, sv(`a1:${i}`), n.up, h, inter)]);
+    // Attention output LayerNorm, projection, residual.
+    const dr1 = layerNormB(da1, n.ln1, `ln1:${i}`);
+    const dAo = dropB(dr1, `drop:${i}:ao`);
+    const dCtx = linearB(dAo, sv(`ctx:${i}`), n.o, h, h);
+    // Attention: back to [B, heads, S, d], padded query rows zeroed.
+    const dCtx4 = g.op('Mul', [
+      g.op(
+        'Transpose',
+        [
+          g.op('Reshape', [
+            g.op('Gather', [dCtx, gPadMap], { axis: int(0) }),
+            g.constInt64([0, 0, heads, d]),
+          ]),
+        ],
+        {
+          perm: ints([0, 2, 1, 3]),
+        },
+      ),
+      queryMask,
+    ]);
+    const probs = sv(`probs:${i}`);
+    const q = sv(`q:${i}`);
+    const k = sv(`k:${i}`);
+    const v = sv(`v:${i}`);
+    const tr = (t: string) => g.op('Transpose', [t], { perm: ints([0, 1, 3, 2]) });
+    const dropped = dropout ? g.op('Mul', [probs, gMasks.get(`drop:${i}:attn`)!]) : probs;
+    const dV = g.op('MatMul', [tr(dropped), dCtx4]);
+    const dProbs = dropB(g.op('MatMul', [dCtx4, tr(v)]), `drop:${i}:attn`);
+    // Softmax backward: p ⊙ (dp − Σ dp ⊙ p), then the 1/√d scale.
+    const dScores = g.op('Mul', [
+      g.op('Mul', [
+        probs,
+        g.op('Sub', [
+          dProbs,
+          g.op('ReduceSum', [g.op('Mul', [dProbs, probs]), g.constInt64([-1])], { keepdims: int(1) }),
+        ]),
+      ]),
+      g.constFloat(scale),
+    ]);
+    const dQ = g.op('MatMul', [dScores, k]);
+    const dK = g.op('MatMul', [tr(dScores), q]);
+    // [3, B, heads, S, d] → [B, S, 3, heads, d] → packed [T, 3H]
+    const unsq = (t: string) => g.op('Unsqueeze', [t, g.constInt64([0])]);
+    const dQkv = g.op(
+      'Gather',
+      [
+        g.op('Reshape', [
+          g.op('Transpose', [g.op('Concat', [unsq(dQ), unsq(dK), unsq(dV)], { axis: int(0) })], {
+            perm: ints([1, 3, 0, 2, 4]),
+          }),
+          g.constInt64([-1, 3 * h]),
+        ]),
+        gTokenIndex,
+      ],
+      { axis: int(0) },
+    );
+    const xIn = sv(`x:${i}`);
+    const dWqkv = g.op('Gemm', [xIn, dQkv], { transA: int(1) }); // [H, 3H]
+    const dbqkv = sumRows(dQkv);
+    const wq = weightIn(g, bWeights, `${n.q}.weight`, [h, h]);
+    const wk = weightIn(g, bWeights, `${n.k}.weight`, [h, h]);
+    const wv = weightIn(g, bWeights, `${n.v}.weight`, [h, h]);
+    const wqkv = g.op('Concat', [wq, wk, wv], { axis: int(1) });
+    const parts = g.constInt64([h, h, h]);
+    const dW = g.opN('Split', [dWqkv, parts], 3, { axis: int(1) });
+    const db = g.opN('Split', [dbqkv, parts], 3, { axis: int(0) });
+    [n.q, n.k, n.v].forEach((name, j) => {
+      gradOut(`${name}.weight`, dW[j]!, [h, h]);
+      gradOut(`${name}.bias`, db[j]!, [h]);
+    });
+    dx = g.op('Add', [dr1, g.op('Gemm', [dQkv, wqkv], { transB: int(1) })]);
+  }
+  const dEmb = layerNormB(dropB(dx, 'drop:emb'), 'embeddings.LayerNorm', 'ln:emb');
+  g.alias(dEmb, 'd_emb');
+  g.output('d_emb', F, [T, h]);
+  const backward = g.model({
+    opset: 17,
+    producerVersion: '0',
+    docString: 'BERT encoder training backward (packed tokens), written by contrastive',
+  });
+  return {
+    forward,
+    backward,
+    saved: saved.map((s) => `saved:${s.name}`),
+    forwardWeights: fWeights,
+    backwardWeights: bWeights,
+    gradients,
+    dropoutInputs: dropout ? dropoutMaskNames(L) : [],
+  };
+}
+
+function activationF(g: GraphBuilder, act: BertConfig['hidden_act'], x: string): string {
+  if (act === 'relu') return g.op('Relu', [x]);
+  if (act === 'gelu') {
+    const cdf = g.op('Add', [g.op('Erf', [g.op('Mul', [x, g.constFloat(Math.SQRT1_2)])]), g.constFloat(1)]);
+    return g.op('Mul', [g.op('Mul', [x, cdf]), g.constFloat(0.5)]);
+  }
+  const inner = g.op('Mul', [
+    g.op('Add', [x, g.op('Mul', [g.op('Mul', [g.op('Mul', [x, x]), x]), g.constFloat(0.044715)])]),
+    g.constFloat(Math.sqrt(2 / Math.PI)),
+  ]);
+  return g.op('Mul', [
+    g.op('Mul', [x, g.constFloat(0.5)]),
+    g.op('Add', [g.op('Tanh', [inner]), g.constFloat(1)]),
+  ]);
+}
+
+/** d act(x) / dx. */
+function activationGrad(g: GraphBuilder, act: BertConfig['hidden_act'], x: string): string {
+  if (act === 'relu')
+    return g.op('Cast', [g.op('Greater', [x, g.constFloat(0)])], { to: int(OnnxDataType.FLOAT) });
+  if (act === 'gelu') {
+    // Φ(x) + x·φ(x)
+    const cdf = g.op('Mul', [
+      g.op('Add', [g.op('Erf', [g.op('Mul', [x, g.constFloat(Math.SQRT1_2)])]), g.constFloat(1)]),
+      g.constFloat(0.5),
+    ]);
+    const pdf = g.op('Mul', [
+      g.op('Exp', [g.op('Mul', [g.op('Mul', [x, x]), g.constFloat(-0.5)])]),
+      g.constFloat(1 / Math.sqrt(2 * Math.PI)),
+    ]);
+    return g.op('Add', [cdf, g.op('Mul', [x, pdf])]);
+  }
+  // tanh approximation: ½(1 + t) + ½x(1 − t²)·c(1 + 3·0.044715x²), t = tanh(c(x + 0.044715x³))
+  const c0 = Math.sqrt(2 / Math.PI);
+  const x2 = g.op('Mul', [x, x]);
+  const t = g.op('Tanh', [
+    g.op('Mul', [
+      g.op('Add', [x, g.op('Mul', [g.op('Mul', [x2, x]), g.constFloat(0.044715)])]),
+      g.constFloat(c0),
+    ]),
+  ]);
+  const left = g.op('Mul', [g.op('Add', [t, g.constFloat(1)]), g.constFloat(0.5)]);
+  const sech2 = g.op('Sub', [g.constFloat(1), g.op('Mul', [t, t])]);
+  const dInner = g.op('Mul', [
+    g.op('Add', [g.constFloat(1), g.op('Mul', [x2, g.constFloat(3 * 0.044715)])]),
+    g.constFloat(c0),
+  ]);
+  return g.op('Add', [
+    left,
+    g.op('Mul', [g.op('Mul', [g.op('Mul', [x, g.constFloat(0.5)]), sech2]), dInner]),
+  ]);
+}

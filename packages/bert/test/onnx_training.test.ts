@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend, mulberry32, normalSamples, tf } from '@contrastive/tensor-gpu';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedPath } from '../../../test-support/shared.js';
+import { SentenceEncoder } from '../src/index.js';
+import { OnnxBertTrainer, dropoutMask } from '../src/onnx/training/bert_engine.js';
+
+const fixture = sharedPath('fixtures', 'tiny-bert');
+const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as { texts: string[] };
+
+let encoder: SentenceEncoder;
+let engine: OnnxBertTrainer;
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  encoder = await SentenceEncoder.load(fixture);
+  engine = await OnnxBertTrainer.create(encoder.bert, { threads: 1 });
+});
+afterAll(async () => {
+  await engine.release();
+});
+
+function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+function maxAbsOf(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}
+
+/** A random upstream gradient [B, S, H], zero at padding. */
+function upstream(mask: Int32Array, h: number, seed: number): Float32Array {
+  const r = normalSamples(mask.length * h, 1, mulberry32(seed));
+  mask.forEach((m, p) => {
+    if (!m) r.fill(0, p * h, (p + 1) * h);
+  });
+  return r;
+}
+
+describe('OnnxBertTrainer (BERT forward/backward on onnxruntime)', () => {
+  it('matches BertModel.forward and every tfjs gradient on a padded batch (no dropout)', async () => {
+    const h = encoder.bert.config.hidden_size;
+    const texts = [
+      ...ref.texts,
+      'a much longer sentence than the others, with quite a few more tokens in it',
+    ];
+    const batch = encoder.tokenizer.encodeBatch(texts, 64);
+    const weights = engine.snapshotWeights();
+    const acts = await engine.forward(batch, weights);
+    const ids = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.length], 'int32');
+    const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
+    const expected = encoder.bert.forward({ inputIds: ids, attentionMask: mask });
+    const want = expected.dataSync();
+    // Padding rows are zero in the engine's output; compare real tokens.
+    const realOnly = Float32Array.from(want, (v, i) => (batch.attentionMask[Math.floor(i / h)] ? v : 0));
+    expect(maxAbs(acts.hidden, realOnly)).toBeLessThan(1e-4);
+
+    const dHidden = upstream(batch.attentionMask, h, 7);
+    const grads = new Map<string, Float32Array>();
+    await engine.backward(acts, dHidden, weights, grads);
+
+    const vars = encoder.bert.namedVariables().filter((v) => !v.name.startsWith('pooler.'));
+    const r = tf.tensor3d(dHidden, [batch.batchSize, batch.length, h]);
+    const { value, grads: tfGrads } = tf.variableGrads(
+      () => tf.sum(tf.mul(encoder.bert.forward({ inputIds: ids, attentionMask: mask }), r)),
+      vars.map((v) => v.variable),
+    );
+    for (const v of vars) {
+      const want = tfGrads[v.variable.name]!.dataSync();
+      const got = grads.get(v.name);
+      expect(got, v.name).toBeDefined();
+      // Relative to the gradient's scale (LayerNorm and embedding gradients differ by orders of magnitude).
+      // Floor: the key bias's gradient is exactly zero in theory (softmax ignores a per-row constant).
+      const scale = Math.max(maxAbsOf(want), 1e-3);
+      expect(maxAbs(got!, want) / scale, v.name).toBeLessThan(1e-5);
+    }
+    expect(grads.has('pooler.dense.weight')).toBe(false);
+    tf.dispose([ids, mask, expected, r, value, ...Object.values(tfGrads)]);
+  });
+
+  it('with dropout: the same seed gives the same pass, and the backward pass is the derivative of that pass', async () => {
+    const h = encoder.bert.config.hidden_size;
+    const batch = encoder.tokenizer.encodeBatch(ref.texts.slice(0, 3), 64);
+    const weights = engine.snapshotWeights();
+    const opts = { training: true, seed: 11, dropoutRate: 0.2 };
+    const a = await engine.forward(batch, weights, opts);
+    const b = await engine.forward(batch, weights, opts);
+    const noDrop = await engine.forward(batch, weights);
+    const other = await engine.forward(batch, weights, { ...opts, seed: 12 });
+    expect(maxAbs(a.hidden, b.hidden)).toBe(0);
+    expect(maxAbs(a.hidden, noDrop.hidden)).toBeGreaterThan(1e-2);
+    expect(maxAbs(a.hidden, other.hidden)).toBeGreaterThan(1e-2);
+
+    // Directional derivative along a random direction of one weight: (f(w+εv) − f(w−εv)) / 2ε = ⟨∇f, v⟩.
+    const dHidden = upstream(batch.attentionMask, h, 3);
+    const grads = new Map<string, Float32Array>();
+    await engine.backward(a, dHidden, weights, grads);
+    const f = async (name: string, dir: Float32Array, eps: number) => {
+      const data = new Map(weights.data);
+      const w = weights.data.get(name)!;
+      data.set(
+        name,
+        Float32Array.from(w, (x, i) => x + eps * dir[i]!),
+      );
+      const tensors = new Map(weights.tensors);
+      const ort = await import('onnxruntime-node');
+      tensors.set(name, new ort.Tensor('float32', data.get(name)!, weights.tensors.get(name)!.dims));
+      const out = await engine.forward(batch, { data, tensors }, opts);
+      let s = 0;
+      for (let i = 0; i < dHidden.length; i++) s += out.hidden[i]! * dHidden[i]!;
+      return s;
+    };
+    for (const name of [
+      'encoder.layer.0.attention.self.query.weight',
+      'encoder.layer.1.intermediate.dense.weight',
+      'embeddings.LayerNorm.weight',
+      'embeddings.position_embeddings.weight',
+    ]) {
+      const n = weights.data.get(name)!.length;
+      const dir = normalSamples(n, 1, mulberry32(5));
+      const g = grads.get(name)!;
+      let analytic = 0;
+      for (let i = 0; i < n; i++) analytic += g[i]! * dir[i]!;
+      const eps = 1e-3;
+      const numeric = ((await f(name, dir, eps)) - (await f(name, dir, -eps))) / (2 * eps);
+      // float32 forward passes: a central difference is good to ~1e-2 here.
+      expect(Math.abs(numeric - analytic) / Math.max(Math.abs(analytic), 1e-2), name).toBeLessThan(1.5e-2);
+    }
+  });
+
+  it('draws dropout masks with the requested rate and inverted scale', () => {
+    const m = dropoutMask(100_000, 0.25, 3);
+    const kept = m.filter((v) => v !== 0);
+    expect(new Set(kept)).toEqual(new Set([Math.fround(1 / 0.75)]));
+    expect(Math.abs(kept.length / m.length - 0.75)).toBeLessThan(0.01);
+    expect(maxAbs(dropoutMask(1000, 0.25, 3), m.subarray(0, 1000))).toBe(0);
+    expect(dropoutMask(4, 0, 1)).toEqual(Float32Array.from([1, 1, 1, 1]));
+  });
+});

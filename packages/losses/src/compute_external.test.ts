@@ -1,0 +1,158 @@
+import { OnnxTrainingEngine, SentenceEncoder, randomDense } from '@contrastive/bert';
+import { initBackend, tf } from '@contrastive/tensor-gpu';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedPath } from '../../../test-support/shared.js';
+import { computeLossAndGradients, computeLossAndGradientsExternal } from './compute.js';
+import { GISTEmbedLoss } from './losses/gist.js';
+import { MatryoshkaLoss } from './losses/matryoshka.js';
+import { MultipleNegativesRankingLoss } from './losses/mnrl.js';
+import { SoftmaxLoss } from './losses/softmax.js';
+import type { ExternalTrainingStep, Loss, LossBatch, LossContext } from './types.js';
+
+const fixture = sharedPath('fixtures', 'tiny-bert');
+const engines: OnnxTrainingEngine[] = [];
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+afterAll(async () => {
+  for (const e of engines) await e.release();
+});
+
+const premises = ['A man is playing a guitar.', 'Two dogs run in the snow', 'A woman reads.', 'Kids play'];
+const hypotheses = [
+  'Someone makes music.',
+  'Animals are outside.',
+  'A person is reading a book.',
+  'Children',
+];
+const negatives = ['A man sleeps.', 'Cats sit indoors.', 'Nobody reads.', 'The kids are asleep at home'];
+
+/** Every gradient of the tfjs tape and of the onnxruntime engine agree (relative to each gradient's scale). */
+async function expectSameGradients(encoder: SentenceEncoder, loss: Loss, batch: LossBatch, ctx: LossContext) {
+  const engine = await OnnxTrainingEngine.create(encoder, { threads: 1 });
+  engines.push(engine);
+  const want = computeLossAndGradients(loss, encoder, batch, ctx);
+  const step = engine.beginStep();
+  const before = tf.memory().numTensors;
+  let got: Awaited<ReturnType<typeof computeLossAndGradientsExternal>>;
+  try {
+    got = await computeLossAndGradientsExternal(loss, encoder, step, batch, ctx);
+  } finally {
+    step.dispose();
+  }
+  // Only the returned gradients outlive the call.
+  expect(tf.memory().numTensors - before).toBe(got.grads.size);
+  expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want.loss)));
+  expect([...got.grads.keys()].sort()).toEqual([...want.grads.keys()].sort());
+  for (const [name, w] of want.grads) {
+    const a = got.grads.get(name)!.dataSync();
+    const b = w.dataSync();
+    let scale = 1e-3;
+    for (const v of b) scale = Math.max(scale, Math.abs(v));
+    let diff = 0;
+    b.forEach((v, i) => {
+      diff = Math.max(diff, Math.abs(v - a[i]!));
+    });
+    expect(diff / scale, name).toBeLessThan(1e-4);
+  }
+  tf.dispose([...want.grads.values(), ...got.grads.values()]);
+  return got.loss;
+}
+
+describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)', () => {
+  it('MNRL with hard negatives: the same loss and gradients as the tfjs tape', async () => {
+    const encoder = await SentenceEncoder.load(fixture);
+    const batch: LossBatch = {
+      columnNames: ['anchor', 'positive', 'negative'],
+      columns: { anchor: premises, positive: hypotheses, negative: negatives },
+      size: 4,
+    };
+    await expectSameGradients(encoder, new MultipleNegativesRankingLoss(), batch, { training: false });
+  });
+
+  it('SoftmaxLoss: the classifier (a loss parameter) and the model get their gradients', async () => {
+    const encoder = await SentenceEncoder.load(fixture);
+    const batch: LossBatch = {
+      columnNames: ['premise', 'hypothesis'],
+      columns: { premise: premises, hypothesis: hypotheses },
+      labels: [0, 1, 2, 1],
+      size: 4,
+    };
+    await expectSameGradients(encoder, new SoftmaxLoss({ numLabels: 3 }), batch, { training: false });
+  });
+
+  it('a Dense layer, Normalize and a prompt left out of the pooling (Matryoshka over MNRL)', async () => {
+    const encoder = await SentenceEncoder.load(fixture);
+    encoder.dense.push(randomDense(encoder.bert.config.hidden_size, 16, 'tanh', 3));
+    encoder.normalizeOutput = true;
+    encoder.pooling = { ...encoder.pooling, includePrompt: false };
+    encoder.stConfig.prompts = { query: 'query: ' };
+    const batch: LossBatch = {
+      columnNames: ['anchor', 'positive'],
+      columns: { anchor: premises, positive: hypotheses },
+      size: 4,
+    };
+    await expectSameGradients(
+      encoder,
+      new MatryoshkaLoss(new MultipleNegativesRankingLoss(), { dims: [16, 8] }),
+      batch,
+      { training: false },
+    );
+    // A prompt given to embedTensor is tokenized with the text and left out of the pooling.
+    const prompted: Loss = {
+      name: 'Prompted',
+      columns: { minInputs: 2, label: 'none', description: '(query, document)' },
+      forward: (model, b) =>
+        tf.tidy(() =>
+          tf.sum(
+            tf.mul(
+              model.embedTensor(b.columns.anchor!, { prompt: 'query: ' }),
+              tf.square(model.embedTensor(b.columns.positive!)),
+            ),
+          ),
+        ) as tf.Scalar,
+    };
+    await expectSameGradients(encoder, prompted, batch, { training: false });
+  });
+
+  it('GIST: the guide model runs on tfjs, the trained model on onnxruntime', async () => {
+    const encoder = await SentenceEncoder.load(fixture);
+    const guide = await SentenceEncoder.load(fixture);
+    const batch: LossBatch = {
+      columnNames: ['anchor', 'positive'],
+      columns: { anchor: premises, positive: hypotheses },
+      size: 4,
+    };
+    await expectSameGradients(encoder, new GISTEmbedLoss({ guide }), batch, { training: false });
+  });
+
+  it('rejects a loss without forward() and one that embeds different texts on its second pass', async () => {
+    const encoder = await SentenceEncoder.load(fixture);
+    const step: ExternalTrainingStep = (
+      await OnnxTrainingEngine.create(encoder, { threads: 1 }).then((e) => {
+        engines.push(e);
+        return e;
+      })
+    ).beginStep();
+    const batch: LossBatch = { columnNames: ['a', 'b'], columns: { a: ['x'], b: ['y'] }, size: 1 };
+    const noForward: Loss = {
+      name: 'NoForward',
+      columns: { minInputs: 1, label: 'none', description: '(text)' },
+      computeGradients: () => ({ loss: 0, grads: new Map() }),
+    };
+    await expect(
+      computeLossAndGradientsExternal(noForward, encoder, step, batch, { training: true }),
+    ).rejects.toThrow(/NoForward has no forward\(\)/);
+    let n = 0;
+    const fickle: Loss = {
+      name: 'Fickle',
+      columns: { minInputs: 1, label: 'none', description: '(text)' },
+      forward: (model) => tf.sum(model.embedTensor([`text ${n++}`])) as tf.Scalar,
+    };
+    await expect(
+      computeLossAndGradientsExternal(fickle, encoder, step, batch, { training: true }),
+    ).rejects.toThrow(/Fickle: forward\(\) embedded different texts/);
+    step.dispose();
+  });
+});
