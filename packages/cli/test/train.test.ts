@@ -112,6 +112,7 @@ describe('contrastive init + train', () => {
     ];
     const r = runCli([...args, '--max-steps', '8']);
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/training engine: onnxruntime-node \(\d+ threads\)/);
     const res = json(r.stdout);
     expect(res).toMatchObject({ output: out, steps: 8 });
     expect(res.train_loss).toBeGreaterThan(0);
@@ -139,10 +140,11 @@ describe('contrastive init + train', () => {
     ).toBe(0);
     writeFileSync(
       join(dir, 'cfg.yaml'),
-      `model: ${join(dir, 'model')}\ntrain: ${join(dir, 'nli.jsonl')}\nloss: softmax\nmax_steps: 3\nbatch-size: 16\nsave_strategy: "no"\n`,
+      `model: ${join(dir, 'model')}\ntrain: ${join(dir, 'nli.jsonl')}\nloss: softmax\nmax_steps: 3\nbatch-size: 16\nsave_strategy: "no"\nengine: tfjs\n`,
     );
     const r = runCli(['train', '--config', join(dir, 'cfg.yaml'), '--output', join(dir, 'run')]);
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('training engine: tfjs');
     expect(json(r.stdout).steps).toBe(3);
   });
 
@@ -163,5 +165,16 @@ describe('contrastive init + train', () => {
     const flag = runCli([...base, '--train', join(dir, 'pairs.jsonl'), '--loss', 'mnrl', '--lr', 'fast']);
     expect(flag.status).not.toBe(0);
     expect(flag.stderr).toContain('--lr must be a number');
+    const engine = runCli([
+      ...base,
+      '--train',
+      join(dir, 'pairs.jsonl'),
+      '--loss',
+      'mnrl',
+      '--engine',
+      'gpu',
+    ]);
+    expect(engine.status).not.toBe(0);
+    expect(engine.stderr).toContain('--engine must be auto, onnx or tfjs, got "gpu"');
   });
 });

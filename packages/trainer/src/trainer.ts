@@ -254,7 +254,10 @@ export class SentenceTransformerTrainer {
    */
   private async createTrainEngine(): Promise<OnnxTrainingEngine | undefined> {
     const a = this.args;
-    if (a.trainEngine === 'tfjs') return undefined;
+    if (a.trainEngine === 'tfjs') {
+      if (a.progress) process.stderr.write(`contrastive: training engine: tfjs (${tf.getBackend()})\n`);
+      return undefined;
+    }
     const threads = a.engineThreads ?? Math.min(8, Math.max(1, availableParallelism()));
     try {
       const engine = await OnnxTrainingEngine.create(this.model, { threads });

@@ -65,6 +65,8 @@ export interface TrainCliOptions {
   prompt?: string;
   evalBefore?: boolean;
   progress?: boolean;
+  engine?: string;
+  threads?: number;
   [flag: string]: unknown;
 }
 
@@ -121,6 +123,13 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     if (key && value !== undefined) (args as Record<string, unknown>)[key] = value;
   }
   if (o.prompt) args.prompts = o.prompt;
+  if (o.engine !== undefined) {
+    if (!['auto', 'onnx', 'tfjs'].includes(String(o.engine)))
+      throw new Error(`train: --engine must be auto, onnx or tfjs, got "${String(o.engine)}"`);
+    args.trainEngine = o.engine as TrainingArguments['trainEngine'];
+    args.evalEngine = o.engine as TrainingArguments['evalEngine'];
+  }
+  if (o.threads !== undefined) args.engineThreads = o.threads;
   if (o.progress === false) args.progress = false;
 
   // Data files first: a bad file fails before the model is loaded.
@@ -260,6 +269,15 @@ export function registerTrain(program: Command): void {
     .option('--greater-is-better <bool>', 'whether a larger metric is better', bool('--greater-is-better'))
     .option('--max-seq-length <n>', 'truncate inputs to N tokens', parsePositiveInt('--max-seq-length'))
     .option('--prompt <text>', 'prompt prepended to every input column')
+    .option(
+      '--engine <name>',
+      'auto | onnx | tfjs: what trains the transformer and embeds for evaluation (auto: onnxruntime-node when it loads)',
+    )
+    .option(
+      '--threads <n>',
+      'onnxruntime threads for --engine onnx (default: cores, at most 8)',
+      parsePositiveInt('--threads'),
+    )
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (o: TrainCliOptions) => {
       process.stdout.write(`${JSON.stringify(await runTrain(o))}\n`);
