@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { initBackend, mulberry32, normalSamples, tf } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
-import { SentenceEncoder } from '../src/index.js';
+import { BertModel, SentenceEncoder, parseBertConfig } from '../src/index.js';
 import { OnnxBertTrainer, dropoutMask } from '../src/onnx/training/bert_engine.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
@@ -83,6 +83,69 @@ describe('OnnxBertTrainer (BERT forward/backward on onnxruntime)', () => {
     expect(grads.has('pooler.dense.weight')).toBe(false);
     tf.dispose([ids, mask, expected, r, value, ...Object.values(tfGrads)]);
   });
+
+  it.each(['relu', 'gelu_new', 'gelu_pytorch_tanh'] as const)(
+    'hidden_act %s: the same hidden states and gradients as tfjs (random model, 3 layers, token types)',
+    async (act) => {
+      const config = parseBertConfig({
+        hidden_size: 24,
+        num_hidden_layers: 3,
+        num_attention_heads: 3,
+        intermediate_size: 40,
+        hidden_act: act,
+        max_position_embeddings: 40,
+        vocab_size: 30522,
+        layer_norm_eps: 1e-12,
+      });
+      const bert = BertModel.random(config, 9);
+      const trainer = await OnnxBertTrainer.create(bert, { threads: 1 });
+      try {
+        const h = config.hidden_size;
+        const batch = encoder.tokenizer.encodePairBatch(
+          [
+            ['A man plays a guitar.', 'Someone makes music on stage tonight.'],
+            ['Dogs', 'run'],
+          ],
+          40,
+        );
+        const weights = trainer.snapshotWeights();
+        const acts = await trainer.forward(batch, weights);
+        const shape: [number, number] = [batch.batchSize, batch.length];
+        const inputs = {
+          inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
+          attentionMask: tf.tensor2d(batch.attentionMask, shape, 'int32'),
+          tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, shape, 'int32'),
+        };
+        const want = bert.forward(inputs);
+        const realOnly = Float32Array.from(want.dataSync(), (v, i) =>
+          batch.attentionMask[Math.floor(i / h)] ? v : 0,
+        );
+        expect(maxAbs(acts.hidden, realOnly)).toBeLessThan(1e-4);
+        const dHidden = upstream(batch.attentionMask, h, 4);
+        const grads = new Map<string, Float32Array>();
+        await trainer.backward(acts, dHidden, weights, grads);
+        const vars = bert.namedVariables().filter((v) => !v.name.startsWith('pooler.'));
+        const r = tf.tensor3d(dHidden, [batch.batchSize, batch.length, h]);
+        const { value, grads: tfGrads } = tf.variableGrads(
+          () => tf.sum(tf.mul(bert.forward(inputs), r)),
+          vars.map((v) => v.variable),
+        );
+        for (const v of vars) {
+          const w = tfGrads[v.variable.name]!.dataSync();
+          const scale = Math.max(maxAbsOf(w), 1e-3);
+          expect(maxAbs(grads.get(v.name)!, w) / scale, v.name).toBeLessThan(1e-5);
+        }
+        // Both token types were used, so both rows of the type table have a gradient.
+        const typeGrad = grads.get('embeddings.token_type_embeddings.weight')!;
+        expect(maxAbsOf(typeGrad.subarray(0, h))).toBeGreaterThan(0);
+        expect(maxAbsOf(typeGrad.subarray(h, 2 * h))).toBeGreaterThan(0);
+        tf.dispose([...Object.values(inputs), want, r, value, ...Object.values(tfGrads)]);
+      } finally {
+        await trainer.release();
+        bert.dispose();
+      }
+    },
+  );
 
   it('with dropout: the same seed gives the same pass, and the backward pass is the derivative of that pass', async () => {
     const h = encoder.bert.config.hidden_size;

@@ -33,13 +33,6 @@ export class OnnxTrainingEngine {
     encoder: SentenceEncoder,
     options: OnnxTrainingEngineOptions = {},
   ): Promise<OnnxTrainingEngine> {
-    const unsupported = encoder.pooling.modes.filter((m) => m === 'lasttoken');
-    if (unsupported.length > 0) {
-      // Packing keeps right padding's positions, so lasttoken pooling would work, but it is untested here.
-      throw new Error(
-        'OnnxTrainingEngine: pooling mode "lasttoken" is not supported; train with the tfjs engine',
-      );
-    }
     return new OnnxTrainingEngine(encoder, await OnnxBertTrainer.create(encoder.bert, options));
   }
 
