@@ -11,16 +11,18 @@
  *
  * Flags: --quick (128 sentences, 2 training steps), --shape <preset> (every configuration on that shape),
  * --json <file> (also write the lines there), --threads <n> (onnxruntime intra-op threads, default 2),
- * --repeat <n> (best of n timed encode passes), --only <backend> (tfjs-wasm or onnx).
+ * --repeat <n> (best of n timed encode passes), --only <backend> (tfjs-wasm, tfjs-gpu or onnx).
+ * - tfjs-gpu rows appear when @tensorflow/tfjs-node-gpu is installed (the same protocol on its CUDA backend).
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 interface Configuration {
-  backend: 'tfjs-wasm' | 'onnx';
+  backend: 'tfjs-wasm' | 'tfjs-gpu' | 'onnx';
   shape: string;
   train: boolean;
 }
@@ -47,8 +49,24 @@ const configurations: Configuration[] = args.shape
       { backend: 'onnx', shape: 'mini', train: true },
       { backend: 'onnx', shape: 'base', train: false },
     ];
-if (args.only && args.only !== 'tfjs-wasm' && args.only !== 'onnx')
-  throw new Error(`--only must be tfjs-wasm or onnx, got ${args.only}`);
+// With @tensorflow/tfjs-node-gpu installed the same protocol also runs on its CUDA backend (plain MNRL: no wasm heap).
+if (gpuBindingInstalled()) {
+  configurations.push(
+    { backend: 'tfjs-gpu', shape: args.shape ?? 'mini', train: true },
+    ...(args.shape ? [] : [{ backend: 'tfjs-gpu' as const, shape: 'base', train: false }]),
+  );
+}
+if (args.only && !['tfjs-wasm', 'tfjs-gpu', 'onnx'].includes(args.only))
+  throw new Error(`--only must be tfjs-wasm, tfjs-gpu or onnx, got ${args.only}`);
+
+function gpuBindingInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const runner = join(dirname(fileURLToPath(import.meta.url)), 'bench', 'run_config.ts');
 const lines: string[] = [];

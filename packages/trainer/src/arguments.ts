@@ -40,13 +40,14 @@ export interface TrainingArguments {
   progress: boolean;
   /**
    * Engine the evaluators embed with: `auto` takes an onnxruntime-node snapshot of the current weights when it
-   * loads (several times faster than tfjs on CPU) and falls back to tfjs.
+   * loads (several times faster than tfjs on CPU) and falls back to tfjs; on tfjs-node(-gpu) `auto` stays on tfjs.
    */
   evalEngine: 'auto' | 'onnx' | 'tfjs';
   /**
    * Engine the transformer trains on: `onnx` runs BERT's forward and backward passes in onnxruntime-node
    * (native, every core, padding removed; the loss and AdamW stay on tfjs), `tfjs` on the tfjs backend.
-   * `auto`: onnx where onnxruntime-node loads and the model allows it, else tfjs. Same gradients either way.
+   * `auto`: onnx where onnxruntime-node loads, except on tfjs-node(-gpu) (a native or GPU backend), which
+   * trains itself; tfjs otherwise. Same gradients either way.
    */
   trainEngine: 'auto' | 'onnx' | 'tfjs';
   /** onnxruntime intra-op threads for `trainEngine` onnx. Default: the machine's cores, at most 8. */

@@ -254,7 +254,8 @@ export class SentenceTransformerTrainer {
    */
   private async createTrainEngine(): Promise<OnnxTrainingEngine | undefined> {
     const a = this.args;
-    if (a.trainEngine === 'tfjs') {
+    // tfjs-node(-gpu) is a native backend (a GPU when tfjs-node-gpu is installed): `auto` keeps training there.
+    if (a.trainEngine === 'tfjs' || (a.trainEngine === 'auto' && tf.getBackend() === 'tensorflow')) {
       if (a.progress) process.stderr.write(`contrastive: training engine: tfjs (${tf.getBackend()})\n`);
       return undefined;
     }
@@ -309,7 +310,12 @@ export class SentenceTransformerTrainer {
     const out: Record<string, number> = {};
     let runner: { embed(texts: string[]): Promise<ArrayLike<number>[]> } = this.model;
     let release = async () => {};
-    if (this.args.evalEngine !== 'tfjs' && this.evaluators.some((e) => typeof e !== 'function')) {
+    const nativeTfjs = this.args.evalEngine === 'auto' && tf.getBackend() === 'tensorflow';
+    if (
+      this.args.evalEngine !== 'tfjs' &&
+      !nativeTfjs &&
+      this.evaluators.some((e) => typeof e !== 'function')
+    ) {
       try {
         const onnx = await this.model.toOnnx();
         runner = onnx;
