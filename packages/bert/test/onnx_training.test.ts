@@ -4,7 +4,7 @@ import { initBackend, mulberry32, normalSamples, tf } from '@contrastive/tensor-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import { BertModel, SentenceEncoder, parseBertConfig } from '../src/index.js';
-import { OnnxBertTrainer, dropoutMask } from '../src/onnx/training/bert_engine.js';
+import { OnnxBertTrainer, type WeightSnapshot, dropoutMask } from '../src/onnx/training/bert_engine.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as { texts: string[] };
@@ -165,16 +165,12 @@ describe('OnnxBertTrainer (BERT forward/backward on onnxruntime)', () => {
     const grads = new Map<string, Float32Array>();
     await engine.backward(a, dHidden, weights, grads);
     const f = async (name: string, dir: Float32Array, eps: number) => {
-      const data = new Map(weights.data);
-      const w = weights.data.get(name)!;
-      data.set(
-        name,
-        Float32Array.from(w, (x, i) => x + eps * dir[i]!),
-      );
-      const tensors = new Map(weights.tensors);
-      const ort = await import('onnxruntime-node');
-      tensors.set(name, new ort.Tensor('float32', data.get(name)!, weights.tensors.get(name)!.dims));
-      const out = await engine.forward(batch, { data, tensors }, opts);
+      const w = Float32Array.from(weights.values(name), (x, i) => x + eps * dir[i]!);
+      const perturbed: WeightSnapshot = {
+        values: (n) => (n === name ? w : weights.values(n)),
+        shape: (n) => weights.shape(n),
+      };
+      const out = await engine.forward(batch, perturbed, opts);
       let s = 0;
       for (let i = 0; i < dHidden.length; i++) s += out.hidden[i]! * dHidden[i]!;
       return s;
@@ -185,7 +181,7 @@ describe('OnnxBertTrainer (BERT forward/backward on onnxruntime)', () => {
       'embeddings.LayerNorm.weight',
       'embeddings.position_embeddings.weight',
     ]) {
-      const n = weights.data.get(name)!.length;
+      const n = weights.values(name).length;
       const dir = normalSamples(n, 1, mulberry32(5));
       const g = grads.get(name)!;
       let analytic = 0;

@@ -19,3 +19,4 @@ export type { LeakReport } from './memory.js';
 export { AdamW, paramGroups, defaultNoDecay } from './optim/adamw.js';
 export type { AdamWOptions, AdamWState, NamedVariable, ParamGroup } from './optim/adamw.js';
 export { mulberry32, normalSamples, permutation, mixSeed } from './random.js';
+export { readFloat32, globalNorm } from './host_view.js';

