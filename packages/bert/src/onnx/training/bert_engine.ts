@@ -4,7 +4,7 @@ import type { BertModel } from '../../model.js';
 import type { EncodedBatch } from '../../tokenizer.js';
 import { encodeModel } from '../proto.js';
 import { type OnnxRuntime, loadOnnxRuntime } from '../runtime.js';
-import { type TrainingGraphs, buildTrainingGraphs, gradName } from './graphs.js';
+import { type TrainingGraphs, buildTrainingGraphs } from './graphs.js';
 
 export interface OnnxBertTrainerOptions {
   /** onnxruntime intra-op threads. Default 2. */
@@ -209,18 +209,18 @@ export class OnnxBertTrainer {
         );
       });
     }
-    const fetches = ['hidden', ...graphs.saved];
+    const fetches = [graphs.hiddenOutput, ...new Set(graphs.saved.map((v) => v.output))];
     const { query_mask: _backwardOnly, ...runFeeds } = feeds;
     this.weightFeeds(graphs.forwardWeights, weights, runFeeds);
     const out = await forward.run(runFeeds, fetches);
-    const hiddenPacked = out.hidden!.data as Float32Array;
+    const hiddenPacked = out[graphs.hiddenOutput]!.data as Float32Array;
     const hidden = new Float32Array(b * s * h);
     packed.tokenIndex.forEach((p, t) => {
       hidden.set(hiddenPacked.subarray(t * h, (t + 1) * h), p * h);
     });
     // What the backward graph takes: index maps, masks and the saved activations (not emb / mask_add).
     const { emb: _e, mask_add: _m, ...kept } = feeds;
-    for (const name of graphs.saved) kept[name] = out[name]!;
+    for (const { output, input } of graphs.saved) kept[input] = out[output]!;
     return { hidden, batchSize: b, length: s, feeds: kept, packed };
   }
 
@@ -252,8 +252,9 @@ export class OnnxBertTrainer {
       d_hidden: new this.ort.Tensor('float32', dPacked, [packed.tokens, h]),
     };
     this.weightFeeds(graphs.backwardWeights, weights, feeds);
-    const out = await backward.run(feeds, [...graphs.gradients.map(gradName), 'd_emb']);
-    for (const name of graphs.gradients) addInto(into, name, out[gradName(name)]!.data as Float32Array);
+    const out = await backward.run(feeds, [...graphs.gradients.map((g) => g.output), 'd_emb']);
+    for (const { weight, output } of graphs.gradients)
+      addInto(into, weight, out[output]!.data as Float32Array);
     this.scatterEmbeddingGradient(packed, out.d_emb!.data as Float32Array, weights, into);
   }
 

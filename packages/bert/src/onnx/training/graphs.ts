@@ -24,13 +24,18 @@ const S: Dim = 'sequence';
 export interface TrainingGraphs {
   forward: ModelMessage;
   backward: ModelMessage;
-  /** Forward outputs the backward graph takes as inputs (same names). */
-  saved: string[];
+  /** The forward output holding the last hidden state `[T, H]`. */
+  hiddenOutput: string;
+  /**
+   * Forward outputs the backward graph takes as inputs: `output` (a forward value, returned as is — no copy
+   * node) feeds backward input `input` (`saved:<what>`).
+   */
+  saved: Array<{ output: string; input: string }>;
   /** Weight names each graph takes as inputs. */
   forwardWeights: string[];
   backwardWeights: string[];
-  /** Gradient outputs of the backward graph: `grad:<weight name>`. */
-  gradients: string[];
+  /** Weights with a gradient, and the backward output holding it. */
+  gradients: Array<{ weight: string; output: string }>;
   /** Dropout mask inputs (both graphs), empty without dropout. */
   dropoutInputs: string[];
 }
@@ -179,12 +184,15 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
     const down = drop(linearF(act, n.down, inter, h), `drop:${i}:out`);
     x = layerNormF(f.op('Add', [down, a1]), n.ln2, `ln2:${i}`);
   }
-  f.alias(x, 'hidden');
-  f.output('hidden', F, [T, h]);
-  for (const s of saved) {
-    f.alias(s.value, `saved:${s.name}`);
-    f.output(`saved:${s.name}`, F, s.dims);
-  }
+  // Values are graph outputs under their own names: an Identity per output would copy every activation.
+  const outputs = new Map<string, Dim[]>();
+  const declare = (value: string, dims: Dim[]) => {
+    if (outputs.has(value)) return;
+    outputs.set(value, dims);
+    f.output(value, F, dims);
+  };
+  declare(x, [T, h]);
+  for (const s of saved) declare(s.value, s.dims);
   const forward = f.model({
     opset: 17,
     producerVersion: '0',
@@ -194,7 +202,8 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
   // ---------------------------------------------------------------- backward
   const g = new GraphBuilder();
   const bWeights: string[] = [];
-  const gradients: string[] = [];
+  const gradients: Array<{ weight: string; output: string }> = [];
+  const gradOutputs = new Set<string>();
   const inSaved = new Map<string, string>();
   for (const s of saved) inSaved.set(s.name, g.input(`saved:${s.name}`, F, s.dims));
   const sv = (name: string) => inSaved.get(name)!;
@@ -214,10 +223,15 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
   }
   const dropB = (dx: string, mask: string) => (dropout ? g.op('Mul', [dx, gMasks.get(mask)!]) : dx);
   const gradOut = (weight: string, value: string, dims: number[]) => {
-    const name = gradName(weight);
-    g.alias(value, name);
-    g.output(name, F, dims);
-    gradients.push(weight);
+    let output = value;
+    // A value is output once; a second weight with the same gradient value gets a copy.
+    if (gradOutputs.has(value)) {
+      output = gradName(weight);
+      g.alias(value, output);
+    }
+    gradOutputs.add(output);
+    g.output(output, F, dims);
+    gradients.push({ weight, output });
   };
   const sumRows = (t: string) => g.op('ReduceSum', [t, g.constInt64([0])], { keepdims: int(0) });
   const meanLast = (t: string) => g.op('ReduceMean', [t], { axes: ints([-1]), keepdims: int(1) });
@@ -336,7 +350,8 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
   return {
     forward,
     backward,
-    saved: saved.map((s) => `saved:${s.name}`),
+    hiddenOutput: x,
+    saved: saved.map((s) => ({ output: s.value, input: `saved:${s.name}` })),
     forwardWeights: fWeights,
     backwardWeights: bWeights,
     gradients,
