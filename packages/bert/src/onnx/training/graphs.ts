@@ -88,15 +88,14 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
   const padMap = f.input('pad_map', I64, [B, S]);
   const tokenIndex = f.input('token_index', I64, [T]);
   const maskAdd = f.input('mask_add', F, [B, 1, 1, S]);
-  const masks = new Map<string, string>();
-  if (dropout) {
-    masks.set('drop:emb', f.input('drop:emb', F, [T, h]));
-    for (let i = 0; i < L; i++) {
-      masks.set(`drop:${i}:attn`, f.input(`drop:${i}:attn`, F, [B, heads, S, S]));
-      masks.set(`drop:${i}:ao`, f.input(`drop:${i}:ao`, F, [T, h]));
-      masks.set(`drop:${i}:out`, f.input(`drop:${i}:out`, F, [T, h]));
-    }
-  }
+  /** Dropout masks are inputs of both graphs: `[B, heads, S, S]` on attention probabilities, else `[T, H]`. */
+  const maskInputs = (g: GraphBuilder) =>
+    new Map(
+      (dropout ? dropoutMaskNames(L) : []).map(
+        (name) => [name, g.input(name, F, name.endsWith(':attn') ? [B, heads, S, S] : [T, h])] as const,
+      ),
+    );
+  const masks = maskInputs(f);
   const saved: Array<{ name: string; value: string; dims: Dim[] }> = [];
   const save = (name: string, value: string, dims: Dim[]) => saved.push({ name, value, dims });
   const drop = (x: string, mask: string) => (dropout ? f.op('Mul', [x, masks.get(mask)!]) : x);
@@ -212,15 +211,7 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
   // 1 for real query positions [B, 1, S, 1]: padded rows of the attention gradient must be zero (their
   // outputs were dropped by the packing), not the gradient of token 0 that `pad_map` points them at.
   const queryMask = g.input('query_mask', F, [B, 1, S, 1]);
-  const gMasks = new Map<string, string>();
-  if (dropout) {
-    gMasks.set('drop:emb', g.input('drop:emb', F, [T, h]));
-    for (let i = 0; i < L; i++) {
-      gMasks.set(`drop:${i}:attn`, g.input(`drop:${i}:attn`, F, [B, heads, S, S]));
-      gMasks.set(`drop:${i}:ao`, g.input(`drop:${i}:ao`, F, [T, h]));
-      gMasks.set(`drop:${i}:out`, g.input(`drop:${i}:out`, F, [T, h]));
-    }
-  }
+  const gMasks = maskInputs(g);
   const dropB = (dx: string, mask: string) => (dropout ? g.op('Mul', [dx, gMasks.get(mask)!]) : dx);
   const gradOut = (weight: string, value: string, dims: number[]) => {
     let output = value;
