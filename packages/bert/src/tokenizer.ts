@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { bertTokenizerJson, parseVocab } from './wordpiece_vocab.js';
 
 export interface EncodedBatch {
   /** Row-major [batch, length] token ids, padded to the longest sequence of the batch. */
@@ -69,15 +70,30 @@ export class SentenceTokenizer {
     this.vocabSize = this.tokenizer.get_vocab(true).size;
   }
 
+  /**
+   * From `tokenizer.json` + `tokenizer_config.json`; a BERT folder with only `vocab.txt` (a slow tokenizer's
+   * files) is converted as transformers converts it, and saves with a tokenizer.json.
+   */
   static fromDir(dir: string): SentenceTokenizer {
-    const tj = readJson(join(dir, 'tokenizer.json'), 'tokenizer.json');
-    let cfg: Record<string, unknown> = {};
-    try {
-      cfg = readJson(join(dir, 'tokenizer_config.json'), 'tokenizer_config.json');
-    } catch (e) {
-      if (!/not found/.test((e as Error).message)) throw e;
+    const optional = (name: string) => {
+      try {
+        return readJson(join(dir, name), name);
+      } catch (e) {
+        if (!/not found/.test((e as Error).message)) throw e;
+        return undefined;
+      }
+    };
+    const cfg = optional('tokenizer_config.json') ?? {};
+    const tokenizerJson = join(dir, 'tokenizer.json');
+    const vocabTxt = join(dir, 'vocab.txt');
+    if (!existsSync(tokenizerJson) && existsSync(vocabTxt)) {
+      // special_tokens_map.json names the special tokens when tokenizer_config.json does not.
+      const specials = optional('special_tokens_map.json') ?? {};
+      const merged = { ...specials, ...cfg };
+      const tj = bertTokenizerJson(parseVocab(readFileSync(vocabTxt, 'utf8'), vocabTxt), merged, vocabTxt);
+      return new SentenceTokenizer(tj, merged, vocabTxt);
     }
-    return new SentenceTokenizer(tj, cfg, join(dir, 'tokenizer.json'));
+    return new SentenceTokenizer(readJson(tokenizerJson, 'tokenizer.json'), cfg, tokenizerJson);
   }
 
   /** Token ids of `text` without special tokens. */
