@@ -86,24 +86,28 @@ describe('fused AdamW kernel on wasm', () => {
       [0.01, 0.04, 0.5],
     ];
     const [b1, b2, eps, lr, wd, t] = [0.9, 0.999, 1e-8, 0.1, 0.3, 2];
-    const outs = tf.tidy(() =>
-      adamwUpdate(tf.tensor1d(p!), tf.tensor1d(g!), tf.tensor1d(m!), tf.tensor1d(v!), {
-        beta1: b1,
-        beta2: b2,
-        eps,
-        decayFactor: 1 - lr * wd,
-        stepSize: lr / (1 - b1 ** t),
-        sqrtBiasCorrection2: Math.sqrt(1 - b2 ** t),
-      }).map((x) => Array.from(x.dataSync())),
+    const moments = { m: Float32Array.from(m!), v: Float32Array.from(v!) };
+    const pNew = tf.tidy(() =>
+      Array.from(
+        adamwUpdate(tf.tensor1d(p!), tf.tensor1d(g!), moments, {
+          beta1: b1,
+          beta2: b2,
+          eps,
+          decayFactor: 1 - lr * wd,
+          stepSize: lr / (1 - b1 ** t),
+          sqrtBiasCorrection2: Math.sqrt(1 - b2 ** t),
+        }).dataSync(),
+      ),
     );
     for (let i = 0; i < 3; i++) {
       const mi = b1 * m![i]! + (1 - b1) * g![i]!;
       const vi = b2 * v![i]! + (1 - b2) * g![i]! ** 2;
       const pi =
         p![i]! * (1 - lr * wd) - (lr / (1 - b1 ** t)) * (mi / (Math.sqrt(vi) / Math.sqrt(1 - b2 ** t) + eps));
-      expect(outs[0]![i]).toBeCloseTo(pi, 6);
-      expect(outs[1]![i]).toBeCloseTo(mi, 6);
-      expect(outs[2]![i]).toBeCloseTo(vi, 6);
+      expect(pNew[i]).toBeCloseTo(pi, 6);
+      // The moments live in host memory and are updated in place.
+      expect(moments.m[i]).toBeCloseTo(mi, 6);
+      expect(moments.v[i]).toBeCloseTo(vi, 6);
     }
   });
 
@@ -169,8 +173,35 @@ describe('fused AdamW kernel on wasm', () => {
       stepSize: 0.1,
       sqrtBiasCorrection2: 1,
     };
+    const moments = { m: new Float32Array(3), v: new Float32Array(3) };
+    expect(() => tf.tidy(() => adamwUpdate(tf.zeros([3]), tf.zeros([4]), moments, attrs))).toThrow(
+      /input "g" has 4 values, p has 3/,
+    );
     expect(() =>
-      tf.tidy(() => adamwUpdate(tf.zeros([3]), tf.zeros([4]), tf.zeros([3]), tf.zeros([3]), attrs)),
-    ).toThrow(/input "g" has 4 values, p has 3/);
+      tf.tidy(() =>
+        adamwUpdate(tf.zeros([3]), tf.zeros([3]), { m: new Float32Array(2), v: moments.v }, attrs),
+      ),
+    ).toThrow(/moment "m" must be a Float32Array of 3 values/);
+  });
+
+  it('keeps the moments off the wasm heap, and moves them when the backend changes mid-run', async () => {
+    setFusedAdamW(true);
+    const w = tf.variable(tf.tensor1d(wave(64, 7)));
+    const opt = new AdamW([{ name: 'w', variable: w }], { lr: 0.01 });
+    const g = tf.tensor1d(wave(64, 8));
+    const before = tf.memory().numTensors;
+    opt.applyGradients({ w: g });
+    expect(tf.memory().numTensors).toBe(before); // no moment tensors: they are host arrays
+    const reference = await opt.exportState();
+    // Composite path from now on: the moments become tfjs variables with the same values.
+    setFusedAdamW(false);
+    opt.applyGradients({ w: g });
+    expect(tf.memory().numTensors).toBe(before + 2);
+    setFusedAdamW(true);
+    opt.applyGradients({ w: g });
+    expect(tf.memory().numTensors).toBe(before);
+    expect((await opt.exportState()).step).toBe(3);
+    expect(reference.m.w!.length).toBe(64);
+    for (const x of [opt, g, w]) x.dispose();
   });
 });

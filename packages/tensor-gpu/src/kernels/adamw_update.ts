@@ -3,7 +3,7 @@ import { tf } from '../tf.js';
 /** Kernel name of the fused AdamW step (registered for wasm only). */
 export const ADAMW_UPDATE_KERNEL = 'ContrastiveAdamWUpdate';
 
-/** Scalars of one AdamW step, precomputed on the host as the composite ops would. */
+/** Scalars of one AdamW step, precomputed on the host. */
 export interface AdamWUpdateAttrs {
   beta1: number;
   beta2: number;
@@ -16,10 +16,16 @@ export interface AdamWUpdateAttrs {
   sqrtBiasCorrection2: number;
 }
 
+/** A parameter's Adam moments in host memory (outside the wasm heap), updated in place by each step. */
+export interface HostMoments {
+  m: Float32Array;
+  v: Float32Array;
+}
+
 /**
  * The elementwise step, a plain top-level function so V8 optimizes it once for all parameters. Each element is
  * computed in double precision and rounded once when stored: within an ulp of torch's float32 op-by-op result
- * and ~2.5× faster than rounding every intermediate (`Math.fround` per op).
+ * and ~2.5× faster than rounding every intermediate (`Math.fround` per op). Moments are updated in place.
  */
 function adamwLoop(
   ps: Float32Array,
@@ -27,8 +33,6 @@ function adamwLoop(
   ms: Float32Array,
   vs: Float32Array,
   po: Float32Array,
-  mo: Float32Array,
-  vo: Float32Array,
   a: AdamWUpdateAttrs,
 ): void {
   const b1 = a.beta1;
@@ -44,35 +48,35 @@ function adamwLoop(
     const gi = gs[i] as number;
     const mi = (ms[i] as number) * b1 + gi * oneMinusB1;
     const vi = (vs[i] as number) * b2 + gi * gi * oneMinusB2;
-    mo[i] = mi;
-    vo[i] = vi;
+    ms[i] = mi;
+    vs[i] = vi;
     po[i] = (ps[i] as number) * decay - (mi / (Math.sqrt(vi) / sqrtBc2 + eps)) * stepSize;
   }
 }
 
 /**
- * One torch AdamW step over a whole parameter in a single pass on the wasm heap, instead of ~8 tfjs ops that
- * each allocate a full-size temporary; each element in double precision, rounded once to float32 (within an
- * ulp of the composite float32 ops). Outputs are new tensors `[p', m', v']`: inputs are never written (XNNPACK
- * caches packed weights by tensor id).
+ * One torch AdamW step over a whole parameter in a single pass, instead of ~8 tfjs ops that each allocate a
+ * full-size temporary on the wasm heap. The parameter and its gradient are read in place; the moments live in
+ * host memory (`attrs.moments`, so the 4 GiB wasm heap holds only weights and gradients) and are updated in
+ * place; the new parameter is a new tensor (a weight is never written in place: XNNPACK caches packed weights
+ * by tensor id).
  */
 export const adamwUpdateWasmConfig: tf.KernelConfig = {
   kernelName: ADAMW_UPDATE_KERNEL,
   backendName: 'wasm',
   kernelFunc: ({ inputs, attrs, backend }) => {
-    const { p, g, m, v } = inputs as Record<'p' | 'g' | 'm' | 'v', tf.TensorInfo>;
-    const a = attrs as unknown as AdamWUpdateAttrs;
+    const { p, g } = inputs as Record<'p' | 'g', tf.TensorInfo>;
+    const a = attrs as unknown as AdamWUpdateAttrs & { moments: HostMoments };
     // The wasm backend's heap helpers are not part of tfjs's public typings.
     const b = backend as unknown as {
       makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
       typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
     };
+    if (!p) throw new Error(`${ADAMW_UPDATE_KERNEL}: input "p" is missing`);
     const size = p.shape.reduce((x, c) => x * c, 1);
     for (const [name, t] of [
       ['p', p],
       ['g', g],
-      ['m', m],
-      ['v', v],
     ] as const) {
       if (!t) throw new Error(`${ADAMW_UPDATE_KERNEL}: input "${name}" is missing`);
       if (t.dtype !== 'float32')
@@ -81,41 +85,39 @@ export const adamwUpdateWasmConfig: tf.KernelConfig = {
       if (n !== size)
         throw new Error(`${ADAMW_UPDATE_KERNEL}: input "${name}" has ${n} values, p has ${size}`);
     }
-    // Allocate every output before taking any heap view: an allocation may grow (and detach) the heap buffer.
+    for (const k of ['m', 'v'] as const) {
+      const arr = a.moments?.[k];
+      if (!(arr instanceof Float32Array) || arr.length !== size)
+        throw new Error(`${ADAMW_UPDATE_KERNEL}: moment "${k}" must be a Float32Array of ${size} values`);
+    }
+    // Allocate the output before taking any heap view: an allocation may grow (and detach) the heap buffer.
     const pOut = b.makeOutput(p.shape, 'float32');
-    const mOut = b.makeOutput(p.shape, 'float32');
-    const vOut = b.makeOutput(p.shape, 'float32');
-    const ps = b.typedArrayFromHeap(p);
-    const gs = b.typedArrayFromHeap(g);
-    const ms = b.typedArrayFromHeap(m);
-    const vs = b.typedArrayFromHeap(v);
-    const po = b.typedArrayFromHeap(pOut);
-    const mo = b.typedArrayFromHeap(mOut);
-    const vo = b.typedArrayFromHeap(vOut);
-    adamwLoop(ps, gs, ms, vs, po, mo, vo, a);
-    return [pOut, mOut, vOut];
+    adamwLoop(
+      b.typedArrayFromHeap(p),
+      b.typedArrayFromHeap(g),
+      a.moments.m,
+      a.moments.v,
+      b.typedArrayFromHeap(pOut),
+      a,
+    );
+    return pOut;
   },
 };
 
 /**
- * Runs the fused step: returns new tensors `[p', m', v']`. Only on wasm with the kernel registered
- * (`registerMissingKernels('wasm')`); see `fusedAdamWAvailable`.
+ * Runs the fused step: returns the new parameter; `moments` are updated in place. Only on wasm with the kernel
+ * registered (`registerMissingKernels('wasm')`); see `fusedAdamWAvailable`.
  */
 export function adamwUpdate(
   p: tf.Tensor,
   g: tf.Tensor,
-  m: tf.Tensor,
-  v: tf.Tensor,
+  moments: HostMoments,
   attrs: AdamWUpdateAttrs,
-): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  const out = tf
-    .engine()
-    .runKernel(
-      ADAMW_UPDATE_KERNEL,
-      { p, g, m, v },
-      attrs as unknown as tf.NamedAttrMap,
-    ) as unknown as tf.Tensor[];
-  return [out[0]!, out[1]!, out[2]!];
+): tf.Tensor {
+  return tf.engine().runKernel(ADAMW_UPDATE_KERNEL, { p, g }, {
+    ...attrs,
+    moments,
+  } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor;
 }
 
 /** Whether the active backend can run the fused step. */

@@ -1,11 +1,11 @@
-import { adamwUpdate, fusedAdamWAvailable } from '../kernels/adamw_update.js';
+import { type HostMoments, adamwUpdate, fusedAdamWAvailable } from '../kernels/adamw_update.js';
 import { tf } from '../tf.js';
 
 /**
- * Internal switch for the fused wasm kernel (on by default; `CONTRASTIVE_FUSED_ADAMW=0` turns it off). One pass
- * per parameter in double precision, rounded once (within an ulp of the composite float32 ops): ~2× faster than
- * the ~8 composite ops, and it allocates only the three new tensors of one parameter instead of ~8 full-size
- * temporaries, so the wasm heap (which never shrinks) stays ~500 MB smaller on the MiniLM shape.
+ * Internal switch for the fused wasm step (on by default; `CONTRASTIVE_FUSED_ADAMW=0` turns it off): one pass per
+ * parameter in double precision, rounded once (within an ulp of the composite float32 ops), ~2× faster than the
+ * ~8 composite ops and without their full-size temporaries; the moments live in host memory, so the wasm heap
+ * (4 GiB at most, never shrinking) holds only weights and gradients.
  */
 let fusedAdamWEnabled = process.env.CONTRASTIVE_FUSED_ADAMW !== '0';
 
@@ -63,7 +63,8 @@ export function paramGroups(
 /**
  * AdamW exactly as `torch.optim.AdamW`: decoupled weight decay `p ← p − lr·wd·p`, then the bias-corrected Adam
  * step `p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)`. New tensors are assigned every step (never written in
- * place): XNNPACK caches packed weights by tensor id on wasm.
+ * place): XNNPACK caches packed weights by tensor id on wasm. On wasm the moments are host Float32Arrays and
+ * the step is one fused pass (see `setFusedAdamW`); elsewhere they are tfjs variables and the step is tfjs ops.
  */
 export class AdamW {
   lr: number;
@@ -71,8 +72,11 @@ export class AdamW {
   readonly eps: number;
   readonly groups: ParamGroup[];
   private t = 0;
+  /** Moments as tfjs variables (composite path). */
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
+  /** Moments in host memory (fused wasm path). */
+  private readonly host = new Map<string, HostMoments>();
 
   constructor(params: NamedVariable[] | ParamGroup[], options: AdamWOptions = {}) {
     this.lr = options.lr ?? 1e-3;
@@ -96,6 +100,35 @@ export class AdamW {
     return this.t;
   }
 
+  /** Whether the fused path runs now; moments already held move to where it needs them. */
+  private useHostMoments(): boolean {
+    const fused = fusedAdamWEnabled && fusedAdamWAvailable();
+    if (fused && this.m.size > 0) {
+      for (const [name, m] of this.m) {
+        const v = this.v.get(name)!;
+        this.host.set(name, {
+          m: new Float32Array(m.dataSync() as Float32Array),
+          v: new Float32Array(v.dataSync() as Float32Array),
+        });
+      }
+      this.disposeDeviceMoments();
+    } else if (!fused && this.host.size > 0) {
+      const shapes = this.shapes();
+      for (const [name, { m, v }] of this.host) {
+        const shape = shapes.get(name)!;
+        // tidy frees the initial tensors; the variables keep their data.
+        this.m.set(name, tf.tidy(() => tf.variable(tf.tensor(m, shape), false)));
+        this.v.set(name, tf.tidy(() => tf.variable(tf.tensor(v, shape), false)));
+      }
+      this.host.clear();
+    }
+    return fused;
+  }
+
+  private shapes(): Map<string, number[]> {
+    return new Map(this.groups.flatMap((g) => g.params.map((p) => [p.name, p.variable.shape] as const)));
+  }
+
   /** Applies one update. `grads` maps parameter names to gradients; parameters without one are left alone. */
   applyGradients(grads: Record<string, tf.Tensor> | Map<string, tf.Tensor>): void {
     const get = (n: string) => (grads instanceof Map ? grads.get(n) : grads[n]);
@@ -105,24 +138,18 @@ export class AdamW {
     const bc2 = 1 - b2 ** this.t;
     const stepSize = this.lr / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
-    // One pass on the wasm heap instead of ~8 full-size temporaries per parameter.
-    const fused = fusedAdamWEnabled && fusedAdamWAvailable();
+    const fused = this.useHostMoments();
     for (const group of this.groups) {
       for (const { name, variable } of group.params) {
         const g = get(name);
         if (!g) continue;
-        let m = this.m.get(name);
-        let v = this.v.get(name);
-        if (!m || !v) {
-          m = tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_m`);
-          v = tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_v`);
-          this.m.set(name, m);
-          this.v.set(name, v);
-        }
-        const mv = m;
-        const vv = v;
         if (fused) {
-          const [pNew, mNew, vNew] = adamwUpdate(variable, g, mv, vv, {
+          let moments = this.host.get(name);
+          if (!moments) {
+            moments = { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
+            this.host.set(name, moments);
+          }
+          const pNew = adamwUpdate(variable, g, moments, {
             beta1: b1,
             beta2: b2,
             eps: this.eps,
@@ -130,14 +157,20 @@ export class AdamW {
             stepSize,
             sqrtBiasCorrection2: sqrtBc2,
           });
-          mv.assign(mNew);
-          vv.assign(vNew);
           variable.assign(pNew);
           pNew.dispose();
-          mNew.dispose();
-          vNew.dispose();
           continue;
         }
+        let m = this.m.get(name);
+        let v = this.v.get(name);
+        if (!m || !v) {
+          m = tf.tidy(() => tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_m`));
+          v = tf.tidy(() => tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_v`));
+          this.m.set(name, m);
+          this.v.set(name, v);
+        }
+        const mv = m;
+        const vv = v;
         tf.tidy(() => {
           const mNew = tf.add(tf.mul(mv, b1), tf.mul(g, 1 - b1));
           const vNew = tf.add(tf.mul(vv, b2), tf.mul(tf.square(g), 1 - b2));
@@ -153,12 +186,16 @@ export class AdamW {
     }
   }
 
-  /** The full optimizer state, for checkpoints. */
+  /** The full optimizer state, for checkpoints (copies). */
   async exportState(): Promise<AdamWState> {
     const m: Record<string, Float32Array> = {};
     const v: Record<string, Float32Array> = {};
     for (const [name, t] of this.m) m[name] = (await t.data()) as Float32Array;
     for (const [name, t] of this.v) v[name] = (await t.data()) as Float32Array;
+    for (const [name, h] of this.host) {
+      m[name] = h.m.slice();
+      v[name] = h.v.slice();
+    }
     return { step: this.t, m, v };
   }
 
@@ -174,15 +211,20 @@ export class AdamW {
       if (data.length !== p.size || vd.length !== p.size) {
         throw new Error(`AdamW state: "${name}" has ${data.length} values, the parameter has ${p.size}`);
       }
-      this.m.set(name, tf.variable(tf.tensor(data, p.shape), false));
-      this.v.set(name, tf.variable(tf.tensor(vd, p.shape), false));
+      // Host copies; the next step moves them to tfjs variables if the fused path is not available.
+      this.host.set(name, { m: Float32Array.from(data), v: Float32Array.from(vd) });
     }
   }
 
-  dispose(): void {
+  private disposeDeviceMoments(): void {
     for (const t of this.m.values()) t.dispose();
     for (const t of this.v.values()) t.dispose();
     this.m.clear();
     this.v.clear();
+  }
+
+  dispose(): void {
+    this.disposeDeviceMoments();
+    this.host.clear();
   }
 }
