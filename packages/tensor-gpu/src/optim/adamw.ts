@@ -117,8 +117,14 @@ export class AdamW {
       for (const [name, { m, v }] of this.host) {
         const shape = shapes.get(name)!;
         // tidy frees the initial tensors; the variables keep their data.
-        this.m.set(name, tf.tidy(() => tf.variable(tf.tensor(m, shape), false)));
-        this.v.set(name, tf.tidy(() => tf.variable(tf.tensor(v, shape), false)));
+        this.m.set(
+          name,
+          tf.tidy(() => tf.variable(tf.tensor(m, shape), false)),
+        );
+        this.v.set(
+          name,
+          tf.tidy(() => tf.variable(tf.tensor(v, shape), false)),
+        );
       }
       this.host.clear();
     }
