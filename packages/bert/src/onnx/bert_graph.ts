@@ -28,8 +28,13 @@ export type OnnxOpSet = 'contrib' | 'standard';
 
 export interface BertGraphOptions {
   config: BertConfig;
-  /** Hugging Face names, PyTorch layout (`await model.exportWeights()`). */
+  /** Hugging Face names, PyTorch layout (`await model.exportWeights()`), or see `weightLayout`. */
   weights: Record<string, TorchTensor>;
+  /**
+   * `torch` (default): Linear weights `[out, in]`. `in-out`: `[in, out]`, as `BertModel` keeps them in memory,
+   * so the graph takes them without transposed copies.
+   */
+  weightLayout?: 'torch' | 'in-out';
   ops: OnnxOpSet;
   /**
    * `last_hidden_state`: sentence-transformers' ONNX backend layout (inputs input_ids, attention_mask,
@@ -97,9 +102,12 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
     ? g.input('pooling_mask', OnnxDataType.INT64, [BATCH, SEQ])
     : mask;
 
-  /** A Linear layer's weight as `[in, out]` so the graph multiplies without a transpose. */
+  const inOut = options.weightLayout === 'in-out';
+  /** A Linear layer's weight as `[in, out]` (the graph multiplies without a transpose). */
+  const inOutWeight = (name: string, out: number, inF: number) =>
+    inOut ? weight(W, name, [inF, out]) : transpose(weight(W, name, [out, inF]), out, inF);
   const linearWeight = (name: string, out: number, inF: number) =>
-    g.initializer(name, [inF, out], transpose(weight(W, name, [out, inF]), out, inF));
+    g.initializer(name, [inF, out], inOutWeight(name, out, inF));
   const vector = (name: string, n: number) => g.initializer(name, [n], weight(W, name, [n]));
   const layerNorm = (x: string, prefix: string) =>
     g.op('LayerNormalization', [x, vector(`${prefix}.weight`, h), vector(`${prefix}.bias`, h)], {
@@ -211,7 +219,7 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
       const qkv = new Float32Array(h * 3 * h);
       const qkvBias = new Float32Array(3 * h);
       ['query', 'key', 'value'].forEach((n, k) => {
-        const wt = transpose(weight(W, `${a}.self.${n}.weight`, [h, h]), h, h); // [in, out]
+        const wt = inOutWeight(`${a}.self.${n}.weight`, h, h);
         for (let r = 0; r < h; r++) qkv.set(wt.subarray(r * h, (r + 1) * h), r * 3 * h + k * h);
         qkvBias.set(weight(W, `${a}.self.${n}.bias`, [h]), k * h);
       });

@@ -1,3 +1,4 @@
+import { readFloat32 } from '@contrastive/tensor-gpu';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { BertConfig } from '../config.js';
 import type { EncodeOptions, SentenceEncoder } from '../sentence_encoder.js';
@@ -27,10 +28,15 @@ export interface OnnxEncodeOptions extends EncodeOptions {
   sortByLength?: boolean;
 }
 
-/** What the ONNX engine needs from a SentenceEncoder, with weights in PyTorch layout. */
+/** What the ONNX engine needs from a SentenceEncoder. */
 export interface OnnxEncoderSource {
   config: BertConfig;
-  weights: Record<string, TorchTensor>;
+  /**
+   * Weights in PyTorch layout, or a function returning them in `weightLayout` (called right before the graph is
+   * written, so it may return views that are valid only until the next tfjs operation).
+   */
+  weights: Record<string, TorchTensor> | (() => Record<string, TorchTensor>);
+  weightLayout?: 'torch' | 'in-out';
   tokenizer: SentenceTokenizer;
   maxSeqLength: number;
   pooling: SentenceEncoder['pooling'];
@@ -90,7 +96,14 @@ export class OnnxSentenceEncoder {
     return OnnxSentenceEncoder.fromSource(
       {
         config: encoder.bert.config,
-        weights: await encoder.bert.exportWeights(),
+        // Views of the model's own [in, out] weights (no copies: a base-sized model would need three).
+        weights: () =>
+          Object.fromEntries(
+            encoder.bert
+              .namedVariables()
+              .map(({ name, variable }) => [name, { shape: variable.shape, data: readFloat32(variable) }]),
+          ),
+        weightLayout: 'in-out',
         tokenizer: encoder.tokenizer,
         maxSeqLength: encoder.maxSeqLength,
         pooling: encoder.pooling,
@@ -110,9 +123,11 @@ export class OnnxSentenceEncoder {
     if (!Number.isInteger(threads) || threads < 1)
       throw new Error(`OnnxSentenceEncoder: threads must be a positive integer, got ${threads}`);
     const ort = await loadOnnxRuntime();
+    // Graph built and encoded with no await in between: `weights()` may return views on tfjs's heap.
     const model = buildBertGraph({
       config: source.config,
-      weights: source.weights,
+      weights: typeof source.weights === 'function' ? source.weights() : source.weights,
+      weightLayout: source.weightLayout,
       ops: options.ops ?? 'contrib',
       output: 'sentence_embedding',
       pooling: source.pooling,
