@@ -78,7 +78,8 @@ export class OnnxBertTrainer {
     if (!Number.isInteger(threads) || threads < 1)
       throw new Error(`OnnxBertTrainer: threads must be a positive integer, got ${threads}`);
     const engine = new OnnxBertTrainer(await loadOnnxRuntime(), bert, threads);
-    await engine.sessionsFor(false);
+    // Both variants now, so a graph onnxruntime rejects fails here (where the trainer can fall back to tfjs).
+    await Promise.all([engine.sessionsFor(false), engine.sessionsFor(true)]);
     return engine;
   }
 
