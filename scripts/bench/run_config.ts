@@ -143,7 +143,7 @@ try {
       for (const b of fileOrderBatches) await embedBatch(b);
     });
     result.encode_sentences_per_s_sorted = await throughput(premises.length, async () => {
-      await encoder.encode(premises, { batchSize: encodeBatch });
+      await encoder.encode(premises, { batchSize: encodeBatch, engine: 'tfjs' });
     });
     report();
     if (args.train) {

@@ -10,6 +10,7 @@ export { SentenceEncoder, randomDense } from './sentence_encoder.js';
 export type {
   DenseLayer,
   EncodeOptions,
+  EncodeEngine,
   EmbedTensorOptions,
   SentenceEncoderOptions,
   SentenceTransformersConfig,

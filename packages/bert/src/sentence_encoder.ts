@@ -70,7 +70,14 @@ export interface EncodeOptions {
   promptName?: string;
   /** Called after each batch with the number of texts done. */
   progress?: (done: number, total: number) => void;
+  /**
+   * What runs the model: `onnx` (onnxruntime-node, several times faster on CPU), `tfjs`, or `auto` (the
+   * encoder's `encodeEngine`, itself `auto` by default: onnx where it loads, except on tfjs-node(-gpu)).
+   */
+  engine?: EncodeEngine;
 }
+
+export type EncodeEngine = 'auto' | 'onnx' | 'tfjs';
 
 export interface EmbedTensorOptions {
   training?: boolean;
@@ -319,11 +326,66 @@ export class SentenceEncoder {
   }
 
   /**
+   * Engine `encode`/`embed` use when a call does not name one. `auto`: an onnxruntime-node snapshot of the
+   * current weights where onnxruntime loads (rebuilt when the weights or modules change; `release()` frees it),
+   * tfjs otherwise and on tfjs-node(-gpu) backends.
+   */
+  encodeEngine: EncodeEngine = 'auto';
+  private onnxSnapshot?: { key: unknown[]; engine: Promise<OnnxSentenceEncoder> };
+  private onnxUnavailable = false;
+
+  /** What an ONNX snapshot depends on: every weight tensor (a new one after each update) and the modules. */
+  private snapshotKey(): unknown[] {
+    return [
+      this.tokenizer,
+      JSON.stringify({
+        p: this.pooling,
+        n: this.normalizeOutput,
+        l: this.maxSeqLength,
+        d: this.dense.length,
+      }),
+      ...this.namedVariables().map((v) => v.variable.dataId),
+    ];
+  }
+
+  /** The ONNX snapshot `encode` should use now, or undefined for tfjs. */
+  private async onnxEngine(engine: EncodeEngine): Promise<OnnxSentenceEncoder | undefined> {
+    const chosen = engine === 'auto' ? this.encodeEngine : engine;
+    if (chosen === 'tfjs') return undefined;
+    if (chosen === 'auto' && (this.onnxUnavailable || tf.getBackend() === 'tensorflow')) return undefined;
+    const key = this.snapshotKey();
+    const cached = this.onnxSnapshot;
+    if (cached && cached.key.length === key.length && cached.key.every((k, i) => k === key[i]))
+      return cached.engine;
+    await this.release();
+    const built = OnnxSentenceEncoder.fromEncoder(this);
+    this.onnxSnapshot = { key, engine: built };
+    try {
+      return await built;
+    } catch (e) {
+      this.onnxSnapshot = undefined;
+      if (chosen === 'onnx') throw e;
+      this.onnxUnavailable = true; // onnxruntime-node missing, or a module it does not run (lasttoken pooling)
+      return undefined;
+    }
+  }
+
+  /** Frees the ONNX snapshot `encode` keeps (the model itself stays usable; the next encode rebuilds it). */
+  async release(): Promise<void> {
+    const cached = this.onnxSnapshot;
+    this.onnxSnapshot = undefined;
+    const engine = await cached?.engine.catch(() => undefined);
+    await engine?.release();
+  }
+
+  /**
    * Embeddings in input order. Texts are sorted by length internally (as sentence-transformers does) so
-   * batches pad little.
+   * batches pad little. Runs on onnxruntime-node where it loads (see `encodeEngine`), else tfjs.
    */
   async encode(texts: string[], options: EncodeOptions = {}): Promise<Float32Array[]> {
     await ensureBackend();
+    const onnx = await this.onnxEngine(options.engine ?? 'auto');
+    if (onnx) return onnx.encode(texts, options);
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
@@ -492,7 +554,9 @@ export class SentenceEncoder {
     });
   }
 
+  /** Frees the weights (and the ONNX snapshot, if any). */
   dispose(): void {
+    void this.release();
     this.bert.dispose();
     for (const d of this.dense) {
       d.weight.dispose();

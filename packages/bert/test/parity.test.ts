@@ -29,27 +29,48 @@ describe('tiny-bert parity with the PyTorch reference', () => {
     );
   });
 
-  it('embeddings within 1e-4, in input order, whatever the batch size', async () => {
-    for (const batchSize of [1, 5, 32]) {
-      const out = await enc.encode(ref.texts, { batchSize });
-      expect(out.length).toBe(ref.texts.length);
-      expect(maxAbsDiff(out, ref.embeddings)).toBeLessThan(1e-4);
-    }
+  it.each(['tfjs', 'onnx', 'auto'] as const)(
+    'embeddings within 1e-4, in input order, whatever the batch size (engine %s)',
+    async (engine) => {
+      for (const batchSize of [1, 5, 32]) {
+        const out = await enc.encode(ref.texts, { batchSize, engine });
+        expect(out.length).toBe(ref.texts.length);
+        expect(maxAbsDiff(out, ref.embeddings)).toBeLessThan(1e-4);
+      }
+    },
+  );
+
+  it('auto encodes through an ONNX snapshot that follows weight updates', async () => {
+    const model = await SentenceEncoder.load(dir);
+    const before = await model.encode(ref.texts.slice(0, 3));
+    // Scale one weight: the snapshot must be rebuilt (tfjs and auto agree on the new weights).
+    const v = model.namedVariables().find((p) => p.name === 'encoder.layer.0.output.dense.weight')!.variable;
+    v.assign(tf.tidy(() => tf.mul(v, 3)));
+    const auto = await model.encode(ref.texts.slice(0, 3));
+    const tfjs = await model.encode(ref.texts.slice(0, 3), { engine: 'tfjs' });
+    expect(maxAbsDiff(auto, tfjs)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(auto, before)).toBeGreaterThan(1e-3);
+    // A module change (normalization) is seen too.
+    model.normalizeOutput = true;
+    const normalized = await model.encode(ref.texts.slice(0, 1));
+    expect(Math.hypot(...normalized[0]!)).toBeCloseTo(1, 5);
+    await model.release();
+    model.dispose();
   });
 
   it('matches on the cpu backend too', async () => {
     await initBackend({ backend: 'cpu' });
-    const out = await enc.encode(ref.texts.slice(0, 3));
+    const out = await enc.encode(ref.texts.slice(0, 3), { engine: 'tfjs' });
     out.forEach((v, i) =>
       v.forEach((x, j) => expect(Math.abs(x - ref.embeddings[i]![j]!)).toBeLessThan(1e-4)),
     );
     await initBackend({ backend: 'wasm' });
   });
 
-  it('encode leaks no tensors', async () => {
-    await enc.encode(ref.texts.slice(0, 4));
+  it.each(['tfjs', 'auto'] as const)('encode leaks no tensors (engine %s)', async (engine) => {
+    await enc.encode(ref.texts.slice(0, 4), { engine });
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) await enc.encode(ref.texts.slice(0, 4));
+    for (let i = 0; i < 3; i++) await enc.encode(ref.texts.slice(0, 4), { engine });
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -42,5 +42,6 @@ export async function loadEncoder(
     }
   }
   if (engine === 'tfjs') process.stderr.write('contrastive: inference engine tfjs\n');
+  model.encodeEngine = 'tfjs';
   return { model, runner: model, engine: 'tfjs', release: async () => {} };
 }

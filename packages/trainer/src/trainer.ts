@@ -316,7 +316,10 @@ export class SentenceTransformerTrainer {
   /** Runs every evaluator; metrics are keyed `eval_<name>_<metric>` as sentence-transformers logs them. */
   async evaluate(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    let runner: { embed(texts: string[]): Promise<ArrayLike<number>[]> } = this.model;
+    // The model's own tfjs path unless an ONNX snapshot is taken below.
+    let runner: { embed(texts: string[]): Promise<ArrayLike<number>[]> } = {
+      embed: (texts) => this.model.embed(texts, { engine: 'tfjs' }),
+    };
     let release = async () => {};
     const nativeTfjs = this.args.evalEngine === 'auto' && tf.getBackend() === 'tensorflow';
     if (
