@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { SentenceEncoder, SentenceTokenizer, presetConfig } from '../../packages/bert/src/index.js';
 import { OnnxTrainingEngine } from '../../packages/bert/src/onnx/index.js';
-import { OnnxBertTrainer } from '../../packages/bert/src/onnx/training/bert_engine.js';
+import { OnnxBertTrainer } from '../../packages/bert/src/onnx/training/internal/bert_engine.js';
 import { computeLossAndGradientsExternal, createLoss } from '../../packages/losses/src/index.js';
 import { AdamW, globalNorm, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';

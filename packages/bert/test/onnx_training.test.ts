@@ -4,7 +4,11 @@ import { initBackend, mulberry32, normalSamples, tf } from '@contrastive/tensor-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import { BertModel, SentenceEncoder, parseBertConfig } from '../src/index.js';
-import { OnnxBertTrainer, type WeightSnapshot, dropoutMask } from '../src/onnx/training/bert_engine.js';
+import {
+  OnnxBertTrainer,
+  type WeightSnapshot,
+  dropoutMask,
+} from '../src/onnx/training/internal/bert_engine.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as { texts: string[] };

@@ -1,6 +1,6 @@
 import { tf } from '@contrastive/tensor-gpu';
 import type { SentenceEncoder } from '../../sentence_encoder.js';
-import { OnnxBertTrainer, type TrainingActivations, type WeightSnapshot } from './bert_engine.js';
+import { OnnxBertTrainer, type TrainingActivations, type WeightSnapshot } from './internal/bert_engine.js';
 
 export interface OnnxTrainingEngineOptions {
   /** onnxruntime intra-op threads. Default 2. */

@@ -1,6 +1,6 @@
-import type { BertConfig } from '../../config.js';
-import { type Dim, GraphBuilder, float, int, ints } from '../graph_builder.js';
-import { type ModelMessage, OnnxDataType } from '../proto.js';
+import type { BertConfig } from '../../../config.js';
+import { type Dim, GraphBuilder, float, int, ints } from '../../graph_builder.js';
+import { type ModelMessage, OnnxDataType } from '../../proto.js';
 
 /**
  * The BERT encoder's training pass as two ONNX graphs, run by onnxruntime: a forward graph that also returns

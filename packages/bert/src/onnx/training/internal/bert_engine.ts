@@ -1,9 +1,9 @@
 import { mixSeed, readFloat32, tf } from '@contrastive/tensor-gpu';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { BertModel } from '../../model.js';
-import type { EncodedBatch } from '../../tokenizer.js';
-import { encodeModel } from '../proto.js';
-import { type OnnxRuntime, loadOnnxRuntime } from '../runtime.js';
+import type { BertModel } from '../../../model.js';
+import type { EncodedBatch } from '../../../tokenizer.js';
+import { encodeModel } from '../../proto.js';
+import { type OnnxRuntime, loadOnnxRuntime } from '../../runtime.js';
 import { type TrainingGraphs, buildTrainingGraphs } from './graphs.js';
 
 export interface OnnxBertTrainerOptions {
