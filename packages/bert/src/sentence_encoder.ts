@@ -42,7 +42,7 @@ import {
 } from './modules.js';
 import { exportOnnx } from './onnx/export.js';
 import { type OnnxEncoderOptions, OnnxSentenceEncoder } from './onnx/onnx_encoder.js';
-import { SentenceTokenizer } from './tokenizer.js';
+import { type EncodedBatch, SentenceTokenizer } from './tokenizer.js';
 
 /** A Dense module (`2_Dense/`): y = act(W·x + b). */
 export interface DenseLayer {
@@ -289,11 +289,7 @@ export class SentenceEncoder {
    */
   embedTensor(texts: string[], options: EmbedTensorOptions = {}): tf.Tensor2D {
     if (texts.length === 0) throw new Error('embedTensor: empty batch');
-    const prompt = options.prompt;
-    const inputs = prompt ? texts.map((t) => prompt + t) : texts;
-    const batch = this.tokenizer.encodeBatch(inputs, this.maxSeqLength);
-    // sentence-transformers masks [CLS] + prompt tokens when include_prompt is false.
-    const exclude = this.promptTokensExcluded(prompt);
+    const { batch, exclude } = this.tokenizeForEmbedding(texts, options.prompt);
     return tf.tidy(() => {
       const ids = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.length], 'int32');
       const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
@@ -320,9 +316,17 @@ export class SentenceEncoder {
     });
   }
 
-  /** Tokens of a prompt that pooling leaves out (with [CLS]) when include_prompt is false; 0 otherwise. */
-  promptTokensExcluded(prompt: string | undefined): number {
-    return prompt && !this.pooling.includePrompt ? this.tokenizer.tokenIds(prompt).length + 1 : 0;
+  /**
+   * One batch tokenized as the model embeds it (prompt prepended, truncated, padded), and how many leading
+   * tokens pooling leaves out: [CLS] + the prompt's when include_prompt is false (as sentence-transformers), else 0.
+   */
+  tokenizeForEmbedding(texts: string[], prompt?: string): { batch: EncodedBatch; exclude: number } {
+    const batch = this.tokenizer.encodeBatch(
+      prompt ? texts.map((t) => prompt + t) : texts,
+      this.maxSeqLength,
+    );
+    const exclude = prompt && !this.pooling.includePrompt ? this.tokenizer.tokenIds(prompt).length + 1 : 0;
+    return { batch, exclude };
   }
 
   /**

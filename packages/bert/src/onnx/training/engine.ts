@@ -1,4 +1,4 @@
-import { tf } from '@contrastive/tensor-gpu';
+import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
 import type { SentenceEncoder } from '../../sentence_encoder.js';
 import { OnnxBertTrainer, type TrainingActivations, type WeightSnapshot } from './internal/bert_engine.js';
 
@@ -65,11 +65,19 @@ export class OnnxTrainingStep {
   private readonly bertGrads = new Map<string, Float32Array>();
   private readonly headGrads = new Map<string, tf.Tensor>();
 
+  /** Trainable parameters after the transformer (Dense layers). */
+  private readonly headVariables: NamedVariable[];
+
   constructor(
     private readonly encoder: SentenceEncoder,
     private readonly bert: OnnxBertTrainer,
     private readonly weights: WeightSnapshot,
-  ) {}
+  ) {
+    const bertNames = new Set(encoder.bert.namedVariables().map((v) => v.name));
+    this.headVariables = encoder
+      .namedVariables()
+      .filter((v) => !bertNames.has(v.name) && v.variable.trainable);
+  }
 
   get dimension(): number {
     return this.encoder.dimension;
@@ -78,8 +86,7 @@ export class OnnxTrainingStep {
   async embed(texts: string[], options: TrainingEmbedOptions = {}): Promise<tf.Tensor2D> {
     if (texts.length === 0) throw new Error('embed: empty batch');
     const enc = this.encoder;
-    const prompt = options.prompt;
-    const batch = enc.tokenizer.encodeBatch(prompt ? texts.map((t) => prompt + t) : texts, enc.maxSeqLength);
+    const { batch, exclude } = enc.tokenizeForEmbedding(texts, options.prompt);
     const activations = await this.bert.forward(batch, this.weights, {
       training: options.training,
       seed: options.seed,
@@ -88,7 +95,6 @@ export class OnnxTrainingStep {
     const h = enc.bert.config.hidden_size;
     const hidden = tf.tensor3d(activations.hidden, [batch.batchSize, batch.length, h]);
     const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
-    const exclude = enc.promptTokensExcluded(prompt);
     this.calls.push({ activations, hidden, mask, exclude });
     return enc.embedFromTokens(hidden, mask, exclude);
   }
@@ -98,8 +104,7 @@ export class OnnxTrainingStep {
     if (!call) throw new Error(`OnnxTrainingStep.backward: no embed call ${index}`);
     const enc = this.encoder;
     // The head (Pooling, Dense, Normalize) is differentiated by tfjs: gradient of its input and Dense weights.
-    const bertNames = new Set(enc.bert.namedVariables().map((v) => v.name));
-    const head = enc.namedVariables().filter((v) => !bertNames.has(v.name) && v.variable.trainable);
+    const head = this.headVariables;
     const { value, grads } = tf
       .engine()
       .gradients(
