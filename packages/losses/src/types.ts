@@ -44,6 +44,12 @@ export interface LossBatch {
 
 export interface LossContext {
   training: boolean;
+  /**
+   * Prompts by text column (batch.columnNames order) that the model adds itself, leaving their tokens out of
+   * the pooling when its Pooling has include_prompt false (sentence-transformers' prompt_length). Absent: the
+   * texts already carry their prompts.
+   */
+  prompts?: Array<string | undefined>;
   /** Base seed for dropout in this step: every embedding call of the step derives its own seed from it. */
   seed?: number;
   dropoutRate?: number;

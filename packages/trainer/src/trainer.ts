@@ -6,6 +6,7 @@ import {
   type EmbeddingModel,
   type Loss,
   type LossBatch,
+  type LossContext,
   type LossGradients,
   computeLossAndGradients,
   computeLossAndGradientsExternal,
@@ -221,11 +222,20 @@ export class SentenceTransformerTrainer {
     return epochSchedule(perDataset, this.args.multiDatasetBatchSampler, mixSeed(this.args.seed, epoch));
   }
 
+  /**
+   * Whether prompts go to the model (which leaves their tokens out of the pooling, as sentence-transformers'
+   * prompt_length) instead of being prefixed to the texts: only when the Pooling excludes prompts.
+   */
+  private promptsViaModel(d: PreparedDataset): boolean {
+    return !this.model.pooling.includePrompt && Object.values(d.prompts).some((p) => p);
+  }
+
   private lossBatch(d: PreparedDataset, rows: number[]): LossBatch {
     const columns: Record<string, string[]> = {};
+    const viaModel = this.promptsViaModel(d);
     for (const c of d.textColumns) {
       const col = d.data.column(c) as string[];
-      const prompt = d.prompts[c] ?? '';
+      const prompt = viaModel ? '' : (d.prompts[c] ?? '');
       columns[c] = rows.map((r) => prompt + col[r]!);
     }
     const batch: LossBatch = { columnNames: d.textColumns, columns, size: rows.length };
@@ -495,7 +505,12 @@ export class SentenceTransformerTrainer {
         for (const [m, sb] of micro.entries()) {
           const d = this.datasets[sb.dataset]!;
           const batch = this.lossBatch(d, sb.rows);
-          const ctx = { training: true, seed: mixSeed(a.seed, st.globalStep, m), dropoutRate: a.dropout };
+          const ctx: LossContext = {
+            training: true,
+            seed: mixSeed(a.seed, st.globalStep, m),
+            dropoutRate: a.dropout,
+          };
+          if (this.promptsViaModel(d)) ctx.prompts = d.textColumns.map((c) => d.prompts[c] || undefined);
           const model = this.model as unknown as EmbeddingModel;
           let r: LossGradients;
           if (engine && d.loss.forward) {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SentenceEncoder } from '@contrastive/bert';
-import { type Loss, createLoss } from '@contrastive/losses';
+import { type Loss, computeLoss, createLoss } from '@contrastive/losses';
 import { initBackend, readSafetensors, tf } from '@contrastive/tensor-gpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../../test-support/shared.js';
@@ -143,6 +143,55 @@ describe('SentenceTransformerTrainer', () => {
           .map((l) => JSON.parse(l))
           .filter((l) => l.step === 6 && 'loss' in l)[0];
       expect(last(outB).loss).toBeCloseTo(last(outA).loss, 5);
+    },
+  );
+
+  it.each(['onnx', 'tfjs'] as const)(
+    'prompts with include_prompt false: the prompt is left out of the pooling, as sentence-transformers (%s engine)',
+    async (trainEngine) => {
+      const rows = { anchor: pairs.anchor.slice(0, 8), positive: pairs.positive.slice(0, 8) };
+      const model = await loadTiny();
+      model.pooling = { ...model.pooling, includePrompt: false };
+      const out = tmp('prompts-');
+      const t = new SentenceTransformerTrainer({
+        model,
+        args: {
+          outputDir: out,
+          maxSteps: 1,
+          perDeviceTrainBatchSize: 8,
+          dropout: 0,
+          loggingSteps: 1,
+          saveStrategy: 'no',
+          progress: false,
+          prompts: { anchor: 'query: ' },
+          trainEngine,
+        },
+        trainDataset: columnar(rows),
+        loss: createLoss('mnrl'),
+      });
+      // The loss before the first update, as logged at step 1 (MNRL does not depend on the row order).
+      const fresh = await loadTiny();
+      fresh.pooling = { ...fresh.pooling, includePrompt: false };
+      const batch = { columnNames: ['anchor', 'positive'], columns: rows, size: 8 };
+      const ctx = { training: true, dropoutRate: 0, seed: 1 };
+      const excluded = computeLoss(createLoss('mnrl'), fresh, batch, {
+        ...ctx,
+        prompts: ['query: ', undefined],
+      });
+      const prefixed = computeLoss(
+        createLoss('mnrl'),
+        fresh,
+        { ...batch, columns: { ...rows, anchor: rows.anchor.map((a) => `query: ${a}`) } },
+        ctx,
+      );
+      expect(Math.abs(excluded - prefixed)).toBeGreaterThan(1e-4); // the exclusion matters for this model
+      await t.train();
+      const logged = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .find((l) => l.step === 1 && 'loss' in l);
+      expect(logged.loss).toBeCloseTo(excluded, 5);
     },
   );
 

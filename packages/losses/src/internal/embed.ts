@@ -6,16 +6,20 @@ export interface EmbedCallOptions {
   training: boolean;
   seed?: number;
   dropoutRate?: number;
+  prompt?: string;
 }
 
 /**
- * Options of the `k`-th embedding call of a step. Each call gets its own dropout seed: with one seed for
- * every column, identical texts (SimCSE's anchor = positive) would get identical dropout masks.
+ * Options of the `k`-th embedding call of a step, on text column `column`. Each call gets its own dropout seed:
+ * with one seed for every column, identical texts (SimCSE's anchor = positive) would get identical dropout
+ * masks. The column's prompt rides along when the model adds prompts itself (`ctx.prompts`).
  */
-export function embedCallOptions(ctx: LossContext, k: number): EmbedCallOptions {
+export function embedCallOptions(ctx: LossContext, k: number, column = k): EmbedCallOptions {
   const out: EmbedCallOptions = { training: ctx.training };
   if (ctx.seed !== undefined) out.seed = deriveSeed(ctx.seed, k);
   if (ctx.dropoutRate !== undefined) out.dropoutRate = ctx.dropoutRate;
+  const prompt = ctx.prompts?.[column];
+  if (prompt) out.prompt = prompt;
   return out;
 }
 

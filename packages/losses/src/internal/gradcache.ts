@@ -26,7 +26,7 @@ export function gradCache(
   // The replay must draw the same dropout masks as the first pass, so a seed is fixed even when none is given.
   const seeded: LossContext = { ...ctx, seed: ctx.seed ?? Math.floor(Math.random() * 0x7fffffff) };
   const callOptions = (column: number, chunk: number) =>
-    embedCallOptions(seeded, column * chunks.length + chunk);
+    embedCallOptions(seeded, column * chunks.length + chunk, column);
 
   const embeddings = columns.map((texts, c) =>
     tf.tidy(() => {

@@ -65,10 +65,14 @@ export class GISTEmbedLoss implements Loss {
   }
 
   /** The guide's cosine similarity matrices, as plain numbers (no gradient ever flows into the guide). */
-  guideSimilarities(batch: LossBatch): GuideSimilarities {
+  guideSimilarities(batch: LossBatch, ctx?: LossContext): GuideSimilarities {
     const cached = this.guideCache.get(batch);
     if (cached) return cached;
-    const texts = columnTexts(batch, this.name);
+    // The guide reads the texts as the model does, prompts included (sentence-transformers decodes the inputs).
+    const texts = columnTexts(batch, this.name).map((col, k) => {
+      const prompt = ctx?.prompts?.[k];
+      return prompt ? col.map((t) => prompt + t) : col;
+    });
     const embeddings = tf.tidy(() => texts.map((t) => this.guide.embedTensor(t, { training: false })));
     const m = (x: tf.Tensor2D, y: tf.Tensor2D) => {
       const s = cosineSimilarity(x, y);
@@ -118,13 +122,13 @@ export class GISTEmbedLoss implements Loss {
   }
 
   forward(model: EmbeddingModel, batch: LossBatch, ctx: LossContext): tf.Scalar {
-    const guide = this.guideSimilarities(batch);
+    const guide = this.guideSimilarities(batch, ctx);
     return tf.tidy(() => this.lossFromEmbeddings(embedColumns(model, batch, ctx, this.name), guide));
   }
 
   /** Runs the guide before the gradient tape starts, so none of its activations are kept for backprop. */
   computeGradients(model: EmbeddingModel, batch: LossBatch, ctx: LossContext): LossGradients {
-    const guide = this.guideSimilarities(batch);
+    const guide = this.guideSimilarities(batch, ctx);
     const params: NamedVariable[] = model.namedVariables();
     return tapeGradients(params, () =>
       this.lossFromEmbeddings(embedColumns(model, batch, ctx, this.name), guide),
