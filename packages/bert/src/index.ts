@@ -26,5 +26,4 @@ export type {
   OnnxOpSet,
   GraphOptimizationLevel,
   OnnxTrainingEngineOptions,
-  TrainingEmbedOptions,
 } from './onnx/index.js';

@@ -60,6 +60,14 @@ export function validateColumns(
   }
 }
 
+/** `validateColumns` for one batch: its text columns and what its labels hold. */
+function validateBatch(loss: Loss, batch: LossBatch): void {
+  validateColumns(loss, batch.columnNames, {
+    present: batch.labels !== undefined,
+    kind: batch.labels ? labelKindOf(batch.labels) : undefined,
+  });
+}
+
 /** What the labels of a batch hold: lists, integers (class ids) or other numbers. */
 export function labelKindOf(labels: number[] | number[][]): LabelKind {
   if (labels.some((l) => Array.isArray(l))) return 'list';
@@ -77,10 +85,7 @@ export function computeLossAndGradients(
   batch: LossBatch,
   ctx: LossContext,
 ): LossGradients {
-  validateColumns(loss, batch.columnNames, {
-    present: batch.labels !== undefined,
-    kind: batch.labels ? labelKindOf(batch.labels) : undefined,
-  });
+  validateBatch(loss, batch);
   // Idempotent: lets a loss size its own parameters from the model before they are collected.
   loss.prepare?.(model);
   if (loss.computeGradients) return loss.computeGradients(model, batch, ctx);
@@ -107,10 +112,7 @@ export async function computeLossAndGradientsExternal(
   batch: LossBatch,
   ctx: LossContext,
 ): Promise<LossGradients> {
-  validateColumns(loss, batch.columnNames, {
-    present: batch.labels !== undefined,
-    kind: batch.labels ? labelKindOf(batch.labels) : undefined,
-  });
+  validateBatch(loss, batch);
   loss.prepare?.(model);
   const forward = loss.forward?.bind(loss);
   if (!forward) {

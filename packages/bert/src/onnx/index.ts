@@ -11,4 +11,4 @@ export type { BertGraphOptions, OnnxDenseWeights, OnnxOpSet, TorchTensor } from 
 export { encodeModel, decodeModel } from './proto.js';
 export { loadOnnxRuntime } from './runtime.js';
 export { OnnxTrainingEngine, OnnxTrainingStep } from './training/engine.js';
-export type { OnnxTrainingEngineOptions, TrainingEmbedOptions } from './training/engine.js';
+export type { OnnxTrainingEngineOptions } from './training/engine.js';

@@ -1,18 +1,10 @@
 import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
-import type { SentenceEncoder } from '../../sentence_encoder.js';
+import type { EmbedTensorOptions, SentenceEncoder } from '../../sentence_encoder.js';
 import { OnnxBertTrainer, type TrainingActivations, type WeightSnapshot } from './internal/bert_engine.js';
 
 export interface OnnxTrainingEngineOptions {
   /** onnxruntime intra-op threads. Default 2. */
   threads?: number;
-}
-
-/** The options of one embedding call of a loss (as `SentenceEncoder.embedTensor`). */
-export interface TrainingEmbedOptions {
-  training?: boolean;
-  seed?: number;
-  prompt?: string;
-  dropoutRate?: number;
 }
 
 /**
@@ -83,7 +75,7 @@ export class OnnxTrainingStep {
     return this.encoder.dimension;
   }
 
-  async embed(texts: string[], options: TrainingEmbedOptions = {}): Promise<tf.Tensor2D> {
+  async embed(texts: string[], options: EmbedTensorOptions = {}): Promise<tf.Tensor2D> {
     if (texts.length === 0) throw new Error('embed: empty batch');
     const enc = this.encoder;
     const { batch, exclude } = enc.tokenizeForEmbedding(texts, options.prompt);
