@@ -9,7 +9,7 @@ import {
   SentenceTokenizer,
   presetConfig,
 } from '../../packages/bert/src/index.js';
-import { OnnxSentenceEncoder, OnnxTrainingEngine } from '../../packages/bert/src/onnx/index.js';
+import { OnnxTrainingEngine } from '../../packages/bert/src/onnx/index.js';
 import {
   computeLossAndGradients,
   computeLossAndGradientsExternal,
@@ -156,15 +156,16 @@ try {
       report();
     }
   } else {
-    const onnx = await OnnxSentenceEncoder.fromEncoder(encoder, { threads });
-    await onnx.encode(fileOrderBatches[0]!, { batchSize: encodeBatch }); // warm-up (allocator, thread pool)
+    encoder.onnxOptions = { threads };
+    const opts = { batchSize: encodeBatch, engine: 'onnx' as const };
+    await encoder.encode(fileOrderBatches[0]!, opts); // warm-up (snapshot, allocator, thread pool)
     result.encode_sentences_per_s = await throughput(premises.length, async () => {
-      await onnx.encode(premises, { batchSize: encodeBatch, sortByLength: false });
+      await encoder.encode(premises, { ...opts, sortByLength: false });
     });
     result.encode_sentences_per_s_sorted = await throughput(premises.length, async () => {
-      await onnx.encode(premises, { batchSize: encodeBatch });
+      await encoder.encode(premises, opts);
     });
-    await onnx.release();
+    await encoder.release();
     report();
     if (args.train) {
       const engine = await OnnxTrainingEngine.create(encoder, { threads });

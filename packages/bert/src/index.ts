@@ -6,24 +6,39 @@ export { bertParamSpecs, canonicalBertName } from './weights.js';
 export type { ParamSpec } from './weights.js';
 export { SentenceTokenizer } from './tokenizer.js';
 export type { EncodedBatch } from './tokenizer.js';
-export { SentenceEncoder, randomDense } from './sentence_encoder.js';
+export { SentenceEncoder } from './sentence_encoder.js';
+export type { SentenceEncoderOptions, EncoderTrainingEngine } from './sentence_encoder.js';
+export type { EncodeOptions, EmbedTensorOptions, SentenceTransformersConfig, SaveOptions } from './types.js';
+export {
+  registerModule,
+  listModuleTypes,
+  readModules,
+  applyModules,
+  PoolingModule,
+  defaultPooling,
+  DenseModule,
+  randomDense,
+  readDenseLayer,
+  NormalizeModule,
+} from './modules/index.js';
 export type {
+  ModuleEntry,
+  Features,
+  HeadModule,
+  HeadModuleType,
+  ModuleLoadContext,
+  OnnxFeatures,
+  OnnxModuleWriter,
   DenseLayer,
-  EncodeOptions,
-  EncodeEngine,
-  EmbedTensorOptions,
-  SentenceEncoderOptions,
-  SentenceTransformersConfig,
-  SaveOptions,
-} from './sentence_encoder.js';
-export { readModules } from './modules.js';
-export type { ModuleEntry, DenseActivation } from './modules.js';
+  DenseActivation,
+} from './modules/index.js';
 export { resolveModelDir } from './hub_loader.js';
-export { OnnxSentenceEncoder, OnnxTrainingEngine, OnnxTrainingStep, exportOnnx } from './onnx/index.js';
+export { OnnxEncoderSession, OnnxTrainingEngine, OnnxTrainingStep, exportOnnx } from './onnx/index.js';
 export type {
-  OnnxEncoderOptions,
-  OnnxEncodeOptions,
+  OnnxSessionOptions,
+  OnnxSessionSource,
   OnnxOpSet,
   GraphOptimizationLevel,
   OnnxTrainingEngineOptions,
+  TrainableTransformerEncoder,
 } from './onnx/index.js';

@@ -10,49 +10,37 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { PoolingConfig, SimilarityFunction } from '@contrastive/pooling';
 import {
-  type PoolingConfig,
-  type SimilarityFunction,
-  normalize as l2normalize,
-  parsePoolingConfig,
-  pool,
-  pooledDimension,
-  readPoolingConfig,
-  writePoolingConfig,
-} from '@contrastive/pooling';
-import {
+  type EngineChoice,
   type NamedVariable,
   type SafetensorsTensor,
   ensureBackend,
-  linear,
-  mulberry32,
+  readFloat32,
   readSafetensors,
+  resolveEngine,
   tf,
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
 import { type BertConfig, bertConfigToJson, readBertConfig } from './config.js';
 import { type ModelSourceOptions, resolveModelDir } from './hub_loader.js';
 import { BertModel } from './model.js';
+import { type DenseLayer, DenseModule } from './modules/dense.js';
+import { type HeadModule, applyModules } from './modules/module.js';
 import {
-  type DenseActivation,
-  activationTypeName,
-  moduleKind,
-  parseActivation,
+  TRANSFORMER_TYPE,
+  checkInsidePath,
+  isTransformerEntry,
+  moduleTypeOf,
   readModules,
-} from './modules.js';
+} from './modules/module_list.js';
+import { NormalizeModule } from './modules/normalize.js';
+import { PoolingModule, defaultPooling } from './modules/pooling.js';
+import { OnnxEncoderSession, type OnnxSessionOptions } from './onnx/encoder_session.js';
 import { exportOnnx } from './onnx/export.js';
-import { type OnnxEncoderOptions, OnnxSentenceEncoder } from './onnx/onnx_encoder.js';
+import { OnnxTrainingEngine } from './onnx/training/engine.js';
 import { type EncodedBatch, SentenceTokenizer } from './tokenizer.js';
-
-/** A Dense module (`2_Dense/`): y = act(W·x + b). */
-export interface DenseLayer {
-  inFeatures: number;
-  outFeatures: number;
-  activation: DenseActivation;
-  /** [in, out] (transposed from PyTorch's [out, in]). */
-  weight: tf.Variable;
-  bias?: tf.Variable;
-}
+import type { EmbedTensorOptions, EncodeOptions, SaveOptions, SentenceTransformersConfig } from './types.js';
 
 export interface SentenceEncoderOptions extends ModelSourceOptions {
   maxSeqLength?: number;
@@ -60,43 +48,11 @@ export interface SentenceEncoderOptions extends ModelSourceOptions {
   normalize?: boolean;
 }
 
-export interface EncodeOptions {
-  batchSize?: number;
-  /** L2-normalize outputs (in addition to a Normalize module, if any). */
-  normalize?: boolean;
-  /** Text prepended to every input, e.g. `query: `. */
-  prompt?: string;
-  /** Name of a prompt from `config_sentence_transformers.json`. */
-  promptName?: string;
-  /** Called after each batch with the number of texts done. */
-  progress?: (done: number, total: number) => void;
-  /**
-   * What runs the model: `onnx` (onnxruntime-node, several times faster on CPU), `tfjs`, or `auto` (the
-   * encoder's `encodeEngine`, itself `auto` by default: onnx where it loads, except on tfjs-node(-gpu)).
-   */
-  engine?: EncodeEngine;
-}
-
-export type EncodeEngine = 'auto' | 'onnx' | 'tfjs';
-
-export interface EmbedTensorOptions {
-  training?: boolean;
-  seed?: number;
-  dropoutRate?: number;
-  prompt?: string;
-}
-
-export interface SentenceTransformersConfig {
-  prompts: Record<string, string>;
-  default_prompt_name: string | null;
-  similarity_fn_name: SimilarityFunction | null;
-}
-
-export interface SaveOptions {
-  /** Model card text written as README.md. */
-  modelCard?: string;
-  /** Also write `onnx/model.onnx` (the Transformer module, as sentence-transformers' ONNX backend loads it). */
-  onnx?: boolean;
+/** What `createTrainingEngine` returns: a transformer whose passes run outside tfjs's tape. */
+export interface EncoderTrainingEngine {
+  readonly name: string;
+  beginStep(): ReturnType<OnnxTrainingEngine['beginStep']>;
+  release(): Promise<void>;
 }
 
 const ST_VERSION = '5.1.0';
@@ -110,29 +66,44 @@ function readJsonIfExists<T>(path: string): T | undefined {
   }
 }
 
+/** One tokenized batch embedded by whichever backend runs the transformer. */
+interface BatchEmbedder {
+  embedBatch(batch: EncodedBatch, exclude: number): Promise<Float32Array>;
+}
+
 /**
- * A sentence-transformers model: Transformer (BERT) → Pooling → [Dense] → [Normalize], loaded from and saved
- * to sentence-transformers' folder layout. Fits both the evaluators' `embed(texts)` shape and the losses'
- * `embedTensor(texts, { training })` shape.
+ * A sentence-transformers model: the Transformer (BERT) followed by the ordered head modules of `modules.json`
+ * (Pooling, Dense, Normalize, or any registered module), loaded from and saved to sentence-transformers' folder
+ * layout. The transformer runs on a backend (tfjs, or onnxruntime-node for encoding and training); the head
+ * modules run after it whichever backend produced the token embeddings. Fits the evaluators' `embed(texts)`, the
+ * losses' `embedTensor(texts, { training })` and the trainer's `TrainableEncoder`.
  */
 export class SentenceEncoder {
   readonly bert: BertModel;
   readonly tokenizer: SentenceTokenizer;
-  pooling: PoolingConfig;
-  readonly dense: DenseLayer[];
-  normalizeOutput: boolean;
+  /** The modules after the Transformer, in modules.json order. */
+  readonly modules: HeadModule[];
   maxSeqLength: number;
   doLowerCase: boolean;
   stConfig: SentenceTransformersConfig;
   /** Where the model was loaded from (copied files such as vocab.txt come from here on save). */
   readonly sourceDir: string | undefined;
+  /**
+   * Engine `encode`/`embed` use when a call does not name one. `auto`: an onnxruntime-node snapshot of the
+   * current weights where onnxruntime loads (rebuilt when the weights or modules change; `release()` frees it),
+   * tfjs otherwise and on tfjs-node(-gpu) backends.
+   */
+  encodeEngine: EngineChoice = 'auto';
+  /**
+   * Options of the encode snapshot on onnxruntime (threads — default the machine's cores, at most 8 —, op set,
+   * padding removal); a change rebuilds the snapshot.
+   */
+  onnxOptions: OnnxSessionOptions = {};
 
   constructor(init: {
     bert: BertModel;
     tokenizer: SentenceTokenizer;
-    pooling: PoolingConfig;
-    dense?: DenseLayer[];
-    normalize?: boolean;
+    modules: HeadModule[];
     maxSeqLength: number;
     doLowerCase?: boolean;
     stConfig?: Partial<SentenceTransformersConfig>;
@@ -140,10 +111,8 @@ export class SentenceEncoder {
   }) {
     this.bert = init.bert;
     this.tokenizer = init.tokenizer;
-    this.pooling = init.pooling;
-    this.dense = init.dense ?? [];
-    this.normalizeOutput = init.normalize ?? false;
-    this.maxSeqLength = init.maxSeqLength;
+    this.modules = init.modules;
+    this.maxSeqLength = Math.min(init.maxSeqLength, init.bert.config.max_position_embeddings);
     this.doLowerCase = init.doLowerCase ?? false;
     this.stConfig = {
       prompts: {},
@@ -152,81 +121,70 @@ export class SentenceEncoder {
       ...init.stConfig,
     };
     this.sourceDir = init.sourceDir;
-    const maxPos = this.bert.config.max_position_embeddings;
-    if (this.maxSeqLength > maxPos) this.maxSeqLength = maxPos;
+    this.dimension; // validates the module chain's widths
   }
 
   /** Loads a local sentence-transformers folder or a hub id (`org/name`). Refuses pickled `.bin` weights. */
   static async load(pathOrId: string, options: SentenceEncoderOptions = {}): Promise<SentenceEncoder> {
     await ensureBackend();
     const dir = await resolveModelDir(pathOrId, options);
-    const modules = readModules(dir) ?? [
-      // A plain Hugging Face BERT: sentence-transformers adds mean pooling.
-      { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
-      { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
-    ];
     const modulesFile = join(dir, 'modules.json');
-    let bert: BertModel | undefined;
-    let tokenizer: SentenceTokenizer | undefined;
-    let pooling: PoolingConfig | undefined;
-    let maxSeqLength = 512;
-    let doLowerCase = false;
-    let normalize = false;
-    const dense: DenseLayer[] = [];
-    for (const m of modules) {
-      const kind = moduleKind(m, modulesFile);
-      const mdir = join(dir, m.path);
-      if (kind === 'Transformer') {
-        const config = readBertConfig(join(mdir, 'config.json'));
-        bert = BertModel.fromTensors(config, readEncoderWeights(mdir), join(mdir, 'model.safetensors'));
-        tokenizer = SentenceTokenizer.fromDir(mdir);
-        const sb = readJsonIfExists<{ max_seq_length?: number; do_lower_case?: boolean }>(
-          join(mdir, 'sentence_bert_config.json'),
-        );
-        const tc = tokenizer.files.tokenizerConfig as { model_max_length?: number };
-        maxSeqLength =
-          sb?.max_seq_length ?? Math.min(tc.model_max_length ?? 512, config.max_position_embeddings);
-        doLowerCase = sb?.do_lower_case ?? false;
-      } else if (kind === 'Pooling') {
-        if (!bert) throw new Error(`${modulesFile}: Pooling comes before the Transformer module`);
-        pooling = existsSync(join(mdir, 'config.json'))
-          ? readPoolingConfig(mdir)
-          : parsePoolingConfig({
-              word_embedding_dimension: bert.config.hidden_size,
-              pooling_mode_mean_tokens: true,
-            });
-      } else if (kind === 'Dense') {
-        dense.push(readDense(mdir));
-      } else {
-        normalize = true;
-      }
-    }
-    if (!bert || !tokenizer) throw new Error(`${modulesFile}: no Transformer module`);
-    if (!pooling) throw new Error(`${modulesFile}: no Pooling module`);
-    if (pooling.dimension !== bert.config.hidden_size) {
-      throw new Error(
-        `${join(dir, '1_Pooling', 'config.json')}: word_embedding_dimension ${pooling.dimension} ≠ hidden_size ${bert.config.hidden_size}`,
+    const entries = readModules(dir);
+    const transformerEntry = entries ? entries.find(isTransformerEntry) : { path: '', idx: 0 };
+    if (!transformerEntry) throw new Error(`${modulesFile}: no Transformer module`);
+    if (entries && !isTransformerEntry(entries[0]!))
+      throw new Error(`${modulesFile}: the first module must be the Transformer (${TRANSFORMER_TYPE})`);
+    const tdir = join(dir, transformerEntry.path);
+    const config = readBertConfig(join(tdir, 'config.json'));
+    const bert = BertModel.fromTensors(config, readEncoderWeights(tdir), join(tdir, 'model.safetensors'));
+    const modules: HeadModule[] = [];
+    try {
+      const tokenizer = SentenceTokenizer.fromDir(tdir);
+      const sb = readJsonIfExists<{ max_seq_length?: number; do_lower_case?: boolean }>(
+        join(tdir, 'sentence_bert_config.json'),
       );
+      const tc = tokenizer.files.tokenizerConfig as { model_max_length?: number };
+      const maxSeqLength =
+        sb?.max_seq_length ?? Math.min(tc.model_max_length ?? 512, config.max_position_embeddings);
+      let dimension = config.hidden_size;
+      if (entries) {
+        for (const entry of entries.slice(1)) {
+          if (isTransformerEntry(entry)) throw new Error(`${modulesFile}: a second Transformer module`);
+          const m = moduleTypeOf(entry, modulesFile).load(join(dir, entry.path), {
+            inputDimension: dimension,
+            modulesFile,
+          });
+          modules.push(m);
+          dimension = m.outputDimension(dimension);
+        }
+      } else modules.push(defaultPooling(config.hidden_size)); // a plain Hugging Face BERT: mean pooling
+      const builtIn = (m: HeadModule) =>
+        m instanceof PoolingModule || m instanceof DenseModule || m instanceof NormalizeModule;
+      if (!modules.some((m) => m instanceof PoolingModule) && modules.every(builtIn))
+        throw new Error(`${modulesFile}: no Pooling module`);
+      const st = readJsonIfExists<Partial<SentenceTransformersConfig>>(
+        join(dir, 'config_sentence_transformers.json'),
+      );
+      const enc = new SentenceEncoder({
+        bert,
+        tokenizer,
+        modules,
+        maxSeqLength: options.maxSeqLength ?? maxSeqLength,
+        doLowerCase: sb?.do_lower_case ?? false,
+        stConfig: {
+          prompts: st?.prompts ?? {},
+          default_prompt_name: st?.default_prompt_name ?? null,
+          similarity_fn_name: st?.similarity_fn_name ?? 'cosine',
+        },
+        sourceDir: dir,
+      });
+      if (options.normalize !== undefined) enc.normalizeOutput = options.normalize;
+      return enc;
+    } catch (e) {
+      bert.dispose();
+      for (const m of modules) m.dispose();
+      throw e;
     }
-    const st = readJsonIfExists<Partial<SentenceTransformersConfig>>(
-      join(dir, 'config_sentence_transformers.json'),
-    );
-    const enc = new SentenceEncoder({
-      bert,
-      tokenizer,
-      pooling,
-      dense,
-      normalize: options.normalize ?? normalize,
-      maxSeqLength: options.maxSeqLength ?? maxSeqLength,
-      doLowerCase,
-      stConfig: {
-        prompts: st?.prompts ?? {},
-        default_prompt_name: st?.default_prompt_name ?? null,
-        similarity_fn_name: st?.similarity_fn_name ?? 'cosine',
-      },
-      sourceDir: dir,
-    });
-    return enc;
   }
 
   /** A new encoder with random weights (`contrastive init`). */
@@ -239,34 +197,98 @@ export class SentenceEncoder {
     seed?: number;
     sourceDir?: string;
   }): SentenceEncoder {
+    const modules: HeadModule[] = [
+      new PoolingModule({
+        dimension: init.config.hidden_size,
+        modes: [init.pooling ?? 'mean'],
+        includePrompt: true,
+      }),
+    ];
+    if (init.normalize) modules.push(new NormalizeModule());
     return new SentenceEncoder({
       bert: BertModel.random(init.config, init.seed ?? 42),
       tokenizer: init.tokenizer,
-      pooling: { dimension: init.config.hidden_size, modes: [init.pooling ?? 'mean'], includePrompt: true },
-      normalize: init.normalize ?? false,
+      modules,
       maxSeqLength: init.maxSeqLength ?? Math.min(256, init.config.max_position_embeddings),
-      doLowerCase: false,
       sourceDir: init.sourceDir,
     });
   }
 
-  /** Output dimension. */
+  /** Output dimension (the last module's output width). */
   get dimension(): number {
-    const last = this.dense[this.dense.length - 1];
-    return last ? last.outFeatures : pooledDimension(this.pooling);
+    return this.modules.reduce((d, m) => m.outputDimension(d), this.bert.config.hidden_size);
+  }
+
+  /** The Pooling module's configuration. */
+  get pooling(): PoolingConfig {
+    const p = this.modules.find((m): m is PoolingModule => m instanceof PoolingModule);
+    if (!p) throw new Error('this model has no Pooling module');
+    return p.config;
+  }
+
+  set pooling(config: PoolingConfig) {
+    const i = this.modules.findIndex((m) => m instanceof PoolingModule);
+    if (i < 0) this.modules.unshift(new PoolingModule(config));
+    else this.modules[i] = new PoolingModule(config);
+  }
+
+  /** The Dense modules' layers, in order. */
+  get dense(): DenseLayer[] {
+    return this.modules.filter((m): m is DenseModule => m instanceof DenseModule).map((m) => m.layer);
+  }
+
+  /** Whether the model ends in a Normalize module; setting it adds or removes that module. */
+  get normalizeOutput(): boolean {
+    return this.modules.some((m) => m instanceof NormalizeModule);
+  }
+
+  set normalizeOutput(on: boolean) {
+    if (on === this.normalizeOutput) return;
+    if (on) this.modules.push(new NormalizeModule());
+    else
+      this.modules.splice(
+        0,
+        this.modules.length,
+        ...this.modules.filter((m) => !(m instanceof NormalizeModule)),
+      );
+  }
+
+  /** Adds a head module at the end (e.g. a Dense layer before training), before a final Normalize, which stays last. */
+  addModule(module: HeadModule): void {
+    const last = this.modules[this.modules.length - 1];
+    const at =
+      last instanceof NormalizeModule && !(module instanceof NormalizeModule)
+        ? this.modules.length - 1
+        : this.modules.length;
+    const before = this.modules
+      .slice(0, at)
+      .reduce((d, m) => m.outputDimension(d), this.bert.config.hidden_size);
+    module.outputDimension(before);
+    this.modules.splice(at, 0, module);
+  }
+
+  /** Whether prompts' tokens are left out of the pooling (include_prompt false), as sentence-transformers' prompt_length. */
+  get excludesPromptFromPooling(): boolean {
+    return this.modules.some((m) => m instanceof PoolingModule && !m.config.includePrompt);
   }
 
   get similarityFunction(): SimilarityFunction {
     return this.stConfig.similarity_fn_name ?? 'cosine';
   }
 
-  /** Trainable parameters: the transformer's (Hugging Face names) and Dense layers' (`<i>_Dense.linear.*`). */
+  /**
+   * Trainable parameters: the transformer's (Hugging Face names) and each head module's, prefixed
+   * `<k>_<Module>.` where k counts modules of that kind (`0_Dense.linear.weight`).
+   */
   namedVariables(): NamedVariable[] {
     const out = this.bert.namedVariables();
-    this.dense.forEach((d, i) => {
-      out.push({ name: `${i}_Dense.linear.weight`, variable: d.weight });
-      if (d.bias) out.push({ name: `${i}_Dense.linear.bias`, variable: d.bias });
-    });
+    const seen = new Map<string, number>();
+    for (const m of this.modules) {
+      const k = seen.get(m.folderName) ?? 0;
+      seen.set(m.folderName, k + 1);
+      for (const v of m.namedVariables())
+        out.push({ name: `${k}_${m.folderName}.${v.name}`, variable: v.variable });
+    }
     return out;
   }
 
@@ -284,7 +306,7 @@ export class SentenceEncoder {
   }
 
   /**
-   * Sentence embeddings `[N, dim]` of one batch, inside the caller's gradient tape when training.
+   * Sentence embeddings `[N, dim]` of one batch on tfjs, inside the caller's gradient tape when training.
    * Synchronous, so losses can call it under `tf.variableGrads`.
    */
   embedTensor(texts: string[], options: EmbedTensorOptions = {}): tf.Tensor2D {
@@ -302,18 +324,11 @@ export class SentenceEncoder {
   }
 
   /**
-   * The modules after the transformer (Pooling, Dense, Normalize) on its token embeddings `[B, L, hidden]`;
-   * `excludeLeadingTokens` leaves [CLS] and a prompt out of the pooling (include_prompt false).
+   * The head modules on the transformer's token embeddings `[B, L, hidden]`; `excludeLeadingTokens` leaves [CLS]
+   * and a prompt out of the pooling (include_prompt false).
    */
   embedFromTokens(hidden: tf.Tensor3D, mask: tf.Tensor2D, excludeLeadingTokens = 0): tf.Tensor2D {
-    return tf.tidy(() => {
-      const pooled = this.pooling.modes.map((m) =>
-        pool(m, hidden, mask, { excludeLeadingTokens: excludeLeadingTokens }),
-      );
-      let x: tf.Tensor2D = pooled.length === 1 ? pooled[0]! : (tf.concat(pooled, 1) as tf.Tensor2D);
-      for (const d of this.dense) x = applyDense(d, x);
-      return this.normalizeOutput ? l2normalize(x) : x;
-    });
+    return tf.tidy(() => applyModules(this.modules, hidden, mask, excludeLeadingTokens));
   }
 
   /**
@@ -325,53 +340,109 @@ export class SentenceEncoder {
       prompt ? texts.map((t) => prompt + t) : texts,
       this.maxSeqLength,
     );
-    const exclude = prompt && !this.pooling.includePrompt ? this.tokenizer.tokenIds(prompt).length + 1 : 0;
+    const exclude = prompt && this.excludesPromptFromPooling ? this.tokenizer.tokenIds(prompt).length + 1 : 0;
     return { batch, exclude };
   }
 
-  /**
-   * Engine `encode`/`embed` use when a call does not name one. `auto`: an onnxruntime-node snapshot of the
-   * current weights where onnxruntime loads (rebuilt when the weights or modules change; `release()` frees it),
-   * tfjs otherwise and on tfjs-node(-gpu) backends.
-   */
-  encodeEngine: EncodeEngine = 'auto';
-  private onnxSnapshot?: { key: unknown[]; engine: Promise<OnnxSentenceEncoder> };
+  private onnxSnapshot?: { key: unknown[]; engine: Promise<OnnxEncoderSession> };
   private onnxUnavailable = false;
 
   /** What an ONNX snapshot depends on: every weight tensor (a new one after each update) and the modules. */
   private snapshotKey(): unknown[] {
     return [
       this.tokenizer,
-      JSON.stringify({
-        p: this.pooling,
-        n: this.normalizeOutput,
-        l: this.maxSeqLength,
-        d: this.dense.length,
-      }),
+      this.maxSeqLength,
+      JSON.stringify(this.onnxOptions),
+      ...this.modules,
+      ...this.modules.map((m) => JSON.stringify(m instanceof PoolingModule ? m.config : m.describe())),
       ...this.namedVariables().map((v) => v.variable.dataId),
     ];
   }
 
-  /** The ONNX snapshot `encode` should use now, or undefined for tfjs. */
-  private async onnxEngine(engine: EncodeEngine): Promise<OnnxSentenceEncoder | undefined> {
-    const chosen = engine === 'auto' ? this.encodeEngine : engine;
-    if (chosen === 'tfjs') return undefined;
-    if (chosen === 'auto' && (this.onnxUnavailable || tf.getBackend() === 'tensorflow')) return undefined;
+  /**
+   * Resolves `engine` for encoding now (building the ONNX snapshot when it is chosen), makes the outcome this
+   * encoder's `encodeEngine`, and reports it in one line (the CLI's stderr line). Returns what was chosen.
+   */
+  async selectEncodeEngine(
+    engine: EngineChoice,
+    options: { report?: (line: string) => void; purpose?: 'encode' | 'eval' } = {},
+  ): Promise<'onnx' | 'tfjs'> {
+    await ensureBackend();
+    this.encodeEngine = engine;
+    const chosen =
+      (await this.batchEmbedder(engine, options)) instanceof OnnxEncoderSession ? 'onnx' : 'tfjs';
+    this.encodeEngine = chosen;
+    return chosen;
+  }
+
+  /** The backend that embeds a tokenized batch for `encode`: an ONNX snapshot, or tfjs. */
+  private async batchEmbedder(
+    engine: EngineChoice,
+    options: { report?: (line: string) => void; purpose?: 'encode' | 'eval' } = {},
+  ): Promise<BatchEmbedder> {
+    const tfjs: BatchEmbedder = {
+      embedBatch: async (batch, exclude) => {
+        const emb = tf.tidy(() => {
+          const dims: [number, number] = [batch.batchSize, batch.length];
+          const mask = tf.tensor2d(batch.attentionMask, dims, 'int32');
+          const hidden = this.bert.forward({
+            inputIds: tf.tensor2d(batch.inputIds, dims, 'int32'),
+            attentionMask: mask,
+          });
+          return applyModules(this.modules, hidden, mask, exclude);
+        });
+        const data = new Float32Array(readFloat32(emb));
+        emb.dispose();
+        return data;
+      },
+    };
+    const requested = engine === 'auto' ? this.encodeEngine : engine;
+    if (requested === 'auto' && this.onnxUnavailable) return tfjs;
     const key = this.snapshotKey();
     const cached = this.onnxSnapshot;
-    if (cached && cached.key.length === key.length && cached.key.every((k, i) => k === key[i]))
+    if (
+      requested !== 'tfjs' &&
+      cached &&
+      cached.key.length === key.length &&
+      cached.key.every((k, i) => k === key[i])
+    )
       return cached.engine;
-    await this.release();
-    const built = OnnxSentenceEncoder.fromEncoder(this);
-    this.onnxSnapshot = { key, engine: built };
-    try {
-      return await built;
-    } catch (e) {
-      this.onnxSnapshot = undefined;
-      if (chosen === 'onnx') throw e;
-      this.onnxUnavailable = true; // onnxruntime-node missing, or a module it does not run (lasttoken pooling)
-      return undefined;
-    }
+    const resolved = await resolveEngine({
+      purpose: options.purpose ?? 'encode',
+      requested,
+      report: options.report,
+      threads: this.onnxOptions.threads,
+      createOnnx: async (threads) => {
+        await this.release();
+        const built = OnnxEncoderSession.create(
+          {
+            config: this.bert.config,
+            // Views of the model's own [in, out] weights (no copies: a base-sized model would need three).
+            weights: () =>
+              Object.fromEntries(
+                this.bert
+                  .namedVariables()
+                  .map(({ name, variable }) => [
+                    name,
+                    { shape: variable.shape, data: readFloat32(variable) },
+                  ]),
+              ),
+            head: this.modules,
+          },
+          { ...this.onnxOptions, threads },
+        );
+        this.onnxSnapshot = { key, engine: built };
+        try {
+          return await built;
+        } catch (e) {
+          this.onnxSnapshot = undefined;
+          throw e;
+        }
+      },
+    });
+    if (resolved.kind === 'onnx') return resolved.engine;
+    if (resolved.reason !== undefined) this.onnxUnavailable = true; // onnxruntime-node missing here
+    return tfjs;
   }
 
   /** Frees the ONNX snapshot `encode` keeps (the model itself stays usable; the next encode rebuilds it). */
@@ -383,48 +454,36 @@ export class SentenceEncoder {
   }
 
   /**
-   * Embeddings in input order. Texts are sorted by length internally (as sentence-transformers does) so
-   * batches pad little. Runs on onnxruntime-node where it loads (see `encodeEngine`), else tfjs.
+   * Embeddings in input order, the one encode loop of every backend: texts sorted by length (as
+   * sentence-transformers does, so batches pad little), prompts, batching, progress, normalization. Runs on
+   * onnxruntime-node where it loads (see `encodeEngine`), else tfjs.
    */
   async encode(texts: string[], options: EncodeOptions = {}): Promise<Float32Array[]> {
     await ensureBackend();
-    const onnx = await this.onnxEngine(options.engine ?? 'auto');
-    if (onnx) return onnx.encode(texts, options);
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
     const prompt = this.resolvePrompt(options.prompt, options.promptName);
-    const order = texts
-      .map((t, i) => [i, t.length] as const)
-      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-      .map(([i]) => i);
+    const embedder = await this.batchEmbedder(options.engine ?? 'auto');
+    const order = texts.map((_, i) => i);
+    if (options.sortByLength ?? true) order.sort((a, b) => texts[b]!.length - texts[a]!.length || a - b);
     const out: Float32Array[] = new Array(texts.length);
     const dim = this.dimension;
+    const renormalize = options.normalize === true && !this.normalizeOutput;
     for (let s = 0; s < order.length; s += batchSize) {
       const idx = order.slice(s, s + batchSize);
-      const emb = tf.tidy(() => {
-        const e = this.embedTensor(
-          idx.map((i) => texts[i]!),
-          { prompt },
-        );
-        return options.normalize && !this.normalizeOutput ? l2normalize(e) : e;
-      });
-      const data = (await emb.data()) as Float32Array;
-      emb.dispose();
+      const { batch, exclude } = this.tokenizeForEmbedding(
+        idx.map((i) => texts[i]!),
+        prompt,
+      );
+      const data = await embedder.embedBatch(batch, exclude);
       idx.forEach((i, r) => {
-        out[i] = data.slice(r * dim, (r + 1) * dim);
+        const v = data.slice(r * dim, (r + 1) * dim);
+        out[i] = renormalize ? normalizeVector(v) : v;
       });
       options.progress?.(Math.min(s + batchSize, order.length), order.length);
     }
     return out;
-  }
-
-  /**
-   * This encoder on onnxruntime-node: inference only, a snapshot of the current weights, several times faster
-   * than tfjs on CPU (padding removed, fused attention, both cores).
-   */
-  toOnnx(options?: OnnxEncoderOptions): Promise<OnnxSentenceEncoder> {
-    return OnnxSentenceEncoder.fromEncoder(this, options);
   }
 
   /** `embed(texts) → number[][]`: the shape evaluators accept. */
@@ -433,17 +492,63 @@ export class SentenceEncoder {
   }
 
   /**
+   * The engine that runs the transformer's training passes outside tfjs's tape, as the engine resolver picks it
+   * (`auto`: onnxruntime-node where it loads); undefined means tfjs's tape trains the model.
+   */
+  async createTrainingEngine(
+    options: { engine?: EngineChoice; threads?: number; report?: (line: string) => void } = {},
+  ): Promise<EncoderTrainingEngine | undefined> {
+    const resolved = await resolveEngine({
+      purpose: 'train',
+      requested: options.engine ?? 'auto',
+      threads: options.threads,
+      report: options.report,
+      createOnnx: (threads) => OnnxTrainingEngine.create(this, { threads }),
+    });
+    if (resolved.kind === 'tfjs') return undefined;
+    const engine = resolved.engine;
+    return {
+      name: `onnxruntime-node (${resolved.threads} threads)`,
+      beginStep: () => engine.beginStep(),
+      release: () => engine.release(),
+    };
+  }
+
+  /**
+   * Bytes of activations tfjs keeps for one training batch of `texts` texts (~32 tokens each), for the wasm
+   * heap warning. Measured on the MiniLM shape: ~300 saved floats per token, layer and hidden unit.
+   */
+  trainingActivationBytes(texts: number): number {
+    const c = this.bert.config;
+    return texts * 32 * c.hidden_size * c.num_hidden_layers * 300 * 4;
+  }
+
+  /** What the model card says of the architecture. */
+  summary(): { maxSeqLength: number; dimension: number; similarityFunction: string; architecture: string } {
+    const c = this.bert.config;
+    return {
+      maxSeqLength: this.maxSeqLength,
+      dimension: this.dimension,
+      similarityFunction: this.similarityFunction,
+      architecture: [
+        `BERT (${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads)`,
+        ...this.modules.map((m) => m.describe()),
+      ].join(' → '),
+    };
+  }
+
+  /**
    * Writes the sentence-transformers layout: modules.json, config.json, model.safetensors, tokenizer files,
-   * sentence_bert_config.json, config_sentence_transformers.json, 1_Pooling/, [2_Dense/], [Normalize].
-   * Files are written to a temp folder first, then renamed into `dir` one by one (each replace is atomic);
-   * other files already in `dir` (checkpoints, logs) are kept.
+   * sentence_bert_config.json, config_sentence_transformers.json and each head module's folder
+   * (`1_Pooling/`, `2_Dense/`, `3_Normalize/`, …). Files are written to a temp folder first, then renamed into
+   * `dir` one by one (each replace is atomic); other files already in `dir` (checkpoints, logs) are kept.
    */
   async save(dir: string, options: SaveOptions = {}): Promise<void> {
     const target = resolve(dir);
     const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
     mkdirSync(tmp, { recursive: true });
     try {
-      await this.writeFiles(tmp, options);
+      const moduleDirs = await this.writeFiles(tmp, options);
       if (!existsSync(target)) {
         mkdirSync(dirname(target), { recursive: true });
         renameSync(tmp, target);
@@ -454,11 +559,14 @@ export class SentenceEncoder {
         if (existsSync(dst) && statSync(dst).isDirectory()) rmSync(dst, { recursive: true, force: true });
         renameSync(join(tmp, name), dst);
       }
-      // A Normalize module that is no longer part of the model must not linger in modules' folders.
+      // Module folders that are no longer part of the model must not linger (modules.json no longer names them).
       for (const name of readdirSync(target)) {
-        if (/^\d+_(Normalize|Dense)$/.test(name) && !this.writtenModuleDirs.has(name)) {
+        if (
+          /^\d+_[A-Za-z]\w*$/.test(name) &&
+          !moduleDirs.has(name) &&
+          statSync(join(target, name)).isDirectory()
+        )
           rmSync(join(target, name), { recursive: true, force: true });
-        }
       }
       rmSync(tmp, { recursive: true, force: true });
     } catch (e) {
@@ -467,14 +575,10 @@ export class SentenceEncoder {
     }
   }
 
-  private writtenModuleDirs = new Set<string>();
-
-  private async writeFiles(dir: string, options: SaveOptions): Promise<void> {
-    this.writtenModuleDirs = new Set<string>();
+  private async writeFiles(dir: string, options: SaveOptions): Promise<Set<string>> {
     const json = (p: string, v: unknown) => writeFileSync(join(dir, p), `${JSON.stringify(v, null, 2)}\n`);
     const modules: Array<{ idx: number; name: string; path: string; type: string }> = [
-      { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
-      { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+      { idx: 0, name: '0', path: '', type: TRANSFORMER_TYPE },
     ];
     json('config.json', bertConfigToJson(this.bert.config));
     writeSafetensors(join(dir, 'model.safetensors'), await this.bert.exportWeights(), { format: 'pt' });
@@ -492,92 +596,68 @@ export class SentenceEncoder {
       default_prompt_name: this.stConfig.default_prompt_name,
       similarity_fn_name: this.stConfig.similarity_fn_name,
     });
-    writePoolingConfig(join(dir, '1_Pooling'), this.pooling);
-    for (const d of this.dense) {
+    const written = new Set<string>();
+    for (const m of this.modules) {
       const idx = modules.length;
-      const path = `${idx}_Dense`;
+      const path = `${idx}_${m.folderName}`;
       mkdirSync(join(dir, path), { recursive: true });
-      writeFileSync(
-        join(dir, path, 'config.json'),
-        `${JSON.stringify({ in_features: d.inFeatures, out_features: d.outFeatures, bias: !!d.bias, activation_function: activationTypeName(d.activation) }, null, 2)}\n`,
-      );
-      const w = tf.tidy(() => tf.transpose(d.weight));
-      const tensors: Record<string, { shape: number[]; data: Float32Array }> = {
-        'linear.weight': { shape: [d.outFeatures, d.inFeatures], data: (await w.data()) as Float32Array },
-      };
-      w.dispose();
-      if (d.bias)
-        tensors['linear.bias'] = { shape: [d.outFeatures], data: (await d.bias.data()) as Float32Array };
-      writeSafetensors(join(dir, path, 'model.safetensors'), tensors);
-      modules.push({ idx, name: String(idx), path, type: 'sentence_transformers.models.Dense' });
-      this.writtenModuleDirs.add(path);
-    }
-    if (this.normalizeOutput) {
-      const idx = modules.length;
-      mkdirSync(join(dir, `${idx}_Normalize`), { recursive: true });
-      modules.push({
-        idx,
-        name: String(idx),
-        path: `${idx}_Normalize`,
-        type: 'sentence_transformers.models.Normalize',
-      });
-      this.writtenModuleDirs.add(`${idx}_Normalize`);
+      await m.save(join(dir, path));
+      modules.push({ idx, name: String(idx), path, type: m.type });
+      written.add(path);
     }
     json('modules.json', modules);
     if (options.modelCard) writeFileSync(join(dir, 'README.md'), options.modelCard);
     if (options.onnx) await exportOnnx(this, dir);
+    return written;
   }
 
   /**
    * Replaces this model's weights with those saved in a sentence-transformers folder of the same shape
-   * (a checkpoint of this model): the transformer's and every Dense layer's.
+   * (a checkpoint of this model): the transformer's and every head module's that has weights.
    */
   loadWeightsFrom(dir: string): void {
-    this.bert.loadWeights(readEncoderWeights(dir), join(dir, 'model.safetensors'));
-    const modules = readModules(dir) ?? [];
-    const denseDirs = modules
-      .filter((m) => moduleKind(m, join(dir, 'modules.json')) === 'Dense')
-      .map((m) => join(dir, m.path));
-    if (denseDirs.length !== this.dense.length) {
+    const modulesFile = join(dir, 'modules.json');
+    const entries = (readModules(dir) ?? []).filter((e) => !isTransformerEntry(e));
+    if (entries.length !== this.modules.length) {
       throw new Error(
-        `${join(dir, 'modules.json')}: ${denseDirs.length} Dense modules, the model has ${this.dense.length}`,
+        `${modulesFile}: ${entries.length} modules after the Transformer, the model has ${this.modules.length}`,
       );
     }
-    denseDirs.forEach((d, i) => {
-      const loaded = readDense(d);
-      const target = this.dense[i]!;
-      if (loaded.inFeatures !== target.inFeatures || loaded.outFeatures !== target.outFeatures) {
-        throw new Error(
-          `${d}: Dense shape ${loaded.inFeatures}→${loaded.outFeatures} does not match the model's ${target.inFeatures}→${target.outFeatures}`,
-        );
-      }
-      target.weight.assign(loaded.weight);
-      if (target.bias && loaded.bias) target.bias.assign(loaded.bias);
-      loaded.weight.dispose();
-      loaded.bias?.dispose();
+    entries.forEach((e, i) => {
+      const m = this.modules[i]!;
+      if (moduleTypeOf(e, modulesFile) !== moduleTypeOf({ ...e, type: m.type }, modulesFile))
+        throw new Error(`${modulesFile}: module ${e.idx} is ${e.type}, the model's is ${m.type}`);
     });
+    this.bert.loadWeights(readEncoderWeights(dir), join(dir, 'model.safetensors'));
+    entries.forEach((e, i) => this.modules[i]!.loadWeights?.(join(dir, e.path)));
   }
 
   /** Frees the weights (and the ONNX snapshot, if any). */
   dispose(): void {
     void this.release();
     this.bert.dispose();
-    for (const d of this.dense) {
-      d.weight.dispose();
-      d.bias?.dispose();
-    }
+    for (const m of this.modules) m.dispose();
   }
+}
+
+function normalizeVector(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const n = Math.max(Math.sqrt(s), 1e-12);
+  return v.map((x) => x / n);
 }
 
 function readEncoderWeights(dir: string): Map<string, SafetensorsTensor> {
   const st = join(dir, 'model.safetensors');
   if (existsSync(st)) return readSafetensors(st).tensors;
-  if (existsSync(join(dir, 'model.safetensors.index.json'))) {
-    const index = JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')) as {
-      weight_map: Record<string, string>;
-    };
+  const indexFile = join(dir, 'model.safetensors.index.json');
+  if (existsSync(indexFile)) {
+    const index = readJsonIfExists<{ weight_map?: Record<string, string> }>(indexFile);
+    if (!index?.weight_map || typeof index.weight_map !== 'object')
+      throw new Error(`${indexFile}: no "weight_map" object`);
     const out = new Map<string, SafetensorsTensor>();
     for (const shard of new Set(Object.values(index.weight_map))) {
+      checkInsidePath(String(shard), `${indexFile}: a shard`);
       for (const [k, v] of readSafetensors(join(dir, shard)).tensors) out.set(k, v);
     }
     return out;
@@ -588,77 +668,4 @@ function readEncoderWeights(dir: string): Map<string, SafetensorsTensor> {
     );
   }
   throw new Error(`${st}: model weights not found`);
-}
-
-function readDense(dir: string): DenseLayer {
-  const cfgFile = join(dir, 'config.json');
-  const cfg = readJsonIfExists<{
-    in_features: number;
-    out_features: number;
-    bias?: boolean;
-    activation_function?: string;
-  }>(cfgFile);
-  if (!cfg) throw new Error(`${cfgFile}: Dense config not found`);
-  const wFile = join(dir, 'model.safetensors');
-  if (!existsSync(wFile)) {
-    if (existsSync(join(dir, 'pytorch_model.bin')))
-      throw new Error(
-        `${join(dir, 'pytorch_model.bin')}: pickled PyTorch weights are refused; convert to safetensors`,
-      );
-    throw new Error(`${wFile}: Dense weights not found`);
-  }
-  const tensors = readSafetensors(wFile).tensors;
-  const w = tensors.get('linear.weight');
-  if (!w) throw new Error(`${wFile}: missing weight linear.weight`);
-  if (w.shape[0] !== cfg.out_features || w.shape[1] !== cfg.in_features) {
-    throw new Error(
-      `${wFile}: linear.weight has shape [${w.shape}], config says [${cfg.out_features}, ${cfg.in_features}]`,
-    );
-  }
-  const b = tensors.get('linear.bias');
-  if (cfg.bias !== false && !b) throw new Error(`${wFile}: missing weight linear.bias`);
-  return {
-    inFeatures: cfg.in_features,
-    outFeatures: cfg.out_features,
-    activation: parseActivation(cfg.activation_function, cfgFile),
-    weight: tf.tidy(() =>
-      tf.variable(tf.transpose(tf.tensor2d(w.data as Float32Array, w.shape as [number, number])), true),
-    ),
-    bias: b && cfg.bias !== false ? tf.variable(tf.tensor1d(b.data as Float32Array), true) : undefined,
-  };
-}
-
-function applyDense(d: DenseLayer, x: tf.Tensor2D): tf.Tensor2D {
-  const y = linear(x, d.weight as tf.Tensor2D, d.bias as tf.Tensor1D | undefined);
-  switch (d.activation) {
-    case 'tanh':
-      return tf.tanh(y) as tf.Tensor2D;
-    case 'relu':
-      return tf.relu(y) as tf.Tensor2D;
-    case 'sigmoid':
-      return tf.sigmoid(y) as tf.Tensor2D;
-    case 'gelu':
-      return tf.mul(tf.mul(0.5, y), tf.add(1, tf.erf(tf.mul(y, Math.SQRT1_2)))) as tf.Tensor2D;
-    case 'identity':
-      return y as tf.Tensor2D;
-  }
-}
-
-/** A Dense layer with Xavier-uniform weights (as torch.nn.Linear's default is close to), for new heads. */
-export function randomDense(
-  inFeatures: number,
-  outFeatures: number,
-  activation: DenseActivation = 'tanh',
-  seed = 7,
-): DenseLayer {
-  const rand = mulberry32(seed);
-  const bound = 1 / Math.sqrt(inFeatures);
-  const w = new Float32Array(inFeatures * outFeatures).map(() => (rand() * 2 - 1) * bound);
-  return {
-    inFeatures,
-    outFeatures,
-    activation,
-    weight: tf.variable(tf.tensor2d(w, [inFeatures, outFeatures]), true),
-    bias: tf.variable(tf.zeros([outFeatures]), true),
-  };
 }

@@ -7,6 +7,7 @@ import { maxAbsDiff } from '../../../test-support/compare.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import {
   BertModel,
+  DenseModule,
   SentenceEncoder,
   SentenceTokenizer,
   parseBertConfig,
@@ -167,7 +168,7 @@ describe('saving in the sentence-transformers layout', () => {
       seed: 3,
       sourceDir: fixture,
     });
-    enc.dense.push(randomDense(24, 8, 'tanh', 5));
+    enc.addModule(new DenseModule(randomDense(24, 8, 'tanh', 5)));
     const out = join(mkdtempSync(join(tmpdir(), 'bert-cls-')), 'm');
     await enc.save(out);
     const modules = JSON.parse(readFileSync(join(out, 'modules.json'), 'utf8')) as Array<{

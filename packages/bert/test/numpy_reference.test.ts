@@ -6,7 +6,13 @@ import { initBackend, readSafetensors, writeSafetensors } from '@contrastive/ten
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff } from '../../../test-support/compare.js';
 import { repoRoot, sharedPath } from '../../../test-support/shared.js';
-import { SentenceEncoder, SentenceTokenizer, parseBertConfig, randomDense } from '../src/index.js';
+import {
+  DenseModule,
+  SentenceEncoder,
+  SentenceTokenizer,
+  parseBertConfig,
+  randomDense,
+} from '../src/index.js';
 
 // An independent NumPy implementation (test-support/reference_bert.py) reads the folders we save.
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
@@ -63,7 +69,7 @@ describe.skipIf(!hasNumpy)('saved models against an independent NumPy implementa
       maxSeqLength: 24,
       sourceDir: fixture,
     });
-    enc.dense.push(randomDense(48, 16, 'tanh', 3));
+    enc.addModule(new DenseModule(randomDense(48, 16, 'tanh', 3)));
     const dir = join(mkdtempSync(join(tmpdir(), 'np-')), 'm');
     await enc.save(dir);
     // Rewrite the checkpoint the way old BertForMaskedLM-derived models spell it.

@@ -4,8 +4,15 @@ import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
-import { SentenceEncoder, SentenceTokenizer, parseBertConfig, randomDense } from '../src/index.js';
-import { OnnxSentenceEncoder, decodeModel, exportOnnx, loadOnnxRuntime } from '../src/onnx/index.js';
+import {
+  DenseModule,
+  type OnnxSessionOptions,
+  SentenceEncoder,
+  SentenceTokenizer,
+  parseBertConfig,
+  randomDense,
+} from '../src/index.js';
+import { decodeModel, exportOnnx, loadOnnxRuntime } from '../src/onnx/index.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
@@ -26,14 +33,17 @@ function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
 }
 
 let encoder: SentenceEncoder;
-const engines: OnnxSentenceEncoder[] = [];
-async function engine(
-  enc: SentenceEncoder,
-  options: Parameters<typeof OnnxSentenceEncoder.fromEncoder>[1] = {},
-) {
-  const e = await OnnxSentenceEncoder.fromEncoder(enc, { threads: 1, ...options });
-  engines.push(e);
-  return e;
+const engines: SentenceEncoder[] = [];
+/** The encoder's encode/embed on its onnxruntime snapshot built with `options`. */
+async function engine(enc: SentenceEncoder, options: OnnxSessionOptions = {}) {
+  enc.onnxOptions = { threads: 1, ...options };
+  engines.push(enc);
+  type O = Parameters<SentenceEncoder['encode']>[1];
+  return {
+    encode: (texts: string[], o: O = {}) => enc.encode(texts, { ...o, engine: 'onnx' }),
+    embed: (texts: string[], o: O = {}) => enc.embed(texts, { ...o, engine: 'onnx' }),
+    dimension: enc.dimension,
+  };
 }
 
 beforeAll(async () => {
@@ -42,11 +52,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const e of engines) await e.release();
+  await encoder.release();
 });
 
-describe('OnnxSentenceEncoder on the tiny-bert fixture', () => {
+describe('the ONNX encode engine on the tiny-bert fixture', () => {
   it('reproduces the PyTorch reference embeddings and the tfjs encoder, with each op set', async () => {
-    const tfjs = await encoder.encode(ref.texts, { batchSize: 4 });
+    const tfjs = await encoder.encode(ref.texts, { batchSize: 4, engine: 'tfjs' });
     expect(maxDiff(tfjs, ref.embeddings)).toBeLessThan(1e-4);
     for (const options of [{}, { removePadding: false }, { ops: 'standard' as const }]) {
       const onnx = await (await engine(encoder, options)).encode(ref.texts, { batchSize: 4 });
@@ -98,15 +109,10 @@ describe('other heads match tfjs', () => {
   });
 
   it('CLS pooling + Dense(tanh) + Normalize', async () => {
-    const enc = SentenceEncoder.random({
-      config,
-      tokenizer: tokenizer(),
-      pooling: 'cls',
-      normalize: true,
-      seed: 3,
-    });
-    enc.dense.push(randomDense(24, 8, 'tanh', 5));
-    const tfjs = await enc.encode(ref.texts);
+    const enc = SentenceEncoder.random({ config, tokenizer: tokenizer(), pooling: 'cls', seed: 3 });
+    enc.addModule(new DenseModule(randomDense(24, 8, 'tanh', 5)));
+    enc.normalizeOutput = true;
+    const tfjs = await enc.encode(ref.texts, { engine: 'tfjs' });
     const e = await engine(enc);
     expect(e.dimension).toBe(8);
     const onnx = await e.encode(ref.texts, { batchSize: 5 });
@@ -121,8 +127,8 @@ describe('other heads match tfjs', () => {
       modes: ['mean', 'max', 'mean_sqrt_len', 'weightedmean'],
       includePrompt: true,
     };
-    enc.dense.push(randomDense(96, 12, 'gelu', 6));
-    const tfjs = await enc.encode(ref.texts);
+    enc.addModule(new DenseModule(randomDense(96, 12, 'gelu', 6)));
+    const tfjs = await enc.encode(ref.texts, { engine: 'tfjs' });
     for (const removePadding of [true, false]) {
       const onnx = await (await engine(enc, { removePadding })).encode(ref.texts, { batchSize: 4 });
       expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
@@ -132,22 +138,42 @@ describe('other heads match tfjs', () => {
   it('a prompt left out of the pooling (include_prompt: false)', async () => {
     const enc = SentenceEncoder.random({ config, tokenizer: tokenizer(), seed: 5 });
     enc.pooling = { ...enc.pooling, includePrompt: false };
-    const tfjs = await enc.encode(ref.texts, { prompt: 'query: ' });
+    const tfjs = await enc.encode(ref.texts, { prompt: 'query: ', engine: 'tfjs' });
     const onnx = await (await engine(enc)).encode(ref.texts, { prompt: 'query: ', batchSize: 4 });
     expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
     // Without the prompt the vectors differ: the test above would catch a prompt that was dropped.
-    expect(maxDiff(await enc.encode(ref.texts), tfjs)).toBeGreaterThan(1e-3);
+    expect(maxDiff(await enc.encode(ref.texts, { engine: 'tfjs' }), tfjs)).toBeGreaterThan(1e-3);
   });
 
-  it('names what it cannot export', async () => {
+  it('lasttoken pooling (no ONNX form): the transformer on onnxruntime, the head on tfjs', async () => {
     const enc = SentenceEncoder.random({ config, tokenizer: tokenizer(), seed: 6 });
-    enc.pooling = { ...enc.pooling, modes: ['lasttoken'] };
-    await expect(OnnxSentenceEncoder.fromEncoder(enc)).rejects.toThrow(
-      /pooling mode "lasttoken" is not supported by the ONNX engine/,
-    );
-    await expect(OnnxSentenceEncoder.fromEncoder(encoder, { threads: 0 })).rejects.toThrow(
+    enc.pooling = { ...enc.pooling, modes: ['lasttoken', 'mean'] };
+    const tfjs = await enc.encode(ref.texts, { engine: 'tfjs' });
+    const onnx = await (await engine(enc)).encode(ref.texts, { batchSize: 4 });
+    expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
+    // Not mean pooling alone: the lasttoken half is really there.
+    enc.pooling = { ...enc.pooling, modes: ['mean'] };
+    const mean = await enc.encode(ref.texts, { engine: 'tfjs' });
+    expect(
+      maxDiff(
+        onnx.map((v) => v.slice(24)),
+        mean,
+      ),
+    ).toBeLessThan(1e-4);
+    expect(
+      maxDiff(
+        onnx.map((v) => v.slice(0, 24)),
+        mean,
+      ),
+    ).toBeGreaterThan(1e-3);
+  });
+
+  it('refuses a bad thread count', async () => {
+    encoder.onnxOptions = { threads: 0 };
+    await expect(encoder.encode(ref.texts, { engine: 'onnx' })).rejects.toThrow(
       /threads must be a positive integer, got 0/,
     );
+    encoder.onnxOptions = {};
   });
 });
 

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
@@ -84,6 +84,8 @@ describe('BERT tokenizer from vocab.txt (no tokenizer.json)', () => {
       'vocab.txt',
     ])
       copyFileSync(join(tinyBert, f), join(dir, f));
+    mkdirSync(join(dir, '1_Pooling'));
+    copyFileSync(join(tinyBert, '1_Pooling', 'config.json'), join(dir, '1_Pooling', 'config.json'));
     const ref = JSON.parse(readFileSync(join(tinyBert, 'reference.json'), 'utf8')) as {
       texts: string[];
       embeddings: number[][];

@@ -1,47 +1,41 @@
-import { type OnnxSentenceEncoder, SentenceEncoder, type SentenceEncoderOptions } from '@contrastive/bert';
+import { SentenceEncoder, type SentenceEncoderOptions } from '@contrastive/bert';
+import { type EngineChoice, parseEngineChoice } from '@contrastive/tensor-gpu';
 import { InvalidArgumentError } from 'commander';
 
-export type Engine = 'auto' | 'onnx' | 'tfjs';
+export type Engine = EngineChoice;
 
+/** commander's parser for `--engine`: the engine resolver's own check, as a usage error. */
 export function parseEngine(value: string): Engine {
-  if (value !== 'auto' && value !== 'onnx' && value !== 'tfjs') {
-    throw new InvalidArgumentError(`--engine must be auto, onnx or tfjs, got "${value}"`);
+  try {
+    return parseEngineChoice(value, '--engine');
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
   }
-  return value;
 }
 
 export interface LoadedEncoder {
-  /** The model itself (tfjs): configuration, dimension, saving. */
+  /** The model: configuration, dimension, saving. */
   model: SentenceEncoder;
-  /** What embeds: the ONNX snapshot when that engine is used, else the model. */
-  runner: SentenceEncoder | OnnxSentenceEncoder;
+  /** What embeds: the model, pinned to the engine that was chosen. */
+  runner: SentenceEncoder;
   engine: 'onnx' | 'tfjs';
   release(): Promise<void>;
 }
 
 /**
- * Loads a model and picks the inference engine: onnxruntime-node (several times faster on CPU) when it loads
- * and supports the model, tfjs otherwise. `auto` falls back silently but for one stderr line; `onnx` fails.
+ * Loads a model and asks the engine resolver (the same one the library and the trainer use) which engine
+ * encodes: onnxruntime-node where it loads, tfjs otherwise; the choice is reported in one stderr line.
  */
 export async function loadEncoder(
   path: string,
   engine: Engine,
   options: SentenceEncoderOptions = {},
+  purpose: 'encode' | 'eval' = 'encode',
 ): Promise<LoadedEncoder> {
   const model = await SentenceEncoder.load(path, options);
-  if (engine !== 'tfjs') {
-    try {
-      const onnx = await model.toOnnx();
-      process.stderr.write('contrastive: inference engine onnxruntime-node\n');
-      return { model, runner: onnx, engine: 'onnx', release: () => onnx.release() };
-    } catch (e) {
-      if (engine === 'onnx') throw e;
-      process.stderr.write(
-        `contrastive: inference engine tfjs (onnx unavailable: ${(e as Error).message.split('\n')[0]})\n`,
-      );
-    }
-  }
-  if (engine === 'tfjs') process.stderr.write('contrastive: inference engine tfjs\n');
-  model.encodeEngine = 'tfjs';
-  return { model, runner: model, engine: 'tfjs', release: async () => {} };
+  const chosen = await model.selectEncodeEngine(engine, {
+    purpose,
+    report: (line) => process.stderr.write(`${line}\n`),
+  });
+  return { model, runner: model, engine: chosen, release: () => model.release() };
 }

@@ -38,7 +38,7 @@ describe('contrastive encode', () => {
         engine,
       ]);
       expect(r.stderr).toContain('tfjs backend');
-      expect(r.stderr).toContain(`inference engine ${engine === 'tfjs' ? 'tfjs' : 'onnxruntime-node'}`);
+      expect(r.stderr).toContain(`inference engine: ${engine === 'tfjs' ? 'tfjs' : 'onnxruntime-node'}`);
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout.trim())).toMatchObject({ count: texts.length, dimension: 32 });
       const rows = readFileSync(out, 'utf8')

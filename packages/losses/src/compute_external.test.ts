@@ -1,4 +1,4 @@
-import { OnnxTrainingEngine, SentenceEncoder, randomDense } from '@contrastive/bert';
+import { DenseModule, OnnxTrainingEngine, SentenceEncoder, randomDense } from '@contrastive/bert';
 import { initBackend, tf } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
@@ -84,7 +84,7 @@ describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)',
 
   it('a Dense layer, Normalize and a prompt left out of the pooling (Matryoshka over MNRL)', async () => {
     const encoder = await SentenceEncoder.load(fixture);
-    encoder.dense.push(randomDense(encoder.bert.config.hidden_size, 16, 'tanh', 3));
+    encoder.addModule(new DenseModule(randomDense(encoder.bert.config.hidden_size, 16, 'tanh', 3)));
     encoder.normalizeOutput = true;
     encoder.pooling = { ...encoder.pooling, includePrompt: false };
     encoder.stConfig.prompts = { query: 'query: ' };

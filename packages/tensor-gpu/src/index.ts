@@ -20,3 +20,10 @@ export { AdamW, paramGroups, defaultNoDecay } from './optim/adamw.js';
 export type { AdamWOptions, AdamWState, NamedVariable, ParamGroup } from './optim/adamw.js';
 export { mulberry32, normalSamples, permutation, mixSeed } from './random.js';
 export { readFloat32, globalNorm } from './host_view.js';
+export {
+  resolveEngine,
+  parseEngineChoice,
+  defaultEngineThreads,
+  ENGINE_CHOICES,
+} from './engine.js';
+export type { EngineChoice, EnginePurpose, ResolveEngineOptions, ResolvedEngine } from './engine.js';

@@ -1,3 +1,5 @@
+import { ENGINE_CHOICES, type EngineChoice } from '@contrastive/tensor-gpu';
+import type { BatchSampler, BatchSamplerName } from './samplers.js';
 /** Training arguments with sentence-transformers / Hugging Face names (camelCased) and defaults. */
 export interface TrainingArguments {
   outputDir: string;
@@ -29,7 +31,8 @@ export interface TrainingArguments {
   loadBestModelAtEnd: boolean;
   metricForBestModel?: string;
   greaterIsBetter?: boolean;
-  batchSampler: 'batch_sampler' | 'no_duplicates' | 'group_by_label';
+  /** A named sampler or your own function (see `BatchSampler`). */
+  batchSampler: BatchSamplerName | BatchSampler;
   multiDatasetBatchSampler: 'round_robin' | 'proportional';
   dataloaderDropLast: boolean;
   /** Overrides the model's hidden and attention dropout for this run. */
@@ -42,14 +45,14 @@ export interface TrainingArguments {
    * Engine the evaluators embed with: `auto` takes an onnxruntime-node snapshot of the current weights when it
    * loads (several times faster than tfjs on CPU) and falls back to tfjs; on tfjs-node(-gpu) `auto` stays on tfjs.
    */
-  evalEngine: 'auto' | 'onnx' | 'tfjs';
+  evalEngine: EngineChoice;
   /**
    * Engine the transformer trains on: `onnx` runs BERT's forward and backward passes in onnxruntime-node
    * (native, every core, padding removed; the loss and AdamW stay on tfjs), `tfjs` on the tfjs backend.
    * `auto`: onnx where onnxruntime-node loads, except on tfjs-node(-gpu) (a native or GPU backend), which
    * trains itself; tfjs otherwise. Same gradients either way.
    */
-  trainEngine: 'auto' | 'onnx' | 'tfjs';
+  trainEngine: EngineChoice;
   /** onnxruntime intra-op threads for `trainEngine` onnx. Default: the machine's cores, at most 8. */
   engineThreads?: number;
 }
@@ -136,10 +139,11 @@ export function resolveTrainingArguments(
   oneOf('evalStrategy', ['no', 'steps', 'epoch']);
   oneOf('loggingStrategy', ['no', 'steps', 'epoch']);
   oneOf('saveStrategy', ['no', 'steps', 'epoch']);
-  oneOf('batchSampler', ['batch_sampler', 'no_duplicates', 'group_by_label']);
+  if (typeof a.batchSampler !== 'function')
+    oneOf('batchSampler', ['batch_sampler', 'no_duplicates', 'group_by_label']);
   oneOf('multiDatasetBatchSampler', ['round_robin', 'proportional']);
-  oneOf('evalEngine', ['auto', 'onnx', 'tfjs']);
-  oneOf('trainEngine', ['auto', 'onnx', 'tfjs']);
+  oneOf('evalEngine', ENGINE_CHOICES);
+  oneOf('trainEngine', ENGINE_CHOICES);
   if (a.engineThreads !== undefined) positiveInt('engineThreads');
   if (a.saveTotalLimit !== undefined && (!Number.isInteger(a.saveTotalLimit) || a.saveTotalLimit < 1)) {
     throw new Error(`training argument saveTotalLimit must be a positive integer, got ${a.saveTotalLimit}`);

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { SentenceEncoder } from '@contrastive/bert';
 import {
   type AdamW,
   type NamedVariable,
@@ -9,6 +8,7 @@ import {
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
 import type { TrainingArguments } from './arguments.js';
+import type { TrainableEncoder } from './types.js';
 
 /** Everything besides weights that a resumed run needs to continue exactly. */
 export interface TrainerCheckpointState {
@@ -22,6 +22,9 @@ export interface TrainerCheckpointState {
   /** Training-loss accumulator since the last log, so the next logged mean is the same. */
   lossSum: number;
   lossCount: number;
+  /** Training-loss sum and count over the whole run so far, so a resumed run reports the whole run's mean. */
+  runLossSum?: number;
+  runLossCount?: number;
 }
 
 export const CHECKPOINT_PREFIX = 'checkpoint-';
@@ -39,7 +42,7 @@ function maybeDieMidSave(step: number): void {
 export async function saveCheckpoint(
   outputDir: string,
   parts: {
-    model: SentenceEncoder;
+    model: TrainableEncoder;
     optimizer: AdamW;
     lossVariables: NamedVariable[];
     state: TrainerCheckpointState;
@@ -94,7 +97,7 @@ export async function saveCheckpoint(
 /** Restores weights, optimizer and loss parameters from a checkpoint folder; returns the trainer state. */
 export function loadCheckpoint(
   dir: string,
-  parts: { model: SentenceEncoder; optimizer: AdamW; lossVariables: NamedVariable[] },
+  parts: { model: TrainableEncoder; optimizer: AdamW; lossVariables: NamedVariable[] },
 ): TrainerCheckpointState {
   const stateFile = join(dir, 'trainer_state.json');
   if (!existsSync(stateFile)) throw new Error(`${dir}: not a checkpoint (no trainer_state.json)`);

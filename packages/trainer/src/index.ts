@@ -3,8 +3,23 @@ export type { TrainerOptions, TrainResult, TrainerEvaluator, EvaluationFunction 
 export { resolveTrainingArguments, DEFAULT_TRAINING_ARGUMENTS } from './arguments.js';
 export type { TrainingArguments } from './arguments.js';
 export { lrMultiplier, warmupStepsFor } from './scheduler.js';
-export { defaultBatches, noDuplicateBatches, groupByLabelBatches, epochSchedule } from './samplers.js';
-export type { ColumnarDataset, ScheduledBatch, BatchSamplerName } from './samplers.js';
+export {
+  defaultBatches,
+  noDuplicateBatches,
+  groupByLabelBatches,
+  epochSchedule,
+  BATCH_SAMPLERS,
+  batchSamplerFor,
+} from './samplers.js';
+export type {
+  ColumnarDataset,
+  ScheduledBatch,
+  BatchSamplerName,
+  BatchSampler,
+  BatchSamplerContext,
+} from './samplers.js';
+export type { TrainableEncoder, TrainingEngine } from './types.js';
+export { acquireOutputLock, removeStaleTemporaries } from './output_lock.js';
 export { EarlyStoppingCallback } from './callbacks.js';
 export type { TrainerCallback, TrainerControl, TrainerState } from './callbacks.js';
 export { saveCheckpoint, loadCheckpoint, listCheckpoints, rotateCheckpoints } from './checkpoint.js';

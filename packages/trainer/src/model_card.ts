@@ -1,9 +1,9 @@
-import type { SentenceEncoder } from '@contrastive/bert';
 import type { Loss } from '@contrastive/losses';
 import type { TrainingArguments } from './arguments.js';
+import type { TrainableEncoder } from './types.js';
 
 export interface ModelCardInput {
-  model: SentenceEncoder;
+  model: TrainableEncoder;
   modelName?: string;
   baseModel?: string;
   args: TrainingArguments;
@@ -27,7 +27,7 @@ const cell = (v: unknown) => {
 
 /** A short model card (README.md) in the spirit of the one sentence-transformers writes. */
 export function writeModelCard(c: ModelCardInput): string {
-  const m = c.model;
+  const m = c.model.summary?.() ?? {};
   const lines: string[] = [
     '---',
     'library_name: sentence-transformers',
@@ -47,10 +47,10 @@ export function writeModelCard(c: ModelCardInput): string {
     '',
     '## Model details',
     '',
-    `- **Maximum sequence length:** ${m.maxSeqLength} tokens`,
-    `- **Output dimensionality:** ${m.dimension}`,
-    `- **Similarity function:** ${m.similarityFunction}`,
-    `- **Architecture:** BERT (${m.bert.config.num_hidden_layers} layers, hidden ${m.bert.config.hidden_size}, ${m.bert.config.num_attention_heads} heads) → Pooling (${m.pooling.modes.join(' + ')})${m.dense.length ? ` → Dense ×${m.dense.length}` : ''}${m.normalizeOutput ? ' → Normalize' : ''}`,
+    ...(m.maxSeqLength !== undefined ? [`- **Maximum sequence length:** ${m.maxSeqLength} tokens`] : []),
+    ...(m.dimension !== undefined ? [`- **Output dimensionality:** ${m.dimension}`] : []),
+    ...(m.similarityFunction ? [`- **Similarity function:** ${m.similarityFunction}`] : []),
+    ...(m.architecture ? [`- **Architecture:** ${m.architecture}`] : []),
     '',
     '## Usage',
     '',

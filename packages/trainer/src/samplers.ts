@@ -5,9 +5,28 @@ export interface ColumnarDataset {
   readonly columnNames: string[];
   readonly numRows: number;
   column(name: string): readonly unknown[];
+  /**
+   * Called at the start of every epoch (resumed ones too) before batches are drawn, as Hugging Face datasets'
+   * `set_epoch`: a data set that re-draws per epoch (FlagEmbedding's group sampling) does it here, from the epoch.
+   */
+  setEpoch?(epoch: number): void;
 }
 
 export type BatchSamplerName = 'batch_sampler' | 'no_duplicates' | 'group_by_label';
+
+/** What a batch sampler is told about the data set it batches. */
+export interface BatchSamplerContext {
+  batchSize: number;
+  dropLast: boolean;
+  /** Derived from the run's seed, the epoch and the data set: the same numbers give the same batches. */
+  seed: number;
+  textColumns: string[];
+  labelColumn?: string;
+  datasetName: string;
+}
+
+/** A batch sampler: one epoch's batches as row indices. Pass one as `batchSampler` to use your own. */
+export type BatchSampler = (dataset: ColumnarDataset, context: BatchSamplerContext) => number[][];
 
 export interface SamplerOptions {
   batchSize: number;
@@ -124,4 +143,28 @@ export function epochSchedule(
     const d = picks[j]!;
     return { dataset: d, rows: perDataset[d]![next[d]!++]! };
   });
+}
+
+/** The named samplers as functions (sentence-transformers' BatchSamplers). */
+export const BATCH_SAMPLERS: Readonly<Record<BatchSamplerName, BatchSampler>> = {
+  batch_sampler: (data, o) => defaultBatches(data.numRows, o),
+  no_duplicates: (data, o) => {
+    const cols = o.textColumns.map((c) => data.column(c) as string[]);
+    return noDuplicateBatches((r) => cols.map((c) => c[r]!), data.numRows, o);
+  },
+  group_by_label: (data, o) => {
+    if (!o.labelColumn) throw new Error(`data set "${o.datasetName}": group_by_label needs a label column`);
+    return groupByLabelBatches(data.column(o.labelColumn), o);
+  },
+};
+
+/** A sampler given by name or as a function. */
+export function batchSamplerFor(sampler: BatchSamplerName | BatchSampler): BatchSampler {
+  if (typeof sampler === 'function') return sampler;
+  const s = BATCH_SAMPLERS[sampler];
+  if (!s)
+    throw new Error(
+      `unknown batch sampler "${String(sampler)}" (${Object.keys(BATCH_SAMPLERS).join(', ')}, or a function)`,
+    );
+  return s;
 }

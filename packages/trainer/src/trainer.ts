@@ -1,9 +1,6 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { OnnxTrainingEngine, type SentenceEncoder } from '@contrastive/bert';
 import {
-  type EmbeddingModel,
   type Loss,
   type LossBatch,
   type LossContext,
@@ -32,21 +29,18 @@ import {
 } from './checkpoint.js';
 import { NonFiniteLossError } from './errors.js';
 import { writeModelCard } from './model_card.js';
+import { acquireOutputLock, removeStaleTemporaries } from './output_lock.js';
 import { writeTrainingPlot } from './plot.js';
-import { createProgress } from './progress.js';
-import {
-  type ColumnarDataset,
-  type ScheduledBatch,
-  defaultBatches,
-  epochSchedule,
-  groupByLabelBatches,
-  noDuplicateBatches,
-} from './samplers.js';
+import { type Progress, createProgress } from './progress.js';
+import { type ColumnarDataset, type ScheduledBatch, batchSamplerFor, epochSchedule } from './samplers.js';
 import { lrMultiplier, warmupStepsFor } from './scheduler.js';
+import type { TrainableEncoder, TrainingEngine } from './types.js';
 
 /** An evaluator as @contrastive/eval-mteb defines it (any `embed(texts)` model in, named scores out). */
 export interface TrainerEvaluator {
   name?: string;
+  /** The score that names this evaluator's quality (best-model selection uses it). */
+  mainScoreName?: string;
   evaluate(model: { embed(texts: string[]): Promise<ArrayLike<number>[]> }): Promise<{
     scores: Record<string, number>;
     mainScore?: number;
@@ -55,16 +49,18 @@ export interface TrainerEvaluator {
 }
 
 /** Or simply a function returning named metrics. */
-export type EvaluationFunction = (model: SentenceEncoder) => Promise<Record<string, number>>;
+export type EvaluationFunction<M extends TrainableEncoder = TrainableEncoder> = (
+  model: M,
+) => Promise<Record<string, number>>;
 
-export interface TrainerOptions {
-  model: SentenceEncoder;
+export interface TrainerOptions<M extends TrainableEncoder = TrainableEncoder> {
+  model: M;
   args: Partial<TrainingArguments> & { outputDir: string };
   /** One data set, or several by name (each with its own loss). */
   trainDataset: ColumnarDataset | Record<string, ColumnarDataset>;
   /** One loss for all data sets, or one per data set name. */
   loss: Loss | Record<string, Loss>;
-  evaluator?: TrainerEvaluator | EvaluationFunction | Array<TrainerEvaluator | EvaluationFunction>;
+  evaluator?: TrainerEvaluator | EvaluationFunction<M> | Array<TrainerEvaluator | EvaluationFunction<M>>;
   callbacks?: TrainerCallback[];
   /** Shown in the model card. */
   modelName?: string;
@@ -74,7 +70,7 @@ export interface TrainerOptions {
 export interface TrainResult {
   outputDir: string;
   globalStep: number;
-  /** Mean training loss over the whole run. */
+  /** Mean training loss over the whole run (resumed runs included). */
   trainLoss: number;
   /** Scores of the last evaluation (after loading the best model, when asked). */
   eval: Record<string, number>;
@@ -93,6 +89,31 @@ interface PreparedDataset {
   prompts: Record<string, string>;
 }
 
+/** What one optimizer step produced before the update. */
+interface StepResult {
+  loss: number;
+  grads: Map<string, tf.Tensor>;
+  microBatches: number;
+}
+
+/** The state of one `train()` call: what the hooks and the loop share. */
+interface Run {
+  out: string;
+  st: TrainerCheckpointState;
+  totalSteps: number;
+  warmup: number;
+  batchesPerEpoch: number;
+  maxEpochs: number;
+  engine: TrainingEngine | undefined;
+  optimizer: AdamW;
+  control: TrainerControl;
+  progress: Progress;
+  lastCheckpoint: string | undefined;
+  lastEval: Record<string, number>;
+  lastLr: number;
+  lastGradNorm: number;
+}
+
 function isDataset(x: unknown): x is ColumnarDataset {
   return (
     !!x &&
@@ -108,20 +129,23 @@ function isLoss(x: unknown): x is Loss {
 /**
  * sentence-transformers' SentenceTransformerTrainer on tfjs: data sets (each with its loss), batch samplers,
  * AdamW with the usual weight-decay exclusions, warmup + schedule, gradient accumulation and clipping,
- * evaluation, atomic checkpoints with exact resume, metrics JSONL, a plot and a model card.
+ * evaluation, atomic checkpoints with exact resume, metrics JSONL, a plot and a model card. The model is any
+ * `TrainableEncoder`; the trainer imports no model package.
  */
-export class SentenceTransformerTrainer {
-  readonly model: SentenceEncoder;
+export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEncoder> {
+  readonly model: M;
   readonly args: TrainingArguments;
   private readonly datasets: PreparedDataset[];
-  private readonly evaluators: Array<TrainerEvaluator | EvaluationFunction>;
+  private readonly evaluators: Array<TrainerEvaluator | EvaluationFunction<M>>;
   private readonly callbacks: TrainerCallback[];
-  private readonly options: TrainerOptions;
+  private readonly options: TrainerOptions<M>;
   private optimizer: AdamW | undefined;
   private lossVariables: NamedVariable[] = [];
+  /** `eval_<evaluator>_<main score>` of each evaluator that declared one, in order. */
+  private mainScoreKeys: string[] = [];
   readonly state: TrainerState = { globalStep: 0, epoch: 0, maxSteps: 0, logHistory: [] };
 
-  constructor(options: TrainerOptions) {
+  constructor(options: TrainerOptions<M>) {
     this.options = options;
     this.model = options.model;
     this.args = resolveTrainingArguments(options.args);
@@ -196,38 +220,38 @@ export class SentenceTransformerTrainer {
     if (p === undefined) return {};
     if (typeof p === 'string') return Object.fromEntries(columns.map((c) => [c, p]));
     const nested = (p as Record<string, unknown>)[dataset];
+    if (typeof nested === 'string') return Object.fromEntries(columns.map((c) => [c, nested]));
     if (nested && typeof nested === 'object') return nested as Record<string, string>;
     if (Object.values(p).every((v) => typeof v === 'string')) return p as Record<string, string>;
     return {};
   }
 
-  /** Batches of one epoch across all data sets, deterministic in (seed, epoch). */
+  /**
+   * Batches of one epoch across all data sets, deterministic in (seed, epoch). Data sets that re-draw per epoch
+   * (FlagEmbedding group sampling) are told the epoch first.
+   */
   private epochBatches(epoch: number): ScheduledBatch[] {
+    const sampler = batchSamplerFor(this.args.batchSampler);
     const perDataset = this.datasets.map((d, i) => {
-      const o = {
+      d.data.setEpoch?.(epoch);
+      return sampler(d.data, {
         batchSize: this.args.perDeviceTrainBatchSize,
         dropLast: this.args.dataloaderDropLast,
         seed: mixSeed(this.args.seed, epoch, i),
-      };
-      if (this.args.batchSampler === 'no_duplicates') {
-        const cols = d.textColumns.map((c) => d.data.column(c) as string[]);
-        return noDuplicateBatches((r) => cols.map((c) => c[r]!), d.data.numRows, o);
-      }
-      if (this.args.batchSampler === 'group_by_label') {
-        if (!d.labelColumn) throw new Error(`data set "${d.name}": group_by_label needs a label column`);
-        return groupByLabelBatches(d.data.column(d.labelColumn), o);
-      }
-      return defaultBatches(d.data.numRows, o);
+        textColumns: d.textColumns,
+        labelColumn: d.labelColumn,
+        datasetName: d.name,
+      });
     });
     return epochSchedule(perDataset, this.args.multiDatasetBatchSampler, mixSeed(this.args.seed, epoch));
   }
 
   /**
    * Whether prompts go to the model (which leaves their tokens out of the pooling, as sentence-transformers'
-   * prompt_length) instead of being prefixed to the texts: only when the Pooling excludes prompts.
+   * prompt_length) instead of being prefixed to the texts: only when the model pools without them.
    */
   private promptsViaModel(d: PreparedDataset): boolean {
-    return !this.model.pooling.includePrompt && Object.values(d.prompts).some((p) => p);
+    return !!this.model.excludesPromptFromPooling && Object.values(d.prompts).some((p) => p);
   }
 
   private lossBatch(d: PreparedDataset, rows: number[]): LossBatch {
@@ -254,7 +278,7 @@ export class SentenceTransformerTrainer {
     for (const d of this.datasets) {
       if (seenLoss.has(d.loss)) continue;
       seenLoss.add(d.loss);
-      d.loss.prepare?.(this.model as unknown as EmbeddingModel);
+      d.loss.prepare?.(this.model);
       for (const v of d.loss.namedVariables?.() ?? [])
         this.lossVariables.push({ name: `${d.lossKey}.${v.name}`, variable: v.variable });
     }
@@ -266,33 +290,8 @@ export class SentenceTransformerTrainer {
     return this.optimizer;
   }
 
-  /**
-   * The onnxruntime training engine when `trainEngine` asks for it (`onnx`) or allows it (`auto`, where
-   * onnxruntime-node loads); undefined means tfjs trains. The choice is reported once on stderr.
-   */
-  private async createTrainEngine(): Promise<OnnxTrainingEngine | undefined> {
-    const a = this.args;
-    // tfjs-node(-gpu) is a native backend (a GPU when tfjs-node-gpu is installed): `auto` keeps training there.
-    if (a.trainEngine === 'tfjs' || (a.trainEngine === 'auto' && tf.getBackend() === 'tensorflow')) {
-      if (a.progress) process.stderr.write(`contrastive: training engine: tfjs (${tf.getBackend()})\n`);
-      return undefined;
-    }
-    const threads = a.engineThreads ?? Math.min(8, Math.max(1, availableParallelism()));
-    try {
-      const engine = await OnnxTrainingEngine.create(this.model, { threads });
-      if (a.progress)
-        process.stderr.write(`contrastive: training engine: onnxruntime-node (${threads} threads)\n`);
-      return engine;
-    } catch (e) {
-      if (a.trainEngine === 'onnx') throw e;
-      if (a.progress) {
-        const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-        process.stderr.write(
-          `contrastive: training engine: tfjs (${tf.getBackend()}); onnxruntime: ${why}\n`,
-        );
-      }
-      return undefined;
-    }
+  private report(line: string): void {
+    if (this.args.progress) process.stderr.write(`${line}\n`);
   }
 
   /**
@@ -301,23 +300,15 @@ export class SentenceTransformerTrainer {
    * and a cached (GradCache) loss would not.
    */
   private warnAboutWasmHeap(): void {
-    if (tf.getBackend() !== 'wasm' || !this.args.progress) return;
-    const c = this.model.bert.config;
+    if (tf.getBackend() !== 'wasm' || !this.model.trainingActivationBytes) return;
     for (const d of this.datasets) {
       if (d.loss.computeGradients) continue;
-      // Measured on the MiniLM shape: ~300 saved floats per token, layer and hidden unit; 32 tokens per text.
-      const bytes =
-        this.args.perDeviceTrainBatchSize *
-        d.textColumns.length *
-        32 *
-        c.hidden_size *
-        c.num_hidden_layers *
-        300 *
-        4;
+      const texts = this.args.perDeviceTrainBatchSize * d.textColumns.length;
+      const bytes = this.model.trainingActivationBytes(texts);
       if (bytes > 3 * 2 ** 30) {
-        process.stderr.write(
+        this.report(
           `contrastive: warning: batch ${this.args.perDeviceTrainBatchSize} × ${d.textColumns.length} columns on this model may exceed the 4 GiB wasm heap ` +
-            `(~${(bytes / 2 ** 30).toFixed(1)} GiB of activations); for MNRL use cached-mnrl (same loss and gradients, memory bounded by its mini-batch)\n`,
+            `(~${(bytes / 2 ** 30).toFixed(1)} GiB of activations); for MNRL use cached-mnrl (same loss and gradients, memory bounded by its mini-batch)`,
         );
       }
     }
@@ -326,25 +317,13 @@ export class SentenceTransformerTrainer {
   /** Runs every evaluator; metrics are keyed `eval_<name>_<metric>` as sentence-transformers logs them. */
   async evaluate(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    // The model's own tfjs path unless an ONNX snapshot is taken below.
-    let runner: { embed(texts: string[]): Promise<ArrayLike<number>[]> } = {
-      embed: (texts) => this.model.embed(texts, { engine: 'tfjs' }),
+    const engine = this.args.evalEngine;
+    // The model embeds on the engine asked for (an onnxruntime snapshot of the current weights under auto/onnx).
+    const runner = {
+      engine,
+      embed: (texts: string[]) => this.model.embed(texts, { engine }),
     };
-    let release = async () => {};
-    const nativeTfjs = this.args.evalEngine === 'auto' && tf.getBackend() === 'tensorflow';
-    if (
-      this.args.evalEngine !== 'tfjs' &&
-      !nativeTfjs &&
-      this.evaluators.some((e) => typeof e !== 'function')
-    ) {
-      try {
-        const onnx = await this.model.toOnnx();
-        runner = onnx;
-        release = () => onnx.release();
-      } catch (e) {
-        if (this.args.evalEngine === 'onnx') throw e;
-      }
-    }
+    this.mainScoreKeys = [];
     try {
       for (const [i, ev] of this.evaluators.entries()) {
         if (typeof ev === 'function') {
@@ -354,26 +333,27 @@ export class SentenceTransformerTrainer {
           const r = await ev.evaluate(runner);
           const name = ev.name ?? `evaluator${i}`;
           for (const [k, v] of Object.entries(r.scores)) out[`eval_${name}_${k}`] = v;
+          const main = r.mainScoreName ?? ev.mainScoreName;
+          if (main !== undefined) {
+            const key = `eval_${name}_${main}`;
+            if (out[key] === undefined && r.mainScore !== undefined) out[key] = r.mainScore;
+            if (out[key] !== undefined) this.mainScoreKeys.push(key);
+          }
         }
       }
     } finally {
-      await release();
+      await this.model.release?.();
     }
     return out;
   }
 
-  private metricKey(metrics: Record<string, number>): string | undefined {
+  /**
+   * The metric that picks the best model: `metricForBestModel` when given, else the first evaluator's declared
+   * main score, else the first metric.
+   */
+  private bestMetricKey(metrics: Record<string, number>): string | undefined {
     if (this.args.metricForBestModel) return metric(metrics, this.args.metricForBestModel);
-    const first = this.evaluators[0];
-    if (first && typeof first !== 'function') {
-      return (
-        Object.keys(metrics).find(
-          (k) =>
-            k.startsWith(`eval_${first.name}_`) && /spearman_cosine|ndcg@?_?(at_)?10|accuracy|map/.test(k),
-        ) ?? Object.keys(metrics)[0]
-      );
-    }
-    return Object.keys(metrics)[0];
+    return this.mainScoreKeys.find((k) => k in metrics) ?? Object.keys(metrics)[0];
   }
 
   private greaterIsBetter(key: string): boolean {
@@ -381,22 +361,71 @@ export class SentenceTransformerTrainer {
   }
 
   async train(options: { resumeFromCheckpoint?: string | boolean } = {}): Promise<TrainResult> {
-    await ensureBackend();
-    const a = this.args;
-    const out = resolve(a.outputDir);
+    const out = resolve(this.args.outputDir);
     mkdirSync(out, { recursive: true });
+    const unlock = acquireOutputLock(out);
+    try {
+      return await this.trainLocked(out, options);
+    } finally {
+      unlock();
+    }
+  }
+
+  private async trainLocked(
+    out: string,
+    options: { resumeFromCheckpoint?: string | boolean },
+  ): Promise<TrainResult> {
+    await ensureBackend();
+    const run = await this.startRun(out, options);
+    try {
+      let schedule = this.epochBatches(run.st.epoch);
+      const { st, control } = run;
+      while (st.globalStep < run.totalSteps && !control.shouldStop) {
+        if (st.batchInEpoch >= schedule.length) {
+          st.epoch += 1;
+          st.batchInEpoch = 0;
+          if (st.epoch >= run.maxEpochs) break;
+          schedule = this.epochBatches(st.epoch);
+        }
+        // This optimizer step's micro-batches (fewer at the end of an epoch).
+        const accum = this.args.gradientAccumulationSteps;
+        const micro = schedule.slice(st.batchInEpoch, Math.min(schedule.length, st.batchInEpoch + accum));
+        const step = await this.trainingStep(run, micro);
+        this.applyGradients(run, step);
+        st.batchInEpoch += micro.length;
+        await this.afterStep(run, st.batchInEpoch >= schedule.length);
+      }
+    } finally {
+      await run.engine?.release();
+      run.progress.stop();
+    }
+    await this.log(run);
+    return this.finish(run);
+  }
+
+  /** Output folder, optimizer, engine, schedule and (on resume) the checkpoint's state. */
+  private async startRun(out: string, options: { resumeFromCheckpoint?: string | boolean }): Promise<Run> {
+    const a = this.args;
+    for (const p of removeStaleTemporaries(out))
+      this.report(`contrastive: removed ${p} (left by an interrupted save)`);
     const optimizer = this.setupOptimizer();
-    const engine = await this.createTrainEngine();
-    if (!engine) this.warnAboutWasmHeap();
-    const accum = a.gradientAccumulationSteps;
+    const engine = await this.model.createTrainingEngine?.({
+      engine: a.trainEngine,
+      threads: a.engineThreads,
+      report: (line) => this.report(line),
+    });
+    if (!engine) {
+      if (!this.model.createTrainingEngine)
+        this.report(`contrastive: training engine: tfjs (${tf.getBackend()})`);
+      this.warnAboutWasmHeap();
+    }
     const batchesPerEpoch = this.epochBatches(0).length;
     if (batchesPerEpoch === 0)
       throw new Error(
         'the data sets give no batch (fewer rows than the batch size with dataloaderDropLast?)',
       );
-    const stepsPerEpoch = Math.ceil(batchesPerEpoch / accum);
+    const stepsPerEpoch = Math.ceil(batchesPerEpoch / a.gradientAccumulationSteps);
     const totalSteps = a.maxSteps > 0 ? a.maxSteps : Math.ceil(stepsPerEpoch * a.numTrainEpochs);
-    const warmup = warmupStepsFor(a, totalSteps);
     this.state.maxSteps = totalSteps;
 
     let st: TrainerCheckpointState = {
@@ -406,6 +435,8 @@ export class SentenceTransformerTrainer {
       logHistory: [],
       lossSum: 0,
       lossCount: 0,
+      runLossSum: 0,
+      runLossCount: 0,
     };
     let resumeDir =
       typeof options.resumeFromCheckpoint === 'string' ? options.resumeFromCheckpoint : undefined;
@@ -413,8 +444,12 @@ export class SentenceTransformerTrainer {
       resumeDir = listCheckpoints(out).pop();
       if (!resumeDir) throw new Error(`${out}: no checkpoint to resume from`);
     }
-    if (resumeDir)
+    if (resumeDir) {
       st = loadCheckpoint(resumeDir, { model: this.model, optimizer, lossVariables: this.lossVariables });
+      st.runLossSum ??= 0;
+      st.runLossCount ??= 0;
+      truncateMetrics(join(out, 'metrics.jsonl'), st.globalStep);
+    }
     Object.assign(this.state, {
       globalStep: st.globalStep,
       epoch: st.epoch,
@@ -422,199 +457,234 @@ export class SentenceTransformerTrainer {
       bestMetric: st.bestMetric,
       bestModelCheckpoint: st.bestModelCheckpoint,
     });
-    let lastCheckpoint = resumeDir ?? listCheckpoints(out).pop();
-
-    const metricsFile = join(out, 'metrics.jsonl');
-    const logLine = (o: Record<string, number>) => appendFileSync(metricsFile, `${JSON.stringify(o)}\n`);
-    const control: TrainerControl = { shouldStop: false };
-    const progress = createProgress('train', totalSteps, { enabled: a.progress });
-    let runLossSum = 0;
-    let runLossCount = 0;
-    let lastEval: Record<string, number> = {};
-    let lastLr = 0;
-    let lastGradNorm = 0;
-
-    const doLog = async () => {
-      if (st.lossCount === 0) return;
-      const logs: Record<string, number> = {
-        step: st.globalStep,
-        epoch: Number((st.epoch + st.batchInEpoch / batchesPerEpoch).toFixed(4)),
-        loss: st.lossSum / st.lossCount,
-        learning_rate: lastLr,
-        grad_norm: lastGradNorm,
-      };
-      st.lossSum = 0;
-      st.lossCount = 0;
-      st.logHistory.push(logs);
-      logLine(logs);
-      for (const cb of this.callbacks) await cb.onLog?.(this.state, logs, control);
+    return {
+      out,
+      st,
+      totalSteps,
+      warmup: warmupStepsFor(a, totalSteps),
+      batchesPerEpoch,
+      maxEpochs: a.maxSteps > 0 ? Number.POSITIVE_INFINITY : Math.ceil(a.numTrainEpochs),
+      engine,
+      optimizer,
+      control: { shouldStop: false },
+      progress: createProgress('train', totalSteps, { enabled: a.progress }),
+      lastCheckpoint: resumeDir ?? listCheckpoints(out).pop(),
+      lastEval: {},
+      lastLr: 0,
+      lastGradNorm: 0,
     };
-    const doEval = async () => {
-      if (this.evaluators.length === 0) return;
-      lastEval = await this.evaluate();
-      const entry = {
-        step: st.globalStep,
-        epoch: Number((st.epoch + st.batchInEpoch / batchesPerEpoch).toFixed(4)),
-        ...lastEval,
+  }
+
+  /** Loss and summed gradients of one optimizer step over its micro-batches (nothing applied yet). */
+  private async trainingStep(run: Run, micro: ScheduledBatch[]): Promise<StepResult> {
+    const sums = new Map<string, tf.Tensor>();
+    let loss = 0;
+    for (const [m, sb] of micro.entries()) {
+      const d = this.datasets[sb.dataset]!;
+      const batch = this.lossBatch(d, sb.rows);
+      const ctx: LossContext = {
+        training: true,
+        seed: mixSeed(this.args.seed, run.st.globalStep, m),
+        dropoutRate: this.args.dropout,
       };
-      st.logHistory.push(entry);
-      logLine(entry);
-      for (const cb of this.callbacks) await cb.onEvaluate?.(this.state, lastEval, control);
-    };
-    const doSave = async () => {
-      const key = this.metricKey(lastEval);
-      let improved = false;
-      if (key !== undefined && lastEval[key] !== undefined) {
-        const v = lastEval[key]!;
-        const better =
-          st.bestMetric === undefined || (this.greaterIsBetter(key) ? v > st.bestMetric : v < st.bestMetric);
-        if (better) {
-          st.bestMetric = v;
-          improved = true;
+      if (this.promptsViaModel(d)) ctx.prompts = d.textColumns.map((c) => d.prompts[c] || undefined);
+      let r: LossGradients;
+      if (run.engine && d.loss.forward) {
+        const step = run.engine.beginStep();
+        try {
+          r = await computeLossAndGradientsExternal(d.loss, this.model, step, batch, ctx);
+        } finally {
+          step.dispose();
         }
+      } else r = computeLossAndGradients(d.loss, this.model, batch, ctx);
+      if (!Number.isFinite(r.loss)) {
+        for (const g of r.grads.values()) g.dispose();
+        for (const g of sums.values()) g.dispose();
+        run.progress.stop();
+        throw new NonFiniteLossError(
+          run.st.globalStep + 1,
+          r.loss,
+          batch.columns[batch.columnNames[0]!]!.slice(0, 3),
+          run.lastCheckpoint,
+        );
       }
-      const target = join(out, `checkpoint-${st.globalStep}`);
-      if (improved) st.bestModelCheckpoint = target;
-      const dir = await saveCheckpoint(out, {
+      loss += r.loss / micro.length;
+      const ownNames = new Set((d.loss.namedVariables?.() ?? []).map((v) => v.name));
+      for (const [name, g] of r.grads) {
+        const key = ownNames.has(name) ? `${d.lossKey}.${name}` : name;
+        const prev = sums.get(key);
+        if (prev) {
+          sums.set(key, tf.add(prev, g));
+          prev.dispose();
+          g.dispose();
+        } else sums.set(key, g);
+      }
+    }
+    return { loss, grads: sums, microBatches: micro.length };
+  }
+
+  /** Mean over micro-batches, global-norm clipping, then one AdamW step at the scheduled rate. */
+  private applyGradients(run: Run, step: StepResult): void {
+    const a = this.args;
+    const st = run.st;
+    const scale = 1 / step.microBatches;
+    // Read in place (no temporaries on the wasm heap).
+    const gradNorm = globalNorm(step.grads.values()) * scale;
+    const clip = a.maxGradNorm > 0 && gradNorm > a.maxGradNorm ? a.maxGradNorm / (gradNorm + 1e-6) : 1;
+    const final = new Map<string, tf.Tensor>();
+    for (const [k, g] of step.grads) {
+      if (scale * clip === 1) final.set(k, g);
+      else {
+        final.set(k, tf.mul(g, scale * clip));
+        g.dispose();
+      }
+    }
+    run.lastLr = a.learningRate * lrMultiplier(a.lrSchedulerType, st.globalStep, run.warmup, run.totalSteps);
+    run.optimizer.lr = run.lastLr;
+    run.optimizer.applyGradients(final);
+    for (const g of final.values()) g.dispose();
+
+    st.globalStep += 1;
+    st.lossSum += step.loss;
+    st.lossCount += 1;
+    st.runLossSum = (st.runLossSum ?? 0) + step.loss;
+    st.runLossCount = (st.runLossCount ?? 0) + 1;
+    run.lastGradNorm = gradNorm;
+    this.state.globalStep = st.globalStep;
+    this.state.epoch = st.epoch;
+    run.progress.update(st.globalStep, { loss: step.loss, lr: run.lastLr });
+  }
+
+  /** The hooks after a step: log, evaluate, save, as the strategies say. */
+  private async afterStep(run: Run, epochEnd: boolean): Promise<void> {
+    const a = this.args;
+    const step = run.st.globalStep;
+    const at = (strategy: string, every: number) =>
+      (strategy === 'steps' && step % every === 0) || (strategy === 'epoch' && epochEnd);
+    const isLast = step >= run.totalSteps || (epochEnd && run.st.epoch + 1 >= run.maxEpochs);
+    if (
+      (a.loggingStrategy !== 'no' &&
+        (at(a.loggingStrategy, a.loggingSteps) || (a.loggingFirstStep && step === 1))) ||
+      isLast
+    )
+      await this.log(run);
+    if (a.evalStrategy !== 'no' && at(a.evalStrategy, a.evalSteps)) await this.evaluateDuringTraining(run);
+    if (a.saveStrategy !== 'no' && at(a.saveStrategy, a.saveSteps)) await this.save(run);
+  }
+
+  private epochProgress(run: Run): number {
+    return Number((run.st.epoch + run.st.batchInEpoch / run.batchesPerEpoch).toFixed(4));
+  }
+
+  private appendMetrics(run: Run, entry: Record<string, number>): void {
+    const file = join(run.out, 'metrics.jsonl');
+    try {
+      appendFileSync(file, `${JSON.stringify(entry)}\n`);
+    } catch (e) {
+      throw new Error(`${file}: cannot write metrics at step ${run.st.globalStep} (${(e as Error).message})`);
+    }
+  }
+
+  private async log(run: Run): Promise<void> {
+    const st = run.st;
+    if (st.lossCount === 0) return;
+    const logs: Record<string, number> = {
+      step: st.globalStep,
+      epoch: this.epochProgress(run),
+      loss: st.lossSum / st.lossCount,
+      learning_rate: run.lastLr,
+      grad_norm: run.lastGradNorm,
+    };
+    st.lossSum = 0;
+    st.lossCount = 0;
+    st.logHistory.push(logs);
+    this.appendMetrics(run, logs);
+    for (const cb of this.callbacks) await cb.onLog?.(this.state, logs, run.control);
+  }
+
+  private async evaluateDuringTraining(run: Run): Promise<void> {
+    if (this.evaluators.length === 0) return;
+    run.lastEval = await this.evaluate();
+    const entry = { step: run.st.globalStep, epoch: this.epochProgress(run), ...run.lastEval };
+    run.st.logHistory.push(entry);
+    this.appendMetrics(run, entry);
+    for (const cb of this.callbacks) await cb.onEvaluate?.(this.state, run.lastEval, run.control);
+  }
+
+  private async save(run: Run): Promise<void> {
+    const st = run.st;
+    const key = this.bestMetricKey(run.lastEval);
+    let improved = false;
+    if (key !== undefined && run.lastEval[key] !== undefined) {
+      const v = run.lastEval[key]!;
+      const better =
+        st.bestMetric === undefined || (this.greaterIsBetter(key) ? v > st.bestMetric : v < st.bestMetric);
+      if (better) {
+        st.bestMetric = v;
+        improved = true;
+      }
+    }
+    const target = join(run.out, `checkpoint-${st.globalStep}`);
+    if (improved) st.bestModelCheckpoint = target;
+    let dir: string;
+    try {
+      dir = await saveCheckpoint(run.out, {
         model: this.model,
-        optimizer,
+        optimizer: run.optimizer,
         lossVariables: this.lossVariables,
         state: st,
-        args: a,
-        scheduler: { lr: a.learningRate, warmupSteps: warmup, totalSteps },
+        args: this.args,
+        scheduler: { lr: this.args.learningRate, warmupSteps: run.warmup, totalSteps: run.totalSteps },
       });
-      lastCheckpoint = dir;
-      rotateCheckpoints(out, a.saveTotalLimit, st.bestModelCheckpoint);
-      for (const cb of this.callbacks) await cb.onSave?.(this.state, dir, control);
-    };
-
-    try {
-      let schedule = this.epochBatches(st.epoch);
-      const maxEpochs = a.maxSteps > 0 ? Number.POSITIVE_INFINITY : Math.ceil(a.numTrainEpochs);
-      while (st.globalStep < totalSteps && !control.shouldStop) {
-        if (st.batchInEpoch >= schedule.length) {
-          st.epoch += 1;
-          st.batchInEpoch = 0;
-          if (st.epoch >= maxEpochs) break;
-          schedule = this.epochBatches(st.epoch);
-        }
-        // Gather this optimizer step's micro-batches (fewer at the end of an epoch).
-        const micro = schedule.slice(st.batchInEpoch, Math.min(schedule.length, st.batchInEpoch + accum));
-        const sums = new Map<string, tf.Tensor>();
-        let stepLoss = 0;
-        for (const [m, sb] of micro.entries()) {
-          const d = this.datasets[sb.dataset]!;
-          const batch = this.lossBatch(d, sb.rows);
-          const ctx: LossContext = {
-            training: true,
-            seed: mixSeed(a.seed, st.globalStep, m),
-            dropoutRate: a.dropout,
-          };
-          if (this.promptsViaModel(d)) ctx.prompts = d.textColumns.map((c) => d.prompts[c] || undefined);
-          const model = this.model as unknown as EmbeddingModel;
-          let r: LossGradients;
-          if (engine && d.loss.forward) {
-            const step = engine.beginStep();
-            try {
-              r = await computeLossAndGradientsExternal(d.loss, model, step, batch, ctx);
-            } finally {
-              step.dispose();
-            }
-          } else r = computeLossAndGradients(d.loss, model, batch, ctx);
-          if (!Number.isFinite(r.loss)) {
-            for (const g of r.grads.values()) g.dispose();
-            for (const g of sums.values()) g.dispose();
-            progress.stop();
-            throw new NonFiniteLossError(
-              st.globalStep + 1,
-              r.loss,
-              batch.columns[batch.columnNames[0]!]!.slice(0, 3),
-              lastCheckpoint,
-            );
-          }
-          stepLoss += r.loss / micro.length;
-          const ownNames = new Set((d.loss.namedVariables?.() ?? []).map((v) => v.name));
-          for (const [name, g] of r.grads) {
-            const key = ownNames.has(name) ? `${d.lossKey}.${name}` : name;
-            const prev = sums.get(key);
-            if (prev) {
-              sums.set(key, tf.add(prev, g));
-              prev.dispose();
-              g.dispose();
-            } else sums.set(key, g);
-          }
-        }
-        // Mean over micro-batches, global-norm clipping, then one AdamW step at the scheduled rate.
-        const scale = 1 / micro.length;
-        // Read in place (no temporaries on the wasm heap).
-        const gradNorm = globalNorm(sums.values()) * scale;
-        const clip = a.maxGradNorm > 0 && gradNorm > a.maxGradNorm ? a.maxGradNorm / (gradNorm + 1e-6) : 1;
-        const final = new Map<string, tf.Tensor>();
-        for (const [k, g] of sums) {
-          if (scale * clip === 1) final.set(k, g);
-          else {
-            final.set(k, tf.mul(g, scale * clip));
-            g.dispose();
-          }
-        }
-        lastLr = a.learningRate * lrMultiplier(a.lrSchedulerType, st.globalStep, warmup, totalSteps);
-        optimizer.lr = lastLr;
-        optimizer.applyGradients(final);
-        for (const g of final.values()) g.dispose();
-
-        st.globalStep += 1;
-        st.batchInEpoch += micro.length;
-        st.lossSum += stepLoss;
-        st.lossCount += 1;
-        runLossSum += stepLoss;
-        runLossCount += 1;
-        lastGradNorm = gradNorm;
-        this.state.globalStep = st.globalStep;
-        this.state.epoch = st.epoch;
-        progress.update(st.globalStep, { loss: stepLoss, lr: lastLr });
-
-        const epochEnd = st.batchInEpoch >= schedule.length;
-        const step = st.globalStep;
-        const at = (strategy: string, every: number) =>
-          (strategy === 'steps' && step % every === 0) || (strategy === 'epoch' && epochEnd);
-        const isLast = step >= totalSteps || (epochEnd && st.epoch + 1 >= maxEpochs);
-        if (
-          (a.loggingStrategy !== 'no' &&
-            (at(a.loggingStrategy, a.loggingSteps) || (a.loggingFirstStep && step === 1))) ||
-          isLast
-        )
-          await doLog();
-        if (a.evalStrategy !== 'no' && at(a.evalStrategy, a.evalSteps)) await doEval();
-        if (a.saveStrategy !== 'no' && at(a.saveStrategy, a.saveSteps)) await doSave();
-      }
-    } finally {
-      await engine?.release();
+    } catch (e) {
+      throw new Error(
+        `saving the checkpoint of step ${st.globalStep} to ${target} failed: ${(e as Error).message}` +
+          (run.lastCheckpoint ? ` (the last good checkpoint is ${run.lastCheckpoint})` : ''),
+        { cause: e },
+      );
     }
-    progress.stop();
-    await doLog();
+    run.lastCheckpoint = dir;
+    this.state.bestMetric = st.bestMetric;
+    this.state.bestModelCheckpoint = st.bestModelCheckpoint;
+    rotateCheckpoints(run.out, this.args.saveTotalLimit, st.bestModelCheckpoint);
+    for (const cb of this.callbacks) await cb.onSave?.(this.state, dir, run.control);
+  }
 
-    if (a.loadBestModelAtEnd && st.bestModelCheckpoint) this.model.loadWeightsFrom(st.bestModelCheckpoint);
+  /** Best model, final evaluation, callbacks, and the final model with its card and plot. */
+  private async finish(run: Run): Promise<TrainResult> {
+    const st = run.st;
+    if (this.args.loadBestModelAtEnd && st.bestModelCheckpoint)
+      this.model.loadWeightsFrom(st.bestModelCheckpoint);
     const finalEval = this.evaluators.length > 0 ? await this.evaluate() : {};
     if (this.evaluators.length > 0) {
       const entry = { step: st.globalStep, final: 1, ...finalEval };
-      logLine(entry);
+      this.appendMetrics(run, entry);
       st.logHistory.push(entry);
     }
-    for (const cb of this.callbacks) await cb.onTrainEnd?.(this.state, control);
+    for (const cb of this.callbacks) await cb.onTrainEnd?.(this.state, run.control);
+    const count = st.runLossCount ?? 0;
     const result: TrainResult = {
-      outputDir: out,
+      outputDir: run.out,
       globalStep: st.globalStep,
-      trainLoss: runLossCount > 0 ? runLossSum / runLossCount : Number.NaN,
+      trainLoss: count > 0 ? (st.runLossSum ?? 0) / count : Number.NaN,
       eval: finalEval,
       bestModelCheckpoint: st.bestModelCheckpoint,
     };
-    await this.saveFinalModel(out, result, st.logHistory);
+    try {
+      await this.saveFinalModel(run.out, result, st.logHistory);
+    } catch (e) {
+      throw new Error(
+        `saving the final model (step ${st.globalStep}) to ${run.out} failed: ${(e as Error).message}` +
+          (run.lastCheckpoint ? ` (the last good checkpoint is ${run.lastCheckpoint})` : ''),
+        { cause: e },
+      );
+    }
     return result;
   }
 
   /**
-   * The trained encoder in sentence-transformers layout at the output root (so `outputDir` loads as a model),
-   * beside its checkpoints, metrics, plot and model card.
+   * The trained encoder in its own layout at the output root (so `outputDir` loads as a model), beside its
+   * checkpoints, metrics, plot and model card.
    */
   private async saveFinalModel(
     out: string,
@@ -639,6 +709,28 @@ export class SentenceTransformerTrainer {
     await this.model.save(out, { modelCard: card });
     await writeTrainingPlot(out, history);
   }
+}
+
+/**
+ * On resume, metrics.jsonl keeps only what the run logged up to the checkpoint's step (no repeated steps, no
+ * final evaluation of a finished run); written atomically.
+ */
+function truncateMetrics(file: string, step: number): void {
+  if (!existsSync(file)) return;
+  const kept = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      if (!line.trim()) return false;
+      try {
+        const o = JSON.parse(line) as { step?: number; final?: number };
+        return typeof o.step === 'number' && o.step <= step && !o.final;
+      } catch {
+        return false; // a line cut by a crash
+      }
+    });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
+  renameSync(tmp, file);
 }
 
 function exampleRows(d: PreparedDataset): Array<Record<string, unknown>> {

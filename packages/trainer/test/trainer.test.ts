@@ -426,9 +426,9 @@ describe('SentenceTransformerTrainer', () => {
   it('evaluators embed through an ONNX snapshot of the current weights or tfjs, with the same scores', async () => {
     const probe = {
       name: 'probe',
-      evaluate: async (m: { embed(t: string[]): Promise<ArrayLike<number>[]> }) => {
+      evaluate: async (m: { embed(t: string[]): Promise<ArrayLike<number>[]>; engine?: string }) => {
         const e = await m.embed(pairs.anchor.slice(0, 6));
-        return { scores: { first: e[0]![0]!, last: e[5]![31]!, engine: 'release' in m ? 1 : 0 } };
+        return { scores: { first: e[0]![0]!, last: e[5]![31]!, engine: m.engine === 'onnx' ? 1 : 0 } };
       },
     };
     const make = async (evalEngine: 'onnx' | 'tfjs') =>

@@ -1,22 +1,13 @@
-import type { PoolingConfig, PoolingMode } from '@contrastive/pooling';
 import type { BertConfig } from '../config.js';
-import type { DenseActivation } from '../modules.js';
+import type { OnnxFeatures, OnnxModuleWriter } from '../modules/module.js';
 import { type Dim, GraphBuilder, float, int, ints } from './graph_builder.js';
+import { activation as activationNodes, bertActivation } from './ops.js';
 import { type ModelMessage, OnnxDataType } from './proto.js';
 
 /** A weight in PyTorch layout (Linear weights `[out, in]`), as `BertModel.exportWeights()` returns them. */
 export interface TorchTensor {
   shape: number[];
   data: Float32Array | Int32Array;
-}
-
-/** A Dense module's weights in PyTorch layout (`linear.weight` is `[out, in]`). */
-export interface OnnxDenseWeights {
-  inFeatures: number;
-  outFeatures: number;
-  activation: DenseActivation;
-  weight: Float32Array;
-  bias?: Float32Array;
 }
 
 /**
@@ -38,14 +29,12 @@ export interface BertGraphOptions {
   ops: OnnxOpSet;
   /**
    * `last_hidden_state`: sentence-transformers' ONNX backend layout (inputs input_ids, attention_mask,
-   * token_type_ids; output last_hidden_state). `sentence_embedding`: the whole encoder with pooling, Dense
-   * and Normalize (inputs input_ids, attention_mask[, pooling_mask]; outputs sentence_embedding and
-   * token_embeddings).
+   * token_type_ids; output last_hidden_state). `sentence_embedding`: inputs input_ids, attention_mask[,
+   * pooling_mask]; output token_embeddings, and sentence_embedding when `head` is given.
    */
   output: 'last_hidden_state' | 'sentence_embedding';
-  pooling?: PoolingConfig;
-  dense?: OnnxDenseWeights[];
-  normalize?: boolean;
+  /** The head modules' ONNX forms (Pooling, Dense, Normalize, …), in order: the fused sentence encoder. */
+  head?: OnnxModuleWriter[];
   /** Adds an int64 `pooling_mask [batch, sequence]` input that replaces the attention mask for pooling (prompt exclusion). */
   poolingMaskInput?: boolean;
   /**
@@ -204,10 +193,7 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
   const activation = (y: string, bias: string): string => {
     if (contrib && c.hidden_act === 'gelu') return g.op('BiasGelu', [y, bias], {}, ms);
     if (contrib && c.hidden_act !== 'relu') return g.op('FastGelu', [y, bias], {}, ms);
-    const z = g.op('Add', [y, bias]);
-    if (c.hidden_act === 'relu') return g.op('Relu', [z]);
-    if (c.hidden_act === 'gelu') return geluErf(g, z);
-    return geluTanh(g, z);
+    return activationNodes(g, bertActivation(c.hidden_act), g.op('Add', [y, bias]));
   };
 
   for (let i = 0; i < c.num_hidden_layers; i++) {
@@ -309,126 +295,29 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
     });
   }
 
-  const pooling = options.pooling ?? { dimension: h, modes: ['mean'], includePrompt: true };
-  if (pooling.dimension !== h)
-    throw new Error(`ONNX export: pooling dimension ${pooling.dimension} ≠ hidden_size ${h}`);
   if (packed) x = unpack(x, h);
-  const m3 = g.op('Unsqueeze', [
-    g.op('Cast', [poolingMask], { to: int(OnnxDataType.FLOAT) }),
-    g.constInt64([2]),
-  ]);
-  const pooled = pooling.modes.map((mode) => poolTokens(g, mode, x, m3, seqLen, c.max_position_embeddings));
-  let y = pooled.length === 1 ? pooled[0]! : g.op('Concat', pooled, { axis: int(1) });
-  let dim = h * pooled.length;
-  for (const [i, d] of (options.dense ?? []).entries()) {
-    if (d.inFeatures !== dim)
-      throw new Error(
-        `ONNX export: Dense ${i} takes ${d.inFeatures} features, the previous module gives ${dim}`,
-      );
-    const wIn = g.initializer(
-      `${i}_Dense.linear.weight`,
-      [d.inFeatures, d.outFeatures],
-      transpose(d.weight, d.outFeatures, d.inFeatures),
-    );
-    y = g.op('MatMul', [y, wIn]);
-    if (d.bias) y = g.op('Add', [y, g.initializer(`${i}_Dense.linear.bias`, [d.outFeatures], d.bias)]);
-    y = denseActivation(g, d.activation, y);
-    dim = d.outFeatures;
-  }
-  if (options.normalize) y = l2Normalize(g, y);
-  g.alias(y, 'sentence_embedding');
   g.alias(x, 'token_embeddings');
-  g.output('sentence_embedding', OnnxDataType.FLOAT, [BATCH, dim]);
+  const head = options.head ?? [];
+  if (head.length > 0) {
+    let f: OnnxFeatures = {
+      tokenEmbeddings: x,
+      poolingMask3: g.op('Unsqueeze', [
+        g.op('Cast', [poolingMask], { to: int(OnnxDataType.FLOAT) }),
+        g.constInt64([2]),
+      ]),
+      sequenceLength: seqLen,
+      maxPositions: c.max_position_embeddings,
+      dimension: h,
+    };
+    for (const write of head) f = write(g, f);
+    if (!f.sentenceEmbedding) throw new Error('ONNX export: no head module produced a sentence embedding');
+    g.alias(f.sentenceEmbedding, 'sentence_embedding');
+    g.output('sentence_embedding', OnnxDataType.FLOAT, [BATCH, f.dimension]);
+  }
   g.output('token_embeddings', OnnxDataType.FLOAT, [BATCH, SEQ, h]);
   return g.model({
     opset: 17,
     producerVersion: version,
-    docString: 'sentence encoder (BERT + pooling), written by contrastive',
+    docString: 'sentence encoder (BERT + head modules), written by contrastive',
   });
-}
-
-/** x · ½(1 + erf(x/√2)): the pattern onnxruntime's optimizer recognizes as Gelu. */
-function geluErf(g: GraphBuilder, x: string): string {
-  const cdf = g.op('Add', [g.op('Erf', [g.op('Div', [x, g.constFloat(Math.SQRT2)])]), g.constFloat(1)]);
-  return g.op('Mul', [g.op('Mul', [x, cdf]), g.constFloat(0.5)]);
-}
-
-/** ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
-function geluTanh(g: GraphBuilder, x: string): string {
-  const cube = g.op('Mul', [g.op('Mul', [x, x]), x]);
-  const inner = g.op('Mul', [
-    g.op('Add', [x, g.op('Mul', [cube, g.constFloat(0.044715)])]),
-    g.constFloat(Math.sqrt(2 / Math.PI)),
-  ]);
-  return g.op('Mul', [
-    g.op('Mul', [x, g.constFloat(0.5)]),
-    g.op('Add', [g.op('Tanh', [inner]), g.constFloat(1)]),
-  ]);
-}
-
-function denseActivation(g: GraphBuilder, act: DenseActivation, y: string): string {
-  switch (act) {
-    case 'tanh':
-      return g.op('Tanh', [y]);
-    case 'relu':
-      return g.op('Relu', [y]);
-    case 'sigmoid':
-      return g.op('Sigmoid', [y]);
-    case 'gelu':
-      return geluErf(g, y);
-    case 'identity':
-      return y;
-  }
-}
-
-/** x / max(‖x‖₂, 1e-12) per row, as torch.nn.functional.normalize. */
-function l2Normalize(g: GraphBuilder, y: string): string {
-  const norm = g.op('ReduceL2', [y], { axes: ints([1]), keepdims: int(1) });
-  return g.op('Div', [y, g.op('Max', [norm, g.constFloat(1e-12)])]);
-}
-
-/** Pools token embeddings `[B, S, H]` with the float mask `m3 [B, S, 1]` as @contrastive/pooling does. */
-function poolTokens(
-  g: GraphBuilder,
-  mode: PoolingMode,
-  x: string,
-  m3: string,
-  seqLen: string,
-  maxPositions: number,
-): string {
-  const sumOver = (t: string) => g.op('ReduceSum', [t, g.constInt64([1])], { keepdims: int(0) });
-  switch (mode) {
-    case 'cls':
-      return g.op('Gather', [x, g.constInt64(0)], { axis: int(1) });
-    case 'mean':
-      return g.op('Div', [sumOver(g.op('Mul', [x, m3])), g.op('Max', [sumOver(m3), g.constFloat(1e-9)])]);
-    case 'mean_sqrt_len':
-      return g.op('Div', [
-        sumOver(g.op('Mul', [x, m3])),
-        g.op('Sqrt', [g.op('Max', [sumOver(m3), g.constFloat(1e-9)])]),
-      ]);
-    case 'max': {
-      const masked = g.op('Add', [
-        g.op('Mul', [x, m3]),
-        g.op('Mul', [g.op('Sub', [g.constFloat(1), m3]), g.constFloat(-1e9)]),
-      ]);
-      return g.op('ReduceMax', [masked], { axes: ints([1]), keepdims: int(0) });
-    }
-    case 'weightedmean': {
-      // Weights 1…S on real tokens.
-      const ramp = Float32Array.from({ length: maxPositions }, (_, i) => i + 1);
-      const positions = g.op('Slice', [
-        g.constFloat(Array.from(ramp), [maxPositions, 1]),
-        g.constInt64([0]),
-        seqLen,
-        g.constInt64([0]),
-      ]);
-      const w3 = g.op('Mul', [m3, positions]);
-      return g.op('Div', [sumOver(g.op('Mul', [x, w3])), g.op('Max', [sumOver(w3), g.constFloat(1e-9)])]);
-    }
-    case 'lasttoken':
-      throw new Error(
-        'ONNX export: pooling mode "lasttoken" is not supported by the ONNX engine (use SentenceEncoder.encode)',
-      );
-  }
 }

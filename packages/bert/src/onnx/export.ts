@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@contrastive/tensor-gpu';
-import type { SentenceEncoder } from '../sentence_encoder.js';
+import type { BertModel } from '../model.js';
 import { buildBertGraph } from './bert_graph.js';
 import { encodeModel } from './proto.js';
 
@@ -12,7 +12,7 @@ import { encodeModel } from './proto.js';
  * plain ONNX operators (opset 17) so that any runtime reads it. Pooling, Dense and Normalize stay in their
  * module folders (save the encoder to the same folder with `encoder.save(modelDir)`). Returns the file's path.
  */
-export async function exportOnnx(encoder: SentenceEncoder, modelDir: string): Promise<string> {
+export async function exportOnnx(encoder: { bert: BertModel }, modelDir: string): Promise<string> {
   const model = buildBertGraph({
     config: encoder.bert.config,
     weights: await encoder.bert.exportWeights(),

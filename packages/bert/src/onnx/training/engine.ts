@@ -1,10 +1,24 @@
 import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
-import type { EmbedTensorOptions, SentenceEncoder } from '../../sentence_encoder.js';
+import type { BertModel } from '../../model.js';
+import type { EncodedBatch } from '../../tokenizer.js';
+import type { EmbedTensorOptions } from '../../types.js';
 import { OnnxBertTrainer, type TrainingActivations, type WeightSnapshot } from './internal/bert_engine.js';
 
 export interface OnnxTrainingEngineOptions {
   /** onnxruntime intra-op threads. Default 2. */
   threads?: number;
+}
+
+/**
+ * What the training engine needs from a sentence encoder (SentenceEncoder fits it; so will a cross-encoder):
+ * the transformer, how a batch is tokenized, and the head modules on tfjs.
+ */
+export interface TrainableTransformerEncoder {
+  readonly bert: BertModel;
+  readonly dimension: number;
+  tokenizeForEmbedding(texts: string[], prompt?: string): { batch: EncodedBatch; exclude: number };
+  embedFromTokens(hidden: tf.Tensor3D, mask: tf.Tensor2D, excludeLeadingTokens?: number): tf.Tensor2D;
+  namedVariables(): NamedVariable[];
 }
 
 /**
@@ -17,12 +31,12 @@ export interface OnnxTrainingEngineOptions {
  */
 export class OnnxTrainingEngine {
   private constructor(
-    readonly encoder: SentenceEncoder,
+    readonly encoder: TrainableTransformerEncoder,
     private readonly bert: OnnxBertTrainer,
   ) {}
 
   static async create(
-    encoder: SentenceEncoder,
+    encoder: TrainableTransformerEncoder,
     options: OnnxTrainingEngineOptions = {},
   ): Promise<OnnxTrainingEngine> {
     return new OnnxTrainingEngine(encoder, await OnnxBertTrainer.create(encoder.bert, options));
@@ -61,7 +75,7 @@ export class OnnxTrainingStep {
   private readonly headVariables: NamedVariable[];
 
   constructor(
-    private readonly encoder: SentenceEncoder,
+    private readonly encoder: TrainableTransformerEncoder,
     private readonly bert: OnnxBertTrainer,
     private readonly weights: WeightSnapshot,
   ) {

@@ -1,5 +1,6 @@
 import type { BertConfig } from '../../../config.js';
 import { type Dim, GraphBuilder, float, int, ints } from '../../graph_builder.js';
+import { activation, bertActivation } from '../../ops.js';
 import { type ModelMessage, OnnxDataType } from '../../proto.js';
 
 /**
@@ -351,19 +352,7 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
 }
 
 function activationF(g: GraphBuilder, act: BertConfig['hidden_act'], x: string): string {
-  if (act === 'relu') return g.op('Relu', [x]);
-  if (act === 'gelu') {
-    const cdf = g.op('Add', [g.op('Erf', [g.op('Mul', [x, g.constFloat(Math.SQRT1_2)])]), g.constFloat(1)]);
-    return g.op('Mul', [g.op('Mul', [x, cdf]), g.constFloat(0.5)]);
-  }
-  const inner = g.op('Mul', [
-    g.op('Add', [x, g.op('Mul', [g.op('Mul', [g.op('Mul', [x, x]), x]), g.constFloat(0.044715)])]),
-    g.constFloat(Math.sqrt(2 / Math.PI)),
-  ]);
-  return g.op('Mul', [
-    g.op('Mul', [x, g.constFloat(0.5)]),
-    g.op('Add', [g.op('Tanh', [inner]), g.constFloat(1)]),
-  ]);
+  return activation(g, bertActivation(act), x);
 }
 
 /** d act(x) / dx. */

@@ -1,0 +1,70 @@
+import { availableParallelism } from 'node:os';
+import { tf } from './tf.js';
+
+/**
+ * What runs a model's transformer passes: `onnx` (onnxruntime-node: native, multi-threaded, several times faster
+ * on CPU), `tfjs` (the active tfjs backend), or `auto` (onnx where it loads, except on tfjs-node(-gpu), which is
+ * native already and may be a GPU).
+ */
+export type EngineChoice = 'auto' | 'onnx' | 'tfjs';
+
+/** What the engine is asked to do; names the engine in the one-line report. */
+export type EnginePurpose = 'encode' | 'train' | 'eval';
+
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'onnx', 'tfjs'];
+
+/** Parses a user-given engine name; the error names the option. */
+export function parseEngineChoice(value: string, option = 'engine'): EngineChoice {
+  if (!(ENGINE_CHOICES as readonly string[]).includes(value))
+    throw new Error(`${option} must be auto, onnx or tfjs, got "${value}"`);
+  return value as EngineChoice;
+}
+
+/** onnxruntime intra-op threads when none are given: the machine's cores, at most 8. */
+export function defaultEngineThreads(): number {
+  return Math.min(8, Math.max(1, availableParallelism()));
+}
+
+export interface ResolveEngineOptions<T> {
+  purpose: EnginePurpose;
+  requested: EngineChoice;
+  /** onnxruntime intra-op threads; default `defaultEngineThreads()`. */
+  threads?: number;
+  /** Builds the onnx engine; a failure falls back to tfjs under `auto` and is rethrown under `onnx`. */
+  createOnnx: (threads: number) => Promise<T>;
+  /** Receives the one-line report of the choice (e.g. write it to stderr). */
+  report?: (line: string) => void;
+}
+
+export type ResolvedEngine<T> =
+  | { kind: 'onnx'; threads: number; engine: T }
+  | { kind: 'tfjs'; reason?: string };
+
+/**
+ * The one place the auto/onnx/tfjs choice is made (the encoder, the trainer and the CLI all ask here): tries
+ * onnxruntime when allowed, falls back to tfjs under `auto` with the reason, and reports the outcome in one line.
+ */
+export async function resolveEngine<T>(options: ResolveEngineOptions<T>): Promise<ResolvedEngine<T>> {
+  const { requested } = options;
+  const label = { encode: 'inference', train: 'training', eval: 'evaluation' }[options.purpose];
+  const report =
+    options.report && ((what: string) => options.report!(`contrastive: ${label} engine: ${what}`));
+  const backend = tf.getBackend();
+  if (requested === 'tfjs' || (requested === 'auto' && backend === 'tensorflow')) {
+    report?.(`tfjs (${backend})`);
+    return { kind: 'tfjs' };
+  }
+  const threads = options.threads ?? defaultEngineThreads();
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`engine threads must be a positive integer, got ${threads}`);
+  try {
+    const engine = await options.createOnnx(threads);
+    report?.(`onnxruntime-node (${threads} threads)`);
+    return { kind: 'onnx', threads, engine };
+  } catch (e) {
+    if (requested === 'onnx') throw e;
+    const reason = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
+    report?.(`tfjs (${backend}); onnxruntime: ${reason}`);
+    return { kind: 'tfjs', reason };
+  }
+}
