@@ -5,6 +5,7 @@ import { SentenceEncoder, registerModule } from '@contrastive/bert';
 import { createLoss } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxAbsDiff } from '../../../test-support/compare.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { SentenceTransformerTrainer } from '../src/index.js';
 import { SoftsignDense, SoftsignDenseType } from './fixtures/softsign_dense.js';
@@ -23,11 +24,7 @@ const tmp = (p: string) => {
   return d;
 };
 
-function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
-  let m = 0;
-  a.forEach((v, i) => Array.from(v).forEach((x, j) => (m = Math.max(m, Math.abs(x - b[i]![j]!)))));
-  return m;
-}
+const maxDiff = maxAbsDiff;
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
