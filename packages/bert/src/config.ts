@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 
 /** The fields of Hugging Face's `config.json` that a BERT encoder needs (names as in the file). */
 export interface BertConfig {
@@ -40,6 +41,55 @@ const REQUIRED = [
   'max_position_embeddings',
 ] as const;
 
+/**
+ * Upper bounds far above any real BERT (bert-large: 24 layers, hidden 1024; multilingual vocabularies ~250k;
+ * long-context variants 8192 positions): a config beyond them is a typo or a hostile file, refused before any
+ * allocation.
+ */
+const MAX: Record<(typeof REQUIRED)[number] | 'type_vocab_size', number> = {
+  vocab_size: 1_000_000,
+  hidden_size: 16_384,
+  num_hidden_layers: 256,
+  num_attention_heads: 1024,
+  intermediate_size: 65_536,
+  max_position_embeddings: 131_072,
+  type_vocab_size: 1024,
+};
+
+/** Number of float32 parameters of a BERT encoder with this config (pooler included). */
+export function bertParameterCount(
+  c: Pick<BertConfig, (typeof REQUIRED)[number] | 'type_vocab_size'>,
+): number {
+  const h = c.hidden_size;
+  const i = c.intermediate_size;
+  const embeddings = (c.vocab_size + c.max_position_embeddings + c.type_vocab_size) * h + 2 * h;
+  const layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
+  return embeddings + c.num_hidden_layers * layer + h * h + h;
+}
+
+/**
+ * Refuses a model whose weights alone would not fit: more than half of this machine's memory, or more than
+ * 3 GiB when tfjs runs on wasm (its heap stops at 4 GiB and also holds activations). Names the estimate and
+ * the field that dominates it.
+ */
+export function checkModelFits(config: BertConfig, file = 'config.json', backend?: string): void {
+  const bytes = bertParameterCount(config) * 4;
+  const limit = Math.min(totalmem() / 2, backend === 'wasm' ? 3 * 2 ** 30 : Number.POSITIVE_INFINITY);
+  if (bytes <= limit) return;
+  const h = config.hidden_size;
+  const parts: Array<[string, number]> = [
+    ['vocab_size', config.vocab_size * h],
+    ['max_position_embeddings', config.max_position_embeddings * h],
+    ['num_hidden_layers', config.num_hidden_layers * (4 * h * h + 2 * h * config.intermediate_size)],
+  ];
+  const field = parts.sort((a, b) => b[1] - a[1])[0]![0];
+  const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+  throw new Error(
+    `${file}: the weights of this config need ~${gib(bytes)} (mostly from "${field}" ${JSON.stringify((config as unknown as Record<string, unknown>)[field])}), ` +
+      `more than the ${gib(limit)} this machine${backend === 'wasm' ? "'s wasm backend" : ''} allows`,
+  );
+}
+
 /** Parses and checks a BERT `config.json`; errors name the file and the field. */
 export function parseBertConfig(json: Record<string, unknown>, file = 'config.json'): BertConfig {
   const type = json.model_type;
@@ -60,9 +110,14 @@ export function parseBertConfig(json: Record<string, unknown>, file = 'config.js
     return value;
   };
   const out: Record<string, unknown> = {};
+  const bounded = (key: keyof typeof MAX, value: unknown): number => {
+    const v = num(key, value, true, 1);
+    if (v > MAX[key]) throw new Error(`${file}: "${key}" is ${v}, above the largest supported ${MAX[key]}`);
+    return v;
+  };
   for (const key of REQUIRED) {
     if (!(key in json)) throw new Error(`${file}: missing "${key}"`);
-    out[key] = num(key, json[key], true, 1);
+    out[key] = bounded(key, json[key]);
   }
   out.hidden_act = json.hidden_act ?? DEFAULTS.hidden_act;
   if (!['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'relu'].includes(out.hidden_act as string)) {
@@ -70,19 +125,20 @@ export function parseBertConfig(json: Record<string, unknown>, file = 'config.js
       `${file}: hidden_act "${String(out.hidden_act)}" is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu)`,
     );
   }
-  out.hidden_dropout_prob = num(
+  const probability = (key: string, value: unknown): number => {
+    const v = num(key, value, false, 0);
+    if (v >= 1) throw new Error(`${file}: "${key}" must be in [0, 1), got ${v}`);
+    return v;
+  };
+  out.hidden_dropout_prob = probability(
     'hidden_dropout_prob',
     json.hidden_dropout_prob ?? DEFAULTS.hidden_dropout_prob,
-    false,
-    0,
   );
-  out.attention_probs_dropout_prob = num(
+  out.attention_probs_dropout_prob = probability(
     'attention_probs_dropout_prob',
     json.attention_probs_dropout_prob ?? DEFAULTS.attention_probs_dropout_prob,
-    false,
-    0,
   );
-  out.type_vocab_size = num('type_vocab_size', json.type_vocab_size ?? DEFAULTS.type_vocab_size, true, 1);
+  out.type_vocab_size = bounded('type_vocab_size', json.type_vocab_size ?? DEFAULTS.type_vocab_size);
   out.layer_norm_eps = num('layer_norm_eps', json.layer_norm_eps ?? DEFAULTS.layer_norm_eps, false, 0);
   out.pad_token_id = num('pad_token_id', json.pad_token_id ?? DEFAULTS.pad_token_id, true, 0);
   out.initializer_range = num(
@@ -101,6 +157,10 @@ export function parseBertConfig(json: Record<string, unknown>, file = 'config.js
   const heads = out.num_attention_heads as number;
   if (hidden % heads !== 0)
     throw new Error(`${file}: hidden_size ${hidden} is not a multiple of num_attention_heads ${heads}`);
+  if ((out.pad_token_id as number) >= (out.vocab_size as number))
+    throw new Error(
+      `${file}: pad_token_id ${String(out.pad_token_id)} is not below vocab_size ${String(out.vocab_size)}`,
+    );
   const known = new Set<string>([...REQUIRED, ...Object.keys(DEFAULTS)]);
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json)) if (!known.has(k)) extra[k] = v;

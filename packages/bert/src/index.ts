@@ -1,4 +1,12 @@
-export { parseBertConfig, readBertConfig, bertConfigToJson, presetConfig, BERT_PRESETS } from './config.js';
+export {
+  parseBertConfig,
+  readBertConfig,
+  bertConfigToJson,
+  presetConfig,
+  BERT_PRESETS,
+  bertParameterCount,
+  checkModelFits,
+} from './config.js';
 export type { BertConfig, BertPreset } from './config.js';
 export { BertModel } from './model.js';
 export type { BertForwardOptions, BertInputs } from './model.js';

@@ -22,9 +22,10 @@ import {
   tf,
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
-import { type BertConfig, bertConfigToJson, readBertConfig } from './config.js';
+import { type BertConfig, bertConfigToJson, checkModelFits, readBertConfig } from './config.js';
 import { type ModelSourceOptions, resolveModelDir } from './hub_loader.js';
 import { BertModel } from './model.js';
+import { checkModelFolderLinks } from './model_folder.js';
 import { type DenseLayer, DenseModule } from './modules/dense.js';
 import { type HeadModule, applyModules } from './modules/module.js';
 import {
@@ -128,6 +129,7 @@ export class SentenceEncoder {
   static async load(pathOrId: string, options: SentenceEncoderOptions = {}): Promise<SentenceEncoder> {
     await ensureBackend();
     const dir = await resolveModelDir(pathOrId, options);
+    checkModelFolderLinks(dir);
     const modulesFile = join(dir, 'modules.json');
     const entries = readModules(dir);
     const transformerEntry = entries ? entries.find(isTransformerEntry) : { path: '', idx: 0 };
@@ -136,6 +138,7 @@ export class SentenceEncoder {
       throw new Error(`${modulesFile}: the first module must be the Transformer (${TRANSFORMER_TYPE})`);
     const tdir = join(dir, transformerEntry.path);
     const config = readBertConfig(join(tdir, 'config.json'));
+    checkModelFits(config, join(tdir, 'config.json'), tf.getBackend());
     const bert = BertModel.fromTensors(config, readEncoderWeights(tdir), join(tdir, 'model.safetensors'));
     const modules: HeadModule[] = [];
     try {
@@ -205,6 +208,7 @@ export class SentenceEncoder {
       }),
     ];
     if (init.normalize) modules.push(new NormalizeModule());
+    checkModelFits(init.config, 'config', tf.getBackend());
     return new SentenceEncoder({
       bert: BertModel.random(init.config, init.seed ?? 42),
       tokenizer: init.tokenizer,

@@ -54,7 +54,13 @@ export class SentenceTokenizer {
     source = 'tokenizer',
   ) {
     this.files = { tokenizerJson, tokenizerConfig };
-    this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    checkTokenizerJson(tokenizerJson, source);
+    try {
+      this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+      this.tokenizer.encode('a', { add_special_tokens: false });
+    } catch (e) {
+      throw new Error(`${source}: not a tokenizer this library reads (${(e as Error).message})`);
+    }
     const id = (key: string, fallback: string) => {
       const tok = tokenContent(tokenizerConfig[key]) ?? fallback;
       const v = this.tokenizer.token_to_id(tok);
@@ -153,5 +159,56 @@ export class SentenceTokenizer {
       enc.map((e) => e.ids),
       enc.map((e) => e.typeIds),
     );
+  }
+}
+
+const MODEL_TYPES = ['WordPiece', 'BPE', 'Unigram', 'WordLevel'];
+
+/**
+ * The structure of a tokenizer.json checked before the tokenizer library sees it, so a broken or hostile file
+ * fails with the file and the field named instead of a bare JavaScript error.
+ */
+function checkTokenizerJson(json: Record<string, unknown>, file: string): void {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    !!v && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(json)) throw new Error(`${file}: expected a JSON object`);
+  const model = json.model;
+  if (!isObject(model)) throw new Error(`${file}: "model" must be an object`);
+  const type = model.type ?? (isObject(model.vocab) ? 'WordPiece' : undefined);
+  if (typeof type !== 'string' || !MODEL_TYPES.includes(type))
+    throw new Error(
+      `${file}: "model.type" must be one of ${MODEL_TYPES.join(', ')}, got ${JSON.stringify(model.type)}`,
+    );
+  const vocab = model.vocab;
+  if (type === 'Unigram') {
+    if (
+      !Array.isArray(vocab) ||
+      vocab.some((e) => !Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number')
+    )
+      throw new Error(`${file}: "model.vocab" must be a list of [token, score] pairs for a Unigram model`);
+  } else {
+    if (!isObject(vocab)) throw new Error(`${file}: "model.vocab" must be an object mapping tokens to ids`);
+    for (const [token, id] of Object.entries(vocab)) {
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)
+        throw new Error(
+          `${file}: "model.vocab" maps ${JSON.stringify(token)} to ${JSON.stringify(id)}, not a token id`,
+        );
+    }
+  }
+  if (type === 'BPE' && model.merges !== undefined && !Array.isArray(model.merges))
+    throw new Error(`${file}: "model.merges" must be a list`);
+  for (const key of ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'] as const) {
+    const v = json[key];
+    if (v !== undefined && v !== null && !isObject(v))
+      throw new Error(`${file}: "${key}" must be an object or null, got ${JSON.stringify(v).slice(0, 60)}`);
+    if (isObject(v) && typeof v.type !== 'string') throw new Error(`${file}: "${key}.type" must be a string`);
+  }
+  const added = json.added_tokens;
+  if (added !== undefined) {
+    if (!Array.isArray(added)) throw new Error(`${file}: "added_tokens" must be a list`);
+    added.forEach((t, i) => {
+      if (!isObject(t) || typeof t.id !== 'number' || typeof t.content !== 'string')
+        throw new Error(`${file}: "added_tokens[${i}]" needs a numeric "id" and a string "content"`);
+    });
   }
 }

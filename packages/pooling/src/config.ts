@@ -34,6 +34,23 @@ export function parsePoolingConfig(
   json: Partial<PoolingConfigJson> & Record<string, unknown>,
   file = 'config.json',
 ): PoolingConfig {
+  // sentence-transformers passes the file's keys to Pooling(**config): an unknown key is an error there too.
+  const known = new Set<string>([
+    ...ORDER.map(([, k]) => k),
+    'word_embedding_dimension',
+    'include_prompt',
+    'pooling_mode',
+  ]);
+  const unknown = Object.keys(json).filter((k) => !known.has(k));
+  if (unknown.length > 0)
+    throw new Error(
+      `${file}: unknown pooling setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`,
+    );
+  for (const [, key] of ORDER) {
+    const v = json[key];
+    if (v !== undefined && typeof v !== 'boolean')
+      throw new Error(`${file}: "${key}" must be true or false, got ${JSON.stringify(v)}`);
+  }
   const dim = json.word_embedding_dimension;
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim <= 0) {
     throw new Error(
