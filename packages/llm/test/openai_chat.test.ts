@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ChatServer, startChatServer } from '../../../test-support/chat_server.js';
 import { LlmError, OpenAIChatGenerator, loadGenerator } from '../src/index.js';
 import { backoffDelay, parseRetryAfter } from '../src/internal/retry.js';
-import { type ChatServer, startChatServer } from './chat_server.js';
 
 let server: ChatServer;
 let tmp: string;
