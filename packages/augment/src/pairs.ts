@@ -89,34 +89,58 @@ export async function topKPairs(
   if (!Number.isInteger(k) || k < 1) throw new Error(`topKPairs: k must be a positive integer, got ${k}`);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new Error(`topKPairs: batchSize must be a positive integer, got ${batchSize}`);
-  const seen = new Set<string>();
-  const out: SilverPair[] = [];
-  for (let start = 0; start < texts.length; start += batchSize) {
-    const queries = texts.slice(start, start + batchSize);
-    // One extra hit: the query itself is usually the best.
-    const results = await searcher.search(queries, Math.min(k + 1, texts.length));
+  // Hits for one query: its self-match and equal texts are skipped, so when they fill the list the query is
+  // asked again with twice as many hits, until k are found or the corpus is exhausted.
+  const take = (i: number, hits: SearchHit[], pairs: SilverPair[]): boolean => {
+    let taken = 0;
+    for (const hit of hits) {
+      if (!Number.isInteger(hit.index) || hit.index < 0 || hit.index >= texts.length)
+        throw new Error(`topKPairs: hit index ${hit.index} for text ${i} is outside 0..${texts.length - 1}`);
+      const j = hit.index;
+      if (j === i || texts[j] === texts[i]) continue;
+      if (++taken > k) break;
+      pairs.push({ sentence1: texts[i]!, sentence2: texts[j]!, index1: i, index2: j, score: hit.score });
+    }
+    return taken >= k;
+  };
+  const search = async (queries: number[], want: number): Promise<SearchHit[][]> => {
+    const results = await searcher.search(
+      queries.map((i) => texts[i]!),
+      want,
+    );
     if (results.length !== queries.length)
       throw new Error(
         `topKPairs: the searcher returned ${results.length} hit lists for ${queries.length} queries`,
       );
-    for (const [q, hits] of results.entries()) {
-      const i = start + q;
-      let taken = 0;
-      for (const hit of hits) {
-        if (!Number.isInteger(hit.index) || hit.index < 0 || hit.index >= texts.length)
-          throw new Error(
-            `topKPairs: hit index ${hit.index} for text ${i} is outside 0..${texts.length - 1}`,
-          );
-        if (taken === k) break;
-        const j = hit.index;
-        if (j === i || texts[j] === texts[i]) continue;
-        taken++;
-        if (seen.has(pairKey(i, j))) continue;
-        seen.add(pairKey(i, j));
-        out.push({ sentence1: texts[i]!, sentence2: texts[j]!, index1: i, index2: j, score: hit.score });
+    return results;
+  };
+  const out: SilverPair[] = [];
+  const seen = new Set<string>();
+  for (let start = 0; start < texts.length; start += batchSize) {
+    const batch = Array.from({ length: Math.min(batchSize, texts.length - start) }, (_, q) => start + q);
+    const found = new Map<number, SilverPair[]>();
+    let pending = batch;
+    let want = Math.min(k + 1, texts.length);
+    while (pending.length > 0) {
+      const results = await search(pending, want);
+      const again: number[] = [];
+      for (const [q, hits] of results.entries()) {
+        const i = pending[q]!;
+        const pairs: SilverPair[] = [];
+        if (!take(i, hits, pairs) && hits.length >= want && want < texts.length) again.push(i);
+        found.set(i, pairs);
       }
+      pending = again;
+      want = Math.min(want * 2, texts.length);
     }
-    options.onProgress?.(Math.min(start + batchSize, texts.length));
+    for (const i of batch)
+      for (const pair of found.get(i)!) {
+        const key = pairKey(pair.index1, pair.index2);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(pair);
+      }
+    options.onProgress?.(start + batch.length);
   }
   return out;
 }
