@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './shared.js';
 
@@ -12,6 +12,41 @@ export interface CliResult {
  * Runs the `contrastive` CLI from its TypeScript sources (tsx, with the packages' source export condition),
  * so tests exercise the current code without a build.
  */
+const cliArgs = (args: string[]) => [
+  '--conditions=@contrastive/source',
+  '--import',
+  'tsx',
+  join(repoRoot, 'packages', 'cli', 'src', 'bin.ts'),
+  ...args,
+];
+
+/**
+ * `runCli` without blocking the test's event loop, for tests whose CLI run talks to a server in the test
+ * process (a local chat-completions endpoint).
+ */
+export function runCliAsync(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, cliArgs(args), {
+      cwd: options.cwd ?? repoRoot,
+      env: { ...process.env, ...options.env },
+      timeout: options.timeoutMs ?? 300_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
 export function runCli(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAugment } from './commands/augment.js';
 import { registerData } from './commands/data.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
@@ -12,6 +13,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerData,
   registerInit,
   registerTrain,
+  registerAugment,
 ];
 
 export function buildProgram(): Command {
