@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
+import { InvalidUtf8Error, Utf8StreamChecker, withAtomicOutput } from '@contrastive/core';
 import { type CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { type CellValue, Dataset, type Row } from './dataset.js';
 import { DataError, type OnBadRow, type SkipReport } from './errors.js';
 import { BadRowPolicy } from './internal/bad-rows.js';
-import { fileError, streamLines } from './lines.js';
+import { INVALID_UTF8, fileError, streamLines } from './lines.js';
 
 /** Options of the CSV/TSV readers. */
 export interface DelimitedReadOptions {
@@ -178,7 +178,7 @@ async function* quotedRecords(
   options: DelimitedReadOptions,
   policy: BadRowPolicy,
 ): AsyncGenerator<RawRecord> {
-  const newlines = new NewlineCounter();
+  const newlines = new NewlineCounter(path);
   const parser = parse({
     delimiter: options.delimiter ?? ',',
     bom: true,
@@ -195,6 +195,10 @@ async function* quotedRecords(
   const input = createReadStream(path);
   input.on('error', (e) => {
     errors.push(fileError(path, e));
+    parser.destroy();
+  });
+  newlines.on('error', (e) => {
+    errors.push(e);
     parser.destroy();
   });
   input.pipe(newlines).pipe(parser);
@@ -231,17 +235,50 @@ function countNewlines(text: string): number {
   return n;
 }
 
-/** Pass-through stream that remembers where the newlines are, to turn byte offsets into line numbers. */
+/**
+ * Pass-through stream that remembers where the newlines are, to turn byte offsets into line numbers, and
+ * checks that the bytes are UTF-8 (csv-parse would turn invalid bytes into U+FFFD silently).
+ */
 class NewlineCounter extends Transform {
   #offsets: number[] = [];
   #dropped = 0;
   #cursor = 0;
   #seen = 0;
+  readonly #utf8: Utf8StreamChecker;
+  readonly #path: string;
+
+  constructor(path: string) {
+    super();
+    this.#path = path;
+    this.#utf8 = new Utf8StreamChecker(path);
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.#utf8.push(chunk);
+    } catch (e) {
+      callback(this.#utf8Error(e));
+      return;
+    }
     for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) this.#offsets.push(this.#seen + i);
     this.#seen += chunk.length;
     callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.#utf8.end();
+    } catch (e) {
+      callback(this.#utf8Error(e));
+      return;
+    }
+    callback();
+  }
+
+  #utf8Error(e: unknown): Error {
+    return e instanceof InvalidUtf8Error
+      ? new DataError(INVALID_UTF8, { file: this.#path, line: e.line })
+      : (e as Error);
   }
 
   /** 1-based line of byte `offset`; offsets must be asked for in non-decreasing order. */
@@ -280,8 +317,7 @@ export async function writeCsv(
   const delimiter = options.delimiter ?? ',';
   const lineEnding = options.lineEnding ?? '\n';
   const columns = dataset.columnNames;
-  const file = await open(path, 'w');
-  try {
+  await withAtomicOutput(path, async (file) => {
     const chunk: string[][] = [];
     const flush = async (withHeader: boolean) => {
       if (chunk.length === 0 && !withHeader) return;
@@ -310,9 +346,7 @@ export async function writeCsv(
       }
     }
     await flush(headerPending);
-  } finally {
-    await file.close();
-  }
+  });
 }
 
 /** Writes a tab-separated file (see writeCsv; `quoting: false` for the STS/GLUE variant). */
