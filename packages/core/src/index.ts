@@ -7,4 +7,4 @@ export {
   writeOutputFile,
   writeOutputFileSync,
 } from './atomic_output.js';
-export { InvalidUtf8Error, Utf8StreamChecker, decodeUtf8, invalidUtf8Offset } from './utf8.js';
+export { InvalidUtf8Error, decodeUtf8, invalidUtf8Offset } from './utf8.js';

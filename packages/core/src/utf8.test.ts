@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidUtf8Error, Utf8StreamChecker, decodeUtf8, invalidUtf8Offset } from './utf8.js';
+import { InvalidUtf8Error, decodeUtf8, invalidUtf8Offset } from './utf8.js';
 
 const bytes = (...parts: (string | number[])[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
@@ -28,26 +28,5 @@ describe('UTF-8 checks', () => {
     expect(error).toBeInstanceOf(InvalidUtf8Error);
     expect((error as InvalidUtf8Error).line).toBe(3);
     expect((error as Error).message).toBe('in.txt:3: invalid UTF-8 (the file must be UTF-8 encoded)');
-  });
-
-  it('the stream checker finds the line across chunk boundaries, including a sequence split between chunks', () => {
-    const text = bytes('line 1\nline 2 €\nline 3 ', [0xe2, 0x28, 0xa1], '\nline 4\n');
-    for (let size = 1; size <= text.length; size++) {
-      const checker = new Utf8StreamChecker('x.csv');
-      const run = () => {
-        for (let i = 0; i < text.length; i += size) checker.push(text.subarray(i, i + size));
-        checker.end();
-      };
-      expect(run, `chunk size ${size}`).toThrow('x.csv:3: invalid UTF-8');
-    }
-    // Valid text split inside '€' passes; a truncated last sequence fails at end().
-    const ok = new Utf8StreamChecker('ok.csv');
-    const euro = bytes('a\n€\n');
-    ok.push(euro.subarray(0, 3));
-    ok.push(euro.subarray(3));
-    ok.end();
-    const cut = new Utf8StreamChecker('cut.csv');
-    cut.push(bytes('a\nb\n', [0xe2, 0x82]));
-    expect(() => cut.end()).toThrow('cut.csv:3: invalid UTF-8');
   });
 });

@@ -24,7 +24,12 @@ export interface ObjectStream extends AsyncIterable<LocatedObject> {
 export function streamJsonObjects(path: string, options: { onBadRow?: OnBadRow } = {}): ObjectStream {
   const policy = new BadRowPolicy(options.onBadRow);
   async function* objects(): AsyncGenerator<LocatedObject> {
-    for await (const { text, line } of streamLines(path)) {
+    const invalidUtf8 = policy.onBadRow === 'skip' ? 'mark' : 'throw';
+    for await (const { text, line, invalidUtf8: bad } of streamLines(path, { invalidUtf8 })) {
+      if (bad) {
+        policy.bad(new DataError(INVALID_UTF8, { file: path, line }));
+        continue;
+      }
       if (text.trim() === '') continue;
       const value = policy.attempt(() => parseObjectLine(text, path, line));
       if (value) yield { value, line };

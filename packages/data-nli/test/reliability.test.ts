@@ -48,6 +48,29 @@ describe('invalid UTF-8 is an error naming file and line', () => {
     }
   });
 
+  it("with onBadRow 'skip': invalid lines are skipped and counted with file and line", async () => {
+    const csv = write('skip.csv', bad('a,b\nx,y\n"two\nlines",caf', '\nz,w\n'));
+    const tsv = write('skip.tsv', bad('a\tb\nx\ty\nz\tcaf', '\nu\tv\n'));
+    const jsonl = write('skip.jsonl', bad('{"a":"x"}\n{"a":"caf', '"}\n{"a":"y"}\n'));
+    const cases: [() => Promise<Dataset>, string, number][] = [
+      [() => readCsv(csv, { onBadRow: 'skip' }), csv, 4],
+      [() => readTsv(tsv, { onBadRow: 'skip' }), tsv, 3],
+      [() => readTsv(tsv, { onBadRow: 'skip', quoting: false }), tsv, 3],
+      [() => readJsonl(jsonl, { onBadRow: 'skip' }), jsonl, 2],
+    ];
+    for (const [read, file, line] of cases) {
+      const ds = await read();
+      expect(ds.numRows, file).toBe(2);
+      expect(ds.skipped).toEqual({
+        count: 1,
+        examples: [{ file, line, reason: 'invalid UTF-8 (the file must be UTF-8 encoded)' }],
+      });
+    }
+    // A header that is not UTF-8 is an error even then.
+    const header = write('header.csv', bad('a,caf', '\nx,y\n'));
+    await expect(readCsv(header, { onBadRow: 'skip' })).rejects.toThrow(`${header}:1: invalid UTF-8`);
+  });
+
   it('past the first 64 KiB chunk, in a multi-line quoted CSV field', async () => {
     const rows = Array.from({ length: 5000 }, (_, i) => `row ${i},"text\n${i}"`).join('\n');
     const csv = write(
