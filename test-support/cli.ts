@@ -6,6 +6,8 @@ export interface CliResult {
   status: number;
   stdout: string;
   stderr: string;
+  /** The CLI process's id (onnxruntime names files after it). */
+  pid: number;
 }
 
 /**
@@ -49,8 +51,16 @@ export function runCliAsync(
 
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    /** Variables removed from the inherited environment. */
+    unsetEnv?: string[];
+    cwd?: string;
+    timeoutMs?: number;
+  } = {},
 ): CliResult {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  for (const name of options.unsetEnv ?? []) delete env[name];
   const r = spawnSync(
     process.execPath,
     [
@@ -62,11 +72,11 @@ export function runCli(
     ],
     {
       cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, ...options.env },
+      env,
       encoding: 'utf8',
       timeout: options.timeoutMs ?? 300_000,
       maxBuffer: 256 * 1024 * 1024,
     },
   );
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
 }

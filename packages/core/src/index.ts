@@ -1,3 +1,10 @@
-// @contrastive/core: the zero-dependency pieces that the data side (data-nli, negatives, augment, eval-mteb)
-// and the model side (tensor-gpu and up) share, so each exists once.
-export {};
+export {
+  type AtomicOutput,
+  OutputWriteError,
+  openAtomicOutput,
+  withAtomicOutput,
+  writeJsonLinesAtomic,
+  writeOutputFile,
+  writeOutputFileSync,
+} from './atomic_output.js';
+export { InvalidUtf8Error, decodeUtf8, invalidUtf8Offset } from './utf8.js';

@@ -1,3 +1,4 @@
+import { writeOutputFile } from '@contrastive/core';
 import { Dataset, type Row } from './dataset.js';
 import { DataError } from './errors.js';
 import { streamLines } from './lines.js';
@@ -82,7 +83,6 @@ export async function* streamLineAligned(
 
 /** Writes each column of a data set to its own file, one value per line: `{ column: path }`. */
 export async function writeLineAligned(dataset: Dataset, files: Record<string, string>): Promise<void> {
-  const { writeFile } = await import('node:fs/promises');
   for (const [name, path] of Object.entries(files)) {
     const values = dataset.column(name).map((v, i) => {
       const text = v === null ? '' : String(v);
@@ -94,6 +94,6 @@ export async function writeLineAligned(dataset: Dataset, files: Record<string, s
       }
       return text;
     });
-    await writeFile(path, values.length > 0 ? values.join('\n') + '\n' : '');
+    await writeOutputFile(path, values.length > 0 ? values.join('\n') + '\n' : '');
   }
 }

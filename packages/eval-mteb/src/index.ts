@@ -1,5 +1,12 @@
-export type { Embedder, EvaluateOptions, EvaluationResult, Evaluator, ProgressCallback } from './types.js';
-export { StsEvaluator, type TaskNaming } from './evaluators/sts.js';
+export type {
+  Embedder,
+  EvaluateOptions,
+  EvaluationResult,
+  Evaluator,
+  ProgressCallback,
+  WarningLogger,
+} from './types.js';
+export { StsEvaluator, type TaskNaming, defaultWarningLogger } from './evaluators/sts.js';
 export {
   ClassificationEvaluator,
   runClassificationExperiments,

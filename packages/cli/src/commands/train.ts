@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { SentenceEncoder } from '@contrastive/bert';
-import { readDataFile } from '@contrastive/data-nli';
+import { LABEL_COLUMNS, readDataFile } from '@contrastive/data-nli';
 import { StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
 import { createLoss } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
@@ -137,7 +137,8 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   for (const file of o.train) {
     let name = basename(file, extname(file));
     while (name in datasets) name = `${name}_`;
-    datasets[name] = await readDataFile(file);
+    // Label and score columns are numbers: CSV/TSV text is parsed, a bad value names file, line and column.
+    datasets[name] = await readDataFile(file, { numberColumns: LABEL_COLUMNS });
   }
   const lossOptions = parseLossArgs(o.lossArg);
   const lossName = o.loss.toLowerCase();
