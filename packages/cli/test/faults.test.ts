@@ -57,17 +57,17 @@ function sentences(dir: string, n: number): string {
 }
 
 describe('a full disk fails the command naming the file (issue 13, item 1)', () => {
-  it('encode, data convert, data split and eval into /dev/full', () => {
+  it('encode, data convert, data split and eval into /dev/full', async () => {
     const dir = tempDir('faults-full-');
     const input = sentences(dir, 20);
     const out = fullDiskPath(dir, 'emb.jsonl');
     expectFailure(
-      runCli(['encode', '--model', model, '--input', input, '--output', out, '--engine', 'tfjs']),
+      await runCli(['encode', '--model', model, '--input', input, '--output', out, '--engine', 'tfjs']),
       `${out}: cannot write output (ENOSPC`,
     );
     const converted = fullDiskPath(dir, 'sts.jsonl');
     expectFailure(
-      runCli([
+      await runCli([
         'data',
         'convert',
         '--from',
@@ -90,12 +90,12 @@ describe('a full disk fails the command naming the file (issue 13, item 1)', () 
     mkdirSync(splitDir);
     fullDiskPath(splitDir, 'val.jsonl');
     expectFailure(
-      runCli(['data', 'split', '--input', data, '--output-dir', splitDir]),
+      await runCli(['data', 'split', '--input', data, '--output-dir', splitDir]),
       `${join(splitDir, 'val.jsonl')}: cannot write output (ENOSPC`,
     );
     const results = fullDiskPath(dir, 'results.json');
     expectFailure(
-      runCli([
+      await runCli([
         'eval',
         '--model',
         model,
@@ -117,19 +117,19 @@ describe('a full disk fails the command naming the file (issue 13, item 1)', () 
     expect(readdirSync(splitDir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
-  it('encode and data convert onto a 64 KiB tmpfs: exit 1, no truncated file (the issue repro)', () => {
+  it('encode and data convert onto a 64 KiB tmpfs: exit 1, no truncated file (the issue repro)', async () => {
     const fs = smallTmpfs();
     if (!fs) return;
     try {
       const input = sentences(tempDir('faults-in-'), 500);
       const out = join(fs.dir, 'emb.jsonl');
       expectFailure(
-        runCli(['encode', '--model', model, '--input', input, '--output', out, '--engine', 'tfjs']),
+        await runCli(['encode', '--model', model, '--input', input, '--output', out, '--engine', 'tfjs']),
         `${out}: cannot write output (ENOSPC`,
       );
       const converted = join(fs.dir, 'sts.jsonl');
       expectFailure(
-        runCli([
+        await runCli([
           'data',
           'convert',
           '--from',
@@ -151,7 +151,7 @@ describe('a full disk fails the command naming the file (issue 13, item 1)', () 
 });
 
 describe('encode refuses what would be written wrong', () => {
-  it('NaN weights: names the input line and the tensor (issue 13, item 4)', () => {
+  it('NaN weights: names the input line and the tensor (issue 13, item 4)', async () => {
     const dir = tempDir('faults-nan-');
     const copy = join(dir, 'model');
     copyTree(model, copy);
@@ -169,14 +169,14 @@ describe('encode refuses what would be written wrong', () => {
     const out = join(dir, 'emb.jsonl');
     for (const engine of ['tfjs', 'onnx']) {
       expectFailure(
-        runCli(['encode', '--model', copy, '--input', input, '--output', out, '--engine', engine]),
+        await runCli(['encode', '--model', copy, '--input', input, '--output', out, '--engine', engine]),
         `${input}:1: embedding is not finite (3 of 3 texts affected); the model's weights are not finite: tensor "${tensor}" holds 1 NaN/Infinity value. Nothing was written`,
       );
       expect(existsSync(out)).toBe(false);
     }
   });
 
-  it('invalid UTF-8 in .txt and .jsonl input names file and line (issue 13, item 7)', () => {
+  it('invalid UTF-8 in .txt and .jsonl input names file and line (issue 13, item 7)', async () => {
     const dir = tempDir('faults-utf8-');
     const txt = join(dir, 'in.txt');
     writeFileSync(
@@ -190,11 +190,11 @@ describe('encode refuses what would be written wrong', () => {
     );
     const out = join(dir, 'out.jsonl');
     expectFailure(
-      runCli(['encode', '--model', model, '--input', txt, '--output', out]),
+      await runCli(['encode', '--model', model, '--input', txt, '--output', out]),
       `${txt}:3: invalid UTF-8 (the file must be UTF-8 encoded)`,
     );
     expectFailure(
-      runCli(['encode', '--model', model, '--input', jsonl, '--output', out]),
+      await runCli(['encode', '--model', model, '--input', jsonl, '--output', out]),
       `${jsonl}:2: invalid UTF-8`,
     );
     const csv = join(dir, 'bad.csv');
@@ -207,7 +207,7 @@ describe('encode refuses what would be written wrong', () => {
       ]),
     );
     expectFailure(
-      runCli([
+      await runCli([
         'data',
         'convert',
         '--from',
@@ -233,12 +233,12 @@ describe('onnxruntime-node telemetry (issue 13, item 11)', () => {
     debugLog: debugLogs(pid).some((f) => existsSync(f)),
   });
 
-  it('a CLI run leaves no ~/.cache/Microsoft and no /tmp/mat-debug-<pid>.log; ORT_DISABLE_TELEMETRY=0 opts in', () => {
+  it('a CLI run leaves no ~/.cache/Microsoft and no /tmp/mat-debug-<pid>.log; ORT_DISABLE_TELEMETRY=0 opts in', async () => {
     const dir = tempDir('faults-ort-');
     const input = sentences(dir, 2);
     const home = join(dir, 'home');
     mkdirSync(home);
-    const r = runCli(
+    const r = await runCli(
       ['encode', '--model', model, '--input', input, '--output', join(dir, 'o.jsonl'), '--engine', 'onnx'],
       {
         env: { HOME: home },
@@ -251,7 +251,7 @@ describe('onnxruntime-node telemetry (issue 13, item 11)', () => {
     // The same run opted in writes both, so the check above can fail.
     const optedHome = join(dir, 'opted');
     mkdirSync(optedHome);
-    const opted = runCli(
+    const opted = await runCli(
       ['encode', '--model', model, '--input', input, '--output', join(dir, 'o.jsonl'), '--engine', 'onnx'],
       {
         env: { HOME: optedHome, ORT_DISABLE_TELEMETRY: '0' },
@@ -265,12 +265,12 @@ describe('onnxruntime-node telemetry (issue 13, item 11)', () => {
 });
 
 describe('train and data convert read a CSV score column the same way (issue 13, item 6)', () => {
-  it('train accepts a numeric score column from CSV; a bad value names file, line and column', () => {
+  it('train accepts a numeric score column from CSV; a bad value names file, line and column', async () => {
     const dir = tempDir('faults-csv-');
     const rows = Array.from({ length: 8 }, (_, i) => `first ${i},second ${i},${(i % 5) / 4}`);
     const csv = join(dir, 'scored.csv');
     writeFileSync(csv, `sentence1,sentence2,score\n${rows.join('\n')}\n`);
-    const r = runCli([
+    const r = await runCli([
       'train',
       '--model',
       model,
@@ -290,7 +290,7 @@ describe('train and data convert read a CSV score column the same way (issue 13,
     ]);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ steps: 1 });
-    const converted = runCli([
+    const converted = await runCli([
       'data',
       'convert',
       '--from',
@@ -309,11 +309,21 @@ describe('train and data convert read a CSV score column the same way (issue 13,
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'sentence1,sentence2,score\na,b,0.5\nc,d,high\n');
     expectFailure(
-      runCli(['train', '--model', model, '--train', bad, '--loss', 'cosine', '--output', join(dir, 'run2')]),
+      await runCli([
+        'train',
+        '--model',
+        model,
+        '--train',
+        bad,
+        '--loss',
+        'cosine',
+        '--output',
+        join(dir, 'run2'),
+      ]),
       `${bad}:3 (score): "high" is not a number`,
     );
     expectFailure(
-      runCli([
+      await runCli([
         'data',
         'convert',
         '--from',
@@ -331,12 +341,12 @@ describe('train and data convert read a CSV score column the same way (issue 13,
 });
 
 describe('eval warnings (issue 13, item 5)', () => {
-  it('STS gold scores that are all equal: warning on stderr, main_score null in the JSON line and the file', () => {
+  it('STS gold scores that are all equal: warning on stderr, main_score null in the JSON line and the file', async () => {
     const dir = tempDir('faults-eval-');
     const data = join(dir, 'flat.csv');
     writeFileSync(data, 'sentence1,sentence2,score\na cat,a dog,3\nthe sun,a moon,3\nred,blue,3\n');
     const out = join(dir, 'r.json');
-    const r = runCli([
+    const r = await runCli([
       'eval',
       '--model',
       model,
