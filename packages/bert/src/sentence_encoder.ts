@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { mulberry32 } from '@contrastive/core';
 import {
   type PoolingConfig,
   type SimilarityFunction,
@@ -25,7 +26,6 @@ import {
   type SafetensorsTensor,
   ensureBackend,
   linear,
-  mulberry32,
   readSafetensors,
   tf,
   writeSafetensors,

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OnnxTrainingEngine, type SentenceEncoder } from '@contrastive/bert';
+import { mixSeed } from '@contrastive/core';
 import {
   type EmbeddingModel,
   type Loss,
@@ -17,7 +18,6 @@ import {
   type NamedVariable,
   ensureBackend,
   globalNorm,
-  mixSeed,
   paramGroups,
   tf,
 } from '@contrastive/tensor-gpu';

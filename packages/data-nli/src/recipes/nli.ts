@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { mulberry32 } from '@contrastive/core';
 import { type CellValue, Dataset, type Row } from '../dataset.js';
 import { streamDelimited } from '../delimited.js';
 import { DataError, type DataLocation, type OnBadRow, mergeSkipReports } from '../errors.js';
@@ -6,7 +7,6 @@ import { BadRowPolicy } from '../internal/bad-rows.js';
 import { rowLocation } from '../internal/parse-rows.js';
 import { streamJsonObjects } from '../jsonl.js';
 import { streamLineAligned } from '../line-aligned.js';
-import { mulberry32 } from '../rng.js';
 
 export { rowLocation };
 

@@ -1,8 +1,8 @@
+import { mulberry32 } from '@contrastive/core';
 import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
 import { gradCache } from '../internal/gradcache.js';
 import { tapeGradients } from '../internal/gradients.js';
 import { truncate } from '../internal/ops.js';
-import { mulberry32 } from '../internal/rng.js';
 import type { EmbeddingModel, Loss, LossBatch, LossContext, LossGradients } from '../types.js';
 import { CachedMultipleNegativesRankingLoss } from './cached_mnrl.js';
 import { GISTEmbedLoss } from './gist.js';

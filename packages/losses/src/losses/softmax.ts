@@ -1,8 +1,8 @@
+import { mulberry32 } from '@contrastive/core';
 import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
 import { EmbeddingLoss } from '../embedding_loss.js';
 import { scalarLabels } from '../internal/embed.js';
 import { crossEntropy } from '../internal/ops.js';
-import { mulberry32 } from '../internal/rng.js';
 import type { EmbeddingModel, LossBatch } from '../types.js';
 
 export interface SoftmaxLossOptions {
