@@ -12,6 +12,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default', './test-support/summary-reporter.ts'],
+    reporters: ['default', './test-support/summary_reporter.ts'],
   },
 });

@@ -44,7 +44,7 @@ export {
   readLineAligned,
   streamLineAligned,
   writeLineAligned,
-} from './line-aligned.js';
+} from './line_aligned.js';
 export {
   type DataFileFormat,
   type ReadDataFileOptions,

@@ -10,7 +10,7 @@ import {
   mayUseCacheAfter,
 } from './internal/http.js';
 import { repoInfoUrl } from './internal/metadata.js';
-import { type ResolvedOptions, resolveOptions, validateRepoId } from './internal/resolved-options.js';
+import { type ResolvedOptions, resolveOptions, validateRepoId } from './internal/resolved_options.js';
 import type { HubOptions } from './options.js';
 
 export interface RepoListing {

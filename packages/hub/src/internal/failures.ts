@@ -1,6 +1,6 @@
 import { HubError } from '../errors.js';
 import type { RequestTarget } from './http.js';
-import type { ResolvedOptions } from './resolved-options.js';
+import type { ResolvedOptions } from './resolved_options.js';
 
 export function describeTarget(target: RequestTarget): string {
   const file = target.filename === undefined ? '' : `"${target.filename}" of `;

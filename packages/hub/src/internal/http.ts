@@ -1,6 +1,6 @@
 import { HubError } from '../errors.js';
 import { describeTarget } from './failures.js';
-import type { ResolvedOptions } from './resolved-options.js';
+import type { ResolvedOptions } from './resolved_options.js';
 
 const USER_AGENT = `contrastive-hub/0.1.0; node/${process.versions.node}`;
 const MAX_REDIRECTS = 10;

@@ -6,7 +6,7 @@ import {
   httpError,
   normalizeEtag,
 } from './http.js';
-import type { ResolvedOptions } from './resolved-options.js';
+import type { ResolvedOptions } from './resolved_options.js';
 
 export interface FileMetadata {
   commit: string;
