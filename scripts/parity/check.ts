@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { maxAbsDiff } from '../../test-support/compare.js';
 import { repoRoot, sharedDir } from '../../test-support/shared.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parity-'));
@@ -97,11 +98,7 @@ try {
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { embedding: number[] }).embedding);
-    let max = 0;
-    ours.forEach((v, i) =>
-      v.forEach((x, j) => (max = Math.max(max, Math.abs(x - torch.embeddings[i]![j]!)))),
-    );
-    result[`encode_${engine}_max_abs_diff`] = max;
+    result[`encode_${engine}_max_abs_diff`] = maxAbsDiff(ours, torch.embeddings);
 
     const run = join(dir, `train-${engine}`);
     cli([

@@ -6,7 +6,7 @@ import { type CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { type CellValue, Dataset, type Row } from './dataset.js';
 import { DataError, type OnBadRow, type SkipReport } from './errors.js';
-import { BadRowPolicy } from './internal/bad-rows.js';
+import { BadRowPolicy } from './internal/bad_rows.js';
 import { INVALID_UTF8, fileError, streamLines } from './lines.js';
 
 /** Options of the CSV/TSV readers. */

@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import type { CellValue, Dataset } from './dataset.js';
 import { type DelimitedReadOptions, parseNumber, readCsv, readTsv, writeCsv, writeTsv } from './delimited.js';
 import { DataError, type OnBadRow } from './errors.js';
-import { parseRows } from './internal/parse-rows.js';
+import { parseRows } from './internal/parse_rows.js';
 import { readJson, readJsonl, writeJsonl } from './jsonl.js';
 import { readParquet, writeParquet } from './parquet.js';
 

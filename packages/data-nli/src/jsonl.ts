@@ -3,7 +3,7 @@ import { InvalidUtf8Error, decodeUtf8, withAtomicOutput } from '@contrastive/cor
 import { type CellValue, Dataset, type Row } from './dataset.js';
 import { type LocatedRow, type RowStream, collect } from './delimited.js';
 import { DataError, type OnBadRow, type SkipReport } from './errors.js';
-import { BadRowPolicy } from './internal/bad-rows.js';
+import { BadRowPolicy } from './internal/bad_rows.js';
 import { INVALID_UTF8, fileError, streamLines } from './lines.js';
 
 /** A parsed JSON object with the line it came from. */

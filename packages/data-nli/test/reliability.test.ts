@@ -1,10 +1,10 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LABEL_COLUMNS } from '@contrastive/core';
 import { describe, expect, it } from 'vitest';
 import {
   DataError,
   Dataset,
-  LABEL_COLUMNS,
   readCsv,
   readDataFile,
   readJson,
@@ -18,7 +18,7 @@ import {
   writeParquet,
   writeTsv,
 } from '../src/index.js';
-import { tempFolder } from '../src/internal/test-files.js';
+import { tempFolder } from '../src/internal/test_files.js';
 
 const { dir, write } = tempFolder();
 const LATIN1_E = Buffer.from([0xe9]); // "é" in Latin-1: not UTF-8 on its own

@@ -236,7 +236,7 @@ describe('SentenceTransformerTrainer', () => {
         '--conditions=@contrastive/source',
         '--import',
         'tsx',
-        join(__dirname, 'fixtures', 'train-child.ts'),
+        join(__dirname, 'fixtures', 'train_child.ts'),
         out,
       ],
       {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { SentenceEncoder } from '@contrastive/bert';
-import { LABEL_COLUMNS, readDataFile } from '@contrastive/data-nli';
+import { LABEL_COLUMNS } from '@contrastive/core';
+import { readDataFile } from '@contrastive/data-nli';
 import { StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
-import { createLoss } from '@contrastive/losses';
+import { createLoss, describeLosses, listLosses } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
 import {
   type ColumnarDataset,
@@ -206,7 +207,7 @@ export function registerTrain(program: Command): void {
     .option('--train <file>', 'training file (JSONL/CSV/TSV/Parquet); repeat for several data sets', collect)
     .option(
       '--loss <name>',
-      'softmax, cosine, mnrl, mnrl-symmetric, cached-mnrl, infonce, triplet, contrastive, online-contrastive, cosent, angle, gist, margin-mse, distill-kl, matryoshka',
+      `${listLosses().join(', ')} (or the sentence-transformers class name; see Losses below)`,
     )
     .option(
       '--loss-arg <key=value>',
@@ -280,6 +281,14 @@ export function registerTrain(program: Command): void {
       parsePositiveInt('--threads'),
     )
     .option('--no-progress', 'no progress bar or progress lines')
+    // Generated from the losses' own definitions, so the help never drifts from what createLoss accepts.
+    .addHelpText(
+      'after',
+      () =>
+        `\nLosses (--loss-arg key=value sets an option; defaults after =):\n${describeLosses()
+          .map((line) => `  ${line}`)
+          .join('\n')}`,
+    )
     .action(async (o: TrainCliOptions) => {
       process.stdout.write(`${JSON.stringify(await runTrain(o))}\n`);
     });

@@ -1,8 +1,8 @@
 import type { RetrievalData } from '../data.js';
 import { embedAll } from '../internal/embed.js';
-import { queryMetricsAtK } from '../internal/retrieval-metrics.js';
+import { queryMetricsAtK } from '../internal/retrieval_metrics.js';
 import { normalized } from '../internal/similarity.js';
-import { TopK, searchBlock } from '../internal/top-k.js';
+import { TopK, searchBlock } from '../internal/top_k.js';
 import type { Embedder, EvaluateOptions, EvaluationResult, Evaluator } from '../types.js';
 import { type TaskNaming, finish } from './sts.js';
 

@@ -1,7 +1,7 @@
 import type { StsData } from '../data.js';
 import { embedAll } from '../internal/embed.js';
 import { SIMILARITY_FUNCTIONS, similarity } from '../internal/similarity.js';
-import { pearson, spearman } from '../internal/statistics.js';
+import { pearson, spearman } from '../statistics.js';
 import type { Embedder, EvaluateOptions, EvaluationResult, Evaluator, WarningLogger } from '../types.js';
 
 export interface TaskNaming {

@@ -5,7 +5,7 @@ import {
   precisionAtK,
   recallAtK,
   reciprocalRankAtK,
-} from './retrieval-metrics.js';
+} from './retrieval_metrics.js';
 
 describe('nDCG@k (trec_eval ndcg_cut, linear gains)', () => {
   // Graded judgements: d1 = 2, d3 = 1, d2 judged but not relevant.

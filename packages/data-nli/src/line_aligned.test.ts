@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset } from './dataset.js';
-import { tempFolder } from './internal/test-files.js';
-import { readLineAligned, streamLineAligned, writeLineAligned } from './line-aligned.js';
+import { tempFolder } from './internal/test_files.js';
+import { readLineAligned, streamLineAligned, writeLineAligned } from './line_aligned.js';
 
 const { dir, write } = tempFolder();
 

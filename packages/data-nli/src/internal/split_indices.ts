@@ -1,4 +1,4 @@
-import { mulberry32, shuffleWith } from '../rng.js';
+import { mulberry32, shuffleWith } from '@contrastive/core';
 
 export interface SplitIndicesOptions {
   /** Relative sizes of the parts, e.g. [8, 1, 1]; they need not sum to 1. */

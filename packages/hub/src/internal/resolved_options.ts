@@ -1,4 +1,4 @@
-import { resolveHubCacheDir } from '../cache-dir.js';
+import { resolveHubCacheDir } from '../cache_dir.js';
 import { HubError } from '../errors.js';
 import type { HubOptions } from '../options.js';
 

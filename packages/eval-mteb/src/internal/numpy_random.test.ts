@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NumpyRandomState } from './numpy-random.js';
+import { NumpyRandomState } from './numpy_random.js';
 
 // Expected values printed by numpy 2.x: np.random.RandomState(seed)._bit_generator.random_raw(3) and
 // successive RandomState.shuffle calls on np.arange(n).

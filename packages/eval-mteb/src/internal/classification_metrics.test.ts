@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationScores } from './classification-metrics.js';
+import { classificationScores } from './classification_metrics.js';
 
 describe('classificationScores', () => {
   it('computes accuracy, macro and weighted F1 as scikit-learn', () => {

@@ -9,7 +9,7 @@ import {
   toMtebResultJson,
   writeMtebResult,
 } from '../src/index.js';
-import { tableEmbedder } from './hashing-embedder.js';
+import { tableEmbedder } from './hashing_embedder.js';
 
 describe('STS with gold scores that are all equal', () => {
   const table = { a0: [1, 0], b0: [1, 0], a1: [1, 0], b1: [0, 1], a2: [1, 0], b2: [1, 1] };

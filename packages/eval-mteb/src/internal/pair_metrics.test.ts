@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { averagePrecision, bestAccuracyAndThreshold, bestF1AndThreshold, ndcgScore } from './pair-metrics.js';
+import { averagePrecision, bestAccuracyAndThreshold, bestF1AndThreshold, ndcgScore } from './pair_metrics.js';
 
 const scores = [0.9, 0.8, 0.7, 0.6];
 const labels = [1, 0, 1, 0];

@@ -1,4 +1,4 @@
-import { type LbfgsOptions, minimizeLbfgs } from './lbfgs.js';
+import { type LbfgsOptions, minimizeLbfgs } from './internal/lbfgs.js';
 
 export type Label = string | number;
 

@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listLosses } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
-import { runTrain } from '../src/commands/train.js';
+import { registerTrain, runTrain } from '../src/commands/train.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 let dir: string;
@@ -60,6 +62,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'losses-cli-'));
   writeLayouts(dir);
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cases: Array<[string, string, string[]]> = [
   ['softmax', 'nli', []],
@@ -94,5 +97,24 @@ describe('contrastive train: every --loss name trains on its column layout', () 
     });
     expect(r.steps).toBe(2);
     expect(Number.isFinite(r.train_loss as number)).toBe(true);
+  });
+});
+
+describe('contrastive train --help', () => {
+  it('lists every registered loss with its options, from the loss definitions', () => {
+    const program = new Command();
+    let help = '';
+    program.configureOutput({
+      writeOut: (s) => {
+        help += s;
+      },
+    });
+    registerTrain(program);
+    program.commands[0]!.outputHelp();
+    expect(help).toContain('--loss <name>');
+    expect(help.replace(/\s+/g, ' ')).toContain(listLosses().join(', '));
+    for (const name of listLosses()) expect(help).toMatch(new RegExp(`^  ${name} \\(`, 'm'));
+    expect(help).toContain('Options: temperature=0.05, similarity=cosine, useAnchorsAsNegatives=false');
+    expect(help).toContain('Options: distance=euclidean, margin=5');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TopK, compareHits, searchBlock } from './top-k.js';
+import { TopK, compareHits, searchBlock } from './top_k.js';
 
 function lcg(seed: number) {
   let s = seed >>> 0;

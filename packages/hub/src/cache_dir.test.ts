@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isHubRepoId, repoFolderName, resolveHubCacheDir } from './cache-dir.js';
+import { isHubRepoId, repoFolderName, resolveHubCacheDir } from './cache_dir.js';
 
 describe('resolveHubCacheDir', () => {
   it('follows huggingface_hub: HF_HUB_CACHE, then HF_HOME/hub, then XDG_CACHE_HOME/huggingface/hub, then ~/.cache', () => {

@@ -1,6 +1,6 @@
 import { Dataset, type Row } from '../dataset.js';
 import { type DataLocation, type OnBadRow, mergeSkipReports } from '../errors.js';
-import { BadRowPolicy } from './bad-rows.js';
+import { BadRowPolicy } from './bad_rows.js';
 
 /** Where row `index` came from (file and line), or `row N` for data built in memory. */
 export function rowLocation(ds: Dataset, index: number): DataLocation {

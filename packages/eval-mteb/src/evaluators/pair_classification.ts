@@ -1,6 +1,6 @@
 import type { PairData } from '../data.js';
 import { embedAll } from '../internal/embed.js';
-import { averagePrecision, bestAccuracyAndThreshold, bestF1AndThreshold } from '../internal/pair-metrics.js';
+import { averagePrecision, bestAccuracyAndThreshold, bestF1AndThreshold } from '../internal/pair_metrics.js';
 import { cosine, dot, euclideanDistance, manhattanDistance } from '../internal/similarity.js';
 import type { Embedder, EvaluateOptions, EvaluationResult, Evaluator } from '../types.js';
 import { type TaskNaming, finish } from './sts.js';

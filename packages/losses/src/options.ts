@@ -1,5 +1,5 @@
 import { type SimilarityFunction, parseSimilarityFunction } from '@contrastive/pooling';
-import type { LossOptions } from '../types.js';
+import type { LossOptions } from './types.js';
 
 /** `num_labels`, `numLabels` and `num-labels` are the same option (sentence-transformers spells them snake_case). */
 function normalizeKey(key: string): string {
@@ -15,7 +15,8 @@ export class OptionReader {
   private readonly known: string[] = [];
 
   constructor(
-    private readonly loss: string,
+    /** The loss's registry name, which starts every error message. */
+    readonly loss: string,
     options: LossOptions = {},
   ) {
     for (const [key, value] of Object.entries(options)) {

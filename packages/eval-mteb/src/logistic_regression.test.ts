@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { minimizeLbfgs } from './lbfgs.js';
+import { minimizeLbfgs } from './internal/lbfgs.js';
 import {
   LogisticRegression,
   binaryObjective,
   multinomialObjective,
   sortedClasses,
-} from './logistic-regression.js';
+} from './logistic_regression.js';
 
 /** Small deterministic pseudo-random generator for test data. */
 function lcg(seed: number) {

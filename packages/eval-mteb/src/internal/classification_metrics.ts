@@ -1,4 +1,4 @@
-import type { Label } from './logistic-regression.js';
+import type { Label } from '../logistic_regression.js';
 
 export interface ClassificationScores {
   accuracy: number;
