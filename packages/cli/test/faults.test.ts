@@ -383,3 +383,45 @@ function copyTree(from: string, to: string): void {
     }
   }
 }
+
+describe('one training run per output folder (issue 13, item 2)', () => {
+  it('a second `contrastive train` into a folder in use refuses at once; the first finishes untouched', async () => {
+    const dir = tempDir('cli-concurrent-');
+    const pairs = join(dir, 'pairs.jsonl');
+    writeFileSync(
+      pairs,
+      Array.from({ length: 64 }, (_, i) =>
+        JSON.stringify({ anchor: `question ${i}`, positive: `answer ${i}` }),
+      ).join('\n'),
+    );
+    const out = join(dir, 'run');
+    const args = [
+      'train',
+      '--model',
+      model,
+      '--train',
+      pairs,
+      '--loss',
+      'mnrl',
+      '--output',
+      out,
+      '--batch-size',
+      '8',
+    ];
+    const first = runCli([...args, '--max-steps', '60', '--save-steps', '20', '--logging-steps', '1']);
+    // Wait until the first run holds the folder.
+    const lock = join(out, '.contrastive-train.lock');
+    for (let i = 0; i < 600 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(lock)).toBe(true);
+    const second = await runCli([...args, '--max-steps', '2']);
+    expectFailure(second, /another training run \(pid \d+ on .*\) is writing to this output folder/);
+    const r = await first;
+    expect(r.status, r.stderr).toBe(0);
+    const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { step: number }).step);
+    expect(steps).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(existsSync(lock)).toBe(false);
+  });
+});
