@@ -26,7 +26,7 @@ export class WordVectorEmbedder implements Embedder {
       const out = new Array<number>(this.dimension).fill(0);
       for (const w of t.toLowerCase().split(/\W+/).filter(Boolean)) {
         const v = this.vector(w);
-        for (let i = 0; i < this.dimension; i++) out[i]! += v[i];
+        for (let i = 0; i < this.dimension; i++) out[i] = out[i]! + v[i]!;
       }
       out[0]! += 1e-3; // no zero vectors
       return out;
