@@ -3,6 +3,7 @@ import { registerData } from './commands/data.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
+import { registerMine } from './commands/mine.js';
 import { registerTrain } from './commands/train.js';
 
 /** Every subcommand registers itself here; each lives in its own file under commands/. */
@@ -11,6 +12,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerEval,
   registerData,
   registerInit,
+  registerMine,
   registerTrain,
 ];
 
