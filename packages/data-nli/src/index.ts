@@ -100,6 +100,8 @@ export {
   validateScoredPairs,
 } from './layouts.js';
 export { type SplitOptions, splitDataset, splitNames } from './split.js';
+export { type BeirSet, type QaToBeirOptions, qaToBeir, writeBeir } from './beir.js';
+export { FlagGroupDataset, type FlagGroupOptions } from './flag_group.js';
 export {
   type DatasetPrompts,
   LABEL_COLUMNS,
