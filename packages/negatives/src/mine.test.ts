@@ -253,6 +253,9 @@ describe('other miners', () => {
     await expect(
       mineHardNegatives(ROWS, { miner: new RandomMiner(), corpus: CORPUS, maxScore: 0.5 }),
     ).rejects.toThrow(/random miner gives no scores/);
+    await expect(
+      mineHardNegatives(ROWS, { miner: new RandomMiner(), corpus: CORPUS, rangeMin: 2 }),
+    ).rejects.toThrow(/random miner gives no ranking by score/);
   });
 
   it('LLM negatives: parsed, deduplicated, positives removed', async () => {

@@ -131,6 +131,13 @@ export async function mineHardNegatives(
     throw new Error(
       `the ${miner.name} miner gives no scores: maxScore, minScore, absoluteMargin and relativeMargin need a scoring miner or a reranker`,
     );
+  if (
+    !scored &&
+    (options.rangeMin !== undefined || options.rangeMax !== undefined || options.rangeForSampling)
+  )
+    throw new Error(
+      `the ${miner.name} miner gives no ranking by score: rangeMin, rangeMax and rangeForSampling need a scoring miner or a reranker`,
+    );
   const maxPositives = Math.max(...queries.map((q) => q.positives.length));
 
   const flag = options.rangeForSampling;
