@@ -60,7 +60,9 @@ export class DenseMiner implements NegativeMiner {
     );
     const d = corpus.dimension;
     const index = await (this.options.createIndex ?? ((dim) => new ExactVectorIndex(dim)))(d);
+    ctx.onProgress?.('build index', 0, corpus.count);
     await index.add(corpus.data);
+    ctx.onProgress?.('build index', corpus.count, corpus.count);
     const hits = await index.search(qs.data, ctx.k, (done, total) => ctx.onProgress?.('search', done, total));
     return queries.map((q, qi) => {
       const candidates = [];
