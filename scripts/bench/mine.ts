@@ -14,7 +14,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SentenceEncoder } from '../../packages/bert/src/index.js';
-import { DenseMiner, type Embedder, createUsearchIndex, mineHardNegatives } from '../../packages/negatives/src/index.js';
+import {
+  DenseMiner,
+  type Embedder,
+  createUsearchIndex,
+  mineHardNegatives,
+} from '../../packages/negatives/src/index.js';
 import { initBackend } from '../../packages/tensor-gpu/src/index.js';
 import { sharedPath } from '../../test-support/shared.js';
 
@@ -31,11 +36,15 @@ const numPassages = Number(args.passages);
 
 const sentences: string[] = [];
 for (const f of ['s1.dev', 's2.dev', 's1.test', 's2.test']) {
-  for (const line of readFileSync(sharedPath('data', 'snli', f), 'utf8').split('\n')) if (line.trim()) sentences.push(line.trim());
+  for (const line of readFileSync(sharedPath('data', 'snli', f), 'utf8').split('\n'))
+    if (line.trim()) sentences.push(line.trim());
 }
 const unique = [...new Set(sentences)];
 const queries = Array.from({ length: numQueries }, (_, i) => `${unique[i % unique.length]} #${i}`);
-const passages = Array.from({ length: numPassages }, (_, i) => `${unique[(i * 7919) % unique.length]} passage ${i}`);
+const passages = Array.from(
+  { length: numPassages },
+  (_, i) => `${unique[(i * 7919) % unique.length]} passage ${i}`,
+);
 // Each query's positive is one passage; the rest of the corpus is candidates.
 const rows = queries.map((query, i) => ({ query, pos: passages[i % numPassages]! }));
 
