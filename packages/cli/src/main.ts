@@ -4,6 +4,7 @@ import { registerData } from './commands/data.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
+import { registerMine } from './commands/mine.js';
 import { registerTrain } from './commands/train.js';
 
 /** Every subcommand registers itself here; each lives in its own file under commands/. */
@@ -12,6 +13,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerEval,
   registerData,
   registerInit,
+  registerMine,
   registerTrain,
   registerAugment,
 ];

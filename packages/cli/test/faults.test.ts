@@ -246,7 +246,7 @@ describe('onnxruntime-node telemetry (issue 13, item 11)', () => {
       },
     );
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain('inference engine onnxruntime-node');
+    expect(r.stderr).toContain('inference engine: onnxruntime-node');
     expect(traces(home, r.pid)).toEqual({ cache: false, debugLog: false });
     // The same run opted in writes both, so the check above can fail.
     const optedHome = join(dir, 'opted');

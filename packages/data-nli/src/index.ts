@@ -99,5 +99,7 @@ export {
   validateScoredPairs,
 } from './layouts.js';
 export { type SplitOptions, splitDataset, splitNames } from './split.js';
+export { type BeirSet, type QaToBeirOptions, qaToBeir, writeBeir } from './beir.js';
+export { FlagGroupDataset, type FlagGroupOptions } from './flag_group.js';
 export { Prompts, applyColumnPrompts, applyPrompt } from './prompts.js';
 export { type HubDatasetOptions, PARQUET_REVISION, loadHubDataset, parquetFilesFor } from './hub.js';

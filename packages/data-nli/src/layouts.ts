@@ -1,4 +1,4 @@
-import type { Dataset } from './dataset.js';
+import type { Dataset, Row } from './dataset.js';
 import { parseNumber } from './delimited.js';
 import { DataError, type OnBadRow } from './errors.js';
 import { negativeColumnsOf } from './flag.js';
@@ -103,12 +103,19 @@ export async function toLayout(ds: Dataset, layout: Layout, options: ToLayoutOpt
   if (layout === 'triplets') {
     if (negatives.length === 0)
       throw new DataError('pairs cannot become triplets: there is no negative column');
-    return validateTexts(
-      ds,
-      [anchorColumn, 'positive', ...negatives],
-      ['anchor', 'positive', ...negatives],
-      options,
-    );
+    // A teacher's `label` (FlagEmbedding scores for distill-kl / margin-mse) travels with its row.
+    const label = ds.hasColumn('label') ? ds.column('label') : undefined;
+    const names = ['anchor', 'positive', ...negatives, ...(label ? ['label'] : [])];
+    return parseRows(ds, names, options.onBadRow, (i, location) => {
+      const row: Row = Object.fromEntries(
+        [anchorColumn, 'positive', ...negatives].map((name, k) => [
+          names[k]!,
+          requireText(ds.column(name)[i], { ...location, field: name }),
+        ]),
+      );
+      if (label) row.label = label[i]!;
+      return row;
+    });
   }
   throw new DataError(
     `${kind} cannot become ${layout}: they have no ${layout === 'nli' ? 'NLI labels' : 'scores'}`,

@@ -31,7 +31,7 @@ const child = (out: string, env: Record<string, string> = {}) =>
       '--conditions=@contrastive/source',
       '--import',
       'tsx',
-      join(__dirname, 'fixtures', 'train-child.ts'),
+      join(__dirname, 'fixtures', 'train_child.ts'),
       out,
     ],
     { env: { ...process.env, ...env }, timeoutMs: 120_000 },

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import {
-  type Dataset,
+  Dataset,
   type FlagRecord,
   type Layout,
   type NliLabelScheme,
@@ -17,6 +17,7 @@ import {
   loadStsb,
   mergeSkipReports,
   nliToFlag,
+  qaToBeir,
   readDataFile,
   readFlagJsonl,
   rowsToFlag,
@@ -24,6 +25,7 @@ import {
   splitNames,
   toLayout,
   toNliDataset,
+  writeBeir,
   writeDataFile,
   writeFlagJsonl,
 } from '@contrastive/data-nli';
@@ -43,7 +45,7 @@ export const DATA_FROM_FORMATS = [
   'flag',
 ] as const;
 export type DataFromFormat = (typeof DATA_FROM_FORMATS)[number];
-export const DATA_TO_LAYOUTS = ['pairs', 'triplets', 'scored-pairs', 'nli', 'flag'] as const;
+export const DATA_TO_LAYOUTS = ['pairs', 'triplets', 'scored-pairs', 'nli', 'flag', 'beir'] as const;
 export type DataToLayout = (typeof DATA_TO_LAYOUTS)[number];
 
 export interface DataConvertOptions {
@@ -65,6 +67,11 @@ export interface DataConvertOptions {
   teacherScores?: 'list' | 'margin';
   seed?: number;
   labelScheme?: NliLabelScheme;
+  /** flag input: prepend each record's `prompt` to its query (so per-record prompts reach training). */
+  prependPrompt?: boolean;
+  /** --to flag: the records' `prompt` and `type` fields. */
+  prompt?: string;
+  type?: string;
 }
 
 /** What convert and split print: row counts in, out and skipped, with the first skipped rows. */
@@ -117,6 +124,7 @@ async function readSource(
         ds: flagToRows(file, {
           numNegatives: opts.numNegatives,
           teacherScores: opts.teacherScores,
+          prependPrompt: opts.prependPrompt,
           onBadRow,
         }),
         rowsIn,
@@ -139,12 +147,31 @@ export async function runDataConvert(opts: DataConvertOptions): Promise<DataSumm
   if (opts.to === 'flag' && formatFromPath(opts.output) !== 'jsonl') {
     throw new Error(`--to flag writes FlagEmbedding JSONL: --output must end in .jsonl, got ${opts.output}`);
   }
-  formatFromPath(opts.output);
+  if (opts.to !== 'beir') formatFromPath(opts.output);
   const source = await readSource(opts);
   let ds = source.ds;
   if (opts.rename && Object.keys(opts.rename).length > 0) ds = ds.renameColumns(opts.rename);
   let out: number;
   let skipped: SkipReport;
+  if (opts.to === 'beir') {
+    // QA rows → a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) that `eval --task retrieval` reads.
+    const beir = qaToBeir(ds, { onBadRow: opts.onBadRow });
+    const split = opts.from === 'snli-lines' || opts.from === 'stsb' ? 'test' : (opts.split ?? 'test');
+    writeBeir(opts.output, beir, split);
+    return {
+      command: 'data convert',
+      from: opts.from,
+      to: opts.to,
+      input: opts.input,
+      output: opts.output,
+      in: source.rowsIn,
+      out: beir.qrels.length,
+      queries: beir.queries.length,
+      corpus: beir.corpus.length,
+      skipped: ds.skipped.count + beir.skipped.count,
+      first_skipped: skippedLines(mergeSkipReports(ds.skipped, beir.skipped)),
+    };
+  }
   if (opts.to === 'flag') {
     let records: FlagRecord[];
     skipped = ds.skipped;
@@ -161,7 +188,7 @@ export async function runDataConvert(opts: DataConvertOptions): Promise<DataSumm
         );
       const rows = await toLayout(ds, kind, { onBadRow: opts.onBadRow });
       skipped = rows.skipped;
-      records = rowsToFlag(rows);
+      records = rowsToFlag(rows, { prompt: opts.prompt, type: opts.type });
     }
     await writeFlagJsonl(records, opts.output);
     out = records.length;
@@ -206,6 +233,7 @@ export interface DataSplitOptions {
 
 /** `contrastive data split`: seeded (stratified, leak-free) split into train/val/test files. */
 export async function runDataSplit(opts: DataSplitOptions): Promise<DataSummary> {
+  if (isFlagJsonl(opts.input)) return splitFlag(opts);
   const ds = await readDataFile(opts.input, { onBadRow: opts.onBadRow });
   const parts = splitDataset(ds, {
     ratios: opts.ratios,
@@ -233,6 +261,81 @@ export async function runDataSplit(opts: DataSplitOptions): Promise<DataSummary>
     out: parts.reduce((n, p) => n + p.numRows, 0),
     skipped: skipped.count,
     first_skipped: skippedLines(skipped),
+    splits,
+    files,
+  };
+}
+
+/** Whether a .jsonl file holds FlagEmbedding records (its first record has a list-valued `pos`). */
+function isFlagJsonl(path: string): boolean {
+  if (formatFromPath(path) !== 'jsonl' || !existsSync(path)) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const first = buf
+      .toString('utf8', 0, n)
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '');
+    if (!first) return false;
+    const value = JSON.parse(first) as { pos?: unknown };
+    return Array.isArray(value.pos);
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Splits FlagEmbedding JSONL by record (whole records move; `--dedupe query` keeps a query in one part). */
+async function splitFlag(opts: DataSplitOptions): Promise<DataSummary> {
+  const file = await readFlagJsonl(opts.input, { onBadRow: opts.onBadRow });
+  if (opts.format && opts.format.replace(/^\./, '') !== 'jsonl')
+    throw new Error(
+      `${opts.input}: FlagEmbedding records split into .jsonl only, got --format ${opts.format}`,
+    );
+  const index = Dataset.fromColumns({
+    query: file.records.map((r) => r.query),
+    record: file.records.map((_, i) => i),
+    ...(opts.stratify === 'type' ? { type: file.records.map((r) => r.type ?? '') } : {}),
+  });
+  const unknown = (opts.dedupe ?? []).filter((c) => c !== 'query');
+  if (unknown.length > 0)
+    throw new Error(`--dedupe on FlagEmbedding records takes only "query", got ${unknown.join(', ')}`);
+  if (opts.stratify !== undefined && opts.stratify !== 'type')
+    throw new Error(`--stratify on FlagEmbedding records takes only "type", got ${opts.stratify}`);
+  const parts = splitDataset(index, {
+    ratios: opts.ratios,
+    seed: opts.seed,
+    stratifyBy: opts.stratify,
+    dedupeColumns: opts.dedupe,
+  });
+  mkdirSync(opts.outputDir, { recursive: true });
+  const names = splitNames(parts.length);
+  const splits: Record<string, number> = {};
+  const files: string[] = [];
+  for (const [k, part] of parts.entries()) {
+    const out = join(opts.outputDir, `${names[k]}.jsonl`);
+    const records = part.numberColumn('record').map((i) => file.records[i]!);
+    const tmp = join(opts.outputDir, `.${names[k]}.jsonl.tmp-${process.pid}`);
+    try {
+      await writeFlagJsonl(records, tmp);
+      renameSync(tmp, out);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw new Error(`${out}: cannot write (${(e as Error).message})`);
+    }
+    splits[names[k]!] = records.length;
+    files.push(out);
+  }
+  return {
+    command: 'data split',
+    input: opts.input,
+    format: 'flag',
+    in: file.records.length + file.skipped.count,
+    out: parts.reduce((n, p) => n + p.numRows, 0),
+    skipped: file.skipped.count,
+    first_skipped: skippedLines(file.skipped),
     splits,
     files,
   };
@@ -273,7 +376,10 @@ export function registerData(program: Command): void {
     .addOption(new Option('--from <format>', 'input format').choices(DATA_FROM_FORMATS).makeOptionMandatory())
     .requiredOption('--input <path>', 'input file (a folder for snli-lines, or stsb with --split)')
     .addOption(new Option('--to <layout>', 'output layout').choices(DATA_TO_LAYOUTS).makeOptionMandatory())
-    .requiredOption('--output <file>', 'output file: .jsonl, .json, .csv, .tsv or .parquet')
+    .requiredOption(
+      '--output <file>',
+      'output file: .jsonl, .json, .csv, .tsv or .parquet (a folder for --to beir)',
+    )
     .option('--split <name>', 'split of snli-lines (s1.<split>...) or of an stsb folder')
     .addOption(
       new Option('--on-bad-row <mode>', 'stop at a malformed row, or skip and count it')
@@ -299,6 +405,9 @@ export function registerData(program: Command): void {
         'flag input: pos_scores/neg_scores as a label column (list: distill-kl, margin: margin-mse)',
       ).choices(['list', 'margin']),
     )
+    .option('--prepend-prompt', "flag input: prepend each record's prompt to its query")
+    .option('--prompt <text>', '--to flag: the records\' "prompt" (instruction used at training)')
+    .option('--type <name>', '--to flag: the records\' "type" (e.g. normal)')
     .option('--seed <n>', 'seed for picking the hard negative of NLI triplets', parseNonNegativeInt('--seed'))
     .addOption(
       new Option(
@@ -323,6 +432,9 @@ export function registerData(program: Command): void {
           teacherScores: o.teacherScores,
           seed: o.seed,
           labelScheme: o.labelScheme,
+          prependPrompt: o.prependPrompt,
+          prompt: o.prompt,
+          type: o.type,
         }),
       );
     });
