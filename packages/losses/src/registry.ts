@@ -1,9 +1,16 @@
 import { OptionReader, nonNegative, positive, positiveInteger } from './internal/options.js';
+import {
+  BatchAllTripletLoss,
+  BatchHardTripletLoss,
+  BatchSemiHardTripletLoss,
+} from './losses/batch_triplet.js';
 import { CachedMultipleNegativesRankingLoss } from './losses/cached_mnrl.js';
+import { ContrastiveTensionLoss } from './losses/contrastive_tension.js';
 import { AnglELoss, CoSENTLoss } from './losses/cosent.js';
 import { DistillKLDivLoss, MarginMSELoss } from './losses/distillation.js';
 import { GISTEmbedLoss } from './losses/gist.js';
 import { MatryoshkaLoss } from './losses/matryoshka.js';
+import { MegaBatchMarginLoss } from './losses/mega_batch_margin.js';
 import {
   InfoNCELoss,
   MultipleNegativesRankingLoss,
@@ -15,6 +22,7 @@ import {
   OnlineContrastiveLoss,
   TripletLoss,
 } from './losses/pair_losses.js';
+import { SimCSELoss } from './losses/simcse.js';
 import { SoftmaxLoss } from './losses/softmax.js';
 import type { EmbeddingModel, Loss, LossFactory, LossOptions } from './types.js';
 
@@ -216,6 +224,48 @@ register('distill-kl', 'DistillKLDivLoss', (o) =>
       new DistillKLDivLoss({
         similarity: r.similarity('similarity', 'dot'),
         temperature: r.number('temperature', 1, positive),
+      }),
+  ),
+);
+register('simcse', 'SimCSELoss', (o) =>
+  build('simcse', o, (r) => new SimCSELoss({ scale: r.number('scale', 20, positive), ...mnrlOptions(r) })),
+);
+register('ct', 'ContrastiveTensionLossInBatchNegatives', (o) =>
+  build(
+    'ct',
+    o,
+    (r) =>
+      new ContrastiveTensionLoss({
+        scale: r.number('scale', 20, positive),
+        similarity: r.similarity('similarity', 'cosine'),
+      }),
+  ),
+);
+for (const [name, className, Loss] of [
+  ['batch-hard-triplet', 'BatchHardTripletLoss', BatchHardTripletLoss],
+  ['batch-all-triplet', 'BatchAllTripletLoss', BatchAllTripletLoss],
+  ['batch-semi-hard-triplet', 'BatchSemiHardTripletLoss', BatchSemiHardTripletLoss],
+] as const) {
+  register(name, className, (o) =>
+    build(
+      name,
+      o,
+      (r) =>
+        new Loss({
+          distance: r.string('distance', 'euclidean', ['euclidean', 'cosine'] as const),
+          margin: r.number('margin', 5, nonNegative),
+        }),
+    ),
+  );
+}
+register('mega-batch-margin', 'MegaBatchMarginLoss', (o) =>
+  build(
+    'mega-batch-margin',
+    o,
+    (r) =>
+      new MegaBatchMarginLoss({
+        positiveMargin: r.number('positiveMargin', 0.8),
+        negativeMargin: r.number('negativeMargin', 0.3),
       }),
   ),
 );
