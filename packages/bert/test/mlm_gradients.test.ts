@@ -81,7 +81,7 @@ describe('MLM gradients against finite differences (float32, relative error < 1e
 describe('the tied word embeddings', () => {
   it('get the sum of both uses: the input lookup and the decoder', () => {
     const words = model.namedVariables().find((p) => p.name === WORDS)!.variable;
-    const decoderCopy = tf.variable(words.clone(), true);
+    const decoderCopy = tf.variable(words.clone() as tf.Tensor2D, true);
     const { batch: masked, labels } = model.maskTexts(texts, model.maskSeed(mixSeed(ctx.seed, 0)));
     const { value, grads } = tf.variableGrads(() => {
       const dims: [number, number] = [masked.batchSize, masked.length];
