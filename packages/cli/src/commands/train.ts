@@ -13,6 +13,7 @@ import {
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { collect, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
+import { readSentenceFile } from '../sentences.js';
 
 /** Flag (camelCase) → training argument; the CLI keeps sentence-transformers' short names. */
 const ARG_OF: Record<string, keyof TrainingArguments> = {
@@ -137,7 +138,9 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   for (const file of o.train) {
     let name = basename(file, extname(file));
     while (name in datasets) name = `${name}_`;
-    datasets[name] = await readDataFile(file);
+    // A .txt file is plain sentences, one a line (simcse, ct); every other format goes through the data reader.
+    datasets[name] =
+      extname(file).toLowerCase() === '.txt' ? await readSentenceFile(file) : await readDataFile(file);
   }
   const lossOptions = parseLossArgs(o.lossArg);
   const lossName = o.loss.toLowerCase();
@@ -202,10 +205,14 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('Fine-tune a sentence encoder with a contrastive loss (sentence-transformers semantics)')
     .option('--model <dir|hub id>', 'model to start from (e.g. one made by `contrastive init`)')
-    .option('--train <file>', 'training file (JSONL/CSV/TSV/Parquet); repeat for several data sets', collect)
+    .option(
+      '--train <file>',
+      'training file (JSONL/CSV/TSV/Parquet, or .txt: plain sentences one a line); repeat for several data sets',
+      collect,
+    )
     .option(
       '--loss <name>',
-      'softmax, cosine, mnrl, mnrl-symmetric, cached-mnrl, infonce, triplet, contrastive, online-contrastive, cosent, angle, gist, margin-mse, distill-kl, matryoshka',
+      'softmax, cosine, mnrl, mnrl-symmetric, cached-mnrl, infonce, triplet, contrastive, online-contrastive, cosent, angle, gist, margin-mse, distill-kl, matryoshka; simcse, ct (plain sentences: .txt one a line, or {"text"} JSONL); batch-hard-triplet, batch-all-triplet, batch-semi-hard-triplet (text, label); mega-batch-margin (anchor, positive)',
     )
     .option(
       '--loss-arg <key=value>',
