@@ -108,6 +108,18 @@ describe('save and reload', () => {
     expect(Math.max(...m!.map((v, i) => Math.abs(v - e![i]!)))).toBeLessThan(1e-5);
     encoder.dispose();
   });
+  it('loadWeightsFrom (checkpoints, resume) restores the encoder and the head', async () => {
+    const dir = join(tempDir(), 'ckpt');
+    await model.save(dir);
+    const other = await BertForMaskedLM.load(sharedPath('fixtures', 'tiny-bert'));
+    const ids = ref.examples[0]!.input_ids;
+    expect(logitsOf(other, ids)).not.toEqual(logitsOf(model, ids));
+    other.loadWeightsFrom(dir);
+    expect(logitsOf(other, ids)).toEqual(logitsOf(model, ids));
+    expect(() => other.loadWeightsFrom(sharedPath('fixtures', 'tiny-bert'))).toThrow(/no cls\.predictions/);
+    expect(logitsOf(other, ids)).toEqual(logitsOf(model, ids)); // a refused folder changes nothing
+    other.dispose();
+  });
   it('a sentence-transformers folder gets a fresh head (Hugging Face init)', async () => {
     const fresh = await BertForMaskedLM.load(sharedPath('fixtures', 'tiny-bert'));
     expect(fresh.headSource).toBe('random');

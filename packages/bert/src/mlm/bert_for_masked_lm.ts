@@ -405,7 +405,6 @@ export class BertForMaskedLM {
   loadWeightsFrom(dir: string): void {
     const file = join(dir, 'model.safetensors');
     const tensors = readSafetensors(file).tensors;
-    this.bert.loadWeights(tensors, file);
     const c = this.bert.config;
     const { head, source } = headFromTensors(
       tensors,
@@ -418,6 +417,8 @@ export class BertForMaskedLM {
     try {
       if (source !== 'checkpoint')
         throw new Error(`${file}: no cls.predictions.* weights (not a masked-LM checkpoint)`);
+      // The head is checked before anything is assigned, so a wrong folder leaves the model as it was.
+      this.bert.loadWeights(tensors, file);
       for (const k of Object.keys(MLM_HEAD_NAMES) as HeadKey[]) this.head[k].assign(head[k]);
     } finally {
       for (const v of Object.values(head)) v.dispose();
