@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests import sibling packages from their TypeScript sources (the "@contrastive/source" export condition),
@@ -12,6 +13,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default', './test-support/summary-reporter.ts'],
+    reporters: ['default', './test-support/summary_reporter.ts'],
+    // Each test file runs with its own TMPDIR, removed after it (see the file).
+    setupFiles: [fileURLToPath(new URL('./test-support/temp_setup.ts', import.meta.url))],
   },
 });

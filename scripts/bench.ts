@@ -21,6 +21,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+// No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 interface Configuration {
   backend: 'tfjs-wasm' | 'tfjs-gpu' | 'onnx';
   shape: string;

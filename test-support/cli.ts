@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './shared.js';
 
@@ -6,33 +6,80 @@ export interface CliResult {
   status: number;
   stdout: string;
   stderr: string;
+  /** The CLI process's id (onnxruntime names files after it). */
+  pid: number;
+}
+
+export interface RunCliOptions {
+  env?: Record<string, string>;
+  /** Variables removed from the inherited environment. */
+  unsetEnv?: string[];
+  cwd?: string;
+  timeoutMs?: number;
 }
 
 /**
  * Runs the `contrastive` CLI from its TypeScript sources (tsx, with the packages' source export condition),
- * so tests exercise the current code without a build.
+ * so tests exercise the current code without a build. Asynchronous on purpose: a synchronous spawn blocks the
+ * test worker's event loop for the whole run, and under load vitest's worker RPC then times out
+ * ("Timeout calling onTaskUpdate") even though every test passed; a CLI run may also talk to a server in the
+ * test process.
  */
-const cliArgs = (args: string[]) => [
-  '--conditions=@contrastive/source',
-  '--import',
-  'tsx',
-  join(repoRoot, 'packages', 'cli', 'src', 'bin.ts'),
-  ...args,
-];
-
-/**
- * `runCli` without blocking the test's event loop, for tests whose CLI run talks to a server in the test
- * process (a local chat-completions endpoint).
- */
-export function runCliAsync(
-  args: string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
+export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  for (const name of options.unsetEnv ?? []) delete env[name];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cliArgs(args), {
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@contrastive/source',
+        '--import',
+        'tsx',
+        join(repoRoot, 'packages', 'cli', 'src', 'bin.ts'),
+        ...args,
+      ],
+      {
+        cwd: options.cwd ?? repoRoot,
+        env,
+        timeout: options.timeoutMs ?? 300_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr, pid: child.pid ?? -1 }));
+  });
+}
+
+/** The same as `runCli` (kept for tests written against the earlier name). */
+export const runCliAsync = runCli;
+
+export interface ProcessResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A child process run to its end without blocking the test worker (see `runCli`). */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, ...options.env },
+      env: options.env ?? process.env,
       timeout: options.timeoutMs ?? 300_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -43,30 +90,6 @@ export function runCliAsync(
       stderr += d;
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
-}
-
-export function runCli(
-  args: string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
-): CliResult {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--conditions=@contrastive/source',
-      '--import',
-      'tsx',
-      join(repoRoot, 'packages', 'cli', 'src', 'bin.ts'),
-      ...args,
-    ],
-    {
-      cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, ...options.env },
-      encoding: 'utf8',
-      timeout: options.timeoutMs ?? 300_000,
-      maxBuffer: 256 * 1024 * 1024,
-    },
-  );
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -22,6 +22,9 @@ import {
 import { initBackend } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
 
+// No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 const shape = (process.argv[2] ?? 'mini') as BertPreset;
 const ops = (process.argv[3] ?? 'contrib') as OnnxOpSet;
 await initBackend({ backend: 'wasm' });

@@ -11,6 +11,9 @@ import { computeLossAndGradientsExternal, createLoss } from '../../packages/loss
 import { AdamW, globalNorm, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
 
+// No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 const { values: args } = parseArgs({
   options: { steps: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' } },
 });

@@ -13,6 +13,9 @@ import { computeLossAndGradients, createLoss } from '../../packages/losses/src/i
 import { AdamW, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
 
+// No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 const { values } = parseArgs({
   options: { batch: { type: 'string', default: '16' }, shape: { type: 'string', default: 'mini' } },
 });

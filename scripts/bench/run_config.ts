@@ -18,6 +18,9 @@ import {
 import { AdamW, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
 
+// No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 export interface BenchResult {
   backend: 'tfjs-wasm' | 'tfjs-gpu' | 'onnx';
   threads: number;

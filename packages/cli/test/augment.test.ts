@@ -26,7 +26,7 @@ const readOut = (path: string) =>
     .map((l) => JSON.parse(l) as { text: string; augmented: string[] });
 
 describe('contrastive augment', () => {
-  it('writes {"text", "augmented"} per line, reproducibly from --seed', () => {
+  it('writes {"text", "augmented"} per line, reproducibly from --seed', async () => {
     const out = join(dir, 'del.jsonl');
     const args = [
       'augment',
@@ -39,7 +39,7 @@ describe('contrastive augment', () => {
       '--output',
       out,
     ];
-    const r = runCli([...args, '--seed', '5']);
+    const r = await runCli([...args, '--seed', '5']);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('augment: 3/3'); // plain progress lines off a TTY
     expect(JSON.parse(r.stdout)).toMatchObject({
@@ -58,18 +58,18 @@ describe('contrastive augment', () => {
       }
     }
     const first = readFileSync(out, 'utf8');
-    expect(runCli([...args, '--seed', '5']).status).toBe(0);
+    expect((await runCli([...args, '--seed', '5'])).status).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(first);
-    expect(runCli([...args, '--seed', '6']).status).toBe(0);
+    expect((await runCli([...args, '--seed', '6'])).status).toBe(0);
     expect(readFileSync(out, 'utf8')).not.toBe(first);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('runs EDA from JSONL input with WordNet synonyms', () => {
+  it('runs EDA from JSONL input with WordNet synonyms', async () => {
     const input = join(dir, 'in.jsonl');
     writeFileSync(input, SENTENCES.map((text) => JSON.stringify({ text, id: 1 })).join('\n'));
     const out = join(dir, 'eda.jsonl');
-    const r = runCli([
+    const r = await runCli([
       'augment',
       '--method',
       'eda',
@@ -90,7 +90,9 @@ describe('contrastive augment', () => {
       for (const a of row.augmented) expect(a).toMatch(/^[a-z ]+$/);
     }
     const syn = join(dir, 'syn.jsonl');
-    expect(runCli(['augment', '--method', 'synonym', '--input', input, '--output', syn]).status).toBe(0);
+    expect((await runCli(['augment', '--method', 'synonym', '--input', input, '--output', syn])).status).toBe(
+      0,
+    );
     const changed = readOut(syn).filter(
       (row) =>
         row.augmented[0] !==
@@ -141,19 +143,27 @@ describe('contrastive augment', () => {
     }
   });
 
-  it('names the file and line of bad input, and fails on a bad output path or missing generator', () => {
+  it('names the file and line of bad input, and fails on a bad output path or missing generator', async () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, '{"text": "fine"}\n{"txt": "no text field"}\n');
     const out = join(dir, 'x.jsonl');
-    const r = runCli(['augment', '--method', 'swap', '--input', bad, '--output', out]);
+    const r = await runCli(['augment', '--method', 'swap', '--input', bad, '--output', out]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(`${bad}:2: expected {"text": "..."}`);
     expect(existsSync(out)).toBe(false);
     const noDir = join(dir, 'missing', 'out.jsonl');
-    const w = runCli(['augment', '--method', 'swap', '--input', join(dir, 'in.txt'), '--output', noDir]);
+    const w = await runCli([
+      'augment',
+      '--method',
+      'swap',
+      '--input',
+      join(dir, 'in.txt'),
+      '--output',
+      noDir,
+    ]);
     expect(w.status).not.toBe(0);
     expect(w.stderr).toContain(`${noDir}: cannot write output`);
-    const g = runCli([
+    const g = await runCli([
       'augment',
       '--method',
       'backtranslate',

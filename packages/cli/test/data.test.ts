@@ -127,9 +127,9 @@ describe('contrastive data split', () => {
 });
 
 describe('contrastive data (through the CLI)', () => {
-  it('prints one JSON line and fails with the file and line of a bad row', () => {
+  it('prints one JSON line and fails with the file and line of a bad row', async () => {
     const dir = tmp();
-    const ok = runCli([
+    const ok = await runCli([
       'data',
       'convert',
       '--from',
@@ -151,7 +151,7 @@ describe('contrastive data (through the CLI)', () => {
 
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, '{"anchor":"a","positive":"b"}\n{"anchor":"","positive":"c"}\n');
-    const failed = runCli([
+    const failed = await runCli([
       'data',
       'convert',
       '--from',
@@ -166,7 +166,7 @@ describe('contrastive data (through the CLI)', () => {
     expect(failed.status).not.toBe(0);
     expect(failed.stderr).toContain(`${bad}:2 (anchor): empty text`);
 
-    const split = runCli([
+    const split = await runCli([
       'data',
       'split',
       '--input',

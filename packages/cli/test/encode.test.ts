@@ -12,7 +12,7 @@ const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as {
 };
 
 describe('contrastive encode', () => {
-  it('embeds a .txt and a .jsonl file in input order, matching the PyTorch reference', () => {
+  it('embeds a .txt and a .jsonl file in input order, matching the PyTorch reference', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'enc-'));
     const texts = ref.texts.filter((t) => !t.includes('\n') && t.trim() !== '').slice(0, 6);
     writeFileSync(join(dir, 'in.txt'), `${texts.join('\n')}\n`);
@@ -24,7 +24,7 @@ describe('contrastive encode', () => {
     ] as const;
     for (const [input, engine] of runs) {
       const out = join(dir, `${input}.${engine}.out.jsonl`);
-      const r = runCli([
+      const r = await runCli([
         'encode',
         '--model',
         model,
@@ -53,17 +53,27 @@ describe('contrastive encode', () => {
     // --normalize gives unit vectors
     const out = join(dir, 'norm.jsonl');
     expect(
-      runCli(['encode', '--model', model, '--input', join(dir, 'in.txt'), '--output', out, '--normalize'])
-        .status,
+      (
+        await runCli([
+          'encode',
+          '--model',
+          model,
+          '--input',
+          join(dir, 'in.txt'),
+          '--output',
+          out,
+          '--normalize',
+        ])
+      ).status,
     ).toBe(0);
     const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]!).embedding as number[];
     expect(Math.hypot(...first)).toBeCloseTo(1, 5);
   });
 
-  it('fails clearly on a missing model, a missing input and an empty line', () => {
+  it('fails clearly on a missing model, a missing input and an empty line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'enc-'));
     writeFileSync(join(dir, 'bad.txt'), 'first\n\nthird\n');
-    const noModel = runCli([
+    const noModel = await runCli([
       'encode',
       '--model',
       join(dir, 'nope'),
@@ -73,7 +83,7 @@ describe('contrastive encode', () => {
       join(dir, 'o.jsonl'),
     ]);
     expect(noModel.status).not.toBe(0);
-    const empty = runCli([
+    const empty = await runCli([
       'encode',
       '--model',
       model,
@@ -84,7 +94,7 @@ describe('contrastive encode', () => {
     ]);
     expect(empty.status).not.toBe(0);
     expect(empty.stderr).toContain(`${join(dir, 'bad.txt')}:2: empty text`);
-    const missing = runCli([
+    const missing = await runCli([
       'encode',
       '--model',
       model,
@@ -98,7 +108,7 @@ describe('contrastive encode', () => {
     const noWeights = mkdtempSync(join(tmpdir(), 'enc-model-'));
     writeFileSync(join(noWeights, 'config.json'), readFileSync(join(model, 'config.json')));
     writeFileSync(join(dir, 'ok.txt'), 'hello\n');
-    const r = runCli([
+    const r = await runCli([
       'encode',
       '--model',
       noWeights,
@@ -109,7 +119,7 @@ describe('contrastive encode', () => {
     ]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('model.safetensors: model weights not found');
-    const badFlag = runCli([
+    const badFlag = await runCli([
       'encode',
       '--model',
       model,

@@ -138,7 +138,7 @@ describe('contrastive eval (evaluation path with an injected model)', () => {
 });
 
 describe('contrastive eval end to end with the tiny model', () => {
-  it('matches scipy on the PyTorch reference embeddings within 1e-4', () => {
+  it('matches scipy on the PyTorch reference embeddings within 1e-4', async () => {
     const model = sharedPath('fixtures', 'tiny-bert');
     const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as { texts: string[] };
     const dir = tmp();
@@ -150,7 +150,7 @@ describe('contrastive eval end to end with the tiny model', () => {
         .join('\n'),
     );
     const out = join(dir, 'results.json');
-    const r = runCli([
+    const r = await runCli([
       'eval',
       '--model',
       model,

@@ -39,9 +39,9 @@ function writeData(dir: string, nPairs: number, nSts: number) {
 }
 
 describe('contrastive init + train', () => {
-  it('init --preset tiny writes a loadable sentence-transformers folder of the fixture shape', () => {
+  it('init --preset tiny writes a loadable sentence-transformers folder of the fixture shape', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'init-'));
-    const r = runCli([
+    const r = await runCli([
       'init',
       '--preset',
       'tiny',
@@ -74,17 +74,34 @@ describe('contrastive init + train', () => {
     expect(
       JSON.parse(readFileSync(join(dir, 'm', '1_Pooling', 'config.json'), 'utf8')).pooling_mode_cls_token,
     ).toBe(true);
-    const bad = runCli(['init', '--preset', 'huge', '--tokenizer', tokenizerDir, '--output', join(dir, 'x')]);
+    const bad = await runCli([
+      'init',
+      '--preset',
+      'huge',
+      '--tokenizer',
+      tokenizerDir,
+      '--output',
+      join(dir, 'x'),
+    ]);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('unknown preset "huge"');
   });
 
-  it('train: MNRL with STS evaluation, checkpoints, metrics and the final JSON line; resume continues', () => {
+  it('train: MNRL with STS evaluation, checkpoints, metrics and the final JSON line; resume continues', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     writeData(dir, 200, 100);
     expect(
-      runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'model')])
-        .status,
+      (
+        await runCli([
+          'init',
+          '--preset',
+          'tiny',
+          '--tokenizer',
+          tokenizerDir,
+          '--output',
+          join(dir, 'model'),
+        ])
+      ).status,
     ).toBe(0);
     const out = join(dir, 'run');
     const args = [
@@ -110,7 +127,7 @@ describe('contrastive init + train', () => {
       '--seed',
       '3',
     ];
-    const r = runCli([...args, '--max-steps', '8']);
+    const r = await runCli([...args, '--max-steps', '8']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/training engine: onnxruntime-node \(\d+ threads\)/);
     const res = json(r.stdout);
@@ -126,46 +143,72 @@ describe('contrastive init + train', () => {
     expect(metrics.filter((m) => 'loss' in m).map((m) => m.step)).toEqual([4, 8]);
     expect(metrics.some((m) => 'eval_sts-dev_spearman_cosine' in m && m.step === 4)).toBe(true);
     // Resuming from checkpoint-8 with --max-steps 12 continues at step 9 and ends at 12.
-    const r2 = runCli([...args, '--max-steps', '12', '--resume', join(out, 'checkpoint-8')]);
+    const r2 = await runCli([...args, '--max-steps', '12', '--resume', join(out, 'checkpoint-8')]);
     expect(r2.status, r2.stderr).toBe(0);
     expect(json(r2.stdout).steps).toBe(12);
   });
 
-  it('train: softmax on NLI infers the number of labels; --config YAML supplies options', () => {
+  it('train: softmax on NLI infers the number of labels; --config YAML supplies options', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     writeData(dir, 48, 10);
     expect(
-      runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'model')])
-        .status,
+      (
+        await runCli([
+          'init',
+          '--preset',
+          'tiny',
+          '--tokenizer',
+          tokenizerDir,
+          '--output',
+          join(dir, 'model'),
+        ])
+      ).status,
     ).toBe(0);
     writeFileSync(
       join(dir, 'cfg.yaml'),
       `model: ${join(dir, 'model')}\ntrain: ${join(dir, 'nli.jsonl')}\nloss: softmax\nmax_steps: 3\nbatch-size: 16\nsave_strategy: "no"\nengine: tfjs\n`,
     );
-    const r = runCli(['train', '--config', join(dir, 'cfg.yaml'), '--output', join(dir, 'run')]);
+    const r = await runCli(['train', '--config', join(dir, 'cfg.yaml'), '--output', join(dir, 'run')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('training engine: tfjs');
     expect(json(r.stdout).steps).toBe(3);
   });
 
-  it('train: clear errors for a wrong loss, wrong columns and bad flags', () => {
+  it('train: clear errors for a wrong loss, wrong columns and bad flags', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     writeData(dir, 16, 10);
     expect(
-      runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'model')])
-        .status,
+      (
+        await runCli([
+          'init',
+          '--preset',
+          'tiny',
+          '--tokenizer',
+          tokenizerDir,
+          '--output',
+          join(dir, 'model'),
+        ])
+      ).status,
     ).toBe(0);
     const base = ['train', '--model', join(dir, 'model'), '--output', join(dir, 'run'), '--max-steps', '1'];
-    const unknown = runCli([...base, '--train', join(dir, 'pairs.jsonl'), '--loss', 'magic']);
+    const unknown = await runCli([...base, '--train', join(dir, 'pairs.jsonl'), '--loss', 'magic']);
     expect(unknown.status).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown loss "magic"; known losses: .*mnrl/);
-    const cols = runCli([...base, '--train', join(dir, 'pairs.jsonl'), '--loss', 'cosine']);
+    const cols = await runCli([...base, '--train', join(dir, 'pairs.jsonl'), '--loss', 'cosine']);
     expect(cols.status).not.toBe(0);
     expect(cols.stderr).toMatch(/data set "pairs": .*label/i);
-    const flag = runCli([...base, '--train', join(dir, 'pairs.jsonl'), '--loss', 'mnrl', '--lr', 'fast']);
+    const flag = await runCli([
+      ...base,
+      '--train',
+      join(dir, 'pairs.jsonl'),
+      '--loss',
+      'mnrl',
+      '--lr',
+      'fast',
+    ]);
     expect(flag.status).not.toBe(0);
     expect(flag.stderr).toContain('--lr must be a number');
-    const engine = runCli([
+    const engine = await runCli([
       ...base,
       '--train',
       join(dir, 'pairs.jsonl'),

@@ -35,18 +35,26 @@ function loggedLosses(out: string): number[] {
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
   dir = mkdtempSync(join(tmpdir(), 'unsupervised-cli-'));
-  const r = runCli(['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--output', join(dir, 'model')]);
+  const r = await runCli([
+    'init',
+    '--preset',
+    'tiny',
+    '--tokenizer',
+    tokenizerDir,
+    '--output',
+    join(dir, 'model'),
+  ]);
   expect(r.status, r.stderr).toBe(0);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const common = ['--save-strategy', 'no', '--seed', '1', '--no-progress'];
 
-describe('contrastive train on plain sentences', () => {
-  it('--loss simcse on 2k STS-B sentences (.txt) lowers the logged loss by ≥ 20% in 150 steps', () => {
+describe('contrastive train on plain sentences', async () => {
+  it('--loss simcse on 2k STS-B sentences (.txt) lowers the logged loss by ≥ 20% in 150 steps', async () => {
     writeFileSync(join(dir, 'sts.txt'), `${stsSentences(2000).join('\n')}\n`);
     const out = join(dir, 'simcse');
-    const r = runCli(
+    const r = await runCli(
       ['train', '--model', join(dir, 'model'), '--train', join(dir, 'sts.txt'), '--loss', 'simcse']
         .concat(['--output', out, '--max-steps', '150', '--batch-size', '16', '--lr', '1e-3'])
         .concat(['--logging-steps', '10', ...common]),
@@ -58,11 +66,11 @@ describe('contrastive train on plain sentences', () => {
     expect(losses[losses.length - 1]!).toBeLessThan(0.8 * losses[0]!);
   }, 180_000);
 
-  it('--loss ct on {"text"} JSONL trains and saves', () => {
+  it('--loss ct on {"text"} JSONL trains and saves', async () => {
     const rows = stsSentences(64).map((text) => JSON.stringify({ text }));
     writeFileSync(join(dir, 'sentences.jsonl'), `${rows.join('\n')}\n`);
     const out = join(dir, 'ct');
-    const r = runCli(
+    const r = await runCli(
       [
         'train',
         '--model',
@@ -88,8 +96,8 @@ describe('contrastive train on plain sentences', () => {
   }, 120_000);
 });
 
-describe('contrastive train: the triplet family and MegaBatchMarginLoss', () => {
-  it('batch-hard / batch-all / batch-semi-hard on (text, label); mega-batch-margin on (anchor, positive)', () => {
+describe('contrastive train: the triplet family and MegaBatchMarginLoss', async () => {
+  it('batch-hard / batch-all / batch-semi-hard on (text, label); mega-batch-margin on (anchor, positive)', async () => {
     const lines = readFileSync(sharedPath('data', 'banking77', 'train.csv'), 'utf8')
       .split(/\r?\n/)
       .slice(1, 400);
@@ -117,7 +125,7 @@ describe('contrastive train: the triplet family and MegaBatchMarginLoss', () => 
     ] as const) {
       const out = join(dir, loss);
       const extra = file === 'labelled.jsonl' ? ['--batch-sampler', 'group_by_label'] : [];
-      const r = runCli(
+      const r = await runCli(
         [
           'train',
           '--model',
@@ -134,7 +142,7 @@ describe('contrastive train: the triplet family and MegaBatchMarginLoss', () => 
       expect(Number.isFinite(json(r.stdout).train_loss), loss).toBe(true);
     }
     // Wrong layout: a clear error naming what the loss needs.
-    const bad = runCli(
+    const bad = await runCli(
       [
         'train',
         '--model',
@@ -150,11 +158,11 @@ describe('contrastive train: the triplet family and MegaBatchMarginLoss', () => 
   }, 180_000);
 });
 
-describe('contrastive pretrain-mlm', () => {
+describe('contrastive pretrain-mlm', async () => {
   it('MLM loss falls on a small corpus; the output loads as a SentenceEncoder and fine-tunes', async () => {
     writeFileSync(join(dir, 'corpus.txt'), `${stsSentences(400).join('\n')}\n`);
     const out = join(dir, 'mlm');
-    const r = runCli(
+    const r = await runCli(
       ['pretrain-mlm', '--model', join(dir, 'model'), '--corpus', join(dir, 'corpus.txt'), '--output', out]
         .concat(['--max-steps', '40', '--batch-size', '16', '--lr', '1e-3', '--logging-steps', '10'])
         .concat(['--save-steps', '20', '--whole-word-mask']),
@@ -170,7 +178,7 @@ describe('contrastive pretrain-mlm', () => {
     const encoder = await SentenceEncoder.load(out);
     expect(encoder.pooling.modes).toEqual(['mean']);
     encoder.dispose();
-    const ft = runCli(
+    const ft = await runCli(
       [
         'train',
         '--model',
@@ -184,7 +192,13 @@ describe('contrastive pretrain-mlm', () => {
       ].concat(['--max-steps', '2', '--batch-size', '8', ...common]),
     );
     expect(ft.status, ft.stderr).toBe(0);
-    const bad = runCli(['pretrain-mlm', '--model', join(dir, 'model'), '--corpus', join(dir, 'corpus.txt')]);
+    const bad = await runCli([
+      'pretrain-mlm',
+      '--model',
+      join(dir, 'model'),
+      '--corpus',
+      join(dir, 'corpus.txt'),
+    ]);
     expect(bad.stderr).toMatch(/--output is required/);
   }, 180_000);
 });

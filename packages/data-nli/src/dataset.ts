@@ -1,6 +1,6 @@
+import { permutation } from '@contrastive/core';
 import { DataError, type DataLocation, type SkipReport, emptySkipReport } from './errors.js';
-import { splitIndices } from './internal/split-indices.js';
-import { permutation } from './rng.js';
+import { splitIndices } from './internal/split_indices.js';
 
 /** One cell: data sets hold strings and numbers (booleans and nulls pass through from JSON/Parquet). */
 /** A cell: text, number, boolean, null, or a list of numbers (teacher scores for distillation). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Dataset } from './dataset.js';
 import { readCsv, readTsv, streamDelimited, writeCsv, writeTsv } from './delimited.js';
 import { DataError } from './errors.js';
-import { tempFolder } from './internal/test-files.js';
+import { tempFolder } from './internal/test_files.js';
 
 const { dir, write } = tempFolder();
 

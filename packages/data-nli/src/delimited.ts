@@ -1,12 +1,13 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
+import { withAtomicOutput } from '@contrastive/core';
 import { type CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { type CellValue, Dataset, type Row } from './dataset.js';
 import { DataError, type OnBadRow, type SkipReport } from './errors.js';
-import { BadRowPolicy } from './internal/bad-rows.js';
-import { fileError, streamLines } from './lines.js';
+import { BadRowPolicy } from './internal/bad_rows.js';
+import { INVALID_UTF8, fileError, streamLines } from './lines.js';
 
 /** Options of the CSV/TSV readers. */
 export interface DelimitedReadOptions {
@@ -55,7 +56,7 @@ export function streamDelimited(path: string, options: DelimitedReadOptions = {}
   const policy = new BadRowPolicy(options.onBadRow);
   const state = { columns: [] as string[] };
   const source =
-    options.quoting === false ? unquotedRecords(path, options) : quotedRecords(path, options, policy);
+    options.quoting === false ? unquotedRecords(path, options, policy) : quotedRecords(path, options, policy);
   const rows = toRows(path, source, options, policy, state);
   return {
     [Symbol.asyncIterator]: () => rows[Symbol.asyncIterator](),
@@ -84,6 +85,8 @@ export async function collect(stream: RowStream, path: string): Promise<Dataset>
 interface RawRecord {
   fields: string[];
   line: number;
+  /** With onBadRow 'skip': a line of the record that is not UTF-8. */
+  invalidUtf8Line?: number;
 }
 
 async function* toRows(
@@ -97,7 +100,14 @@ async function* toRows(
   let columns: string[] | undefined = Array.isArray(header) ? [...header] : undefined;
   if (columns) state.columns = columns;
   const numberColumns = new Set(options.numberColumns ?? []);
-  for await (const { fields, line } of records) {
+  for await (const { fields, line, invalidUtf8Line } of records) {
+    if (invalidUtf8Line !== undefined) {
+      const error = new DataError(INVALID_UTF8, { file: path, line: invalidUtf8Line });
+      // A header that cannot be read cannot be skipped.
+      if (!columns) throw error;
+      policy.bad(error);
+      continue;
+    }
     if (!columns) {
       columns = fields.map((f) => f.trim());
       checkHeader(path, line, columns, numberColumns);
@@ -165,11 +175,16 @@ export function parseNumber(
   return value;
 }
 
-async function* unquotedRecords(path: string, options: DelimitedReadOptions): AsyncGenerator<RawRecord> {
+async function* unquotedRecords(
+  path: string,
+  options: DelimitedReadOptions,
+  policy: BadRowPolicy,
+): AsyncGenerator<RawRecord> {
   const delimiter = options.delimiter ?? '\t';
-  for await (const { text, line } of streamLines(path)) {
-    if (text.trim() === '') continue;
-    yield { fields: text.split(delimiter), line };
+  const invalidUtf8 = policy.onBadRow === 'skip' ? 'mark' : 'throw';
+  for await (const { text, line, invalidUtf8: bad } of streamLines(path, { invalidUtf8 })) {
+    if (bad) yield { fields: [], line, invalidUtf8Line: line };
+    else if (text.trim() !== '') yield { fields: text.split(delimiter), line };
   }
 }
 
@@ -178,7 +193,7 @@ async function* quotedRecords(
   options: DelimitedReadOptions,
   policy: BadRowPolicy,
 ): AsyncGenerator<RawRecord> {
-  const newlines = new NewlineCounter();
+  const newlines = new NewlineCounter(path, policy.onBadRow === 'skip');
   const parser = parse({
     delimiter: options.delimiter ?? ',',
     bom: true,
@@ -197,6 +212,10 @@ async function* quotedRecords(
     errors.push(fileError(path, e));
     parser.destroy();
   });
+  newlines.on('error', (e) => {
+    errors.push(e);
+    parser.destroy();
+  });
   input.pipe(newlines).pipe(parser);
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
@@ -204,7 +223,8 @@ async function* quotedRecords(
       // csv-parse's own line count is off for quoted CRLF; count the newlines ourselves.
       const endLine = newlines.lineAt(Math.max(0, info.bytes - 1));
       const inner = record.reduce((n, f) => n + countNewlines(f), 0);
-      yield { fields: record, line: endLine - inner };
+      const invalidUtf8Line = newlines.invalidLineIn(endLine - inner, endLine);
+      yield { fields: record, line: endLine - inner, ...(invalidUtf8Line ? { invalidUtf8Line } : {}) };
     }
   } catch (e) {
     if (errors[0]) throw errors[0];
@@ -231,17 +251,67 @@ function countNewlines(text: string): number {
   return n;
 }
 
-/** Pass-through stream that remembers where the newlines are, to turn byte offsets into line numbers. */
+/**
+ * Pass-through stream that remembers where the newlines are, to turn byte offsets into line numbers, and
+ * checks that every line is UTF-8 (csv-parse would turn invalid bytes into U+FFFD silently): the first bad
+ * line is an error, or with `collectInvalid` (onBadRow 'skip') its number is kept for the reader to skip.
+ * Lines can be checked one by one because a newline byte never occurs inside a UTF-8 sequence.
+ */
 class NewlineCounter extends Transform {
   #offsets: number[] = [];
   #dropped = 0;
   #cursor = 0;
   #seen = 0;
+  readonly #path: string;
+  readonly #collectInvalid: boolean;
+  readonly #invalidLines = new Set<number>();
+  /** Lines completed so far, and the bytes of the line in progress. */
+  #lines = 0;
+  #partial: Buffer[] = [];
+
+  constructor(path: string, collectInvalid: boolean) {
+    super();
+    this.#path = path;
+    this.#collectInvalid = collectInvalid;
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) this.#offsets.push(this.#seen + i);
+    let start = 0;
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) {
+      this.#offsets.push(this.#seen + i);
+      const piece = chunk.subarray(start, i);
+      const line = this.#partial.length > 0 ? Buffer.concat([...this.#partial, piece]) : piece;
+      this.#partial = [];
+      start = i + 1;
+      if (!this.#checkLine(line, callback)) return;
+    }
+    if (start < chunk.length) this.#partial.push(chunk.subarray(start));
     this.#seen += chunk.length;
     callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#partial.length > 0 && !this.#checkLine(Buffer.concat(this.#partial), callback)) return;
+    callback();
+  }
+
+  /** Checks the next line; false (after failing the stream) when it is invalid and not collected. */
+  #checkLine(bytes: Buffer, callback: TransformCallback): boolean {
+    this.#lines++;
+    if (isUtf8(bytes)) return true;
+    if (this.#collectInvalid) {
+      this.#invalidLines.add(this.#lines);
+      return true;
+    }
+    callback(new DataError(INVALID_UTF8, { file: this.#path, line: this.#lines }));
+    return false;
+  }
+
+  /** The first line in [from, to] that is not UTF-8 (only collected with `collectInvalid`). */
+  invalidLineIn(from: number, to: number): number | undefined {
+    if (this.#invalidLines.size === 0) return undefined;
+    for (let line = from; line <= to; line++) if (this.#invalidLines.has(line)) return line;
+    return undefined;
   }
 
   /** 1-based line of byte `offset`; offsets must be asked for in non-decreasing order. */
@@ -280,8 +350,7 @@ export async function writeCsv(
   const delimiter = options.delimiter ?? ',';
   const lineEnding = options.lineEnding ?? '\n';
   const columns = dataset.columnNames;
-  const file = await open(path, 'w');
-  try {
+  await withAtomicOutput(path, async (file) => {
     const chunk: string[][] = [];
     const flush = async (withHeader: boolean) => {
       if (chunk.length === 0 && !withHeader) return;
@@ -310,9 +379,7 @@ export async function writeCsv(
       }
     }
     await flush(headerPending);
-  } finally {
-    await file.close();
-  }
+  });
 }
 
 /** Writes a tab-separated file (see writeCsv; `quoting: false` for the STS/GLUE variant). */

@@ -1,7 +1,8 @@
 import { extname } from 'node:path';
-import type { Dataset } from './dataset.js';
-import { type DelimitedReadOptions, readCsv, readTsv, writeCsv, writeTsv } from './delimited.js';
+import type { CellValue, Dataset } from './dataset.js';
+import { type DelimitedReadOptions, parseNumber, readCsv, readTsv, writeCsv, writeTsv } from './delimited.js';
 import { DataError, type OnBadRow } from './errors.js';
+import { parseRows } from './internal/parse_rows.js';
 import { readJson, readJsonl, writeJsonl } from './jsonl.js';
 import { readParquet, writeParquet } from './parquet.js';
 
@@ -40,10 +41,22 @@ export interface ReadDataFileOptions {
   onBadRow?: OnBadRow;
   /** CSV/TSV only: see DelimitedReadOptions. */
   delimited?: Omit<DelimitedReadOptions, 'onBadRow'>;
+  /**
+   * Columns that hold numbers (label or score columns), wherever the file has them: CSV/TSV text and JSON
+   * strings are parsed (`0.5`, or a JSON list `[0.1, 0.9]` as writeCsv writes lists); anything else is a bad
+   * row naming file, line and column. Columns the file lacks are ignored. E.g. LABEL_COLUMNS for training.
+   */
+  numberColumns?: readonly string[];
 }
 
 /** Reads a data file, choosing the reader from the extension. */
-export function readDataFile(path: string, options: ReadDataFileOptions = {}): Promise<Dataset> {
+export async function readDataFile(path: string, options: ReadDataFileOptions = {}): Promise<Dataset> {
+  const dataset = await readUntyped(path, options);
+  const numeric = (options.numberColumns ?? []).filter((c) => dataset.hasColumn(c));
+  return numeric.length > 0 ? typeNumberColumns(dataset, path, numeric, options.onBadRow) : dataset;
+}
+
+function readUntyped(path: string, options: ReadDataFileOptions): Promise<Dataset> {
   const format = options.format ?? formatFromPath(path);
   const onBadRow = options.onBadRow;
   switch (format) {
@@ -58,6 +71,61 @@ export function readDataFile(path: string, options: ReadDataFileOptions = {}): P
     case 'parquet':
       return readParquet(path);
   }
+}
+
+function typeNumberColumns(
+  dataset: Dataset,
+  path: string,
+  numeric: readonly string[],
+  onBadRow: OnBadRow | undefined,
+): Dataset {
+  const labelNames = new Map(numeric.map((c) => [c, dataset.labelNames(c)]));
+  let typed = parseRows(dataset, dataset.columnNames, onBadRow, (i, location) => {
+    const row = dataset.row(i);
+    const where = location.line === undefined ? `row ${i + 1}: ` : '';
+    for (const column of numeric) {
+      row[column] = toNumberCell(row[column] ?? null, where, {
+        file: location.line === undefined ? path : location.file,
+        line: location.line,
+        field: column,
+      });
+    }
+    return row;
+  });
+  for (const [column, names] of labelNames) if (names) typed = typed.withLabelNames(column, names);
+  return typed;
+}
+
+function toNumberCell(
+  value: CellValue,
+  where: string,
+  location: { file?: string; line?: number; field: string },
+): CellValue {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return value;
+    throw new DataError(`${where}${value} is not a finite number`, location);
+  }
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text.startsWith('[')) {
+      let list: unknown;
+      try {
+        list = JSON.parse(text);
+      } catch {
+        list = undefined;
+      }
+      if (Array.isArray(list) && list.every((x) => typeof x === 'number' && Number.isFinite(x))) return list;
+      throw new DataError(`${where}${JSON.stringify(value)} is not a list of numbers`, location);
+    }
+    if (where === '') return parseNumber(value, location);
+    try {
+      return parseNumber(value, location);
+    } catch (e) {
+      throw new DataError(`${where}${(e as DataError).reason}`, location);
+    }
+  }
+  throw new DataError(`${where}${JSON.stringify(value)} is not a number`, location);
 }
 
 /** Writes a data set, choosing the writer from the extension (`.json` is written as JSON Lines). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset } from './dataset.js';
 import { type FlagRecord, flagToRows, nliToFlag, readFlagJsonl, rowsToFlag, writeFlagJsonl } from './flag.js';
-import { tempFolder } from './internal/test-files.js';
+import { tempFolder } from './internal/test_files.js';
 
 const { dir, write } = tempFolder();
 

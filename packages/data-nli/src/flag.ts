@@ -1,6 +1,6 @@
 import { type CellValue, Dataset } from './dataset.js';
 import { DataError, type OnBadRow, type SkipReport, mergeSkipReports } from './errors.js';
-import { BadRowPolicy } from './internal/bad-rows.js';
+import { BadRowPolicy } from './internal/bad_rows.js';
 import { streamJsonObjects, writeJsonl } from './jsonl.js';
 import { NLI_LABEL_IDS, requireColumns, rowLocation } from './recipes/nli.js';
 

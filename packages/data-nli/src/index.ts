@@ -10,7 +10,6 @@ export {
   emptySkipReport,
   mergeSkipReports,
 } from './errors.js';
-export { mulberry32, permutation, shuffleWith } from './rng.js';
 export { type NumberedLine, streamLines } from './lines.js';
 export {
   type DelimitedReadOptions,
@@ -45,7 +44,7 @@ export {
   readLineAligned,
   streamLineAligned,
   writeLineAligned,
-} from './line-aligned.js';
+} from './line_aligned.js';
 export {
   type DataFileFormat,
   type ReadDataFileOptions,
@@ -100,12 +99,5 @@ export {
   validateScoredPairs,
 } from './layouts.js';
 export { type SplitOptions, splitDataset, splitNames } from './split.js';
-export {
-  type DatasetPrompts,
-  LABEL_COLUMNS,
-  Prompts,
-  applyColumnPrompts,
-  applyPrompt,
-  resolveColumnPrompt,
-} from './prompts.js';
+export { Prompts, applyColumnPrompts, applyPrompt } from './prompts.js';
 export { type HubDatasetOptions, PARQUET_REVISION, loadHubDataset, parquetFilesFor } from './hub.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset } from './dataset.js';
 import { DataError } from './errors.js';
-import { tempFolder } from './internal/test-files.js';
+import { tempFolder } from './internal/test_files.js';
 import { readJson, readJsonl, streamJsonl, writeJsonl } from './jsonl.js';
 
 const { dir, write } = tempFolder();

@@ -1,9 +1,10 @@
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { InvalidUtf8Error, decodeUtf8, withAtomicOutput } from '@contrastive/core';
 import { type CellValue, Dataset, type Row } from './dataset.js';
 import { type LocatedRow, type RowStream, collect } from './delimited.js';
 import { DataError, type OnBadRow, type SkipReport } from './errors.js';
-import { BadRowPolicy } from './internal/bad-rows.js';
-import { fileError, streamLines } from './lines.js';
+import { BadRowPolicy } from './internal/bad_rows.js';
+import { INVALID_UTF8, fileError, streamLines } from './lines.js';
 
 /** A parsed JSON object with the line it came from. */
 export interface LocatedObject {
@@ -23,7 +24,12 @@ export interface ObjectStream extends AsyncIterable<LocatedObject> {
 export function streamJsonObjects(path: string, options: { onBadRow?: OnBadRow } = {}): ObjectStream {
   const policy = new BadRowPolicy(options.onBadRow);
   async function* objects(): AsyncGenerator<LocatedObject> {
-    for await (const { text, line } of streamLines(path)) {
+    const invalidUtf8 = policy.onBadRow === 'skip' ? 'mark' : 'throw';
+    for await (const { text, line, invalidUtf8: bad } of streamLines(path, { invalidUtf8 })) {
+      if (bad) {
+        policy.bad(new DataError(INVALID_UTF8, { file: path, line }));
+        continue;
+      }
       if (text.trim() === '') continue;
       const value = policy.attempt(() => parseObjectLine(text, path, line));
       if (value) yield { value, line };
@@ -77,13 +83,15 @@ export async function readJsonl(path: string, options: { onBadRow?: OnBadRow } =
 export async function readJson(path: string, options: { onBadRow?: OnBadRow } = {}): Promise<Dataset> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = decodeUtf8(await readFile(path), path);
   } catch (e) {
+    if (e instanceof InvalidUtf8Error) throw new DataError(INVALID_UTF8, { file: path, line: e.line });
     throw fileError(path, e);
   }
   let document: unknown;
   try {
-    document = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    // decodeUtf8 has dropped a byte order mark.
+    document = JSON.parse(text);
   } catch {
     return readJsonl(path, options);
   }
@@ -190,8 +198,8 @@ function mergeReports(a: SkipReport, b: SkipReport): SkipReport {
  * do not build one giant string.
  */
 export async function writeJsonl(data: Dataset | Iterable<object>, path: string): Promise<void> {
-  const file = await open(path, 'w');
-  try {
+  // Atomic: a temp file renamed into place, so a full disk or a crash never leaves a truncated file.
+  await withAtomicOutput(path, async (file) => {
     let chunk: string[] = [];
     for (const item of data instanceof Dataset ? data.rows() : data) {
       chunk.push(JSON.stringify(item));
@@ -201,7 +209,5 @@ export async function writeJsonl(data: Dataset | Iterable<object>, path: string)
       }
     }
     if (chunk.length > 0) await file.write(chunk.join('\n') + '\n');
-  } finally {
-    await file.close();
-  }
+  });
 }

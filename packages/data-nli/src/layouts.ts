@@ -2,7 +2,7 @@ import type { Dataset } from './dataset.js';
 import { parseNumber } from './delimited.js';
 import { DataError, type OnBadRow } from './errors.js';
 import { negativeColumnsOf } from './flag.js';
-import { parseRows } from './internal/parse-rows.js';
+import { parseRows } from './internal/parse_rows.js';
 import {
   type NliLabelScheme,
   nliToPairs,

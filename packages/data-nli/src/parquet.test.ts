@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset } from './dataset.js';
-import { tempFolder } from './internal/test-files.js';
+import { tempFolder } from './internal/test_files.js';
 import { readParquet, streamParquet, writeParquet } from './parquet.js';
 
 const { dir } = tempFolder();

@@ -1,6 +1,7 @@
+import { writeOutputFile } from '@contrastive/core';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { type ColumnSource, parquetWriteFile } from 'hyparquet-writer';
+import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
 import { type CellValue, Dataset, type Row } from './dataset.js';
 import { DataError } from './errors.js';
 import { fileError } from './lines.js';
@@ -143,7 +144,8 @@ export async function writeParquet(
       type === 'INT64' ? values.map((v) => (v === null ? null : BigInt(v as number))) : values.slice();
     return { name, data, type, nullable: true };
   });
-  parquetWriteFile({ filename: path, columnData, rowGroupSize: options.rowGroupSize ?? 100_000 });
+  const bytes = parquetWriteBuffer({ columnData, rowGroupSize: options.rowGroupSize ?? 100_000 });
+  await writeOutputFile(path, new Uint8Array(bytes));
 }
 
 function inferParquetType(

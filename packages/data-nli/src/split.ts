@@ -1,6 +1,6 @@
 import type { Dataset } from './dataset.js';
 import { DataError } from './errors.js';
-import { splitIndices } from './internal/split-indices.js';
+import { splitIndices } from './internal/split_indices.js';
 
 /** Options of splitDataset. */
 export interface SplitOptions {

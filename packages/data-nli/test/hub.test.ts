@@ -4,7 +4,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dataset, loadHubDataset, parquetFilesFor, writeParquet } from '../src/index.js';
-import { tempFolder } from '../src/internal/test-files.js';
+import { tempFolder } from '../src/internal/test_files.js';
 
 const { dir } = tempFolder();
 const COMMIT = 'a'.repeat(40);

@@ -10,7 +10,7 @@ import {
   writeDataFile,
   writeLineAligned,
 } from '../src/index.js';
-import { tempFolder } from '../src/internal/test-files.js';
+import { tempFolder } from '../src/internal/test_files.js';
 
 const { dir } = tempFolder();
 

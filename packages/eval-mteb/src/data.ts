@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Label } from './internal/logistic-regression.js';
 import { numberField, pickColumn, readTable, readText, stringField } from './internal/tables.js';
+import type { Label } from './logistic_regression.js';
 
 /** Sentence pairs with gold similarity scores (any scale; correlations do not care). */
 export interface StsData {

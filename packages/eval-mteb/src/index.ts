@@ -1,5 +1,12 @@
-export type { Embedder, EvaluateOptions, EvaluationResult, Evaluator, ProgressCallback } from './types.js';
-export { StsEvaluator, type TaskNaming } from './evaluators/sts.js';
+export type {
+  Embedder,
+  EvaluateOptions,
+  EvaluationResult,
+  Evaluator,
+  ProgressCallback,
+  WarningLogger,
+} from './types.js';
+export { StsEvaluator, type TaskNaming, defaultWarningLogger } from './evaluators/sts.js';
 export {
   ClassificationEvaluator,
   runClassificationExperiments,
@@ -7,7 +14,7 @@ export {
 } from './evaluators/classification.js';
 export { RetrievalEvaluator, retrievalScores, type RetrievalOptions } from './evaluators/retrieval.js';
 export { TripletEvaluator } from './evaluators/triplet.js';
-export { PairClassificationEvaluator } from './evaluators/pair-classification.js';
+export { PairClassificationEvaluator } from './evaluators/pair_classification.js';
 export { RerankingEvaluator, type RerankingOptions } from './evaluators/reranking.js';
 export {
   loadStsData,
@@ -35,5 +42,5 @@ export {
   type TaskSpec,
   type TaskType,
 } from './tasks.js';
-export { pearson, spearman } from './internal/statistics.js';
-export { LogisticRegression, type Label } from './internal/logistic-regression.js';
+export { pearson, spearman } from './statistics.js';
+export { LogisticRegression, type Label } from './logistic_regression.js';

@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeOutputFileSync } from '@contrastive/core';
 import type { EvaluationResult } from './types.js';
 
 /** The JSON written per task: MTEB-like, with `main_score` and a flat `scores` object at the top. */
@@ -8,9 +9,13 @@ export interface MtebResultJson {
   split: string;
   model_name?: string;
   main_score_name: string;
-  main_score: number;
-  scores: Record<string, number>;
+  /** null when the metric is undefined (e.g. STS gold scores that are all equal); see `warnings`. */
+  main_score: number | null;
+  /** Undefined metrics are null. */
+  scores: Record<string, number | null>;
   evaluation_time: number;
+  warnings?: string[];
+  diagnostics?: Record<string, number>;
 }
 
 export function toMtebResultJson(
@@ -22,13 +27,20 @@ export function toMtebResultJson(
     split: result.split,
     ...(options.modelName !== undefined ? { model_name: options.modelName } : {}),
     main_score_name: result.mainScoreName,
-    main_score: result.mainScore,
-    scores: result.scores,
+    main_score: Number.isFinite(result.mainScore) ? result.mainScore : null,
+    scores: Object.fromEntries(
+      Object.entries(result.scores).map(([k, v]) => [k, Number.isFinite(v) ? v : null]),
+    ),
     evaluation_time: result.evaluationTime,
+    ...(result.warnings?.length ? { warnings: result.warnings } : {}),
+    ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
   };
 }
 
-/** Writes one task's result as MTEB-style JSON (creating the folder); returns what was written. */
+/**
+ * Writes one task's result as MTEB-style JSON (creating the folder), atomically: a write error throws an
+ * OutputWriteError naming `path` and leaves no partial file. Returns what was written.
+ */
 export function writeMtebResult(
   path: string,
   result: EvaluationResult,
@@ -36,7 +48,7 @@ export function writeMtebResult(
 ): MtebResultJson {
   const json = toMtebResultJson(result, options);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
+  writeOutputFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
   return json;
 }
 
@@ -46,7 +58,7 @@ export function resultsTable(results: readonly EvaluationResult[]): string {
   const lines = ['| Task | Split | Main metric | Score | Time (s) |', '| --- | --- | --- | ---: | ---: |'];
   for (const r of results) {
     lines.push(
-      `| ${escapeCell(r.task)} | ${escapeCell(r.split)} | ${escapeCell(r.mainScoreName)} | ${r.mainScore.toFixed(4)} | ${r.evaluationTime.toFixed(1)} |`,
+      `| ${escapeCell(r.task)} | ${escapeCell(r.split)} | ${escapeCell(r.mainScoreName)} | ${Number.isFinite(r.mainScore) ? r.mainScore.toFixed(4) : 'n/a'} | ${r.evaluationTime.toFixed(1)} |`,
     );
   }
   if (results.length > 1) {

@@ -9,10 +9,15 @@ export interface Embedder {
 /** Called as texts get embedded: `done` of `total` texts so far, for progress bars. */
 export type ProgressCallback = (done: number, total: number) => void;
 
+/** Receives the warnings of an evaluation (data that makes a metric undefined or lower than it should be). */
+export type WarningLogger = (message: string) => void;
+
 export interface EvaluateOptions {
   /** Texts per `embed` call (default 64). */
   batchSize?: number;
   progress?: ProgressCallback;
+  /** Where warnings go as they arise (default: `console.warn`, i.e. stderr); they are in the result too. */
+  logger?: WarningLogger;
 }
 
 /** What every evaluator returns; `scores` is flat (metric name → number) and holds `mainScore` too. */
@@ -24,6 +29,13 @@ export interface EvaluationResult {
   scores: Record<string, number>;
   /** Seconds, embedding included. */
   evaluationTime: number;
+  /**
+   * What the user should know about the data or the scores: e.g. STS gold scores that are all equal (the
+   * correlations, main score included, are then NaN — `null` in JSON), qrels naming a missing document.
+   */
+  warnings?: string[];
+  /** The counts behind the warnings, e.g. `qrels_missing_documents`, `qrels_unknown_queries`. */
+  diagnostics?: Record<string, number>;
 }
 
 /** The contract a plugin evaluator implements; nothing else of this package is needed to write one. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import { ClassificationEvaluator, getTask, loadClassificationData } from '../src/index.js';
-import { HashingEmbedder } from './hashing-embedder.js';
+import { HashingEmbedder } from './hashing_embedder.js';
 
 describe('Banking77 (MTEB classification protocol)', () => {
   it('loads the CSV files with the "category" label column', () => {

@@ -12,7 +12,7 @@ import {
   loadBeirData,
   runClassificationExperiments,
 } from '../src/index.js';
-import { tableEmbedder } from './hashing-embedder.js';
+import { tableEmbedder } from './hashing_embedder.js';
 
 const unit = (angle: number) => [Math.cos(angle), Math.sin(angle)];
 

@@ -3,7 +3,7 @@ import { RepoCache, isCommitSha } from './internal/cache.js';
 import { offlineMissError, unreachableError } from './internal/failures.js';
 import { mayUseCacheAfter } from './internal/http.js';
 import { fetchFileMetadata, resolveUrl } from './internal/metadata.js';
-import { resolveOptions, validateFilename, validateRepoId } from './internal/resolved-options.js';
+import { resolveOptions, validateFilename, validateRepoId } from './internal/resolved_options.js';
 import { downloadBlob } from './internal/transfer.js';
 import type { HubOptions } from './options.js';
 

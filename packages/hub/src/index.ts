@@ -1,4 +1,4 @@
-export { isHubRepoId, repoFolderName, resolveHubCacheDir } from './cache-dir.js';
+export { isHubRepoId, repoFolderName, resolveHubCacheDir } from './cache_dir.js';
 export { hubDownloadFile } from './download.js';
 export { HubError } from './errors.js';
 export { listRepoFiles } from './list.js';

@@ -2,15 +2,10 @@ import { existsSync } from 'node:fs';
 import { HubError } from './errors.js';
 import { RepoCache } from './internal/cache.js';
 import { offlineMissError, unreachableError } from './internal/failures.js';
-import {
-  type RequestTarget,
-  baseHeaders,
-  fetchFollowingRedirects,
-  httpError,
-  mayUseCacheAfter,
-} from './internal/http.js';
+import { baseHeaders, fetchFollowingRedirects, httpError, mayUseCacheAfter } from './internal/http.js';
 import { repoInfoUrl } from './internal/metadata.js';
-import { type ResolvedOptions, resolveOptions, validateRepoId } from './internal/resolved-options.js';
+import { type ResolvedOptions, resolveOptions, validateRepoId } from './internal/resolved_options.js';
+import type { RequestTarget } from './internal/target.js';
 import type { HubOptions } from './options.js';
 
 export interface RepoListing {

@@ -5,7 +5,7 @@ import { RepoCache } from './internal/cache.js';
 import { offlineMissError, unreachableError } from './internal/failures.js';
 import { mayUseCacheAfter } from './internal/http.js';
 import { filterPaths } from './internal/patterns.js';
-import { resolveOptions, validateRepoId } from './internal/resolved-options.js';
+import { resolveOptions, validateRepoId } from './internal/resolved_options.js';
 import { fetchRepoListing } from './list.js';
 import type { HubOptions } from './options.js';
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import { HubError, type HubOptions, hubDownloadFile, listRepoFiles, snapshotDownload } from '../src/index.js';
-import { CUT_AFTER_BYTES, type FakeHub, TOKEN, gitBlobSha1, sha256, startFakeHub } from './fake-hub.js';
+import { CUT_AFTER_BYTES, type FakeHub, TOKEN, gitBlobSha1, sha256, startFakeHub } from './fake_hub.js';
 
 const modelDir = sharedPath('fixtures', 'tiny-bert');
 const source = (file: string) => readFileSync(join(modelDir, ...file.split('/')));

@@ -1,3 +1,4 @@
+import { labelKind } from '@contrastive/core';
 import { tf } from '@contrastive/tensor-gpu';
 import { tapeGradients, trainable } from './internal/gradients.js';
 import type {
@@ -68,10 +69,9 @@ function validateBatch(loss: Loss, batch: LossBatch): void {
   });
 }
 
-/** What the labels of a batch hold: lists, integers (class ids) or other numbers. */
+/** What the labels of a batch hold: lists, integers (class ids) or other numbers (`@contrastive/core`'s labelKind). */
 export function labelKindOf(labels: number[] | number[][]): LabelKind {
-  if (labels.some((l) => Array.isArray(l))) return 'list';
-  return (labels as number[]).every((l) => Number.isInteger(l)) ? 'class' : 'float';
+  return labelKind(labels);
 }
 
 /**

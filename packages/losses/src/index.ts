@@ -18,7 +18,10 @@ export {
   validateColumns,
   labelKindOf,
 } from './compute.js';
-export { createLoss, registerLoss, listLosses } from './registry.js';
+export { createLoss, registerLoss, listLosses, describeLosses } from './registry.js';
+export { defineLoss, lossOption } from './loss_definition.js';
+export type { LossDefinition, LossOption, LossOptionValues } from './loss_definition.js';
+export { OptionReader, positive, nonNegative, positiveInteger } from './options.js';
 export { EmbeddingLoss } from './embedding_loss.js';
 export { SoftmaxLoss, modelDimension } from './losses/softmax.js';
 export type { SoftmaxLossOptions } from './losses/softmax.js';

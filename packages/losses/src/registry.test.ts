@@ -1,14 +1,16 @@
-import { initBackend } from '@contrastive/tensor-gpu';
+import { initBackend, tf } from '@contrastive/tensor-gpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TableModel, batchOf, evalCtx } from '../test/table_model.js';
 import { computeLoss } from './compute.js';
+import { defineLoss, lossOption } from './loss_definition.js';
 import type { CachedMultipleNegativesRankingLoss } from './losses/cached_mnrl.js';
 import { GISTEmbedLoss } from './losses/gist.js';
 import type { MatryoshkaLoss } from './losses/matryoshka.js';
 import { type InfoNCELoss, MultipleNegativesRankingLoss } from './losses/mnrl.js';
 import { type ContrastiveLoss, TripletLoss } from './losses/pair_losses.js';
 import type { SoftmaxLoss } from './losses/softmax.js';
-import { createLoss, listLosses, registerLoss } from './registry.js';
+import { positive } from './options.js';
+import { createLoss, describeLosses, listLosses, registerLoss } from './registry.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -114,5 +116,54 @@ describe('loss registry', () => {
     expect(listLosses()).toContain('my-triplet');
     expect((createLoss('my-triplet', { margin: 2 }) as TripletLoss).margin).toBe(2);
     expect(() => registerLoss('My Loss', () => new TripletLoss())).toThrow(/name must be kebab-case/);
+  });
+
+  it('a definition registers name, class alias, options and its help line in one call', () => {
+    registerLoss(
+      defineLoss({
+        name: 'toy-triplet',
+        className: 'ToyTripletLoss',
+        description: 'a triplet loss with another default margin (anchor, positive, negative)',
+        options: { margin: lossOption.number(2, positive), swap: lossOption.boolean(false) },
+        create: (o) => new TripletLoss({ margin: o.swap ? -o.margin : o.margin }),
+      }),
+    );
+    expect((createLoss('toy-triplet') as TripletLoss).margin).toBe(2);
+    expect((createLoss('ToyTripletLoss', { margin: '3' }) as TripletLoss).margin).toBe(3);
+    expect(() => createLoss('toy-triplet', { margn: 1 })).toThrow(
+      'toy-triplet: unknown option margn (known: margin, swap)',
+    );
+    expect(describeLosses()).toContain(
+      'toy-triplet (ToyTripletLoss): a triplet loss with another default margin (anchor, positive, negative). Options: margin=2, swap=false',
+    );
+  });
+
+  it('describeLosses is generated from the definitions, defaults included', () => {
+    const lines = describeLosses();
+    expect(lines.map((l) => l.split(/[ :]/)[0])).toEqual(listLosses());
+    expect(lines).toContain(
+      'mnrl (MultipleNegativesRankingLoss): in-batch negatives: each anchor ranks its positive above every other candidate (anchor, positive[, negative...]). Options: scale=20, similarity=cosine, useAnchorsAsNegatives=false, maskFalseNegatives=false',
+    );
+    expect(lines.find((l) => l.startsWith('softmax '))).toMatch(
+      /Options: numLabels=required, embeddingDimension, concatenationSentRep=true, concatenationSentDifference=true, concatenationSentMultiplication=false, seed=42$/,
+    );
+    expect(lines.find((l) => l.startsWith('cosine '))).not.toMatch(/Options/);
+    expect(lines.find((l) => l.startsWith('my-triplet'))).toBe('my-triplet: (plugin)');
+  });
+
+  it('an unknown option fails before the loss allocates parameters', () => {
+    const before = tf.memory().numTensors;
+    expect(() => createLoss('softmax', { numLabels: 3, embeddingDimension: 2, bogus: 1 })).toThrow(
+      'softmax: unknown option bogus (known: numLabels, embeddingDimension, sentenceEmbeddingDimension,',
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() =>
+      createLoss('softmax', { numLabels: 3, embeddingDimension: 2, sentence_embedding_dimension: 2 }),
+    ).toThrow(
+      'softmax: options embeddingDimension and sentenceEmbeddingDimension are the same option; give one',
+    );
+    expect(() => createLoss('matryoshka', { inner: 'mnrl', dims: '2', matryoshka_dims: '2' })).toThrow(
+      'matryoshka: options dims and matryoshkaDims are the same option; give one',
+    );
   });
 });

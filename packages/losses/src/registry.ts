@@ -1,33 +1,33 @@
-import { OptionReader, nonNegative, positive, positiveInteger } from './internal/options.js';
+import { type LossDefinition, definitionFactory, describeOptions } from './loss_definition.js';
 import {
-  BatchAllTripletLoss,
-  BatchHardTripletLoss,
-  BatchSemiHardTripletLoss,
+  batchAllTripletDefinition,
+  batchHardTripletDefinition,
+  batchSemiHardTripletDefinition,
 } from './losses/batch_triplet.js';
-import { CachedMultipleNegativesRankingLoss } from './losses/cached_mnrl.js';
-import { ContrastiveTensionLoss } from './losses/contrastive_tension.js';
-import { AnglELoss, CoSENTLoss } from './losses/cosent.js';
-import { DistillKLDivLoss, MarginMSELoss } from './losses/distillation.js';
-import { GISTEmbedLoss } from './losses/gist.js';
-import { MatryoshkaLoss } from './losses/matryoshka.js';
-import { MegaBatchMarginLoss } from './losses/mega_batch_margin.js';
+import { cachedMnrlDefinition } from './losses/cached_mnrl.js';
+import { contrastiveTensionDefinition } from './losses/contrastive_tension.js';
+import { angleDefinition, cosentDefinition } from './losses/cosent.js';
+import { distillKlDefinition, marginMseDefinition } from './losses/distillation.js';
+import { gistDefinition } from './losses/gist.js';
+import { matryoshkaDefinition } from './losses/matryoshka.js';
+import { megaBatchMarginDefinition } from './losses/mega_batch_margin.js';
+import { infoNceDefinition, mnrlDefinition, mnrlSymmetricDefinition } from './losses/mnrl.js';
 import {
-  InfoNCELoss,
-  MultipleNegativesRankingLoss,
-  MultipleNegativesSymmetricRankingLoss,
-} from './losses/mnrl.js';
-import {
-  ContrastiveLoss,
-  CosineSimilarityLoss,
-  OnlineContrastiveLoss,
-  TripletLoss,
+  contrastiveDefinition,
+  cosineSimilarityDefinition,
+  onlineContrastiveDefinition,
+  tripletDefinition,
 } from './losses/pair_losses.js';
-import { SimCSELoss } from './losses/simcse.js';
-import { SoftmaxLoss } from './losses/softmax.js';
-import type { EmbeddingModel, Loss, LossFactory, LossOptions } from './types.js';
+import { simcseDefinition } from './losses/simcse.js';
+import { softmaxDefinition } from './losses/softmax.js';
+import type { Loss, LossFactory, LossOptions } from './types.js';
 
-const DISTANCES = ['euclidean', 'cosine', 'manhattan'] as const;
-const factories = new Map<string, LossFactory>();
+interface Entry {
+  factory: LossFactory;
+  definition?: LossDefinition;
+}
+
+const entries = new Map<string, Entry>();
 /** sentence-transformers class names → registry names, so `--loss MultipleNegativesRankingLoss` works too. */
 const aliases = new Map<string, string>();
 
@@ -35,18 +35,40 @@ function key(name: string): string {
   return name.trim().toLowerCase();
 }
 
-/** Adds a loss under a kebab-case name (plugins); replaces an existing one of the same name. */
-export function registerLoss(name: string, factory: LossFactory): void {
+/**
+ * Adds a loss under a kebab-case name; replaces an existing one of the same name. A definition (`defineLoss`)
+ * also brings its sentence-transformers class name as an alias, its options and its line in `describeLosses`;
+ * a bare factory (plugins) gets its options as given.
+ */
+export function registerLoss(definition: LossDefinition): void;
+export function registerLoss(name: string, factory: LossFactory): void;
+export function registerLoss(nameOrDefinition: string | LossDefinition, factory?: LossFactory): void {
+  const definition = typeof nameOrDefinition === 'string' ? undefined : nameOrDefinition;
+  const name = definition ? definition.name : (nameOrDefinition as string);
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name))
     throw new Error(`registerLoss: name must be kebab-case (e.g. "my-loss"), got "${name}"`);
-  if (typeof factory !== 'function')
-    throw new Error(`registerLoss: factory for "${name}" must be a function`);
-  factories.set(name, factory);
+  const make = definition ? definitionFactory(definition, createLoss) : factory;
+  if (typeof make !== 'function') throw new Error(`registerLoss: factory for "${name}" must be a function`);
+  entries.set(name, definition ? { factory: make, definition } : { factory: make });
+  if (definition) aliases.set(key(definition.className), name);
 }
 
 /** Registered names, sorted. */
 export function listLosses(): string[] {
-  return [...factories.keys()].sort();
+  return [...entries.keys()].sort();
+}
+
+/**
+ * One line per registered loss for help: name, sentence-transformers class, what it does, and its options with
+ * their defaults (`mnrl (MultipleNegativesRankingLoss): … Options: scale=20, similarity=cosine, …`).
+ */
+export function describeLosses(): string[] {
+  return listLosses().map((name) => {
+    const d = entries.get(name)!.definition;
+    if (!d) return `${name}: (plugin)`;
+    const options = describeOptions(d);
+    return `${name} (${d.className}): ${d.description}${options ? `. Options: ${options}` : ''}`;
+  });
 }
 
 /**
@@ -56,216 +78,34 @@ export function listLosses(): string[] {
  */
 export function createLoss(name: string, options: LossOptions = {}): Loss {
   const k = key(name);
-  const factory = factories.get(k) ?? factories.get(aliases.get(k) ?? '');
-  if (!factory) throw new Error(`unknown loss "${name}"; known losses: ${listLosses().join(', ')}`);
-  return factory(options);
+  const entry = entries.get(k) ?? entries.get(aliases.get(k) ?? '');
+  if (!entry) throw new Error(`unknown loss "${name}"; known losses: ${listLosses().join(', ')}`);
+  return entry.factory(options);
 }
 
-function build<T>(lossName: string, options: LossOptions, read: (r: OptionReader) => T): T {
-  const r = new OptionReader(lossName, options);
-  const out = read(r);
-  r.done();
-  return out;
+// The built-in losses: one line each; a loss's name, defaults and description live in its own file.
+for (const definition of [
+  softmaxDefinition,
+  cosineSimilarityDefinition,
+  mnrlDefinition,
+  mnrlSymmetricDefinition,
+  infoNceDefinition,
+  cachedMnrlDefinition,
+  tripletDefinition,
+  contrastiveDefinition,
+  onlineContrastiveDefinition,
+  cosentDefinition,
+  angleDefinition,
+  matryoshkaDefinition,
+  gistDefinition,
+  marginMseDefinition,
+  distillKlDefinition,
+  simcseDefinition,
+  contrastiveTensionDefinition,
+  batchHardTripletDefinition,
+  batchAllTripletDefinition,
+  batchSemiHardTripletDefinition,
+  megaBatchMarginDefinition,
+]) {
+  registerLoss(definition);
 }
-
-function mnrlOptions(r: OptionReader) {
-  return {
-    similarity: r.similarity('similarity', 'cosine'),
-    useAnchorsAsNegatives: r.boolean('useAnchorsAsNegatives', false),
-    maskFalseNegatives: r.boolean('maskFalseNegatives', false),
-  };
-}
-
-function register(name: string, className: string, factory: LossFactory): void {
-  registerLoss(name, factory);
-  aliases.set(key(className), name);
-}
-
-register('softmax', 'SoftmaxLoss', (o) =>
-  build('softmax', o, (r) => {
-    const numLabels = r.number('numLabels', undefined, positiveInteger);
-    if (numLabels === undefined)
-      throw new Error('softmax: option numLabels (the number of classes) is required');
-    return new SoftmaxLoss({
-      numLabels,
-      embeddingDimension:
-        r.number('embeddingDimension', undefined, positiveInteger) ??
-        r.number('sentenceEmbeddingDimension', undefined, positiveInteger),
-      concatenationSentRep: r.boolean('concatenationSentRep', true),
-      concatenationSentDifference: r.boolean('concatenationSentDifference', true),
-      concatenationSentMultiplication: r.boolean('concatenationSentMultiplication', false),
-      seed: r.number('seed', 42),
-    });
-  }),
-);
-register('cosine', 'CosineSimilarityLoss', (o) => build('cosine', o, () => new CosineSimilarityLoss()));
-register('mnrl', 'MultipleNegativesRankingLoss', (o) =>
-  build(
-    'mnrl',
-    o,
-    (r) => new MultipleNegativesRankingLoss({ scale: r.number('scale', 20, positive), ...mnrlOptions(r) }),
-  ),
-);
-register('mnrl-symmetric', 'MultipleNegativesSymmetricRankingLoss', (o) =>
-  build(
-    'mnrl-symmetric',
-    o,
-    (r) =>
-      new MultipleNegativesSymmetricRankingLoss({
-        scale: r.number('scale', 20, positive),
-        similarity: r.similarity('similarity', 'cosine'),
-      }),
-  ),
-);
-register('infonce', 'InfoNCELoss', (o) =>
-  build(
-    'infonce',
-    o,
-    (r) => new InfoNCELoss({ temperature: r.number('temperature', 0.05, positive), ...mnrlOptions(r) }),
-  ),
-);
-register('cached-mnrl', 'CachedMultipleNegativesRankingLoss', (o) =>
-  build(
-    'cached-mnrl',
-    o,
-    (r) =>
-      new CachedMultipleNegativesRankingLoss({
-        scale: r.number('scale', 20, positive),
-        miniBatchSize: r.number('miniBatchSize', 32, positiveInteger),
-        ...mnrlOptions(r),
-      }),
-  ),
-);
-register('triplet', 'TripletLoss', (o) =>
-  build(
-    'triplet',
-    o,
-    (r) =>
-      new TripletLoss({
-        distance: r.string('distance', 'euclidean', DISTANCES),
-        margin: r.number('margin', 5, nonNegative),
-      }),
-  ),
-);
-register('contrastive', 'ContrastiveLoss', (o) =>
-  build(
-    'contrastive',
-    o,
-    (r) =>
-      new ContrastiveLoss({
-        distance: r.string('distance', 'cosine', DISTANCES),
-        margin: r.number('margin', 0.5, nonNegative),
-        sizeAverage: r.boolean('sizeAverage', true),
-      }),
-  ),
-);
-register('online-contrastive', 'OnlineContrastiveLoss', (o) =>
-  build(
-    'online-contrastive',
-    o,
-    (r) =>
-      new OnlineContrastiveLoss({
-        distance: r.string('distance', 'cosine', DISTANCES),
-        margin: r.number('margin', 0.5, nonNegative),
-      }),
-  ),
-);
-register('cosent', 'CoSENTLoss', (o) =>
-  build('cosent', o, (r) => new CoSENTLoss({ scale: r.number('scale', 20, positive) })),
-);
-register('angle', 'AnglELoss', (o) =>
-  build('angle', o, (r) => new AnglELoss({ scale: r.number('scale', 20, positive) })),
-);
-register('matryoshka', 'MatryoshkaLoss', (o) =>
-  build('matryoshka', o, (r) => {
-    const innerSpec = r.raw('inner') ?? r.raw('loss');
-    const innerOptions = {
-      ...((r.raw('innerOptions') as LossOptions | undefined) ?? {}),
-      ...r.prefixed('inner'),
-    };
-    let inner: Loss;
-    if (typeof innerSpec === 'string') inner = createLoss(innerSpec, innerOptions);
-    else if (innerSpec && typeof innerSpec === 'object' && 'columns' in innerSpec) inner = innerSpec as Loss;
-    else
-      throw new Error(
-        'matryoshka: option inner is required: a registered loss name (e.g. inner=mnrl) or a Loss',
-      );
-    return new MatryoshkaLoss(inner, {
-      dims: r.numbers('dims') ?? r.numbers('matryoshkaDims'),
-      weights: r.numbers('weights') ?? r.numbers('matryoshkaWeights'),
-      nDimsPerStep: r.number('nDimsPerStep', 0),
-    });
-  }),
-);
-register('gist', 'GISTEmbedLoss', (o) =>
-  build('gist', o, (r) => {
-    const guide = r.raw('guide');
-    if (!guide || typeof (guide as EmbeddingModel).embedTensor !== 'function') {
-      throw new Error('gist: option guide is required and must be a loaded embedding model');
-    }
-    return new GISTEmbedLoss({
-      guide: guide as EmbeddingModel,
-      temperature: r.number('temperature', 0.01, positive),
-      marginStrategy: r.string('marginStrategy', 'absolute', ['absolute', 'relative'] as const),
-      margin: r.number('margin', 0),
-      contrastAnchors: r.boolean('contrastAnchors', true),
-      contrastPositives: r.boolean('contrastPositives', true),
-    });
-  }),
-);
-register('margin-mse', 'MarginMSELoss', (o) =>
-  build('margin-mse', o, (r) => new MarginMSELoss({ similarity: r.similarity('similarity', 'dot') })),
-);
-register('distill-kl', 'DistillKLDivLoss', (o) =>
-  build(
-    'distill-kl',
-    o,
-    (r) =>
-      new DistillKLDivLoss({
-        similarity: r.similarity('similarity', 'dot'),
-        temperature: r.number('temperature', 1, positive),
-      }),
-  ),
-);
-register('simcse', 'SimCSELoss', (o) =>
-  build('simcse', o, (r) => new SimCSELoss({ scale: r.number('scale', 20, positive), ...mnrlOptions(r) })),
-);
-register('ct', 'ContrastiveTensionLossInBatchNegatives', (o) =>
-  build(
-    'ct',
-    o,
-    (r) =>
-      new ContrastiveTensionLoss({
-        scale: r.number('scale', 20, positive),
-        similarity: r.similarity('similarity', 'cosine'),
-      }),
-  ),
-);
-for (const [name, className, Loss] of [
-  ['batch-hard-triplet', 'BatchHardTripletLoss', BatchHardTripletLoss],
-  ['batch-all-triplet', 'BatchAllTripletLoss', BatchAllTripletLoss],
-  ['batch-semi-hard-triplet', 'BatchSemiHardTripletLoss', BatchSemiHardTripletLoss],
-] as const) {
-  register(name, className, (o) =>
-    build(
-      name,
-      o,
-      (r) =>
-        new Loss({
-          distance: r.string('distance', 'euclidean', ['euclidean', 'cosine'] as const),
-          margin: r.number('margin', 5, nonNegative),
-        }),
-    ),
-  );
-}
-register('mega-batch-margin', 'MegaBatchMarginLoss', (o) =>
-  build(
-    'mega-batch-margin',
-    o,
-    (r) =>
-      new MegaBatchMarginLoss({
-        positiveMargin: r.number('positiveMargin', 0.8),
-        negativeMargin: r.number('negativeMargin', 0.3),
-      }),
-  ),
-);

@@ -1,3 +1,4 @@
+import type { LabelKind } from '@contrastive/core';
 import type { NamedVariable, tf } from '@contrastive/tensor-gpu';
 
 /** Options of one `embedTensor` call: dropout on/off, its seed and rate, a prompt. */
@@ -55,7 +56,8 @@ export interface LossContext {
   dropoutRate?: number;
 }
 
-export type LabelKind = 'float' | 'class' | 'list';
+/** What a label column holds (`@contrastive/core`'s labelKind decides). */
+export type { LabelKind };
 
 export interface ColumnRequirement {
   /** Text columns. */

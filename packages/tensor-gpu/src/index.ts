@@ -13,12 +13,10 @@ export {
   SafetensorsError,
 } from './safetensors.js';
 export type { SafetensorsDType, SafetensorsTensor, SafetensorsFile, TensorToWrite } from './safetensors.js';
-export { writeFileAtomic } from './atomic.js';
 export { measureTensorGrowth, assertNoTensorLeak, disposeAll } from './memory.js';
 export type { LeakReport } from './memory.js';
 export { AdamW, paramGroups, defaultNoDecay } from './optim/adamw.js';
 export type { AdamWOptions, AdamWState, NamedVariable, ParamGroup } from './optim/adamw.js';
-export { mulberry32, normalSamples, permutation, mixSeed } from './random.js';
 export { readFloat32, globalNorm } from './host_view.js';
 export {
   resolveEngine,

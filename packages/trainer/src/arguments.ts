@@ -1,3 +1,4 @@
+import type { TrainingPrompts } from '@contrastive/core';
 import { ENGINE_CHOICES, type EngineChoice } from '@contrastive/tensor-gpu';
 import type { BatchSampler, BatchSamplerName } from './samplers.js';
 /** Training arguments with sentence-transformers / Hugging Face names (camelCased) and defaults. */
@@ -38,7 +39,7 @@ export interface TrainingArguments {
   /** Overrides the model's hidden and attention dropout for this run. */
   dropout?: number;
   /** Prompts per column (or for all columns), as sentence-transformers' `prompts` argument. */
-  prompts?: string | Record<string, string> | Record<string, Record<string, string>>;
+  prompts?: TrainingPrompts;
   /** Progress bar on a TTY, log lines otherwise; false: silent. */
   progress: boolean;
   /**

@@ -1,4 +1,4 @@
-import { mixSeed, mulberry32, permutation } from '@contrastive/tensor-gpu';
+import { mixSeed, mulberry32, permutation } from '@contrastive/core';
 
 /** What the trainer needs from a data set: named columns (the data-nli `Dataset` fits). */
 export interface ColumnarDataset {

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LABEL_COLUMNS, columnPrompts, findLabelColumn, labelKind, mixSeed } from '@contrastive/core';
 import {
   type Loss,
   type LossBatch,
@@ -14,7 +15,6 @@ import {
   type NamedVariable,
   ensureBackend,
   globalNorm,
-  mixSeed,
   paramGroups,
   tf,
 } from '@contrastive/tensor-gpu';
@@ -76,8 +76,6 @@ export interface TrainResult {
   eval: Record<string, number>;
   bestModelCheckpoint?: string;
 }
-
-const LABEL_COLUMNS = ['label', 'score', 'labels', 'scores'];
 
 interface PreparedDataset {
   name: string;
@@ -175,7 +173,7 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
   private prepareDataset(name: string, data: ColumnarDataset, loss: Loss, lossKey: string): PreparedDataset {
     const where = `data set "${name}"`;
     if (data.numRows === 0) throw new Error(`${where} is empty`);
-    const labelColumn = data.columnNames.find((c) => LABEL_COLUMNS.includes(c));
+    const labelColumn = findLabelColumn(data.columnNames);
     const textColumns = data.columnNames.filter((c) => c !== labelColumn);
     for (const c of textColumns) {
       const v = data.column(c);
@@ -186,20 +184,8 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
         );
       }
     }
-    let kind: 'float' | 'class' | 'list' | undefined;
-    if (labelColumn) {
-      const v = data.column(labelColumn);
-      if (v.some((x) => Array.isArray(x))) kind = 'list';
-      else {
-        const bad = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
-        if (bad >= 0)
-          throw new Error(
-            `${where}: label column "${labelColumn}" row ${bad + 1} is ${JSON.stringify(v[bad])}, not a number`,
-          );
-        kind = v.every((x) => Number.isInteger(x)) ? 'class' : 'float';
-      }
-    }
     try {
+      const kind = labelColumn ? labelKind(data.column(labelColumn), labelColumn) : undefined;
       validateColumns(loss, textColumns, { present: !!labelColumn, kind });
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
@@ -215,15 +201,13 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
     };
   }
 
+  /** sentence-transformers' `prompts` argument in all its forms (one resolver, in @contrastive/core). */
   private promptsFor(dataset: string, columns: string[]): Record<string, string> {
-    const p = this.args.prompts;
-    if (p === undefined) return {};
-    if (typeof p === 'string') return Object.fromEntries(columns.map((c) => [c, p]));
-    const nested = (p as Record<string, unknown>)[dataset];
-    if (typeof nested === 'string') return Object.fromEntries(columns.map((c) => [c, nested]));
-    if (nested && typeof nested === 'object') return nested as Record<string, string>;
-    if (Object.values(p).every((v) => typeof v === 'string')) return p as Record<string, string>;
-    return {};
+    try {
+      return columnPrompts(this.args.prompts, columns, dataset);
+    } catch (e) {
+      throw new Error(`training argument prompts: ${(e as Error).message}`);
+    }
   }
 
   /**

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import { createLoss } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../../test-support/shared.js';
+import { runProcess } from '../../../test-support/cli.js';
 import { type BatchSampler, SentenceTransformerTrainer } from '../src/index.js';
 import { columnar, loadTiny, snliPairs } from './helpers.js';
 
@@ -26,7 +25,7 @@ const tmp = (p: string) => {
 const pairs = snliPairs(48);
 const data = () => columnar({ anchor: pairs.anchor, positive: pairs.positive });
 const child = (out: string, env: Record<string, string> = {}) =>
-  spawnSync(
+  runProcess(
     process.execPath,
     [
       '--conditions=@contrastive/source',
@@ -35,7 +34,7 @@ const child = (out: string, env: Record<string, string> = {}) =>
       join(__dirname, 'fixtures', 'train-child.ts'),
       out,
     ],
-    { cwd: repoRoot, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 },
+    { env: { ...process.env, ...env }, timeoutMs: 120_000 },
   );
 const metricLines = (out: string) =>
   readFileSync(join(out, 'metrics.jsonl'), 'utf8')
@@ -53,12 +52,12 @@ afterAll(() => {
 describe('trainer reliability', () => {
   it('a kill during a save, then resume: metrics.jsonl and train_loss equal the uninterrupted run; temporaries removed', async () => {
     const whole = tmp('whole-');
-    const wholeRun = child(whole);
+    const wholeRun = await child(whole);
     expect(wholeRun.status, wholeRun.stderr).toBe(0);
     const expected = JSON.parse(wholeRun.stdout.trim()) as { trainLoss: number };
 
     const out = tmp('killed-');
-    expect(child(out, { CONTRASTIVE_TEST_KILL_DURING_SAVE: '4' }).signal).toBe('SIGKILL');
+    expect((await child(out, { CONTRASTIVE_TEST_KILL_DURING_SAVE: '4' })).signal).toBe('SIGKILL');
     expect(readdirSync(out).some((n) => n.startsWith('.checkpoint-4.tmp'))).toBe(true);
     // The killed run's lock is stale (its pid is gone): resuming takes it over.
     expect(existsSync(join(out, '.contrastive-train.lock'))).toBe(true);

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { SentenceEncoder } from '@contrastive/bert';
 import { type Loss, computeLoss, createLoss } from '@contrastive/losses';
 import { initBackend, readSafetensors, tf } from '@contrastive/tensor-gpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../../../test-support/cli.js';
 import { repoRoot } from '../../../test-support/shared.js';
 import {
   EarlyStoppingCallback,
@@ -228,22 +228,21 @@ describe('SentenceTransformerTrainer', () => {
     expect(maxWeightDiff(onnx.weights, tfjs.weights)).toBeLessThan(2e-5);
   });
 
-  it('a kill during a checkpoint save leaves the previous checkpoint loadable and no partial one', () => {
+  it('a kill during a checkpoint save leaves the previous checkpoint loadable and no partial one', async () => {
     const out = tmp('kill-');
-    const r = spawnSync(
+    const r = await runProcess(
       process.execPath,
       [
         '--conditions=@contrastive/source',
         '--import',
         'tsx',
-        join(__dirname, 'fixtures', 'train-child.ts'),
+        join(__dirname, 'fixtures', 'train_child.ts'),
         out,
       ],
       {
         cwd: repoRoot,
         env: { ...process.env, CONTRASTIVE_TEST_KILL_DURING_SAVE: '4' },
-        encoding: 'utf8',
-        timeout: 120_000,
+        timeoutMs: 120_000,
       },
     );
     expect(r.signal).toBe('SIGKILL');

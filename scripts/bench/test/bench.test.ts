@@ -1,15 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runProcess } from '../../../test-support/cli.js';
 import { repoRoot } from '../../../test-support/shared.js';
 
 // Not a benchmark: keeps `pnpm bench` runnable (a tiny model, 128 sentences, 2 training steps).
 describe('pnpm bench', () => {
-  it('--quick --shape tiny prints one valid JSON line per configuration and writes them to --json', () => {
+  it('--quick --shape tiny prints one valid JSON line per configuration and writes them to --json', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bench-')), 'bench.jsonl');
-    const run = spawnSync(
+    const run = await runProcess(
       process.execPath,
       [
         '--conditions=@contrastive/source',
@@ -22,7 +22,7 @@ describe('pnpm bench', () => {
         '--json',
         out,
       ],
-      { cwd: repoRoot, encoding: 'utf8' },
+      { cwd: repoRoot },
     );
     expect(run.status, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');

@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { mixSeed, mulberry32, normalSamples } from '@contrastive/core';
 import {
   type EngineChoice,
   type NamedVariable,
@@ -20,9 +21,6 @@ import {
   geluTanh,
   layerNorm,
   linear,
-  mixSeed,
-  mulberry32,
-  normalSamples,
   readSafetensors,
   resolveEngine,
   tf,

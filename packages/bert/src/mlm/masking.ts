@@ -1,4 +1,4 @@
-import { mulberry32 } from '@contrastive/tensor-gpu';
+import { mulberry32 } from '@contrastive/core';
 import type { EncodedBatch } from '../tokenizer.js';
 
 /** What does not count as a label: the value PyTorch's cross entropy ignores. */

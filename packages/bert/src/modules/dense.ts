@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '@contrastive/core';
 import {
   type NamedVariable,
   gelu,
   linear,
-  mulberry32,
   readSafetensors,
   tf,
   writeSafetensors,

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@contrastive/tensor-gpu';
+import { writeFileAtomic } from '@contrastive/core';
 import type { BertModel } from '../model.js';
 import { buildBertGraph } from './bert_graph.js';
 import { encodeModel } from './proto.js';

@@ -10,6 +10,9 @@ let loading: Promise<OnnxRuntime> | undefined;
  * library cannot load (another platform, a musl libc, a sandbox without native modules).
  */
 export function loadOnnxRuntime(): Promise<OnnxRuntime> {
+  // onnxruntime-node 1.30 otherwise writes /tmp/mat-debug-<pid>.log and a device id and usage database under
+  // ~/.cache/Microsoft; the variable must be set before the library loads. ORT_DISABLE_TELEMETRY=0 opts in.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
   loading ??= import(/* @vite-ignore */ PACKAGE).then(
     (mod: OnnxRuntime & { default?: OnnxRuntime }) => {
       // CommonJS interop: the named exports may sit on `default`.

@@ -10,8 +10,8 @@ import {
   paraphrase,
   times,
 } from '@contrastive/augment';
+import { writeFileAtomic } from '@contrastive/core';
 import { type OpenAIChatGenerator, loadGenerator } from '@contrastive/llm';
-import { writeFileAtomic } from '@contrastive/tensor-gpu';
 import { createProgress } from '@contrastive/trainer';
 import { type Command, Option } from 'commander';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';

@@ -127,6 +127,8 @@ async function readSource(
         format: opts.from,
         onBadRow,
         delimited: opts.quoting === false ? { quoting: false } : undefined,
+        // The typed reader `train` uses too; NLI labels may be names here, so only scores must be numbers.
+        numberColumns: ['score', 'scores'],
       });
   }
   return { ds, rowsIn: ds.numRows + ds.skipped.count };

@@ -1,20 +1,26 @@
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { initBackend } from '@contrastive/tensor-gpu';
+import { existsSync, readFileSync } from 'node:fs';
+import type { SentenceEncoder } from '@contrastive/bert';
+import { decodeUtf8, withAtomicOutput } from '@contrastive/core';
+import { initBackend, readFloat32 } from '@contrastive/tensor-gpu';
 import { createProgress } from '@contrastive/trainer';
 import type { Command } from 'commander';
 import { type Engine, loadEncoder, parseEngine } from '../engine.js';
 import { parsePositiveInt } from '../options.js';
 
-/** Reads `.txt` (one text a line) or `.jsonl` (`{"text": ...}` a line); an empty text is an error naming its line. */
+/**
+ * Reads `.txt` (one text a line) or `.jsonl` (`{"text": ...}` a line); an empty text or bytes that are not
+ * UTF-8 are an error naming the line.
+ */
 export function readTexts(path: string): string[] {
   if (!existsSync(path)) throw new Error(`${path}: input file not found`);
-  let raw: string;
+  let bytes: Buffer;
   try {
-    raw = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new Error(`${path}: cannot read input (${(e as Error).message})`);
   }
-  const lines = raw.replace(/^\uFEFF/, '').split(/\r?\n/);
+  // decodeUtf8 drops a byte order mark and names the line of invalid UTF-8.
+  const lines = decodeUtf8(bytes, path).split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const jsonl = /\.jsonl?$/i.test(path);
   return lines.map((line, i) => {
@@ -31,6 +37,46 @@ export function readTexts(path: string): string[] {
     if ((text as string).trim() === '') throw new Error(`${where}: empty text`);
     return text as string;
   });
+}
+
+/** The first parameter holding NaN or ±Infinity, with how many of its values do; undefined when all are finite. */
+export function firstNonFiniteParameter(
+  model: Pick<SentenceEncoder, 'namedVariables'>,
+): { name: string; count: number } | undefined {
+  for (const { name, variable } of model.namedVariables()) {
+    if (variable.dtype !== 'float32') continue;
+    const values = readFloat32(variable);
+    let count = 0;
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) count++;
+    if (count > 0) return { name, count };
+  }
+  return undefined;
+}
+
+/**
+ * Refuses embeddings holding NaN or ±Infinity (JSON would write them as null): names the input line and,
+ * when the model's weights are the cause, the first such tensor.
+ */
+export function checkFiniteEmbeddings(
+  embeddings: readonly ArrayLike<number>[],
+  input: string,
+  model: Pick<SentenceEncoder, 'namedVariables'>,
+): void {
+  const bad = embeddings.findIndex((e) => {
+    for (let i = 0; i < e.length; i++) if (!Number.isFinite(e[i]!)) return true;
+    return false;
+  });
+  if (bad < 0) return;
+  const count = embeddings.filter((e) =>
+    Array.prototype.some.call(e, (x: number) => !Number.isFinite(x)),
+  ).length;
+  const parameter = firstNonFiniteParameter(model);
+  const cause = parameter
+    ? `the model's weights are not finite: tensor "${parameter.name}" holds ${parameter.count} NaN/Infinity value${parameter.count === 1 ? '' : 's'}`
+    : 'the model produced NaN/Infinity for this text (its weights are finite)';
+  throw new Error(
+    `${input}:${bad + 1}: embedding is not finite (${count} of ${embeddings.length} texts affected); ${cause}. Nothing was written`,
+  );
 }
 
 export function registerEncode(program: Command): void {
@@ -84,11 +130,10 @@ export function registerEncode(program: Command): void {
         });
         progress.stop();
         await release();
-        await new Promise<void>((resolve, reject) => {
-          const out = createWriteStream(opts.output);
-          out.on('error', (e) => reject(new Error(`${opts.output}: cannot write output (${e.message})`)));
-          for (const e of embeddings) out.write(`${JSON.stringify({ embedding: Array.from(e) })}\n`);
-          out.end(resolve);
+        checkFiniteEmbeddings(embeddings, opts.input, model);
+        // Atomic: a full disk or any write error fails the command naming the file, never a truncated output.
+        await withAtomicOutput(opts.output, async (out) => {
+          for (const e of embeddings) await out.write(`${JSON.stringify({ embedding: Array.from(e) })}\n`);
         });
         process.stdout.write(
           `${JSON.stringify({ output: opts.output, count: embeddings.length, dimension: model.dimension })}\n`,

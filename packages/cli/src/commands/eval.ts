@@ -188,6 +188,8 @@ export async function runEval(opts: EvalCommandOptions, model?: Embedder): Promi
   let progress: ReturnType<typeof createProgress> | undefined;
   const result = await evaluator.evaluate(embedder, {
     batchSize: opts.batchSize,
+    // Undefined metrics, qrels pointing outside the data...: told on stderr, and kept in the results JSON.
+    logger: (message) => process.stderr.write(`contrastive: warning: ${message}\n`),
     progress: (done, total) => {
       progress ??= createProgress(`eval ${evaluator.name}`, total);
       progress.update(done);
@@ -253,7 +255,7 @@ export function registerEval(program: Command): void {
     .action(async (opts: EvalCommandOptions) => {
       const written = await runEval(opts);
       process.stdout.write(
-        `${JSON.stringify({ task: written.task_name, split: written.split, main_score_name: written.main_score_name, main_score: written.main_score, output: opts.output })}\n`,
+        `${JSON.stringify({ task: written.task_name, split: written.split, main_score_name: written.main_score_name, main_score: written.main_score, output: opts.output, ...(written.warnings ? { warnings: written.warnings.length } : {}) })}\n`,
       );
     });
 }

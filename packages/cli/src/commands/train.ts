@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { SentenceEncoder } from '@contrastive/bert';
+import { LABEL_COLUMNS } from '@contrastive/core';
 import { readDataFile } from '@contrastive/data-nli';
 import { StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
-import { createLoss } from '@contrastive/losses';
+import { createLoss, describeLosses, listLosses } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
 import {
   type ColumnarDataset,
@@ -138,9 +139,12 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   for (const file of o.train) {
     let name = basename(file, extname(file));
     while (name in datasets) name = `${name}_`;
-    // A .txt file is plain sentences, one a line (simcse, ct); every other format goes through the data reader.
+    // A .txt file is plain sentences, one a line (simcse, ct); label and score columns of other files are
+    // numbers: CSV/TSV text is parsed, a bad value names file, line and column.
     datasets[name] =
-      extname(file).toLowerCase() === '.txt' ? await readSentenceFile(file) : await readDataFile(file);
+      extname(file).toLowerCase() === '.txt'
+        ? await readSentenceFile(file)
+        : await readDataFile(file, { numberColumns: LABEL_COLUMNS });
   }
   const lossOptions = parseLossArgs(o.lossArg);
   const lossName = o.loss.toLowerCase();
@@ -212,7 +216,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--loss <name>',
-      'softmax, cosine, mnrl, mnrl-symmetric, cached-mnrl, infonce, triplet, contrastive, online-contrastive, cosent, angle, gist, margin-mse, distill-kl, matryoshka; simcse, ct (plain sentences: .txt one a line, or {"text"} JSONL); batch-hard-triplet, batch-all-triplet, batch-semi-hard-triplet (text, label); mega-batch-margin (anchor, positive)',
+      `${listLosses().join(', ')} (or the sentence-transformers class name; see Losses below)`,
     )
     .option(
       '--loss-arg <key=value>',
@@ -286,6 +290,14 @@ export function registerTrain(program: Command): void {
       parsePositiveInt('--threads'),
     )
     .option('--no-progress', 'no progress bar or progress lines')
+    // Generated from the losses' own definitions, so the help never drifts from what createLoss accepts.
+    .addHelpText(
+      'after',
+      () =>
+        `\nLosses (--loss-arg key=value sets an option; defaults after =):\n${describeLosses()
+          .map((line) => `  ${line}`)
+          .join('\n')}`,
+    )
     .action(async (o: TrainCliOptions) => {
       process.stdout.write(`${JSON.stringify(await runTrain(o))}\n`);
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Dataset, type Row } from '../dataset.js';
 import { streamDelimited } from '../delimited.js';
 import { DataError, type OnBadRow, mergeSkipReports } from '../errors.js';
-import { BadRowPolicy } from '../internal/bad-rows.js';
+import { BadRowPolicy } from '../internal/bad_rows.js';
 import { requireColumns, requireText } from './nli.js';
 
 /** Options of loadClassificationCsv. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../../test-support/shared.js';
 import { DataError } from '../errors.js';
-import { tempFolder } from '../internal/test-files.js';
+import { tempFolder } from '../internal/test_files.js';
 import {
   NLI_LABEL_IDS,
   loadMnliTsv,

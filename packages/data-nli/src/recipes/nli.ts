@@ -1,12 +1,12 @@
 import { join } from 'node:path';
+import { mulberry32 } from '@contrastive/core';
 import { type CellValue, Dataset, type Row } from '../dataset.js';
 import { streamDelimited } from '../delimited.js';
 import { DataError, type DataLocation, type OnBadRow, mergeSkipReports } from '../errors.js';
-import { BadRowPolicy } from '../internal/bad-rows.js';
-import { rowLocation } from '../internal/parse-rows.js';
+import { BadRowPolicy } from '../internal/bad_rows.js';
+import { rowLocation } from '../internal/parse_rows.js';
 import { streamJsonObjects } from '../jsonl.js';
-import { streamLineAligned } from '../line-aligned.js';
-import { mulberry32 } from '../rng.js';
+import { streamLineAligned } from '../line_aligned.js';
 
 export { rowLocation };
 

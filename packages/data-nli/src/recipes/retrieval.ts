@@ -1,7 +1,7 @@
 import type { Dataset, Row } from '../dataset.js';
 import { readCsv } from '../delimited.js';
 import { DataError, type OnBadRow } from '../errors.js';
-import { parseRows } from '../internal/parse-rows.js';
+import { parseRows } from '../internal/parse_rows.js';
 import { requireColumns, requireText } from './nli.js';
 
 /** Options of toRetrievalRows. */

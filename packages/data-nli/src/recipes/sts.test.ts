@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../../test-support/shared.js';
-import { tempFolder } from '../internal/test-files.js';
+import { tempFolder } from '../internal/test_files.js';
 import { loadGlueStsb, loadStsb, readStsOriginal } from './sts.js';
 
 const { write } = tempFolder();

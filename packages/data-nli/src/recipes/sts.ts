@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Dataset, type Row } from '../dataset.js';
 import { parseNumber, streamDelimited } from '../delimited.js';
 import { DataError, type OnBadRow, mergeSkipReports } from '../errors.js';
-import { BadRowPolicy } from '../internal/bad-rows.js';
+import { BadRowPolicy } from '../internal/bad_rows.js';
 import { streamLines } from '../lines.js';
 import { requireColumns, requireText } from './nli.js';
 

@@ -1,9 +1,9 @@
 import type { ClassificationData } from '../data.js';
-import { classificationScores } from '../internal/classification-metrics.js';
+import { classificationScores } from '../internal/classification_metrics.js';
 import { embedAll } from '../internal/embed.js';
-import { type Label, LogisticRegression } from '../internal/logistic-regression.js';
-import { NumpyRandomState } from '../internal/numpy-random.js';
-import { averagePrecision } from '../internal/pair-metrics.js';
+import { NumpyRandomState } from '../internal/numpy_random.js';
+import { averagePrecision } from '../internal/pair_metrics.js';
+import { type Label, LogisticRegression } from '../logistic_regression.js';
 import type { Embedder, EvaluateOptions, EvaluationResult, Evaluator } from '../types.js';
 import { type TaskNaming, finish } from './sts.js';
 

@@ -1,6 +1,6 @@
 import type { RerankingSample } from '../data.js';
 import { embedAll } from '../internal/embed.js';
-import { averagePrecision, ndcgScore } from '../internal/pair-metrics.js';
+import { averagePrecision, ndcgScore } from '../internal/pair_metrics.js';
 import { cosine } from '../internal/similarity.js';
 import type { Embedder, EvaluateOptions, EvaluationResult, Evaluator } from '../types.js';
 import { type TaskNaming, finish } from './sts.js';

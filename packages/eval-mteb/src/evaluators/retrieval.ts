@@ -1,8 +1,8 @@
 import type { RetrievalData } from '../data.js';
 import { embedAll } from '../internal/embed.js';
-import { queryMetricsAtK } from '../internal/retrieval-metrics.js';
+import { queryMetricsAtK } from '../internal/retrieval_metrics.js';
 import { normalized } from '../internal/similarity.js';
-import { TopK, searchBlock } from '../internal/top-k.js';
+import { TopK, searchBlock } from '../internal/top_k.js';
 import type { Embedder, EvaluateOptions, EvaluationResult, Evaluator } from '../types.js';
 import { type TaskNaming, finish } from './sts.js';
 
@@ -88,7 +88,56 @@ export class RetrievalEvaluator implements Evaluator {
   async evaluate(model: Embedder, options: EvaluateOptions = {}): Promise<EvaluationResult> {
     const start = performance.now();
     const rankings = await this.search(model, options);
-    return finish(this, retrievalScores(rankings, this.data.qrels, this.kValues), start);
+    const { diagnostics, warnings } = this.checkQrels();
+    return finish(this, retrievalScores(rankings, this.data.qrels, this.kValues), start, {
+      warnings,
+      diagnostics,
+      logger: options.logger,
+    });
+  }
+
+  /**
+   * Qrels that cannot count as pytrec_eval counts them: judgements naming a document the corpus lacks (still
+   * relevant, never retrievable, so recall and nDCG drop) and queries that are not in the query set (left out
+   * of the mean, as pytrec_eval leaves out queries without a run).
+   */
+  checkQrels(): { diagnostics: Record<string, number>; warnings: string[] } {
+    let missingDocuments = 0;
+    let relevantMissing = 0;
+    const missingExamples: string[] = [];
+    const unknownQueries: string[] = [];
+    for (const [qid, judged] of this.data.qrels) {
+      if (!this.data.queries.has(qid)) {
+        unknownQueries.push(qid);
+        continue;
+      }
+      for (const [did, grade] of judged) {
+        if (this.data.corpus.has(did)) continue;
+        missingDocuments++;
+        if (grade > 0) relevantMissing++;
+        if (missingExamples.length < 3) missingExamples.push(`${qid} → ${did}`);
+      }
+    }
+    const warnings: string[] = [];
+    const more = (shown: number, total: number) => (total > shown ? ', ...' : '');
+    if (missingDocuments > 0) {
+      warnings.push(
+        `${missingDocuments} relevance judgement${missingDocuments === 1 ? '' : 's'} (${relevantMissing} relevant) name a document missing from the corpus (${missingExamples.join(', ')}${more(missingExamples.length, missingDocuments)}): they count as relevant but can never be retrieved, which lowers recall and nDCG`,
+      );
+    }
+    if (unknownQueries.length > 0) {
+      warnings.push(
+        `${unknownQueries.length} quer${unknownQueries.length === 1 ? 'y' : 'ies'} of the qrels ${unknownQueries.length === 1 ? 'is' : 'are'} not in the query set (${unknownQueries.slice(0, 3).join(', ')}${more(3, unknownQueries.length)}) and ${unknownQueries.length === 1 ? 'is' : 'are'} not evaluated`,
+      );
+    }
+    return {
+      diagnostics: {
+        qrels_missing_documents: missingDocuments,
+        qrels_unknown_queries: unknownQueries.length,
+        evaluated_queries: [...this.data.qrels.keys()].filter((q) => this.data.queries.has(q)).length,
+      },
+      warnings,
+    };
   }
 }
 

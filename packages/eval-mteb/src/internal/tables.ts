@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { decodeUtf8 } from '@contrastive/core';
 import { parse } from 'csv-parse/sync';
 
 /** One record of a data file, with the 1-based line it came from for error messages. */
@@ -14,11 +15,12 @@ export interface Table {
   rows: TableRow[];
 }
 
-/** Reads a file as text, gunzipping `*.gz`. */
+/** Reads a file as UTF-8 text (gunzipping `*.gz`); invalid UTF-8 is an error naming file and line. */
 export function readText(path: string): string {
   if (!existsSync(path)) throw new Error(`file not found: ${path}`);
   const bytes = readFileSync(path);
-  return (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8').replace(/^\uFEFF/, '');
+  // decodeUtf8 drops a byte order mark.
+  return decodeUtf8(path.endsWith('.gz') ? gunzipSync(bytes) : bytes, path);
 }
 
 /**

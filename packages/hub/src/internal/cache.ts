@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { repoFolderName } from '../cache-dir.js';
+import { repoFolderName } from '../cache_dir.js';
 
 const COMMIT_SHA = /^[0-9a-f]{40}$/;
 

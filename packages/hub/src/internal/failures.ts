@@ -1,11 +1,6 @@
 import { HubError } from '../errors.js';
-import type { RequestTarget } from './http.js';
-import type { ResolvedOptions } from './resolved-options.js';
-
-export function describeTarget(target: RequestTarget): string {
-  const file = target.filename === undefined ? '' : `"${target.filename}" of `;
-  return `${file}${target.repoType} "${target.repoId}" (revision "${target.revision}")`;
-}
+import type { ResolvedOptions } from './resolved_options.js';
+import { type RequestTarget, describeTarget } from './target.js';
 
 export function offlineMissError(target: RequestTarget, cacheDir: string): HubError {
   return new HubError(

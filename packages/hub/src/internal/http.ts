@@ -1,17 +1,9 @@
 import { HubError } from '../errors.js';
-import { describeTarget } from './failures.js';
-import type { ResolvedOptions } from './resolved-options.js';
+import type { ResolvedOptions } from './resolved_options.js';
+import { type RequestTarget, describeTarget } from './target.js';
 
 const USER_AGENT = `contrastive-hub/0.1.0; node/${process.versions.node}`;
 const MAX_REDIRECTS = 10;
-
-export interface RequestTarget {
-  repoId: string;
-  repoType: 'model' | 'dataset';
-  revision: string;
-  /** The file, when the request is about one. */
-  filename?: string;
-}
 
 export function baseHeaders(options: ResolvedOptions): Record<string, string> {
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'accept-encoding': 'identity' };

@@ -1,12 +1,7 @@
 import { HubError } from '../errors.js';
-import {
-  type RequestTarget,
-  baseHeaders,
-  fetchFollowingRedirects,
-  httpError,
-  normalizeEtag,
-} from './http.js';
-import type { ResolvedOptions } from './resolved-options.js';
+import { baseHeaders, fetchFollowingRedirects, httpError, normalizeEtag } from './http.js';
+import type { ResolvedOptions } from './resolved_options.js';
+import type { RequestTarget } from './target.js';
 
 export interface FileMetadata {
   commit: string;

@@ -3,8 +3,9 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HubError } from '../errors.js';
-import { type RequestTarget, baseHeaders, fetchFollowingRedirects, httpError } from './http.js';
-import type { ResolvedOptions } from './resolved-options.js';
+import { baseHeaders, fetchFollowingRedirects, httpError } from './http.js';
+import type { ResolvedOptions } from './resolved_options.js';
+import type { RequestTarget } from './target.js';
 
 const MAX_RETRIES = 5;
 const SHA256_HEX = /^[0-9a-f]{64}$/;

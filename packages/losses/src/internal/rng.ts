@@ -1,5 +1,3 @@
-export { mulberry32 } from '@contrastive/tensor-gpu';
-
 /** A 32-bit seed for the `k`-th embedding call of a step, distinct for every (base, k). */
 export function deriveSeed(base: number, k: number): number {
   let h = Math.imul((base >>> 0) ^ 0x5bd1e995, 0x27d4eb2d) ^ Math.imul(k + 1, 0x165667b1);

@@ -2,6 +2,8 @@ import { cosineSimilarity } from '@contrastive/pooling';
 import { tf } from '@contrastive/tensor-gpu';
 import { EmbeddingLoss } from '../embedding_loss.js';
 import { scalarLabels } from '../internal/embed.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import { nonNegative } from '../options.js';
 import type { ColumnRequirement, LossBatch } from '../types.js';
 
 /** sentence-transformers' `BatchHardTripletLossDistanceFunction`: `euclidean` (its `eucledian_distance`) or `cosine`. */
@@ -154,3 +156,36 @@ export class BatchSemiHardTripletLoss extends BatchTripletLoss {
     return tf.div(tf.sum(tf.relu(tf.add(tf.sub(dap, dan), this.margin))), pairs.length) as tf.Scalar;
   }
 }
+
+const BATCH_DISTANCES: readonly BatchDistanceMetric[] = ['euclidean', 'cosine'];
+const batchTripletOptions = {
+  distance: lossOption.choice<BatchDistanceMetric>('euclidean', BATCH_DISTANCES),
+  margin: lossOption.number(5, nonNegative),
+};
+
+/** Registry entry: `batch-hard-triplet` / BatchHardTripletLoss. */
+export const batchHardTripletDefinition = defineLoss({
+  name: 'batch-hard-triplet',
+  className: 'BatchHardTripletLoss',
+  description: "each anchor's farthest positive against its closest negative (text, label)",
+  options: batchTripletOptions,
+  create: (o) => new BatchHardTripletLoss(o),
+});
+
+/** Registry entry: `batch-all-triplet` / BatchAllTripletLoss. */
+export const batchAllTripletDefinition = defineLoss({
+  name: 'batch-all-triplet',
+  className: 'BatchAllTripletLoss',
+  description: 'every valid triplet of the batch, averaged over the active ones (text, label)',
+  options: batchTripletOptions,
+  create: (o) => new BatchAllTripletLoss(o),
+});
+
+/** Registry entry: `batch-semi-hard-triplet` / BatchSemiHardTripletLoss. */
+export const batchSemiHardTripletDefinition = defineLoss({
+  name: 'batch-semi-hard-triplet',
+  className: 'BatchSemiHardTripletLoss',
+  description: 'semi-hard negatives: the closest one farther than the positive (text, label)',
+  options: batchTripletOptions,
+  create: (o) => new BatchSemiHardTripletLoss(o),
+});

@@ -1,6 +1,12 @@
 import { gradCache } from '../internal/gradcache.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import { positive, positiveInteger } from '../options.js';
 import type { EmbeddingModel, LossBatch, LossContext, LossGradients } from '../types.js';
-import { MultipleNegativesRankingLoss, type MultipleNegativesRankingLossOptions } from './mnrl.js';
+import {
+  MultipleNegativesRankingLoss,
+  type MultipleNegativesRankingLossOptions,
+  mnrlSharedOptions,
+} from './mnrl.js';
 
 export interface CachedMultipleNegativesRankingLossOptions extends MultipleNegativesRankingLossOptions {
   /** Texts per forward/backward pass; bounds memory, not the number of in-batch negatives. Default 32. */
@@ -30,3 +36,17 @@ export class CachedMultipleNegativesRankingLoss extends MultipleNegativesRanking
     );
   }
 }
+
+/** Registry entry: `cached-mnrl` / CachedMultipleNegativesRankingLoss. */
+export const cachedMnrlDefinition = defineLoss({
+  name: 'cached-mnrl',
+  className: 'CachedMultipleNegativesRankingLoss',
+  description:
+    'MNRL with GradCache: large batches in mini-batches of constant memory (anchor, positive[, negative...])',
+  options: {
+    scale: lossOption.number(20, positive),
+    miniBatchSize: lossOption.number(32, positiveInteger),
+    ...mnrlSharedOptions,
+  },
+  create: (o) => new CachedMultipleNegativesRankingLoss(o),
+});

@@ -2,6 +2,8 @@ import { type SimilarityFunction, similarity } from '@contrastive/pooling';
 import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
 import { columnTexts, embedCallOptions } from '../internal/embed.js';
 import { diagonalCrossEntropy } from '../internal/ops.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import { positive } from '../options.js';
 import type { EmbeddingModel, Loss, LossBatch, LossContext } from '../types.js';
 
 export interface ContrastiveTensionLossOptions {
@@ -70,3 +72,12 @@ export class ContrastiveTensionLoss implements Loss {
     this.logitScale.dispose();
   }
 }
+
+/** Registry entry: `ct` / ContrastiveTensionLossInBatchNegatives. */
+export const contrastiveTensionDefinition = defineLoss({
+  name: 'ct',
+  className: 'ContrastiveTensionLossInBatchNegatives',
+  description: 'Contrastive Tension, in-batch negatives, learnable scale; one model for both sides (text)',
+  options: { scale: lossOption.number(20, positive), similarity: lossOption.similarity('cosine') },
+  create: (o) => new ContrastiveTensionLoss(o),
+});

@@ -2,6 +2,8 @@ import { tf } from '@contrastive/tensor-gpu';
 import { EmbeddingLoss } from '../embedding_loss.js';
 import { scalarLabels } from '../internal/embed.js';
 import { MASKED, pairwiseCosine } from '../internal/ops.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import { positive } from '../options.js';
 import type { LossBatch } from '../types.js';
 
 /**
@@ -75,3 +77,21 @@ export class AnglELoss extends CoSENTLoss {
     return pairwiseAngleSimilarity(u, v);
   }
 }
+
+/** Registry entry: `cosent` / CoSENTLoss. */
+export const cosentDefinition = defineLoss({
+  name: 'cosent',
+  className: 'CoSENTLoss',
+  description: 'ranks every pair of pairs by their scores (sentence1, sentence2, score)',
+  options: { scale: lossOption.number(20, positive) },
+  create: (o) => new CoSENTLoss(o),
+});
+
+/** Registry entry: `angle` / AnglELoss. */
+export const angleDefinition = defineLoss({
+  name: 'angle',
+  className: 'AnglELoss',
+  description: 'CoSENT on angle differences in complex space (sentence1, sentence2, score)',
+  options: { scale: lossOption.number(20, positive) },
+  create: (o) => new AnglELoss(o),
+});

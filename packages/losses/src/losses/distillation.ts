@@ -2,6 +2,8 @@ import { type SimilarityFunction, pairwiseSimilarity } from '@contrastive/poolin
 import { tf } from '@contrastive/tensor-gpu';
 import { EmbeddingLoss } from '../embedding_loss.js';
 import { listLabels } from '../internal/embed.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import { positive } from '../options.js';
 import type { LossBatch } from '../types.js';
 
 /** `[B, 1 + negatives]` student scores: sim(query, positive), then sim(query, negative_k). */
@@ -84,3 +86,23 @@ export class DistillKLDivLoss extends EmbeddingLoss {
     });
   }
 }
+
+/** Registry entry: `margin-mse` / MarginMSELoss. */
+export const marginMseDefinition = defineLoss({
+  name: 'margin-mse',
+  className: 'MarginMSELoss',
+  description:
+    "MSE between the student's and a teacher's margins sim(q, p) − sim(q, n) (query, positive, negative..., label)",
+  options: { similarity: lossOption.similarity('dot') },
+  create: (o) => new MarginMSELoss(o),
+});
+
+/** Registry entry: `distill-kl` / DistillKLDivLoss. */
+export const distillKlDefinition = defineLoss({
+  name: 'distill-kl',
+  className: 'DistillKLDivLoss',
+  description:
+    "KL divergence to a teacher's score distribution over the candidates (query, positive, negative..., labels)",
+  options: { similarity: lossOption.similarity('dot'), temperature: lossOption.number(1, positive) },
+  create: (o) => new DistillKLDivLoss(o),
+});

@@ -3,6 +3,8 @@ import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
 import { columnTexts, embedColumns } from '../internal/embed.js';
 import { tapeGradients } from '../internal/gradients.js';
 import { MASKED, diagonalCrossEntropy } from '../internal/ops.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import { positive } from '../options.js';
 import type { EmbeddingModel, Loss, LossBatch, LossContext, LossGradients } from '../types.js';
 
 export interface GISTEmbedLossOptions {
@@ -135,3 +137,26 @@ export class GISTEmbedLoss implements Loss {
     );
   }
 }
+
+/** Registry entry: `gist` / GISTEmbedLoss. */
+export const gistDefinition = defineLoss({
+  name: 'gist',
+  className: 'GISTEmbedLoss',
+  description:
+    'MNRL whose guide model masks likely false negatives (anchor, positive[, negative]); guide=<model>',
+  options: {
+    guide: lossOption.custom((r, name) => {
+      const guide = r.raw(name);
+      if (!guide || typeof (guide as EmbeddingModel).embedTensor !== 'function') {
+        throw new Error(`${r.loss}: option ${name} is required and must be a loaded embedding model`);
+      }
+      return guide as EmbeddingModel;
+    }, 'required'),
+    temperature: lossOption.number(0.01, positive),
+    marginStrategy: lossOption.choice('absolute', ['absolute', 'relative'] as const),
+    margin: lossOption.number(0),
+    contrastAnchors: lossOption.boolean(true),
+    contrastPositives: lossOption.boolean(true),
+  },
+  create: (o) => new GISTEmbedLoss(o),
+});

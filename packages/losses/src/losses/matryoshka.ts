@@ -1,9 +1,10 @@
+import { mulberry32 } from '@contrastive/core';
 import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
 import { gradCache } from '../internal/gradcache.js';
 import { tapeGradients } from '../internal/gradients.js';
 import { truncate } from '../internal/ops.js';
-import { mulberry32 } from '../internal/rng.js';
-import type { EmbeddingModel, Loss, LossBatch, LossContext, LossGradients } from '../types.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import type { EmbeddingModel, Loss, LossBatch, LossContext, LossGradients, LossOptions } from '../types.js';
 import { CachedMultipleNegativesRankingLoss } from './cached_mnrl.js';
 import { GISTEmbedLoss } from './gist.js';
 import { modelDimension } from './softmax.js';
@@ -181,3 +182,31 @@ export class MatryoshkaLoss implements Loss {
     );
   }
 }
+
+/** Registry entry: `matryoshka` / MatryoshkaLoss. */
+export const matryoshkaDefinition = defineLoss({
+  name: 'matryoshka',
+  className: 'MatryoshkaLoss',
+  description:
+    'an inner loss summed over truncated embedding sizes; inner=<loss name>, inner.<option>=<value>',
+  options: {
+    inner: lossOption.custom((r, name) => {
+      const spec = r.raw(name) ?? r.raw('loss');
+      const options = { ...((r.raw('innerOptions') as LossOptions | undefined) ?? {}), ...r.prefixed(name) };
+      if (typeof spec === 'string' || (spec && typeof spec === 'object' && 'columns' in spec)) {
+        return { spec: spec as string | Loss, options };
+      }
+      throw new Error(
+        `${r.loss}: option inner is required: a registered loss name (e.g. inner=mnrl) or a Loss`,
+      );
+    }, 'required'),
+    dims: lossOption.numbers('matryoshkaDims'),
+    weights: lossOption.numbers('matryoshkaWeights'),
+    nDimsPerStep: lossOption.number(0),
+  },
+  create: ({ inner, ...o }, createLoss) =>
+    new MatryoshkaLoss(
+      typeof inner.spec === 'string' ? createLoss(inner.spec, inner.options) : inner.spec,
+      o,
+    ),
+});

@@ -2,6 +2,7 @@ import { cosineSimilarity } from '@contrastive/pooling';
 import { tf } from '@contrastive/tensor-gpu';
 import { EmbeddingLoss } from '../embedding_loss.js';
 import { pairwiseCosine } from '../internal/ops.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
 
 export interface MegaBatchMarginLossOptions {
   /** The positive pair's cosine should be at least this. Default 0.8. */
@@ -51,3 +52,12 @@ export class MegaBatchMarginLoss extends EmbeddingLoss {
     });
   }
 }
+
+/** Registry entry: `mega-batch-margin` / MegaBatchMarginLoss. */
+export const megaBatchMarginDefinition = defineLoss({
+  name: 'mega-batch-margin',
+  className: 'MegaBatchMarginLoss',
+  description: 'positive cosine above a margin, hardest in-batch negative below one (anchor, positive)',
+  options: { positiveMargin: lossOption.number(0.8), negativeMargin: lossOption.number(0.3) },
+  create: (o) => new MegaBatchMarginLoss(o),
+});

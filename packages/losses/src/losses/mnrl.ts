@@ -3,6 +3,8 @@ import { tf } from '@contrastive/tensor-gpu';
 import { EmbeddingLoss } from '../embedding_loss.js';
 import { columnTexts } from '../internal/embed.js';
 import { additiveMask, diagonalCrossEntropy } from '../internal/ops.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import { positive } from '../options.js';
 import type { ColumnRequirement, LossBatch } from '../types.js';
 
 export interface MultipleNegativesRankingLossOptions {
@@ -115,3 +117,38 @@ export class MultipleNegativesSymmetricRankingLoss extends EmbeddingLoss {
     });
   }
 }
+
+/** The options MNRL, InfoNCE and CachedMNRL share, in the order they are read. */
+export const mnrlSharedOptions = {
+  similarity: lossOption.similarity('cosine'),
+  useAnchorsAsNegatives: lossOption.boolean(false),
+  maskFalseNegatives: lossOption.boolean(false),
+};
+
+/** Registry entry: `mnrl` / MultipleNegativesRankingLoss. */
+export const mnrlDefinition = defineLoss({
+  name: 'mnrl',
+  className: 'MultipleNegativesRankingLoss',
+  description:
+    'in-batch negatives: each anchor ranks its positive above every other candidate (anchor, positive[, negative...])',
+  options: { scale: lossOption.number(20, positive), ...mnrlSharedOptions },
+  create: (o) => new MultipleNegativesRankingLoss(o),
+});
+
+/** Registry entry: `mnrl-symmetric` / MultipleNegativesSymmetricRankingLoss. */
+export const mnrlSymmetricDefinition = defineLoss({
+  name: 'mnrl-symmetric',
+  className: 'MultipleNegativesSymmetricRankingLoss',
+  description: 'MNRL in both directions, anchor→positive and positive→anchor (anchor, positive)',
+  options: { scale: lossOption.number(20, positive), similarity: lossOption.similarity('cosine') },
+  create: (o) => new MultipleNegativesSymmetricRankingLoss(o),
+});
+
+/** Registry entry: `infonce` / InfoNCELoss. */
+export const infoNceDefinition = defineLoss({
+  name: 'infonce',
+  className: 'InfoNCELoss',
+  description: 'MNRL written with a temperature (scale = 1 / temperature) (anchor, positive[, negative...])',
+  options: { temperature: lossOption.number(0.05, positive), ...mnrlSharedOptions },
+  create: (o) => new InfoNCELoss(o),
+});

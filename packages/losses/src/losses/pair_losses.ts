@@ -2,6 +2,8 @@ import { tf } from '@contrastive/tensor-gpu';
 import { EmbeddingLoss } from '../embedding_loss.js';
 import { scalarLabels } from '../internal/embed.js';
 import { type DistanceMetric, pairwiseCosine, pairwiseDistance } from '../internal/ops.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import { nonNegative } from '../options.js';
 import type { LossBatch } from '../types.js';
 
 export type { DistanceMetric };
@@ -143,3 +145,47 @@ export class OnlineContrastiveLoss extends EmbeddingLoss {
     });
   }
 }
+
+const DISTANCES: readonly DistanceMetric[] = ['euclidean', 'cosine', 'manhattan'];
+
+/** Registry entry: `cosine` / CosineSimilarityLoss. */
+export const cosineSimilarityDefinition = defineLoss({
+  name: 'cosine',
+  className: 'CosineSimilarityLoss',
+  description: 'MSE between cos(u, v) and a score in [0, 1] (sentence1, sentence2, score)',
+  options: {},
+  create: () => new CosineSimilarityLoss(),
+});
+
+/** Registry entry: `triplet` / TripletLoss. */
+export const tripletDefinition = defineLoss({
+  name: 'triplet',
+  className: 'TripletLoss',
+  description: 'max(d(a, p) − d(a, n) + margin, 0) on (anchor, positive, negative)',
+  options: { distance: lossOption.choice('euclidean', DISTANCES), margin: lossOption.number(5, nonNegative) },
+  create: (o) => new TripletLoss(o),
+});
+
+/** Registry entry: `contrastive` / ContrastiveLoss. */
+export const contrastiveDefinition = defineLoss({
+  name: 'contrastive',
+  className: 'ContrastiveLoss',
+  description:
+    'pulls pairs labelled 1 together, pushes 0-pairs beyond a margin (sentence1, sentence2, label)',
+  options: {
+    distance: lossOption.choice('cosine', DISTANCES),
+    margin: lossOption.number(0.5, nonNegative),
+    sizeAverage: lossOption.boolean(true),
+  },
+  create: (o) => new ContrastiveLoss(o),
+});
+
+/** Registry entry: `online-contrastive` / OnlineContrastiveLoss. */
+export const onlineContrastiveDefinition = defineLoss({
+  name: 'online-contrastive',
+  className: 'OnlineContrastiveLoss',
+  description:
+    "ContrastiveLoss on the batch's hard positives and negatives only (sentence1, sentence2, label)",
+  options: { distance: lossOption.choice('cosine', DISTANCES), margin: lossOption.number(0.5, nonNegative) },
+  create: (o) => new OnlineContrastiveLoss(o),
+});

@@ -1,7 +1,13 @@
 import type { tf } from '@contrastive/tensor-gpu';
 import { columnTexts } from '../internal/embed.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import { positive } from '../options.js';
 import type { EmbeddingModel, LossBatch, LossContext } from '../types.js';
-import { MultipleNegativesRankingLoss, type MultipleNegativesRankingLossOptions } from './mnrl.js';
+import {
+  MultipleNegativesRankingLoss,
+  type MultipleNegativesRankingLossOptions,
+  mnrlSharedOptions,
+} from './mnrl.js';
 
 /**
  * SimCSE (Gao et al., 2021). Unsupervised, on a single text column: every sentence is embedded twice, each
@@ -36,3 +42,13 @@ export class SimCSELoss extends MultipleNegativesRankingLoss {
     return super.forward(model, twice, { ...ctx, ...(prompts ? { prompts } : {}) });
   }
 }
+
+/** Registry entry: `simcse` / SimCSELoss. */
+export const simcseDefinition = defineLoss({
+  name: 'simcse',
+  className: 'SimCSELoss',
+  description:
+    'unsupervised on (text): each sentence embedded twice, dropout the only noise; supervised on NLI triplets: MNRL',
+  options: { scale: lossOption.number(20, positive), ...mnrlSharedOptions },
+  create: (o) => new SimCSELoss(o),
+});

@@ -1,8 +1,10 @@
+import { mulberry32 } from '@contrastive/core';
 import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
 import { EmbeddingLoss } from '../embedding_loss.js';
 import { scalarLabels } from '../internal/embed.js';
 import { crossEntropy } from '../internal/ops.js';
-import { mulberry32 } from '../internal/rng.js';
+import { defineLoss, lossOption } from '../loss_definition.js';
+import { positiveInteger } from '../options.js';
 import type { EmbeddingModel, LossBatch } from '../types.js';
 
 export interface SoftmaxLossOptions {
@@ -162,3 +164,19 @@ export class SoftmaxLoss extends EmbeddingLoss {
     this.dimension = undefined;
   }
 }
+
+/** Registry entry: `softmax` / SoftmaxLoss. */
+export const softmaxDefinition = defineLoss({
+  name: 'softmax',
+  className: 'SoftmaxLoss',
+  description: 'classifier on (u, v, |u−v|) of (sentence1, sentence2, class label), as SBERT on NLI',
+  options: {
+    numLabels: lossOption.requiredNumber('the number of classes', positiveInteger),
+    embeddingDimension: lossOption.optionalNumber(positiveInteger, 'sentenceEmbeddingDimension'),
+    concatenationSentRep: lossOption.boolean(true),
+    concatenationSentDifference: lossOption.boolean(true),
+    concatenationSentMultiplication: lossOption.boolean(false),
+    seed: lossOption.number(42),
+  },
+  create: (o) => new SoftmaxLoss(o),
+});

@@ -234,6 +234,9 @@ const nativeBatchMatMul: tf.KernelFunc = (args) => {
 };
 
 async function loadBindingModule(): Promise<{ binding: unknown; version: string | undefined }> {
+  // onnxruntime-node 1.30 otherwise writes /tmp/mat-debug-<pid>.log and a device id and usage database under
+  // ~/.cache/Microsoft; the variable must be set before the library loads. ORT_DISABLE_TELEMETRY=0 opts in.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
   const binding: unknown = await import(/* @vite-ignore */ BINDING_MODULE);
   let version: string | undefined;
   try {

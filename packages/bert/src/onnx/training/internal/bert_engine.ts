@@ -1,4 +1,5 @@
-import { mixSeed, readFloat32, tf } from '@contrastive/tensor-gpu';
+import { mixSeed } from '@contrastive/core';
+import { readFloat32, tf } from '@contrastive/tensor-gpu';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { BertModel } from '../../../model.js';
 import type { EncodedBatch } from '../../../tokenizer.js';
