@@ -50,3 +50,11 @@ export type {
   OnnxTrainingEngineOptions,
   TrainableTransformerEncoder,
 } from './onnx/index.js';
+export {
+  BertForMaskedLM,
+  MaskedLanguageModelingLoss,
+  MLM_HEAD_NAMES,
+  maskTokens,
+  IGNORE_LABEL,
+} from './mlm/index.js';
+export type { MaskingOptions, MaskingVocabulary, MaskedBatch, MlmEmbedOptions } from './mlm/index.js';

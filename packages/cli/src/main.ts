@@ -5,6 +5,7 @@ import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerMine } from './commands/mine.js';
+import { registerPretrainMlm } from './commands/pretrain_mlm.js';
 import { registerTrain } from './commands/train.js';
 
 /** Every subcommand registers itself here; each lives in its own file under commands/. */
@@ -16,6 +17,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerMine,
   registerTrain,
   registerAugment,
+  registerPretrainMlm,
 ];
 
 export function buildProgram(): Command {

@@ -46,3 +46,15 @@ export type { MatryoshkaLossOptions } from './losses/matryoshka.js';
 export { GISTEmbedLoss } from './losses/gist.js';
 export type { GISTEmbedLossOptions } from './losses/gist.js';
 export { MarginMSELoss, DistillKLDivLoss } from './losses/distillation.js';
+export { SimCSELoss } from './losses/simcse.js';
+export { ContrastiveTensionLoss } from './losses/contrastive_tension.js';
+export type { ContrastiveTensionLossOptions } from './losses/contrastive_tension.js';
+export {
+  BatchHardTripletLoss,
+  BatchAllTripletLoss,
+  BatchSemiHardTripletLoss,
+  batchDistances,
+} from './losses/batch_triplet.js';
+export type { BatchDistanceMetric, BatchTripletLossOptions } from './losses/batch_triplet.js';
+export { MegaBatchMarginLoss } from './losses/mega_batch_margin.js';
+export type { MegaBatchMarginLossOptions } from './losses/mega_batch_margin.js';

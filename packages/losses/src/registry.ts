@@ -1,9 +1,16 @@
 import { type LossDefinition, definitionFactory, describeOptions } from './loss_definition.js';
+import {
+  batchAllTripletDefinition,
+  batchHardTripletDefinition,
+  batchSemiHardTripletDefinition,
+} from './losses/batch_triplet.js';
 import { cachedMnrlDefinition } from './losses/cached_mnrl.js';
+import { contrastiveTensionDefinition } from './losses/contrastive_tension.js';
 import { angleDefinition, cosentDefinition } from './losses/cosent.js';
 import { distillKlDefinition, marginMseDefinition } from './losses/distillation.js';
 import { gistDefinition } from './losses/gist.js';
 import { matryoshkaDefinition } from './losses/matryoshka.js';
+import { megaBatchMarginDefinition } from './losses/mega_batch_margin.js';
 import { infoNceDefinition, mnrlDefinition, mnrlSymmetricDefinition } from './losses/mnrl.js';
 import {
   contrastiveDefinition,
@@ -11,6 +18,7 @@ import {
   onlineContrastiveDefinition,
   tripletDefinition,
 } from './losses/pair_losses.js';
+import { simcseDefinition } from './losses/simcse.js';
 import { softmaxDefinition } from './losses/softmax.js';
 import type { Loss, LossFactory, LossOptions } from './types.js';
 
@@ -92,6 +100,12 @@ for (const definition of [
   gistDefinition,
   marginMseDefinition,
   distillKlDefinition,
+  simcseDefinition,
+  contrastiveTensionDefinition,
+  batchHardTripletDefinition,
+  batchAllTripletDefinition,
+  batchSemiHardTripletDefinition,
+  megaBatchMarginDefinition,
 ]) {
   registerLoss(definition);
 }

@@ -14,6 +14,7 @@ import {
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { collect, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
+import { readSentenceFile } from '../sentences.js';
 
 /** Flag (camelCase) → training argument; the CLI keeps sentence-transformers' short names. */
 const ARG_OF: Record<string, keyof TrainingArguments> = {
@@ -138,8 +139,12 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   for (const file of o.train) {
     let name = basename(file, extname(file));
     while (name in datasets) name = `${name}_`;
-    // Label and score columns are numbers: CSV/TSV text is parsed, a bad value names file, line and column.
-    datasets[name] = await readDataFile(file, { numberColumns: LABEL_COLUMNS });
+    // A .txt file is plain sentences, one a line (simcse, ct); label and score columns of other files are
+    // numbers: CSV/TSV text is parsed, a bad value names file, line and column.
+    datasets[name] =
+      extname(file).toLowerCase() === '.txt'
+        ? await readSentenceFile(file)
+        : await readDataFile(file, { numberColumns: LABEL_COLUMNS });
   }
   const lossOptions = parseLossArgs(o.lossArg);
   const lossName = o.loss.toLowerCase();
@@ -204,7 +209,11 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('Fine-tune a sentence encoder with a contrastive loss (sentence-transformers semantics)')
     .option('--model <dir|hub id>', 'model to start from (e.g. one made by `contrastive init`)')
-    .option('--train <file>', 'training file (JSONL/CSV/TSV/Parquet); repeat for several data sets', collect)
+    .option(
+      '--train <file>',
+      'training file (JSONL/CSV/TSV/Parquet, or .txt: plain sentences one a line); repeat for several data sets',
+      collect,
+    )
     .option(
       '--loss <name>',
       `${listLosses().join(', ')} (or the sentence-transformers class name; see Losses below)`,
