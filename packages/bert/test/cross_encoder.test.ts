@@ -173,12 +173,14 @@ describe('CrossEncoder training on onnxruntime', () => {
         const g = got.get(v.name);
         expect(g, v.name).toBeDefined();
         // Floor: the key bias's gradient is exactly zero in theory (softmax ignores a per-row constant).
-        const scale = w.reduce((m, x) => Math.max(m, Math.abs(x)), 1e-3);
+        const scale = Array.from(w).reduce((m, x) => Math.max(m, Math.abs(x)), 1e-3);
         expect(maxAbs(g!.dataSync(), w) / scale, v.name).toBeLessThan(1e-5);
       }
       // token types reach the embedding: the type table's second row has a gradient.
       const typeGrad = got.get('embeddings.token_type_embeddings.weight')!.dataSync();
-      expect(typeGrad.slice(32, 64).reduce((m, x) => Math.max(m, Math.abs(x)), 0)).toBeGreaterThan(0);
+      expect(
+        Array.from(typeGrad.slice(32, 64)).reduce((m, x) => Math.max(m, Math.abs(x)), 0),
+      ).toBeGreaterThan(0);
       tf.dispose([value, r, logits, ...Object.values(want), ...got.values()]);
       step.dispose();
     } finally {
