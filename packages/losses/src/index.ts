@@ -10,7 +10,9 @@ export type {
   Loss,
   LossOptions,
   LossFactory,
+  PairScoringModel,
 } from './types.js';
+export { isPairScoringModel } from './types.js';
 export {
   computeLossAndGradients,
   computeLossAndGradientsExternal,
@@ -43,3 +45,11 @@ export type { MatryoshkaLossOptions } from './losses/matryoshka.js';
 export { GISTEmbedLoss } from './losses/gist.js';
 export type { GISTEmbedLossOptions } from './losses/gist.js';
 export { MarginMSELoss, DistillKLDivLoss } from './losses/distillation.js';
+export {
+  CrossEncoderLoss,
+  BinaryCrossEntropyLoss,
+  CrossEntropyLoss,
+  CrossEncoderMSELoss,
+  CrossEncoderMultipleNegativesRankingLoss,
+} from './losses/cross_encoder.js';
+export type { LogitActivation } from './losses/cross_encoder.js';

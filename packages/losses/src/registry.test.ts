@@ -89,7 +89,7 @@ describe('loss registry', () => {
 
   it('unknown names and options are errors that list what is known', () => {
     expect(() => createLoss('nope')).toThrow(
-      /unknown loss "nope"; known losses: angle, cached-mnrl, contrastive, cosent, cosine,/,
+      /unknown loss "nope"; known losses: angle, bce, cached-mnrl, ce, ce-mnrl, contrastive, cosent, cosine,/,
     );
     expect(() => createLoss('mnrl', { scael: 3 })).toThrow(
       /mnrl: unknown option scael \(known: scale, similarity, useAnchorsAsNegatives, maskFalseNegatives\)/,

@@ -1,6 +1,12 @@
 import { OptionReader, nonNegative, positive, positiveInteger } from './internal/options.js';
 import { CachedMultipleNegativesRankingLoss } from './losses/cached_mnrl.js';
 import { AnglELoss, CoSENTLoss } from './losses/cosent.js';
+import {
+  BinaryCrossEntropyLoss,
+  CrossEncoderMSELoss,
+  CrossEncoderMultipleNegativesRankingLoss,
+  CrossEntropyLoss,
+} from './losses/cross_encoder.js';
 import { DistillKLDivLoss, MarginMSELoss } from './losses/distillation.js';
 import { GISTEmbedLoss } from './losses/gist.js';
 import { MatryoshkaLoss } from './losses/matryoshka.js';
@@ -216,6 +222,46 @@ register('distill-kl', 'DistillKLDivLoss', (o) =>
       new DistillKLDivLoss({
         similarity: r.similarity('similarity', 'dot'),
         temperature: r.number('temperature', 1, positive),
+      }),
+  ),
+);
+
+// Cross-encoder losses (the model scores pairs: a CrossEncoder).
+const LOGIT_ACTIVATIONS = ['identity', 'sigmoid', 'tanh'] as const;
+register('bce', 'BinaryCrossEntropyLoss', (o) =>
+  build(
+    'bce',
+    o,
+    (r) =>
+      new BinaryCrossEntropyLoss({
+        posWeight: r.number('posWeight', undefined, positive),
+        activation: r.string('activation', 'identity', LOGIT_ACTIVATIONS),
+      }),
+  ),
+);
+register('ce', 'CrossEntropyLoss', (o) =>
+  build(
+    'ce',
+    o,
+    (r) => new CrossEntropyLoss({ activation: r.string('activation', 'identity', LOGIT_ACTIVATIONS) }),
+  ),
+);
+register('mse', 'MSELoss', (o) =>
+  build(
+    'mse',
+    o,
+    (r) => new CrossEncoderMSELoss({ activation: r.string('activation', 'identity', LOGIT_ACTIVATIONS) }),
+  ),
+);
+register('ce-mnrl', 'CrossEncoderMultipleNegativesRankingLoss', (o) =>
+  build(
+    'ce-mnrl',
+    o,
+    (r) =>
+      new CrossEncoderMultipleNegativesRankingLoss({
+        numNegatives: r.number('numNegatives', 4, nonNegative),
+        scale: r.number('scale', 10, positive),
+        activation: r.string('activation', 'sigmoid', LOGIT_ACTIVATIONS),
       }),
   ),
 );
