@@ -4,6 +4,7 @@ import { registerData } from './commands/data.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
+import { registerScore } from './commands/score.js';
 import { registerTrain } from './commands/train.js';
 
 /** Every subcommand registers itself here; each lives in its own file under commands/. */
@@ -14,6 +15,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerInit,
   registerTrain,
   registerAugment,
+  registerScore,
 ];
 
 export function buildProgram(): Command {
