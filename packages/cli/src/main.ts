@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAugment } from './commands/augment.js';
+import { registerAugsbert } from './commands/augsbert.js';
 import { registerData } from './commands/data.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
@@ -16,6 +17,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerTrain,
   registerAugment,
   registerScore,
+  registerAugsbert,
 ];
 
 export function buildProgram(): Command {
