@@ -123,4 +123,49 @@ describe('contrastive score / init --cross-encoder / train on a cross-encoder', 
       expect(s.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     }
   });
+
+  it('augsbert: the five steps at a tiny size print gold-only and gold+silver STS-B scores', () => {
+    const tok = fixture;
+    expect(
+      runCli([
+        'init',
+        '--cross-encoder',
+        '--num-labels',
+        '2',
+        '--preset',
+        'tiny',
+        '--tokenizer',
+        tok,
+        '--output',
+        join(dir, 'aug-ce'),
+      ]).status,
+    ).toBe(0);
+    expect(
+      runCli(['init', '--preset', 'tiny', '--tokenizer', tok, '--output', join(dir, 'aug-bi')]).status,
+    ).toBe(0);
+    const r = runCli([
+      'augsbert',
+      '--cross-encoder',
+      join(dir, 'aug-ce'),
+      '--bi-encoder',
+      join(dir, 'aug-bi'),
+      '--nli-dir',
+      sharedPath('data', 'snli'),
+      '--sts-dir',
+      sharedPath('data', 'stsb'),
+      '--output',
+      join(dir, 'aug'),
+      '--gold',
+      '64',
+      '--silver',
+      '64',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const out = json(r.stdout);
+    expect(out).toMatchObject({ command: 'augsbert', gold_pairs: 64 });
+    expect(out.silver_pairs).toBeGreaterThan(0);
+    expect(Number.isFinite(out.sts_test_spearman_gold_only)).toBe(true);
+    expect(Number.isFinite(out.sts_test_spearman_gold_silver)).toBe(true);
+    expect(out.sts_test_spearman_gold_silver).not.toBe(out.sts_test_spearman_gold_only);
+  });
 });
