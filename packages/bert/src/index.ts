@@ -40,6 +40,16 @@ export type {
   DenseLayer,
   DenseActivation,
 } from './modules/index.js';
+export { CrossEncoder } from './cross_encoder.js';
+export type {
+  CrossEncoderActivation,
+  CrossEncoderLoadOptions,
+  CrossEncoderScores,
+  PredictOptions,
+  RankedDocument,
+} from './cross_encoder.js';
+export { ClassificationHead } from './modules/classification_head.js';
+export type { HeadForwardOptions } from './modules/classification_head.js';
 export { resolveModelDir } from './hub_loader.js';
 export { OnnxEncoderSession, OnnxTrainingEngine, OnnxTrainingStep, exportOnnx } from './onnx/index.js';
 export type {

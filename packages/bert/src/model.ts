@@ -65,12 +65,14 @@ export class BertModel {
 
   /**
    * A randomly initialized model as Hugging Face initializes BERT: normal(0, initializer_range) weights and
-   * embeddings (padding row zero), zero biases, LayerNorm weight 1.
+   * embeddings (padding row zero), zero biases, LayerNorm weight 1. `pooler: false` leaves the pooler out (a
+   * cross-encoder's head owns its own).
    */
-  static random(config: BertConfig, seed = 42): BertModel {
+  static random(config: BertConfig, seed = 42, options: { pooler?: boolean } = {}): BertModel {
     const model = new BertModel(config);
     const rand = mulberry32(seed);
     for (const spec of bertParamSpecs(config)) {
+      if (options.pooler === false && spec.name.startsWith('pooler.')) continue;
       const n = spec.shape.reduce((a, d) => a * d, 1);
       let data: Float32Array;
       if (spec.name.endsWith('LayerNorm.weight')) data = new Float32Array(n).fill(1);

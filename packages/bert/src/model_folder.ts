@@ -1,5 +1,7 @@
-import { lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { type SafetensorsTensor, readSafetensors } from '@contrastive/tensor-gpu';
+import { checkInsidePath } from './modules/module_list.js';
 
 const MAX_ENTRIES = 10_000;
 
@@ -44,4 +46,33 @@ export function checkModelFolderLinks(dir: string): void {
     }
   };
   walk(dir);
+}
+
+/** The weights of a model folder: model.safetensors, or its shards; pickled `.bin` weights are refused. */
+export function readEncoderWeights(dir: string): Map<string, SafetensorsTensor> {
+  const st = join(dir, 'model.safetensors');
+  if (existsSync(st)) return readSafetensors(st).tensors;
+  const indexFile = join(dir, 'model.safetensors.index.json');
+  if (existsSync(indexFile)) {
+    let index: { weight_map?: Record<string, string> } | undefined;
+    try {
+      index = JSON.parse(readFileSync(indexFile, 'utf8')) as { weight_map?: Record<string, string> };
+    } catch (e) {
+      throw new Error(`${indexFile}: not valid JSON (${(e as Error).message})`);
+    }
+    if (!index?.weight_map || typeof index.weight_map !== 'object')
+      throw new Error(`${indexFile}: no "weight_map" object`);
+    const out = new Map<string, SafetensorsTensor>();
+    for (const shard of new Set(Object.values(index.weight_map))) {
+      checkInsidePath(String(shard), `${indexFile}: a shard`);
+      for (const [k, v] of readSafetensors(join(dir, shard)).tensors) out.set(k, v);
+    }
+    return out;
+  }
+  if (existsSync(join(dir, 'pytorch_model.bin'))) {
+    throw new Error(
+      `${join(dir, 'pytorch_model.bin')}: pickled PyTorch weights are refused (unpickling can run arbitrary code); convert the model to model.safetensors first`,
+    );
+  }
+  throw new Error(`${st}: model weights not found`);
 }

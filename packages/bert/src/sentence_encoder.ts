@@ -15,10 +15,8 @@ import type { PoolingConfig, SimilarityFunction } from '@contrastive/pooling';
 import {
   type EngineChoice,
   type NamedVariable,
-  type SafetensorsTensor,
   ensureBackend,
   readFloat32,
-  readSafetensors,
   resolveEngine,
   tf,
   writeSafetensors,
@@ -26,16 +24,10 @@ import {
 import { type BertConfig, bertConfigToJson, checkModelFits, readBertConfig } from './config.js';
 import { type ModelSourceOptions, resolveModelDir } from './hub_loader.js';
 import { BertModel } from './model.js';
-import { checkModelFolderLinks } from './model_folder.js';
+import { checkModelFolderLinks, readEncoderWeights } from './model_folder.js';
 import { type DenseLayer, DenseModule } from './modules/dense.js';
 import { type HeadModule, applyModules } from './modules/module.js';
-import {
-  TRANSFORMER_TYPE,
-  checkInsidePath,
-  isTransformerEntry,
-  moduleTypeOf,
-  readModules,
-} from './modules/module_list.js';
+import { TRANSFORMER_TYPE, isTransformerEntry, moduleTypeOf, readModules } from './modules/module_list.js';
 import { NormalizeModule } from './modules/normalize.js';
 import { PoolingModule, defaultPooling } from './modules/pooling.js';
 import { OnnxEncoderSession, type OnnxSessionOptions } from './onnx/encoder_session.js';
@@ -642,27 +634,4 @@ function normalizeVector(v: Float32Array): Float32Array {
   for (const x of v) s += x * x;
   const n = Math.max(Math.sqrt(s), 1e-12);
   return v.map((x) => x / n);
-}
-
-function readEncoderWeights(dir: string): Map<string, SafetensorsTensor> {
-  const st = join(dir, 'model.safetensors');
-  if (existsSync(st)) return readSafetensors(st).tensors;
-  const indexFile = join(dir, 'model.safetensors.index.json');
-  if (existsSync(indexFile)) {
-    const index = readJsonIfExists<{ weight_map?: Record<string, string> }>(indexFile);
-    if (!index?.weight_map || typeof index.weight_map !== 'object')
-      throw new Error(`${indexFile}: no "weight_map" object`);
-    const out = new Map<string, SafetensorsTensor>();
-    for (const shard of new Set(Object.values(index.weight_map))) {
-      checkInsidePath(String(shard), `${indexFile}: a shard`);
-      for (const [k, v] of readSafetensors(join(dir, shard)).tensors) out.set(k, v);
-    }
-    return out;
-  }
-  if (existsSync(join(dir, 'pytorch_model.bin'))) {
-    throw new Error(
-      `${join(dir, 'pytorch_model.bin')}: pickled PyTorch weights are refused (unpickling can run arbitrary code); convert the model to model.safetensors first`,
-    );
-  }
-  throw new Error(`${st}: model weights not found`);
 }

@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerAugment } from './commands/augment.js';
+import { registerAugsbert } from './commands/augsbert.js';
 import { registerData } from './commands/data.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerMine } from './commands/mine.js';
 import { registerPretrainMlm } from './commands/pretrain_mlm.js';
+import { registerScore } from './commands/score.js';
 import { registerTrain } from './commands/train.js';
 
 /** Every subcommand registers itself here; each lives in its own file under commands/. */
@@ -18,6 +20,8 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerTrain,
   registerAugment,
   registerPretrainMlm,
+  registerScore,
+  registerAugsbert,
 ];
 
 export function buildProgram(): Command {

@@ -17,6 +17,13 @@ export { TripletEvaluator } from './evaluators/triplet.js';
 export { PairClassificationEvaluator } from './evaluators/pair_classification.js';
 export { RerankingEvaluator, type RerankingOptions } from './evaluators/reranking.js';
 export {
+  CrossEncoderClassificationEvaluator,
+  CrossEncoderCorrelationEvaluator,
+  CrossEncoderRerankingEvaluator,
+  type CrossEncoderEvaluator,
+  type PairScorer,
+} from './evaluators/cross_encoder.js';
+export {
   loadStsData,
   loadClassificationData,
   loadTripletData,

@@ -11,7 +11,9 @@ import type {
   LossBatch,
   LossContext,
   LossGradients,
+  PairScoringModel,
 } from './types.js';
+import { isPairScoringModel } from './types.js';
 
 const KIND_WORDS: Record<LabelKind, string> = {
   float: 'a number per row (float)',
@@ -120,14 +122,28 @@ export async function computeLossAndGradientsExternal(
       `${loss.name} has no forward(): only its computeGradients() exists, which runs the model under tfjs's tape; train it with the tfjs engine`,
     );
   }
-  const calls: Array<{ texts: string[]; options: EmbedCallOptions }> = [];
-  const recorder: EmbeddingModel = {
+  // Each call the loss makes on the model: texts to embed, or pairs to score (a cross-encoder).
+  type Call =
+    | { kind: 'embed'; texts: string[]; options: EmbedCallOptions }
+    | { kind: 'score'; pairs: Array<[string, string]>; options: EmbedCallOptions };
+  const calls: Call[] = [];
+  const scorer = isPairScoringModel(model) ? model : undefined;
+  const recorder: EmbeddingModel & Partial<PairScoringModel> = {
     embedTensor: (texts, options = {}) => {
-      calls.push({ texts: [...texts], options: { ...options } });
+      calls.push({ kind: 'embed', texts: [...texts], options: { ...options } });
       return tf.zeros([texts.length, step.dimension]);
     },
     namedVariables: () => model.namedVariables(),
   };
+  if (scorer) {
+    Object.assign(recorder, {
+      numLabels: scorer.numLabels,
+      scoreTensor: (pairs: Array<[string, string]>, options: EmbedCallOptions = {}) => {
+        calls.push({ kind: 'score', pairs: pairs.map(([a, b]) => [a, b]), options: { ...options } });
+        return tf.zeros([pairs.length, scorer.numLabels]);
+      },
+    });
+  }
   tf.tidy(() => {
     forward(recorder, batch, ctx);
   });
@@ -137,22 +153,57 @@ export async function computeLossAndGradientsExternal(
   const own = trainable(loss.namedVariables?.() ?? []);
   let grads: Array<tf.Tensor | null> = [];
   try {
-    for (const c of calls) embeddings.push(await step.embed(c.texts, c.options));
+    for (const c of calls) {
+      if (c.kind === 'embed') embeddings.push(await step.embed(c.texts, c.options));
+      else {
+        if (!step.score)
+          throw new Error(
+            `${loss.name}: the training engine scores no sentence pairs; train with the tfjs engine`,
+          );
+        embeddings.push(await step.score(c.pairs, c.options));
+      }
+    }
     let k = 0;
-    const replay: EmbeddingModel = {
+    const differs = () =>
+      new Error(
+        `${loss.name}: forward() embedded different texts on a second pass over the same batch; a loss must call embedTensor deterministically to train outside tfjs`,
+      );
+    const replay: EmbeddingModel & Partial<PairScoringModel> = {
       embedTensor: (texts) => {
         const c = calls[k];
         const e = embeddings[k];
         k++;
-        if (!c || !e || c.texts.length !== texts.length || c.texts.some((t, i) => t !== texts[i])) {
-          throw new Error(
-            `${loss.name}: forward() embedded different texts on a second pass over the same batch; a loss must call embedTensor deterministically to train outside tfjs`,
-          );
-        }
+        if (
+          !c ||
+          !e ||
+          c.kind !== 'embed' ||
+          c.texts.length !== texts.length ||
+          c.texts.some((t, i) => t !== texts[i])
+        )
+          throw differs();
         return e;
       },
       namedVariables: () => model.namedVariables(),
     };
+    if (scorer) {
+      Object.assign(replay, {
+        numLabels: scorer.numLabels,
+        scoreTensor: (pairs: Array<[string, string]>) => {
+          const c = calls[k];
+          const e = embeddings[k];
+          k++;
+          if (
+            !c ||
+            !e ||
+            c.kind !== 'score' ||
+            c.pairs.length !== pairs.length ||
+            c.pairs.some((p, i) => p[0] !== pairs[i]![0] || p[1] !== pairs[i]![1])
+          )
+            throw differs();
+          return e;
+        },
+      });
+    }
     const xs: tf.Tensor[] = [...embeddings, ...own.map((p) => p.variable)];
     const r = tf.engine().gradients(() => forward(replay, batch, ctx), xs, undefined, true);
     grads = r.grads;

@@ -10,7 +10,9 @@ export type {
   Loss,
   LossOptions,
   LossFactory,
+  PairScoringModel,
 } from './types.js';
+export { isPairScoringModel } from './types.js';
 export {
   computeLossAndGradients,
   computeLossAndGradientsExternal,
@@ -58,3 +60,11 @@ export {
 export type { BatchDistanceMetric, BatchTripletLossOptions } from './losses/batch_triplet.js';
 export { MegaBatchMarginLoss } from './losses/mega_batch_margin.js';
 export type { MegaBatchMarginLossOptions } from './losses/mega_batch_margin.js';
+export {
+  CrossEncoderLoss,
+  BinaryCrossEntropyLoss,
+  CrossEntropyLoss,
+  CrossEncoderMSELoss,
+  CrossEncoderMultipleNegativesRankingLoss,
+} from './losses/cross_encoder.js';
+export type { LogitActivation } from './losses/cross_encoder.js';

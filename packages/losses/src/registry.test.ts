@@ -91,7 +91,7 @@ describe('loss registry', () => {
 
   it('unknown names and options are errors that list what is known', () => {
     expect(() => createLoss('nope')).toThrow(
-      /unknown loss "nope"; known losses: angle, batch-all-triplet, batch-hard-triplet, batch-semi-hard-triplet, cached-mnrl,/,
+      /unknown loss "nope"; known losses: angle, batch-all-triplet, batch-hard-triplet, batch-semi-hard-triplet, bce, cached-mnrl, ce, ce-mnrl,/,
     );
     expect(() => createLoss('mnrl', { scael: 3 })).toThrow(
       /mnrl: unknown option scael \(known: scale, similarity, useAnchorsAsNegatives, maskFalseNegatives\)/,

@@ -7,6 +7,12 @@ import {
 import { cachedMnrlDefinition } from './losses/cached_mnrl.js';
 import { contrastiveTensionDefinition } from './losses/contrastive_tension.js';
 import { angleDefinition, cosentDefinition } from './losses/cosent.js';
+import {
+  bceDefinition,
+  ceDefinition,
+  ceMnrlDefinition,
+  crossEncoderMseDefinition,
+} from './losses/cross_encoder.js';
 import { distillKlDefinition, marginMseDefinition } from './losses/distillation.js';
 import { gistDefinition } from './losses/gist.js';
 import { matryoshkaDefinition } from './losses/matryoshka.js';
@@ -106,6 +112,10 @@ for (const definition of [
   batchAllTripletDefinition,
   batchSemiHardTripletDefinition,
   megaBatchMarginDefinition,
+  bceDefinition,
+  ceDefinition,
+  crossEncoderMseDefinition,
+  ceMnrlDefinition,
 ]) {
   registerLoss(definition);
 }

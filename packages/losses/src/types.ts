@@ -17,6 +17,23 @@ export interface EmbeddingModel {
 }
 
 /**
+ * What a cross-encoder loss needs from a model: logits of sentence pairs. @contrastive/bert's CrossEncoder fits
+ * it (and `EmbeddingModel` too, with an `embedTensor` that refuses: a cross-encoder embeds no single text).
+ */
+export interface PairScoringModel {
+  /** Logits `[N, numLabels]` of one batch of pairs; synchronous so it runs inside the trainer's gradient tape. */
+  scoreTensor(pairs: Array<[string, string]>, options?: EmbedCallOptions): tf.Tensor2D;
+  readonly numLabels: number;
+  namedVariables(): NamedVariable[];
+}
+
+/** Whether a model scores pairs (a cross-encoder). */
+export function isPairScoringModel(model: unknown): model is PairScoringModel {
+  const m = model as Partial<PairScoringModel> | null;
+  return !!m && typeof m.scoreTensor === 'function' && typeof m.numLabels === 'number';
+}
+
+/**
  * One training step of a model whose forward and backward passes run outside tfjs's gradient tape (e.g.
  * @contrastive/bert's onnxruntime engine): embeddings first, parameter gradients later from the gradients of
  * those embeddings. The loss itself still runs on tfjs (`computeLossAndGradientsExternal`).
@@ -26,7 +43,12 @@ export interface ExternalTrainingStep {
   readonly dimension: number;
   /** The forward pass of one `embedTensor` call; keeps what its backward pass needs. Caller owns the tensor. */
   embed(texts: string[], options: EmbedCallOptions): Promise<tf.Tensor2D>;
-  /** Adds the parameter gradients of call `index` (0-based, in `embed` order) given its embeddings' gradient. */
+  /** The forward pass of one `scoreTensor` call (cross-encoders): logits `[N, numLabels]`. Caller owns the tensor. */
+  score?(pairs: Array<[string, string]>, options: EmbedCallOptions): Promise<tf.Tensor2D>;
+  /**
+   * Adds the parameter gradients of call `index` (0-based, in the order of `embed` and `score` calls together)
+   * given its output's gradient.
+   */
   backward(index: number, dEmbeddings: tf.Tensor2D): Promise<void>;
   /** The summed parameter gradients by the model's names; the caller owns them. */
   gradients(): Map<string, tf.Tensor>;

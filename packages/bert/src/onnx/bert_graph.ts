@@ -38,6 +38,11 @@ export interface BertGraphOptions {
   /** Adds an int64 `pooling_mask [batch, sequence]` input that replaces the attention mask for pooling (prompt exclusion). */
   poolingMaskInput?: boolean;
   /**
+   * `sentence_embedding` graphs: adds an int64 `token_type_ids [batch, sequence]` input (pairs `[CLS] a [SEP] b
+   * [SEP]`, the cross-encoder). Without it every token has type 0. `last_hidden_state` graphs always take it.
+   */
+  tokenTypeIdsInput?: boolean;
+  /**
    * `contrib` sentence graphs only (default true): run the dense layers on real tokens only, not padding, so a
    * batch costs its real token count whatever its lengths.
    */
@@ -84,7 +89,7 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
   const ids = g.input('input_ids', OnnxDataType.INT64, [BATCH, SEQ]);
   const mask = g.input('attention_mask', OnnxDataType.INT64, [BATCH, SEQ]);
   const tokenTypes =
-    options.output === 'last_hidden_state'
+    options.output === 'last_hidden_state' || options.tokenTypeIdsInput
       ? g.input('token_type_ids', OnnxDataType.INT64, [BATCH, SEQ])
       : undefined;
   const poolingMask = options.poolingMaskInput
@@ -138,10 +143,35 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
       axis: int(0),
     });
     const posPacked = g.op('Mod', [tokenIndex, seqLen]);
-    x = g.op('Add', [
-      g.op('Gather', [wordEmb, idsPacked], { axis: int(0) }),
-      g.op('Gather', [foldedPositions(), posPacked], { axis: int(0) }),
-    ]);
+    const words = g.op('Gather', [wordEmb, idsPacked], { axis: int(0) });
+    if (tokenTypes) {
+      const typesPacked = g.op('Gather', [g.op('Reshape', [tokenTypes, g.constInt64([-1])]), tokenIndex], {
+        axis: int(0),
+      });
+      x = g.op('Add', [
+        g.op('Add', [
+          words,
+          g.op(
+            'Gather',
+            [
+              g.initializer('embeddings.token_type_embeddings.weight', [c.type_vocab_size, h], typeTable),
+              typesPacked,
+            ],
+            { axis: int(0) },
+          ),
+        ]),
+        g.op(
+          'Gather',
+          [
+            g.initializer('embeddings.position_embeddings.weight', [c.max_position_embeddings, h], posTable),
+            posPacked,
+          ],
+          { axis: int(0) },
+        ),
+      ]);
+    } else {
+      x = g.op('Add', [words, g.op('Gather', [foldedPositions(), posPacked], { axis: int(0) })]);
+    }
   } else {
     const words = g.op('Gather', [wordEmb, ids], { axis: int(0) });
     if (tokenTypes) {

@@ -29,6 +29,8 @@ export interface OnnxSessionSource {
    */
   weights: () => Record<string, TorchTensor>;
   head: readonly HeadModule[];
+  /** Feed the batch's token types (sentence pairs: the cross-encoder); otherwise every token has type 0. */
+  tokenTypes?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export class OnnxEncoderSession {
       output: 'sentence_embedding',
       head: fused ? (writers as OnnxModuleWriter[]) : undefined,
       poolingMaskInput: fused,
+      tokenTypeIdsInput: source.tokenTypes ?? false,
       removePadding: options.removePadding,
     });
     const bytes = encodeModel(model);
@@ -88,6 +91,8 @@ export class OnnxEncoderSession {
       input_ids: new this.ort.Tensor('int64', toInt64(batch.inputIds), dims),
       attention_mask: new this.ort.Tensor('int64', toInt64(batch.attentionMask), dims),
     };
+    if (this.source.tokenTypes)
+      feeds.token_type_ids = new this.ort.Tensor('int64', toInt64(batch.tokenTypeIds), dims);
     if (this.fused) {
       const pm = batch.attentionMask.slice();
       if (excludeLeadingTokens > 0)

@@ -4,6 +4,7 @@ import {
   BERT_PRESETS,
   type BertConfig,
   type BertPreset,
+  CrossEncoder,
   SentenceEncoder,
   SentenceTokenizer,
   parseBertConfig,
@@ -23,6 +24,8 @@ export interface InitOptions {
   normalize?: boolean;
   seed?: number;
   maxSeqLength?: number;
+  crossEncoder?: boolean;
+  numLabels?: number;
 }
 
 /** `contrastive init`: a randomly initialized BERT sentence encoder in sentence-transformers layout. */
@@ -54,6 +57,30 @@ export async function runInit(o: InitOptions): Promise<Record<string, unknown>> 
     );
   }
   await initBackend();
+  if (o.numLabels !== undefined && !o.crossEncoder)
+    throw new Error('init: --num-labels needs --cross-encoder');
+  if (o.crossEncoder) {
+    const ce = CrossEncoder.random({
+      config,
+      tokenizer,
+      numLabels: o.numLabels ?? 1,
+      maxLength: o.maxSeqLength ?? Math.min(o.preset === 'tiny' ? 64 : 512, config.max_position_embeddings),
+      seed: o.seed ?? 42,
+      sourceDir: o.tokenizer,
+    });
+    await ce.save(o.output);
+    const parameters = ce.namedVariables().reduce((s, v) => s + v.variable.size, 0);
+    ce.dispose();
+    return {
+      output: o.output,
+      preset: o.preset ?? null,
+      cross_encoder: true,
+      num_labels: o.numLabels ?? 1,
+      hidden_size: config.hidden_size,
+      layers: config.num_hidden_layers,
+      parameters,
+    };
+  }
   const pooling = parsePoolingMode(o.pooling ?? 'mean', '--pooling');
   const maxSeqLength =
     o.maxSeqLength ?? Math.min(o.preset === 'tiny' ? 64 : 256, config.max_position_embeddings);
@@ -95,6 +122,15 @@ export function registerInit(program: Command): void {
     .option('--normalize', 'add a Normalize module (unit-length embeddings)')
     .option('--seed <n>', 'random seed', parseNonNegativeInt('--seed'), 42)
     .option('--max-seq-length <n>', 'max_seq_length of the new model', parsePositiveInt('--max-seq-length'))
+    .option(
+      '--cross-encoder',
+      'a cross-encoder (BertForSequenceClassification) instead of a sentence encoder',
+    )
+    .option(
+      '--num-labels <n>',
+      'cross-encoder labels (default 1: one score per pair)',
+      parsePositiveInt('--num-labels'),
+    )
     .action(async (o: InitOptions) => {
       process.stdout.write(`${JSON.stringify(await runInit(o))}\n`);
     });

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { SentenceEncoder } from '@contrastive/bert';
+import { CrossEncoder, SentenceEncoder } from '@contrastive/bert';
 import { LABEL_COLUMNS } from '@contrastive/core';
 import { readDataFile } from '@contrastive/data-nli';
-import { StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
+import { CrossEncoderCorrelationEvaluator, StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
 import { createLoss, describeLosses, listLosses } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
 import {
@@ -165,7 +165,13 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   if (typeof lossOptions.guide === 'string')
     lossOptions.guide = await SentenceEncoder.load(lossOptions.guide as string);
   const loss = createLoss(o.loss, lossOptions);
-  const model = await SentenceEncoder.load(o.model, { maxSeqLength: o.maxSeqLength });
+  // A cross-encoder folder (config.json architectures …ForSequenceClassification) trains as one.
+  const crossEncoder = existsSync(o.model) && CrossEncoder.isCrossEncoderFolder(o.model);
+  const model = crossEncoder
+    ? await CrossEncoder.load(o.model, { maxLength: o.maxSeqLength })
+    : await SentenceEncoder.load(o.model, { maxSeqLength: o.maxSeqLength });
+  const evaluators =
+    crossEncoder && evaluator ? [crossEncoderSts(model as CrossEncoder, evaluator)] : evaluator;
   if (evaluator && args.evalStrategy === undefined) {
     args.evalStrategy = 'steps';
     args.evalSteps ??= args.loggingSteps ?? 500;
@@ -175,7 +181,7 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     args,
     trainDataset: datasets,
     loss,
-    evaluator,
+    evaluator: evaluators,
     baseModel: o.model,
   });
   const before = evaluator && o.evalBefore ? await trainer.evaluate() : undefined;
@@ -301,4 +307,13 @@ export function registerTrain(program: Command): void {
     .action(async (o: TrainCliOptions) => {
       process.stdout.write(`${JSON.stringify(await runTrain(o))}\n`);
     });
+}
+
+/** --eval-sts on a cross-encoder: the correlation of its scores with the gold scores (sts-dev_spearman, …). */
+function crossEncoderSts(model: CrossEncoder, sts: StsEvaluator): () => Promise<Record<string, number>> {
+  const ev = new CrossEncoderCorrelationEvaluator(sts.data, { name: sts.name, split: sts.split });
+  return async () => {
+    const r = await ev.evaluate(model);
+    return Object.fromEntries(Object.entries(r.scores).map(([k, v]) => [`${sts.name}_${k}`, v]));
+  };
 }

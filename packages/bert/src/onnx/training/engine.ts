@@ -10,14 +10,25 @@ export interface OnnxTrainingEngineOptions {
 }
 
 /**
- * What the training engine needs from a sentence encoder (SentenceEncoder fits it; so will a cross-encoder):
- * the transformer, how a batch is tokenized, and the head modules on tfjs.
+ * What the training engine needs from a model on the transformer (SentenceEncoder and CrossEncoder fit it): the
+ * transformer, how a batch is tokenized (texts for a sentence encoder, pairs for a cross-encoder), and the head
+ * on tfjs (the modules after the transformer; the classification head) — the head's output is what the loss sees.
  */
 export interface TrainableTransformerEncoder {
   readonly bert: BertModel;
+  /** Width of the head's output (the embedding dimension; the number of labels). */
   readonly dimension: number;
-  tokenizeForEmbedding(texts: string[], prompt?: string): { batch: EncodedBatch; exclude: number };
-  embedFromTokens(hidden: tf.Tensor3D, mask: tf.Tensor2D, excludeLeadingTokens?: number): tf.Tensor2D;
+  /** Texts as the model embeds them (`embed` calls). */
+  tokenizeForEmbedding?(texts: string[], prompt?: string): { batch: EncodedBatch; exclude: number };
+  /** Pairs `[CLS] a [SEP] b [SEP]` with token types (`score` calls). */
+  tokenizePairs?(pairs: Array<[string, string]>): EncodedBatch;
+  /** The head on the last hidden state; `options` carry dropout (training, seed) for heads that have it. */
+  embedFromTokens(
+    hidden: tf.Tensor3D,
+    mask: tf.Tensor2D,
+    excludeLeadingTokens?: number,
+    options?: EmbedTensorOptions,
+  ): tf.Tensor2D;
   namedVariables(): NamedVariable[];
 }
 
@@ -64,6 +75,8 @@ interface Call {
   hidden: tf.Tensor3D;
   mask: tf.Tensor2D;
   exclude: number;
+  /** The head's options, seed fixed, so its backward replays the same dropout. */
+  options: EmbedTensorOptions;
 }
 
 export class OnnxTrainingStep {
@@ -91,18 +104,39 @@ export class OnnxTrainingStep {
 
   async embed(texts: string[], options: EmbedTensorOptions = {}): Promise<tf.Tensor2D> {
     if (texts.length === 0) throw new Error('embed: empty batch');
+    const tokenize = this.encoder.tokenizeForEmbedding?.bind(this.encoder);
+    if (!tokenize) throw new Error('embed: this model embeds no single texts (a cross-encoder scores pairs)');
+    const { batch, exclude } = tokenize(texts, options.prompt);
+    return this.run(batch, exclude, options);
+  }
+
+  /** The forward pass of one `scoreTensor` call of a cross-encoder: logits `[N, numLabels]`. */
+  async score(pairs: Array<[string, string]>, options: EmbedTensorOptions = {}): Promise<tf.Tensor2D> {
+    if (pairs.length === 0) throw new Error('score: empty batch');
+    const tokenize = this.encoder.tokenizePairs?.bind(this.encoder);
+    if (!tokenize) throw new Error('score: this model scores no pairs (it is not a cross-encoder)');
+    return this.run(tokenize(pairs), 0, options);
+  }
+
+  private async run(batch: EncodedBatch, exclude: number, options: EmbedTensorOptions): Promise<tf.Tensor2D> {
     const enc = this.encoder;
-    const { batch, exclude } = enc.tokenizeForEmbedding(texts, options.prompt);
+    // One seed for the transformer's and the head's dropout of this call, fixed now so backward replays it.
+    let seed = options.seed;
+    if (options.training && seed === undefined) {
+      seed = enc.bert.rngState;
+      enc.bert.rngState = seed + 1;
+    }
     const activations = await this.bert.forward(batch, this.weights, {
       training: options.training,
-      seed: options.seed,
+      seed,
       dropoutRate: options.dropoutRate,
     });
     const h = enc.bert.config.hidden_size;
     const hidden = tf.tensor3d(activations.hidden, [batch.batchSize, batch.length, h]);
     const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
-    this.calls.push({ activations, hidden, mask, exclude });
-    return enc.embedFromTokens(hidden, mask, exclude);
+    const headOptions = { ...options, seed };
+    this.calls.push({ activations, hidden, mask, exclude, options: headOptions });
+    return enc.embedFromTokens(hidden, mask, exclude, headOptions);
   }
 
   async backward(index: number, dEmbeddings: tf.Tensor2D): Promise<void> {
@@ -114,7 +148,7 @@ export class OnnxTrainingStep {
     const { value, grads } = tf
       .engine()
       .gradients(
-        () => enc.embedFromTokens(call.hidden, call.mask, call.exclude),
+        () => enc.embedFromTokens(call.hidden, call.mask, call.exclude, call.options),
         [call.hidden, ...head.map((v) => v.variable)],
         dEmbeddings,
         true,

@@ -1,0 +1,174 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test-support/cli.js';
+import { sharedPath } from '../../../test-support/shared.js';
+
+const fixture = sharedPath('fixtures', 'tiny-cross-encoder');
+const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
+  pairs: Array<[string, string]>;
+  scores: number[];
+};
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'contrastive-ce-cli-'));
+  writeFileSync(
+    join(dir, 'pairs.jsonl'),
+    ref.pairs
+      .map(([sentence1, sentence2], i) => `${JSON.stringify({ id: i, sentence1, sentence2 })}\n`)
+      .join(''),
+  );
+  writeFileSync(
+    join(dir, 'train.jsonl'),
+    ref.pairs
+      .map(([sentence1, sentence2], i) => `${JSON.stringify({ sentence1, sentence2, label: i % 2 })}\n`)
+      .join(''),
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const json = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
+
+describe('contrastive score / init --cross-encoder / train on a cross-encoder', () => {
+  it('score: every row with "score" = sigmoid(logit), matching PyTorch (1e-4)', async () => {
+    const out = join(dir, 'scored.jsonl');
+    const r = await runCli([
+      'score',
+      '--model',
+      fixture,
+      '--input',
+      join(dir, 'pairs.jsonl'),
+      '--max-length',
+      '20',
+      '--output',
+      out,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(json(r.stdout)).toMatchObject({ command: 'score', pairs: 5, num_labels: 1, max_length: 20 });
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    rows.forEach((row, i) => {
+      expect(row.id).toBe(i);
+      expect(Math.abs(row.score - ref.scores[i]!)).toBeLessThan(1e-4);
+    });
+    const bad = await runCli([
+      'score',
+      '--model',
+      fixture,
+      '--input',
+      join(dir, 'train.jsonl'),
+      '--output',
+      join(dir, 'nope', 'x', 'y.jsonl'),
+    ]);
+    expect(bad.status).not.toBe(0);
+  });
+
+  it('init --cross-encoder --num-labels 3, then train --loss ce, then score --softmax', async () => {
+    const model = join(dir, 'ce3');
+    const init = await runCli([
+      'init',
+      '--cross-encoder',
+      '--num-labels',
+      '3',
+      '--preset',
+      'tiny',
+      '--tokenizer',
+      fixture,
+      '--output',
+      model,
+    ]);
+    expect(init.status, init.stderr).toBe(0);
+    expect(json(init.stdout)).toMatchObject({ cross_encoder: true, num_labels: 3 });
+    const cfg = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8'));
+    expect(cfg.architectures).toEqual(['BertForSequenceClassification']);
+    expect(cfg.num_labels).toBe(3);
+
+    const trained = join(dir, 'ce3-trained');
+    const train = await runCli([
+      'train',
+      '--model',
+      model,
+      '--train',
+      join(dir, 'train.jsonl'),
+      '--loss',
+      'ce',
+      '--output',
+      trained,
+      '--epochs',
+      '1',
+      '--batch-size',
+      '2',
+      '--no-progress',
+    ]);
+    expect(train.status, train.stderr).toBe(0);
+    expect(json(train.stdout).steps).toBe(3);
+    const out = join(dir, 'scored3.jsonl');
+    const score = await runCli([
+      'score',
+      '--model',
+      trained,
+      '--input',
+      join(dir, 'pairs.jsonl'),
+      '--softmax',
+      '--output',
+      out,
+    ]);
+    expect(score.status, score.stderr).toBe(0);
+    for (const l of readFileSync(out, 'utf8').trim().split('\n')) {
+      const s = JSON.parse(l).scores as number[];
+      expect(s).toHaveLength(3);
+      expect(s.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('augsbert: the five steps at a tiny size print gold-only and gold+silver STS-B scores', async () => {
+    const tok = fixture;
+    expect(
+      (
+        await runCli([
+          'init',
+          '--cross-encoder',
+          '--num-labels',
+          '2',
+          '--preset',
+          'tiny',
+          '--tokenizer',
+          tok,
+          '--output',
+          join(dir, 'aug-ce'),
+        ])
+      ).status,
+    ).toBe(0);
+    expect(
+      (await runCli(['init', '--preset', 'tiny', '--tokenizer', tok, '--output', join(dir, 'aug-bi')]))
+        .status,
+    ).toBe(0);
+    const r = await runCli([
+      'augsbert',
+      '--cross-encoder',
+      join(dir, 'aug-ce'),
+      '--bi-encoder',
+      join(dir, 'aug-bi'),
+      '--nli-dir',
+      sharedPath('data', 'snli'),
+      '--sts-dir',
+      sharedPath('data', 'stsb'),
+      '--output',
+      join(dir, 'aug'),
+      '--gold',
+      '64',
+      '--silver',
+      '64',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const out = json(r.stdout);
+    expect(out).toMatchObject({ command: 'augsbert', gold_pairs: 64 });
+    expect(out.silver_pairs).toBeGreaterThan(0);
+    expect(Number.isFinite(out.sts_test_spearman_gold_only)).toBe(true);
+    expect(Number.isFinite(out.sts_test_spearman_gold_silver)).toBe(true);
+    expect(out.sts_test_spearman_gold_silver).not.toBe(out.sts_test_spearman_gold_only);
+  });
+});
