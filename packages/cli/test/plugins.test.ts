@@ -125,7 +125,7 @@ describe('contrastive --plugin', () => {
 
   it("trains with a loss from the config file's plugins list (a path relative to the config)", async () => {
     const config = join(dir, 'train.yaml');
-    writeFileSync(config, `plugins:\n  - ./plugin.mjs\nloss: plugin-pull\nmax-steps: 2\nbatch-size: 2\n`);
+    writeFileSync(config, 'plugins:\n  - ./plugin.mjs\nloss: plugin-pull\nmax-steps: 2\nbatch-size: 2\n');
     const output = join(dir, 'out');
     const r = await runCli([
       'train',
