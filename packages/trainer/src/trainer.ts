@@ -559,7 +559,8 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
     run.lastGradNorm = gradNorm;
     this.state.globalStep = st.globalStep;
     this.state.epoch = st.epoch;
-    run.progress.update(st.globalStep, { loss: step.loss, lr: run.lastLr });
+    // The mean since the last log line: one step's loss can be 0 (an in-batch loss on a 1-row last batch).
+    run.progress.update(st.globalStep, { loss: st.lossSum / st.lossCount, lr: run.lastLr });
   }
 
   /** The hooks after a step: log, evaluate, save, as the strategies say. */
