@@ -46,7 +46,7 @@ describe('contrastive mine --reranker <cross-encoder>', () => {
 
     // What the pipeline must do, recomputed here: every candidate (the corpus and the other rows' positives)
     // scored against each query by the cross-encoder.
-    const expected = [];
+    const expected: Array<{ posScore: number; scored: Array<{ text: string; score: number }> }> = [];
     for (const row of ROWS) {
       const [posScore] = await ce.score([[row.query, row.pos]]);
       const candidates = [...PASSAGES, ...ROWS.map((x) => x.pos)].filter((t) => t !== row.pos);
