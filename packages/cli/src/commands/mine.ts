@@ -105,7 +105,8 @@ export function readMiningCorpus(path: string): MiningCorpus {
   return { passages, byBareText };
 }
 
-function readJsonLines(path: string): Array<{ value: Record<string, unknown>; where: string }> {
+/** JSON objects, one a line (blank lines skipped); each with where it came from (`file:line`) for errors. */
+export function readJsonLines(path: string): Array<{ value: Record<string, unknown>; where: string }> {
   if (!existsSync(path)) throw new Error(`${path}: file not found`);
   const lines = readFileSync(path, 'utf8')
     .replace(/^\uFEFF/, '')
