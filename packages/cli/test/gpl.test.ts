@@ -129,10 +129,8 @@ describe('contrastive gpl', () => {
       expect(prompt).toContain('Write 3 different search queries');
     });
     const data = join(output, 'gpl-data');
-    const rows = lines<{ query: string; pos: string[] }>(join(data, 'queries.jsonl'));
-    expect(rows).toEqual(
-      PASSAGES.flatMap((p, i) => expectedQueries(i).map((query) => ({ query, pos: [p] }))),
-    );
+    const rows = lines<{ query: string; pos: string }>(join(data, 'queries.jsonl'));
+    expect(rows).toEqual(PASSAGES.flatMap((p, i) => expectedQueries(i).map((query) => ({ query, pos: p }))));
 
     // (2) The model's own negatives are the 3 passages it ranks nearest the query (cosine), the positive excluded.
     const model = await SentenceEncoder.load(tinyBert, { maxSeqLength: 350 });
