@@ -217,6 +217,8 @@ export async function runGpl(o: GplOptions): Promise<GplResult> {
   const corpus = readMiningCorpus(o.corpus);
   const passages = [...new Set(corpus.passages)];
   if (passages.length === 0) throw new Error(`${o.corpus}: no passages`);
+  if (nneg >= passages.length)
+    log(`gpl: ${passages.length} passages: at most ${passages.length - 1} negatives per query and retriever`);
 
   // (1) Query generation.
   const queriesFile = join(dataDir, 'queries.jsonl');
