@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CrossEncoder } from '@contrastive/bert';
+import { CrossEncoder, SentenceEncoder } from '@contrastive/bert';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
@@ -101,6 +101,41 @@ describe('contrastive mine --reranker <cross-encoder>', () => {
     // The first query: exactly its three best-scored candidates were dropped as likely false negatives.
     expect(records[0].neg).not.toContain(first.scored[0]!.text);
     expect(records[0].neg).toEqual(first.scored.slice(3, 6).map((c) => c.text));
+  });
+
+  it('an embedding-model folder is still a cosine-similarity reranker', async () => {
+    const dir = tempDir('mine-ce-');
+    const input = join(dir, 'rows.jsonl');
+    writeFileSync(input, `${ROWS.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const corpus = join(dir, 'corpus.jsonl');
+    writeFileSync(corpus, `${PASSAGES.map((text) => JSON.stringify({ text })).join('\n')}\n`);
+    const tinyBert = sharedPath('fixtures', 'tiny-bert');
+    const output = join(dir, 'out.jsonl');
+    const r = await runCli([
+      'mine',
+      '--input',
+      input,
+      '--corpus',
+      corpus,
+      '--strategy',
+      'random',
+      '--reranker',
+      tinyBert,
+      '--num-negatives',
+      '2',
+      '--output',
+      output,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const encoder = await SentenceEncoder.load(tinyBert);
+    const [first] = lines(output);
+    const emb = await encoder.encode([first.query, ...first.pos, ...first.neg], { normalize: true });
+    encoder.dispose();
+    const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, k) => s + x * b[k]!, 0);
+    expect(Math.abs(first.pos_scores[0] - cos(emb[0]!, emb[1]!))).toBeLessThan(1e-4);
+    first.neg_scores.forEach((s: number, i: number) =>
+      expect(Math.abs(s - cos(emb[0]!, emb[2 + i]!))).toBeLessThan(1e-4),
+    );
   });
 
   it('refuses a cross-encoder with several labels, naming it', async () => {
