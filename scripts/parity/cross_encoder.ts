@@ -3,12 +3,13 @@
 // tiny fixture (hidden 96, 3 layers, 6 heads, intermediate 200, max positions 128): one with 3 labels (logits
 // compared directly) and one with 1 label (sigmoid scores), built by `contrastive init --cross-encoder` and scored
 // by `contrastive score` on both engines, with pairs long enough that longest-first truncation to 64 tokens cuts
-// them. Needs Debian's PyTorch (`apt-get install -y python3-torch`); prints one JSON line; exits 1 above 1e-4.
+// them; token ids and types must match exactly. Needs Debian's PyTorch (`apt-get install -y python3-torch`); prints one JSON line; exits 1 above 1e-4.
 // Run: node --conditions=@contrastive/source --import tsx scripts/parity/cross_encoder.ts
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CrossEncoder } from '../../packages/bert/src/index.js';
 import { repoRoot, sharedDir } from '../../test-support/shared.js';
 
 const TOLERANCE = 1e-4;
@@ -95,7 +96,19 @@ try {
         ],
         { encoding: 'utf8', maxBuffer: 1 << 26 },
       ),
-    ) as { logits: number[][]; input_ids: number[][] };
+    ) as { logits: number[][]; input_ids: number[][]; token_type_ids: number[][] };
+    // Token ids and types of our tokenizer: exactly the reference's.
+    const ce = await CrossEncoder.load(model, { maxLength: MAX_LENGTH });
+    const idMismatches = pairs.filter((p, i) => {
+      const b = ce.tokenizePairs([p as [string, string]]);
+      return (
+        JSON.stringify(Array.from(b.inputIds)) !== JSON.stringify(torch.input_ids[i]) ||
+        JSON.stringify(Array.from(b.tokenTypeIds)) !== JSON.stringify(torch.token_type_ids[i])
+      );
+    }).length;
+    ce.dispose();
+    result[`labels${labels}_id_mismatches`] = idMismatches;
+    if (idMismatches > 0) worst = Number.POSITIVE_INFINITY;
     const lengths = torch.input_ids.map((x) => x.length);
     result[`labels${labels}_tokens`] = [Math.min(...lengths), Math.max(...lengths)];
     result[`labels${labels}_truncated_pairs`] = lengths.filter((n) => n === MAX_LENGTH).length;
