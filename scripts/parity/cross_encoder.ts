@@ -3,7 +3,8 @@
 // tiny fixture (hidden 96, 3 layers, 6 heads, intermediate 200, max positions 128): one with 3 labels (logits
 // compared directly) and one with 1 label (sigmoid scores), built by `contrastive init --cross-encoder` and scored
 // by `contrastive score` on both engines, with pairs long enough that longest-first truncation to 64 tokens cuts
-// them; token ids and types must match exactly. Needs Debian's PyTorch (`apt-get install -y python3-torch`); prints one JSON line; exits 1 above 1e-4.
+// them; token ids and types must match exactly. Needs Debian's PyTorch (`apt-get install -y python3-torch`);
+// prints one JSON line; exits 1 on an id mismatch or a difference above 1e-4.
 // Run: node --conditions=@contrastive/source --import tsx scripts/parity/cross_encoder.ts
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
