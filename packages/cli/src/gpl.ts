@@ -25,7 +25,9 @@ import { readJsonLines, readMiningCorpus, readMiningRows, writeJsonLinesAtomic }
 
 /**
  * GPL's reference defaults (UKPLab/gpl `gpl.train`): 3 queries per passage, 50 negatives per query and
- * retriever, MarginMSE on dot product, batch 32, 140k steps, 1000 warmup steps, max_seq_length 350.
+ * retriever, MarginMSE on dot product, batch 32, 140k steps, 1000 warmup steps, max_seq_length 350; and
+ * sentence-transformers' `fit` defaults it trains with (AdamW, learning rate 2e-5, weight decay 0.01, linear
+ * schedule, gradient norm clipped at 1).
  */
 export const GPL_DEFAULTS = {
   queriesPerPassage: 3,
@@ -34,6 +36,7 @@ export const GPL_DEFAULTS = {
   batchSize: 32,
   warmupSteps: 1000,
   learningRate: 2e-5,
+  weightDecay: 0.01,
   maxSeqLength: 350,
   similarity: 'dot' as const,
   saveSteps: 10_000,
@@ -365,6 +368,9 @@ export async function runGpl(o: GplOptions): Promise<GplResult> {
       maxSteps: steps,
       perDeviceTrainBatchSize: batchSize,
       learningRate: o.learningRate ?? GPL_DEFAULTS.learningRate,
+      weightDecay: GPL_DEFAULTS.weightDecay,
+      maxGradNorm: 1,
+      lrSchedulerType: 'linear',
       warmupSteps: Math.min(o.warmupSteps ?? GPL_DEFAULTS.warmupSteps, Math.floor(steps / 10)),
       seed,
       batchSampler: sequentialBatches,
