@@ -473,6 +473,20 @@ export class CrossEncoder {
     return this.numLabels === 1 ? rows.map((r) => r[0]!) : rows;
   }
 
+  /**
+   * One score per pair, higher = more relevant: `predict` of a one-label model (its default activation unless
+   * `options.activation` says otherwise). This is the negatives package's `Reranker` shape, so a cross-encoder
+   * rescores mined candidates and filters false negatives directly.
+   */
+  async score(pairs: Array<[string, string]>, options: PredictOptions = {}): Promise<number[]> {
+    if (this.numLabels !== 1)
+      throw new Error(
+        `score: only a one-label cross-encoder gives one relevance score per pair (this one has ${this.numLabels} labels: ${this.labels.join(', ')})`,
+      );
+    if (pairs.length === 0) return [];
+    return (await this.predict(pairs, { ...options, applySoftmax: false })) as number[];
+  }
+
   /** Documents ranked by their score against `query`, best first (one-label models, as sentence-transformers). */
   async rank(
     query: string,

@@ -5,6 +5,7 @@ import { registerAugsbert } from './commands/augsbert.js';
 import { registerData } from './commands/data.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
+import { registerGpl } from './commands/gpl.js';
 import { registerInit } from './commands/init.js';
 import { registerMine } from './commands/mine.js';
 import { registerPretrainMlm } from './commands/pretrain_mlm.js';
@@ -25,6 +26,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerPretrainMlm,
   registerScore,
   registerAugsbert,
+  registerGpl,
 ];
 
 export function buildProgram(): Command {

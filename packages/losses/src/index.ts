@@ -69,3 +69,4 @@ export {
   CrossEncoderMultipleNegativesRankingLoss,
 } from './losses/cross_encoder.js';
 export type { LogitActivation } from './losses/cross_encoder.js';
+export { ListNetLoss } from './losses/list_net.js';

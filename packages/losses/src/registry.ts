@@ -15,6 +15,7 @@ import {
 } from './losses/cross_encoder.js';
 import { distillKlDefinition, marginMseDefinition } from './losses/distillation.js';
 import { gistDefinition } from './losses/gist.js';
+import { listNetDefinition } from './losses/list_net.js';
 import { matryoshkaDefinition } from './losses/matryoshka.js';
 import { megaBatchMarginDefinition } from './losses/mega_batch_margin.js';
 import { infoNceDefinition, mnrlDefinition, mnrlSymmetricDefinition } from './losses/mnrl.js';
@@ -116,6 +117,7 @@ for (const definition of [
   ceDefinition,
   crossEncoderMseDefinition,
   ceMnrlDefinition,
+  listNetDefinition,
 ]) {
   registerLoss(definition);
 }

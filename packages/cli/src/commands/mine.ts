@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { CrossEncoder, resolveModelDir } from '@contrastive/bert';
 import {
   Bm25Miner,
   DenseMiner,
@@ -13,6 +14,7 @@ import {
   OUTPUT_FORMATS,
   type OutputFormat,
   RandomMiner,
+  type Reranker,
   formatRecords,
   mineHardNegatives,
 } from '@contrastive/negatives';
@@ -47,7 +49,11 @@ export interface MineCommandOptions {
   format: OutputFormat;
   seed?: number;
   output: string;
-  /** A second embedding model that rescores candidates (false-negative filter with --margin). */
+  /**
+   * Rescores candidates (false-negative filter with --margin): a cross-encoder folder (config.json's
+   * architectures name a `…ForSequenceClassification`; one label, scored as `predict` does), else a second
+   * embedding model (cosine similarity).
+   */
   reranker?: string;
   cacheDir?: string;
   batchSize?: number;
@@ -99,7 +105,8 @@ export function readMiningCorpus(path: string): MiningCorpus {
   return { passages, byBareText };
 }
 
-function readJsonLines(path: string): Array<{ value: Record<string, unknown>; where: string }> {
+/** JSON objects, one a line (blank lines skipped); each with where it came from (`file:line`) for errors. */
+export function readJsonLines(path: string): Array<{ value: Record<string, unknown>; where: string }> {
   if (!existsSync(path)) throw new Error(`${path}: file not found`);
   const lines = readFileSync(path, 'utf8')
     .replace(/^\uFEFF/, '')
@@ -177,6 +184,22 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
     loaded.push(l);
     return l;
   };
+  const crossEncoders: CrossEncoder[] = [];
+  const loadReranker = async (path: string): Promise<Reranker> => {
+    const dir = await resolveModelDir(path);
+    if (!CrossEncoder.isCrossEncoderFolder(dir))
+      return new EmbedderReranker(embedderOf(await load(path), batchSize));
+    if (loaded.length === 0 && crossEncoders.length === 0)
+      process.stderr.write(`${(await initBackend()).summary}\n`);
+    const ce = await CrossEncoder.load(dir);
+    crossEncoders.push(ce);
+    if (ce.numLabels !== 1)
+      throw new Error(
+        `${path}: --reranker needs a one-label cross-encoder (one relevance score per pair), this one has ${ce.numLabels} labels`,
+      );
+    await ce.selectEncodeEngine(opts.engine ?? 'auto', (line) => process.stderr.write(`${line}\n`));
+    return ce;
+  };
   try {
     let miner: NegativeMiner;
     const dense = {
@@ -225,9 +248,7 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
       seed: opts.seed,
       prompt: opts.prompt,
       aliases,
-      reranker: opts.reranker
-        ? new EmbedderReranker(embedderOf(await load(opts.reranker), batchSize))
-        : undefined,
+      reranker: opts.reranker ? await loadReranker(opts.reranker) : undefined,
       onProgress: (stage, done, total) => {
         let bar = bars.get(stage);
         if (!bar) {
@@ -252,6 +273,10 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
     };
   } finally {
     for (const l of loaded) await l.release();
+    for (const ce of crossEncoders) {
+      await ce.release();
+      ce.dispose();
+    }
   }
 }
 
@@ -304,7 +329,7 @@ export function registerMine(program: Command): void {
     .option('--seed <n>', 'seed of random draws', parseNonNegativeInt('--seed'), 42)
     .option(
       '--reranker <dir|hub id>',
-      'a second embedding model that rescores candidates (false negatives with --margin)',
+      'rescores candidates (false negatives with --margin): a cross-encoder, or a second embedding model',
     )
     .option('--cache-dir <dir>', 'cache embeddings here, keyed by model and text hash')
     .option('--batch-size <n>', 'encode batch size', parsePositiveInt('--batch-size'), 64)

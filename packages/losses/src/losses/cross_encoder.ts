@@ -16,7 +16,7 @@ import {
 /** An activation on the logits before the loss (sentence-transformers' `activation_fn`, identity by default). */
 export type LogitActivation = 'identity' | 'sigmoid' | 'tanh';
 
-function activate(a: LogitActivation, x: tf.Tensor2D): tf.Tensor2D {
+export function activate(a: LogitActivation, x: tf.Tensor2D): tf.Tensor2D {
   if (a === 'sigmoid') return tf.sigmoid(x);
   if (a === 'tanh') return tf.tanh(x);
   return x;
@@ -55,7 +55,7 @@ export abstract class CrossEncoderLoss implements Loss {
 }
 
 /** One logit per pair (`num_labels` 1), or a clear error. */
-function singleLogit(logits: tf.Tensor2D, lossName: string): tf.Tensor1D {
+export function singleLogit(logits: tf.Tensor2D, lossName: string): tf.Tensor1D {
   if (logits.shape[1] !== 1)
     throw new Error(`${lossName} needs a cross-encoder with one label, this one has ${logits.shape[1]}`);
   return tf.reshape(logits, [-1]) as tf.Tensor1D;
@@ -211,7 +211,7 @@ export class CrossEncoderMultipleNegativesRankingLoss extends CrossEncoderLoss {
   }
 }
 
-const LOGIT_ACTIVATIONS = ['identity', 'sigmoid', 'tanh'] as const;
+export const LOGIT_ACTIVATIONS = ['identity', 'sigmoid', 'tanh'] as const;
 
 /** Registry entry: `bce` / BinaryCrossEntropyLoss (cross-encoder). */
 export const bceDefinition = defineLoss({
