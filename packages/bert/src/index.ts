@@ -57,6 +57,7 @@ export {
   OnnxTrainingStep,
   exportOnnx,
   quantizeDynamicInt8,
+  loadOnnxRuntime,
 } from './onnx/index.js';
 export type {
   OnnxSessionOptions,

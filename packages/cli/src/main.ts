@@ -4,6 +4,7 @@ import { registerAugsbert } from './commands/augsbert.js';
 import { registerData } from './commands/data.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerInit } from './commands/init.js';
 import { registerMine } from './commands/mine.js';
 import { registerPretrainMlm } from './commands/pretrain_mlm.js';
@@ -22,6 +23,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerPretrainMlm,
   registerScore,
   registerAugsbert,
+  registerExport,
 ];
 
 export function buildProgram(): Command {
