@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { CrossEncoder, SentenceEncoder } from '@contrastive/bert';
-import { LABEL_COLUMNS } from '@contrastive/core';
+import { LABEL_COLUMNS, type TrainingPrompts } from '@contrastive/core';
 import { readDataFile } from '@contrastive/data-nli';
 import { CrossEncoderCorrelationEvaluator, StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
 import { createLoss, describeLosses, listLosses } from '@contrastive/losses';
@@ -65,6 +65,12 @@ export interface TrainCliOptions {
   config?: string;
   maxSeqLength?: number;
   prompt?: string;
+  /** `column=prompt`, repeatable: per-column prompts. */
+  columnPrompt?: string[];
+  /** FlagEmbedding's query instruction: the prompt of every data set's first text column (its query). */
+  queryInstruction?: string;
+  /** Config file only: sentence-transformers' `prompts` argument as is (string, per column or per data set). */
+  prompts?: TrainingPrompts;
   evalBefore?: boolean;
   progress?: boolean;
   engine?: string;
@@ -124,7 +130,6 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     const key = ARG_OF[flag];
     if (key && value !== undefined) (args as Record<string, unknown>)[key] = value;
   }
-  if (o.prompt) args.prompts = o.prompt;
   if (o.engine !== undefined) {
     if (!['auto', 'onnx', 'tfjs'].includes(String(o.engine)))
       throw new Error(`train: --engine must be auto, onnx or tfjs, got "${String(o.engine)}"`);
@@ -146,6 +151,7 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
         ? await readSentenceFile(file)
         : await readDataFile(file, { numberColumns: LABEL_COLUMNS });
   }
+  args.prompts = trainingPrompts(o, datasets);
   const lossOptions = parseLossArgs(o.lossArg);
   const lossName = o.loss.toLowerCase();
   if ((lossName === 'softmax' || lossName === 'softmaxloss') && lossOptions.numLabels === undefined) {
@@ -196,6 +202,45 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     ...(before ? { eval_before: before } : {}),
     ...(r.bestModelCheckpoint ? { best_model_checkpoint: r.bestModelCheckpoint } : {}),
   };
+}
+
+/**
+ * The `prompts` training argument from `--prompt` (every column), `--column-prompt column=text`,
+ * `--query-instruction` (each data set's first text column, FlagEmbedding's query instruction) or the config
+ * file's `prompts`; one of them at most. The trained model saves them by name (see the trainer's `savedPrompts`).
+ */
+function trainingPrompts(
+  o: TrainCliOptions,
+  datasets: Record<string, ColumnarDataset>,
+): TrainingPrompts | undefined {
+  const given = [
+    o.prompt ? '--prompt' : undefined,
+    o.columnPrompt?.length ? '--column-prompt' : undefined,
+    o.queryInstruction ? '--query-instruction' : undefined,
+    o.prompts !== undefined ? 'prompts (config)' : undefined,
+  ].filter((x) => x !== undefined);
+  if (given.length > 1) throw new Error(`train: give one of ${given.join(', ')}, not several`);
+  if (o.prompt) return o.prompt;
+  if (o.columnPrompt?.length) {
+    const out: Record<string, string> = {};
+    for (const a of o.columnPrompt) {
+      const eq = a.indexOf('=');
+      if (eq <= 0) throw new Error(`--column-prompt: expected column=prompt, got "${a}"`);
+      out[a.slice(0, eq).trim()] = a.slice(eq + 1);
+    }
+    return out;
+  }
+  if (o.queryInstruction) {
+    const instruction = o.queryInstruction;
+    return Object.fromEntries(
+      Object.entries(datasets).map(([name, d]) => {
+        const first = d.columnNames.find((c) => !LABEL_COLUMNS.includes(c));
+        if (!first) throw new Error(`--query-instruction: data set "${name}" has no text column`);
+        return [name, { [first]: instruction }];
+      }),
+    );
+  }
+  return o.prompts;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -285,7 +330,19 @@ export function registerTrain(program: Command): void {
     .option('--metric-for-best-model <name>', 'e.g. spearman_cosine')
     .option('--greater-is-better <bool>', 'whether a larger metric is better', bool('--greater-is-better'))
     .option('--max-seq-length <n>', 'truncate inputs to N tokens', parsePositiveInt('--max-seq-length'))
-    .option('--prompt <text>', 'prompt prepended to every input column')
+    .option(
+      '--prompt <text>',
+      'prompt prepended to every input column (saved as the prompts "query" and "document", the default)',
+    )
+    .option(
+      '--column-prompt <column=text>',
+      'prompt for one column, e.g. anchor="query: " (saved under the column\'s name; the first column is also "query", the second "document"); repeatable',
+      collect,
+    )
+    .option(
+      '--query-instruction <text>',
+      'FlagEmbedding\'s query instruction: prepended to each data set\'s first text column (saved as the prompt "query")',
+    )
     .option(
       '--engine <name>',
       'auto | onnx | tfjs: what trains the transformer and embeds for evaluation (auto: onnxruntime-node when it loads)',
