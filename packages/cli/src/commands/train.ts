@@ -1,20 +1,28 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
 import { CrossEncoder, SentenceEncoder } from '@contrastive/bert';
 import { LABEL_COLUMNS, type TrainingPrompts } from '@contrastive/core';
 import { readDataFile } from '@contrastive/data-nli';
-import { CrossEncoderCorrelationEvaluator, StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
+import {
+  CrossEncoderCorrelationEvaluator,
+  type Evaluator,
+  StsEvaluator,
+  loadStsData,
+  resolveSplitFile,
+} from '@contrastive/eval-mteb';
 import { createLoss, describeLosses, listLosses } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
 import {
   type ColumnarDataset,
   SentenceTransformerTrainer,
+  type TrainerEvaluator,
   type TrainingArguments,
 } from '@contrastive/trainer';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { collect, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
 import { readSentenceFile } from '../sentences.js';
+import { buildEvaluator } from './eval.js';
 
 /** Flag (camelCase) → training argument; the CLI keeps sentence-transformers' short names. */
 const ARG_OF: Record<string, keyof TrainingArguments> = {
@@ -60,6 +68,8 @@ export interface TrainCliOptions {
   loss?: string;
   lossArg?: string[];
   evalSts?: string;
+  /** `kind=path`, repeatable: evaluators run during training (see `trainingEvaluators`). */
+  eval?: string[];
   output?: string;
   resume?: string;
   config?: string;
@@ -165,6 +175,8 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   const evaluator = o.evalSts
     ? new StsEvaluator(loadStsData(o.evalSts), { name: 'sts-dev', split: 'dev' })
     : undefined;
+  // Read before the model too, so a bad evaluation file fails fast.
+  const extraEvaluators = await trainingEvaluators(o.eval ?? [], evaluator ? ['sts-dev'] : []);
 
   const backend = await initBackend();
   process.stderr.write(`${backend.summary}\n`);
@@ -176,9 +188,20 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   const model = crossEncoder
     ? await CrossEncoder.load(o.model, { maxLength: o.maxSeqLength })
     : await SentenceEncoder.load(o.model, { maxSeqLength: o.maxSeqLength });
+  if (crossEncoder && extraEvaluators.length > 0)
+    throw new Error('train: --eval is for sentence encoders; a cross-encoder takes --eval-sts');
   const evaluators =
-    crossEncoder && evaluator ? [crossEncoderSts(model as CrossEncoder, evaluator)] : evaluator;
-  if (evaluator && args.evalStrategy === undefined) {
+    crossEncoder && evaluator
+      ? [crossEncoderSts(model as CrossEncoder, evaluator)]
+      : [...(evaluator ? [evaluator] : []), ...extraEvaluators];
+  // Named up front: the best model is picked by this metric (--metric-for-best-model, else the first main score).
+  const bestMetric =
+    args.metricForBestModel ??
+    (evaluators[0] && typeof evaluators[0] !== 'function' && evaluators[0].mainScoreName
+      ? `eval_${evaluators[0].name}_${evaluators[0].mainScoreName}`
+      : undefined);
+  if (bestMetric) process.stderr.write(`contrastive: best-model metric: ${bestMetric}\n`);
+  if (evaluators.length > 0 && args.evalStrategy === undefined) {
     args.evalStrategy = 'steps';
     args.evalSteps ??= args.loggingSteps ?? 500;
   }
@@ -187,10 +210,10 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     args,
     trainDataset: datasets,
     loss,
-    evaluator: evaluators,
+    evaluator: evaluators.length > 0 ? evaluators : undefined,
     baseModel: o.model,
   });
-  const before = evaluator && o.evalBefore ? await trainer.evaluate() : undefined;
+  const before = evaluators.length > 0 && o.evalBefore ? await trainer.evaluate() : undefined;
   const resume =
     o.resume === undefined ? undefined : o.resume === 'latest' || o.resume === 'true' ? true : o.resume;
   const r = await trainer.train({ resumeFromCheckpoint: resume });
@@ -200,8 +223,77 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     train_loss: r.trainLoss,
     eval: r.eval,
     ...(before ? { eval_before: before } : {}),
+    ...(bestMetric ? { best_metric: bestMetric } : {}),
     ...(r.bestModelCheckpoint ? { best_model_checkpoint: r.bestModelCheckpoint } : {}),
   };
+}
+
+/** `--eval` kinds: eval-mteb's evaluators (`pair` is pair-classification). */
+export const TRAIN_EVAL_KINDS = [
+  'sts',
+  'retrieval',
+  'classification',
+  'triplet',
+  'pair-classification',
+  'reranking',
+] as const;
+
+/**
+ * The evaluators of `--eval kind=path` (repeatable), built by the same code as `contrastive eval`: sts,
+ * triplet, pair-classification, reranking take a file (or a folder with a dev, else test, split); retrieval a
+ * BEIR folder (qrels/dev.tsv, else test); classification `train,test` files or a folder with train and dev/test
+ * splits. Each is named after its file (kind-prefixed when two share a name), so its metrics are
+ * `eval_<name>_<metric>`.
+ */
+export async function trainingEvaluators(specs: string[], taken: string[] = []): Promise<TrainerEvaluator[]> {
+  const names = new Set(taken);
+  const out: TrainerEvaluator[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const kind = eq > 0 ? spec.slice(0, eq).trim().toLowerCase() : '';
+    const path = eq > 0 ? spec.slice(eq + 1).trim() : '';
+    if (!(TRAIN_EVAL_KINDS as readonly string[]).includes(kind) && kind !== 'pair')
+      throw new Error(
+        `--eval: expected <kind>=<file>, kind one of ${TRAIN_EVAL_KINDS.join(', ')}; got "${spec}"`,
+      );
+    if (!path) throw new Error(`--eval ${kind}: no file given ("${spec}")`);
+    const [data, test] = kind === 'classification' ? path.split(',') : [path, undefined];
+    if (!data || !existsSync(data)) throw new Error(`--eval ${kind}: ${data} not found`);
+    if (test !== undefined && !existsSync(test)) throw new Error(`--eval ${kind}: ${test} not found`);
+    const split = devOrTest(data, kind);
+    let ev: Evaluator;
+    try {
+      ev = await buildEvaluator({
+        model: '',
+        task: kind === 'pair-classification' ? 'pair' : kind,
+        data,
+        test,
+        split,
+        output: '',
+        batchSize: 32,
+      });
+    } catch (e) {
+      throw new Error(`--eval ${spec}: ${(e as Error).message}`);
+    }
+    let name = basename(data, extname(data));
+    if (names.has(name)) name = `${kind}-${name}`;
+    while (names.has(name)) name = `${name}_`;
+    names.add(name);
+    out.push({ name, mainScoreName: ev.mainScoreName, evaluate: (model) => ev.evaluate(model) });
+  }
+  return out;
+}
+
+/** A folder's dev split when it has one, else its test split (a file is its own split). */
+function devOrTest(path: string, kind: string): string {
+  if (!statSync(path).isDirectory()) return 'dev';
+  if (kind === 'retrieval') return existsSync(join(path, 'qrels', 'dev.tsv')) ? 'dev' : 'test';
+  try {
+    resolveSplitFile(path, 'dev', kind);
+    return 'dev';
+  } catch {
+    return 'test';
+  }
 }
 
 /**
@@ -275,6 +367,11 @@ export function registerTrain(program: Command): void {
       collect,
     )
     .option('--eval-sts <file>', 'STS file (sentence1, sentence2, score) evaluated during and after training')
+    .option(
+      '--eval <kind=file>',
+      `evaluate during training: ${TRAIN_EVAL_KINDS.join(', ')} (retrieval: a BEIR folder; classification: train,test files or a folder); repeatable`,
+      collect,
+    )
     .option('--eval-before', 'also evaluate before the first step (reported as eval_before)')
     .option(
       '--output <dir>',
@@ -327,7 +424,10 @@ export function registerTrain(program: Command): void {
     .option('--batch-sampler <s>', 'batch_sampler | no_duplicates | group_by_label')
     .option('--multi-dataset-batch-sampler <s>', 'round_robin | proportional')
     .option('--load-best-model-at-end', 'reload the best checkpoint (by --metric-for-best-model) at the end')
-    .option('--metric-for-best-model <name>', 'e.g. spearman_cosine')
+    .option(
+      '--metric-for-best-model <name>',
+      "e.g. eval_sts-dev_spearman_cosine (default: the first evaluator's main score)",
+    )
     .option('--greater-is-better <bool>', 'whether a larger metric is better', bool('--greater-is-better'))
     .option('--max-seq-length <n>', 'truncate inputs to N tokens', parsePositiveInt('--max-seq-length'))
     .option(
