@@ -1,5 +1,4 @@
 import {
-  copyFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -623,8 +622,9 @@ export class SentenceEncoder {
       model_max_length: this.maxSeqLength,
     });
     for (const f of ['special_tokens_map.json', 'vocab.txt']) {
+      // Contents only: a copy would keep the source's mode (read-only in a shared or cache folder).
       if (this.sourceDir && existsSync(join(this.sourceDir, f)))
-        copyFileSync(join(this.sourceDir, f), join(dir, f));
+        writeFileSync(join(dir, f), readFileSync(join(this.sourceDir, f)));
     }
     json('sentence_bert_config.json', { max_seq_length: this.maxSeqLength, do_lower_case: this.doLowerCase });
     json('config_sentence_transformers.json', {
