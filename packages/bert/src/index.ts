@@ -51,7 +51,14 @@ export type {
 export { ClassificationHead } from './modules/classification_head.js';
 export type { HeadForwardOptions } from './modules/classification_head.js';
 export { resolveModelDir } from './hub_loader.js';
-export { OnnxEncoderSession, OnnxTrainingEngine, OnnxTrainingStep, exportOnnx } from './onnx/index.js';
+export {
+  OnnxEncoderSession,
+  OnnxTrainingEngine,
+  OnnxTrainingStep,
+  exportOnnx,
+  quantizeDynamicInt8,
+  loadOnnxRuntime,
+} from './onnx/index.js';
 export type {
   OnnxSessionOptions,
   OnnxSessionSource,
@@ -59,6 +66,9 @@ export type {
   GraphOptimizationLevel,
   OnnxTrainingEngineOptions,
   TrainableTransformerEncoder,
+  ExportOnnxOptions,
+  ExportedOnnx,
+  QuantizeOptions,
 } from './onnx/index.js';
 export {
   BertForMaskedLM,

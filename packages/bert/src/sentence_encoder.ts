@@ -1,5 +1,4 @@
 import {
-  copyFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -40,6 +39,8 @@ export interface SentenceEncoderOptions extends ModelSourceOptions {
   maxSeqLength?: number;
   /** Forces L2 normalization of outputs on (adds a Normalize module) or off (removes it). */
   normalize?: boolean;
+  /** Matryoshka: keep the first N dimensions of each embedding (wins over the saved `truncate_dim`). */
+  truncateDim?: number;
 }
 
 /** What `createTrainingEngine` returns: a transformer whose passes run outside tfjs's tape. */
@@ -118,6 +119,38 @@ export class SentenceEncoder {
     this.dimension; // validates the module chain's widths
   }
 
+  /**
+   * Matryoshka: `encode`/`embed` keep the first `truncateDim` dimensions (sentence-transformers'
+   * `truncate_dim`); saved in config_sentence_transformers.json. Undefined: the full `dimension`.
+   */
+  get truncateDim(): number | undefined {
+    return this.stConfig.truncate_dim ?? undefined;
+  }
+
+  set truncateDim(dim: number | undefined) {
+    if (dim !== undefined) checkTruncateDim(dim, this.dimension, 'truncate_dim');
+    this.stConfig.truncate_dim = dim ?? null;
+  }
+
+  /** Width of what `encode` returns: `truncateDim` when set, else `dimension`. */
+  get embeddingDimension(): number {
+    return this.truncateDim ?? this.dimension;
+  }
+
+  /**
+   * Adds named prompts (config_sentence_transformers.json's `prompts`, what `encode({ promptName })` uses),
+   * replacing those of the same name; `defaultPromptName` (one of the prompts) is prepended when a call names none.
+   */
+  addPrompts(prompts: Record<string, string>, defaultPromptName?: string | null): void {
+    const merged = { ...this.stConfig.prompts, ...prompts };
+    if (defaultPromptName != null && !Object.hasOwn(merged, defaultPromptName))
+      throw new Error(
+        `default prompt "${defaultPromptName}" is not one of the prompts (${Object.keys(merged).join(', ')})`,
+      );
+    this.stConfig.prompts = merged;
+    if (defaultPromptName !== undefined) this.stConfig.default_prompt_name = defaultPromptName;
+  }
+
   /** Loads a local sentence-transformers folder or a hub id (`org/name`). Refuses pickled `.bin` weights. */
   static async load(pathOrId: string, options: SentenceEncoderOptions = {}): Promise<SentenceEncoder> {
     await ensureBackend();
@@ -171,10 +204,18 @@ export class SentenceEncoder {
           prompts: st?.prompts ?? {},
           default_prompt_name: st?.default_prompt_name ?? null,
           similarity_fn_name: st?.similarity_fn_name ?? 'cosine',
+          ...(st?.truncate_dim != null ? { truncate_dim: st.truncate_dim } : {}),
         },
         sourceDir: dir,
       });
       if (options.normalize !== undefined) enc.normalizeOutput = options.normalize;
+      if (st?.truncate_dim != null)
+        checkTruncateDim(
+          st.truncate_dim,
+          enc.dimension,
+          `${join(dir, 'config_sentence_transformers.json')}: truncate_dim`,
+        );
+      if (options.truncateDim !== undefined) enc.truncateDim = options.truncateDim;
       return enc;
     } catch (e) {
       bert.dispose();
@@ -458,7 +499,10 @@ export class SentenceEncoder {
     if (options.sortByLength ?? true) order.sort((a, b) => texts[b]!.length - texts[a]!.length || a - b);
     const out: Float32Array[] = new Array(texts.length);
     const dim = this.dimension;
-    const renormalize = options.normalize === true && !this.normalizeOutput;
+    const keep = options.truncateDim ?? this.truncateDim ?? dim;
+    if (options.truncateDim !== undefined) checkTruncateDim(keep, dim, 'encode: truncateDim');
+    // As sentence-transformers: truncate, then normalize (a Normalize module's unit vectors are no longer unit).
+    const renormalize = options.normalize === true && (!this.normalizeOutput || keep < dim);
     for (let s = 0; s < order.length; s += batchSize) {
       const idx = order.slice(s, s + batchSize);
       const { batch, exclude } = this.tokenizeForEmbedding(
@@ -467,7 +511,7 @@ export class SentenceEncoder {
       );
       const data = await embedder.embedBatch(batch, exclude);
       idx.forEach((i, r) => {
-        const v = data.slice(r * dim, (r + 1) * dim);
+        const v = data.slice(r * dim, r * dim + keep);
         out[i] = renormalize ? normalizeVector(v) : v;
       });
       options.progress?.(Math.min(s + batchSize, order.length), order.length);
@@ -572,10 +616,15 @@ export class SentenceEncoder {
     json('config.json', bertConfigToJson(this.bert.config));
     writeSafetensors(join(dir, 'model.safetensors'), await this.bert.exportWeights(), { format: 'pt' });
     json('tokenizer.json', this.tokenizer.files.tokenizerJson);
-    json('tokenizer_config.json', this.tokenizer.files.tokenizerConfig);
+    // The model's limit as the tokenizer's own, so clients that truncate by the tokenizer (transformers.js) cut there.
+    json('tokenizer_config.json', {
+      ...this.tokenizer.files.tokenizerConfig,
+      model_max_length: this.maxSeqLength,
+    });
     for (const f of ['special_tokens_map.json', 'vocab.txt']) {
+      // Contents only: a copy would keep the source's mode (read-only in a shared or cache folder).
       if (this.sourceDir && existsSync(join(this.sourceDir, f)))
-        copyFileSync(join(this.sourceDir, f), join(dir, f));
+        writeFileSync(join(dir, f), readFileSync(join(this.sourceDir, f)));
     }
     json('sentence_bert_config.json', { max_seq_length: this.maxSeqLength, do_lower_case: this.doLowerCase });
     json('config_sentence_transformers.json', {
@@ -584,6 +633,7 @@ export class SentenceEncoder {
       prompts: this.stConfig.prompts,
       default_prompt_name: this.stConfig.default_prompt_name,
       similarity_fn_name: this.stConfig.similarity_fn_name,
+      ...(this.stConfig.truncate_dim != null ? { truncate_dim: this.stConfig.truncate_dim } : {}),
     });
     const written = new Set<string>();
     for (const m of this.modules) {
@@ -596,7 +646,7 @@ export class SentenceEncoder {
     }
     json('modules.json', modules);
     if (options.modelCard) writeFileSync(join(dir, 'README.md'), options.modelCard);
-    if (options.onnx) await exportOnnx(this, dir);
+    if (options.onnx) await exportOnnx(this, dir, options.onnx === true ? {} : options.onnx);
     return written;
   }
 
@@ -627,6 +677,11 @@ export class SentenceEncoder {
     this.bert.dispose();
     for (const m of this.modules) m.dispose();
   }
+}
+
+function checkTruncateDim(dim: number, full: number, what: string): void {
+  if (!Number.isInteger(dim) || dim < 1) throw new Error(`${what} must be a positive integer, got ${dim}`);
+  if (dim > full) throw new Error(`${what} ${dim} is larger than the model's embedding dimension ${full}`);
 }
 
 function normalizeVector(v: Float32Array): Float32Array {

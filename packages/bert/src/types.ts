@@ -1,5 +1,6 @@
 import type { SimilarityFunction } from '@contrastive/pooling';
 import type { EngineChoice } from '@contrastive/tensor-gpu';
+import type { ExportOnnxOptions } from './onnx/export.js';
 
 export interface EncodeOptions {
   batchSize?: number;
@@ -21,6 +22,11 @@ export interface EncodeOptions {
    * order. Output is in input order either way.
    */
   sortByLength?: boolean;
+  /**
+   * Keep the first N dimensions of each embedding (Matryoshka models), as sentence-transformers' `truncate_dim`;
+   * default the encoder's `truncateDim`. Applied before `normalize`.
+   */
+  truncateDim?: number;
 }
 
 export interface EmbedTensorOptions {
@@ -34,11 +40,13 @@ export interface SentenceTransformersConfig {
   prompts: Record<string, string>;
   default_prompt_name: string | null;
   similarity_fn_name: SimilarityFunction | null;
+  /** Matryoshka: embeddings keep their first `truncate_dim` dimensions (written only when set, as sentence-transformers). */
+  truncate_dim?: number | null;
 }
 
 export interface SaveOptions {
   /** Model card text written as README.md. */
   modelCard?: string;
   /** Also write `onnx/model.onnx` (the Transformer module, as sentence-transformers' ONNX backend loads it). */
-  onnx?: boolean;
+  onnx?: boolean | ExportOnnxOptions;
 }

@@ -180,7 +180,7 @@ describe('other heads match tfjs', () => {
 describe('exportOnnx', () => {
   it("writes onnx/model.onnx in sentence-transformers' layout, whose last_hidden_state mean-pools to the reference", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bert-onnx-'));
-    const file = await exportOnnx(encoder, dir);
+    const { model: file } = await exportOnnx(encoder, dir);
     expect(file).toBe(join(dir, 'onnx', 'model.onnx'));
     const bytes = readFileSync(file);
     const model = decodeModel(bytes);

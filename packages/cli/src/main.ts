@@ -5,6 +5,7 @@ import { registerAugsbert } from './commands/augsbert.js';
 import { registerData } from './commands/data.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerGpl } from './commands/gpl.js';
 import { registerInit } from './commands/init.js';
 import { registerMine } from './commands/mine.js';
@@ -27,6 +28,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerScore,
   registerAugsbert,
   registerGpl,
+  registerExport,
 ];
 
 export function buildProgram(): Command {

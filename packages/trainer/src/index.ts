@@ -29,3 +29,5 @@ export { createProgress } from './progress.js';
 export type { Progress } from './progress.js';
 export { writeModelCard } from './model_card.js';
 export { writeTrainingPlot } from './plot.js';
+export { savedPrompts } from './saved_prompts.js';
+export type { SavedPrompts, PromptedDataset } from './saved_prompts.js';

@@ -33,6 +33,7 @@ import { acquireOutputLock, removeStaleTemporaries } from './output_lock.js';
 import { writeTrainingPlot } from './plot.js';
 import { type Progress, createProgress } from './progress.js';
 import { type ColumnarDataset, type ScheduledBatch, batchSamplerFor, epochSchedule } from './samplers.js';
+import { savedPrompts } from './saved_prompts.js';
 import { lrMultiplier, warmupStepsFor } from './scheduler.js';
 import type { TrainableEncoder, TrainingEngine } from './types.js';
 
@@ -416,6 +417,9 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
     for (const p of removeStaleTemporaries(out))
       this.report(`contrastive: removed ${p} (left by an interrupted save)`);
     const optimizer = this.setupOptimizer();
+    // The prompts trained with are saved with the model (checkpoints too), named as `savedPrompts` documents.
+    const saved = savedPrompts(a.prompts, this.datasets);
+    if (saved) this.model.addPrompts?.(saved.prompts, saved.defaultPromptName ?? undefined);
     const engine = await this.model.createTrainingEngine?.({
       engine: a.trainEngine,
       threads: a.engineThreads,

@@ -44,4 +44,9 @@ export interface TrainableEncoder extends EmbeddingModel {
   };
   /** Frees engine snapshots taken for evaluation. */
   release?(): Promise<void>;
+  /**
+   * Adds named prompts that `save` writes (config_sentence_transformers.json's `prompts`): the trainer gives
+   * it those it trained with (see `savedPrompts`), so inference can prepend them by name.
+   */
+  addPrompts?(prompts: Record<string, string>, defaultPromptName?: string | null): void;
 }

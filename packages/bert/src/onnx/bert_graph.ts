@@ -33,7 +33,10 @@ export interface BertGraphOptions {
    * pooling_mask]; output token_embeddings, and sentence_embedding when `head` is given.
    */
   output: 'last_hidden_state' | 'sentence_embedding';
-  /** The head modules' ONNX forms (Pooling, Dense, Normalize, …), in order: the fused sentence encoder. */
+  /**
+   * The head modules' ONNX forms (Pooling, Dense, Normalize, …), in order: the fused sentence encoder. With
+   * `last_hidden_state` they add a `sentence_embedding` output beside it.
+   */
   head?: OnnxModuleWriter[];
   /** Adds an int64 `pooling_mask [batch, sequence]` input that replaces the attention mask for pooling (prompt exclusion). */
   poolingMaskInput?: boolean;
@@ -315,20 +318,8 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
   }
 
   const version = options.producerVersion ?? '0';
-  if (options.output === 'last_hidden_state') {
-    g.alias(x, 'last_hidden_state');
-    g.output('last_hidden_state', OnnxDataType.FLOAT, [BATCH, SEQ, h]);
-    return g.model({
-      opset: 17,
-      producerVersion: version,
-      docString: 'BERT encoder (token embeddings), written by contrastive',
-    });
-  }
-
-  if (packed) x = unpack(x, h);
-  g.alias(x, 'token_embeddings');
   const head = options.head ?? [];
-  if (head.length > 0) {
+  const writeHead = () => {
     let f: OnnxFeatures = {
       tokenEmbeddings: x,
       poolingMask3: g.op('Unsqueeze', [
@@ -343,6 +334,26 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
     if (!f.sentenceEmbedding) throw new Error('ONNX export: no head module produced a sentence embedding');
     g.alias(f.sentenceEmbedding, 'sentence_embedding');
     g.output('sentence_embedding', OnnxDataType.FLOAT, [BATCH, f.dimension]);
+  };
+  if (options.output === 'last_hidden_state') {
+    g.alias(x, 'last_hidden_state');
+    g.output('last_hidden_state', OnnxDataType.FLOAT, [BATCH, SEQ, h]);
+    // The whole encoder in one graph as a second output, for clients that want sentence embeddings directly.
+    if (head.length > 0) writeHead();
+    return g.model({
+      opset: 17,
+      producerVersion: version,
+      docString:
+        head.length > 0
+          ? 'BERT encoder (token embeddings) and its head modules (sentence_embedding), written by contrastive'
+          : 'BERT encoder (token embeddings), written by contrastive',
+    });
+  }
+
+  if (packed) x = unpack(x, h);
+  g.alias(x, 'token_embeddings');
+  if (head.length > 0) {
+    writeHead();
   }
   g.output('token_embeddings', OnnxDataType.FLOAT, [BATCH, SEQ, h]);
   return g.model({

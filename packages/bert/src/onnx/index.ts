@@ -1,6 +1,9 @@
 export { OnnxEncoderSession } from './encoder_session.js';
 export type { OnnxSessionOptions, OnnxSessionSource, GraphOptimizationLevel } from './encoder_session.js';
 export { exportOnnx } from './export.js';
+export type { ExportOnnxOptions, ExportedOnnx } from './export.js';
+export { quantizeDynamicInt8 } from './quantize.js';
+export type { QuantizeOptions } from './quantize.js';
 export { buildBertGraph } from './bert_graph.js';
 export type { BertGraphOptions, OnnxOpSet, TorchTensor } from './bert_graph.js';
 export { encodeModel, decodeModel } from './proto.js';

@@ -92,7 +92,12 @@ export function registerEncode(program: Command): void {
       'truncate inputs to this many tokens',
       parsePositiveInt('--max-seq-length'),
     )
-    .option('--normalize', 'L2-normalize the embeddings')
+    .option('--normalize', 'L2-normalize the embeddings (after --truncate-dim)')
+    .option(
+      '--truncate-dim <n>',
+      "Matryoshka: keep the first N dimensions (default: the model's saved truncate_dim, else all)",
+      parsePositiveInt('--truncate-dim'),
+    )
     .option('--prompt <text>', 'text prepended to every input (e.g. "query: ")')
     .option('--prompt-name <name>', "a prompt from the model's config_sentence_transformers.json")
     .option(
@@ -111,6 +116,7 @@ export function registerEncode(program: Command): void {
         normalize?: boolean;
         prompt?: string;
         promptName?: string;
+        truncateDim?: number;
         engine: Engine;
       }) => {
         const texts = readTexts(opts.input);
@@ -119,6 +125,7 @@ export function registerEncode(program: Command): void {
         process.stderr.write(`${backend.summary}\n`);
         const { model, runner, release } = await loadEncoder(opts.model, opts.engine, {
           maxSeqLength: opts.maxSeqLength,
+          truncateDim: opts.truncateDim,
         });
         const progress = createProgress('encode', texts.length);
         const embeddings = await runner.encode(texts, {
@@ -136,7 +143,7 @@ export function registerEncode(program: Command): void {
           for (const e of embeddings) await out.write(`${JSON.stringify({ embedding: Array.from(e) })}\n`);
         });
         process.stdout.write(
-          `${JSON.stringify({ output: opts.output, count: embeddings.length, dimension: model.dimension })}\n`,
+          `${JSON.stringify({ output: opts.output, count: embeddings.length, dimension: model.embeddingDimension })}\n`,
         );
       },
     );

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { writeOutputFileSync } from '@contrastive/core';
 import {
   ClassificationEvaluator,
   type Embedder,
@@ -19,6 +20,7 @@ import {
   loadStsData,
   loadTripletData,
   resolveSplitFile,
+  toMtebResultJson,
   writeMtebResult,
 } from '@contrastive/eval-mteb';
 import { createProgress } from '@contrastive/trainer';
@@ -57,6 +59,19 @@ export interface EvalCommandOptions {
   scoreFunction?: 'cosine' | 'dot';
   /** Only the first N evaluation examples (not for retrieval). */
   limit?: number;
+  /** Matryoshka: evaluate the first N dimensions of each embedding. */
+  truncateDim?: number;
+  /** Matryoshka: evaluate at each of these dimensions (one row each in the results' `truncate_dims`). */
+  truncateDims?: number[];
+}
+
+/** The results of one task evaluated at several embedding dimensions (`--truncate-dims`). */
+export interface TruncatedResultsJson {
+  task_name: string;
+  split: string;
+  model_name: string;
+  main_score_name: string;
+  truncate_dims: Array<{ truncate_dim: number } & MtebResultJson>;
 }
 
 /** Split file names that say nothing about the data set: a result is named after the folder instead. */
@@ -212,6 +227,7 @@ export async function runEval(opts: EvalCommandOptions, model?: Embedder): Promi
     const loaded = await loadEncoder(opts.model, opts.engine ?? 'auto', {
       maxSeqLength: opts.maxSeqLength,
       normalize: opts.normalize,
+      truncateDim: opts.truncateDim,
     });
     embedder = loaded.runner;
     release = loaded.release;
@@ -232,6 +248,70 @@ export async function runEval(opts: EvalCommandOptions, model?: Embedder): Promi
   });
   await release();
   return writeMtebResult(opts.output, result, { modelName: opts.model });
+}
+
+/**
+ * Evaluates one task at each embedding dimension of `opts.truncateDims` (Matryoshka): the model is loaded once,
+ * and each row is the evaluator's result on the first N dimensions. Writes `output` and returns it; the
+ * Markdown table of `truncationTable` goes to stderr.
+ */
+export async function runEvalAcrossDims(opts: EvalCommandOptions): Promise<TruncatedResultsJson> {
+  const dims = opts.truncateDims ?? [];
+  if (dims.length === 0) throw new Error('--truncate-dims: no dimension given');
+  if (opts.truncateDim !== undefined) throw new Error('give --truncate-dim or --truncate-dims, not both');
+  const evaluator = await buildEvaluator(opts);
+  const { initBackend } = await import('@contrastive/tensor-gpu');
+  const { loadEncoder } = await import('../engine.js');
+  const backend = await initBackend();
+  process.stderr.write(`${backend.summary}\n`);
+  const { model, release } = await loadEncoder(opts.model, opts.engine ?? 'auto', {
+    maxSeqLength: opts.maxSeqLength,
+    normalize: opts.normalize,
+  });
+  const rows: TruncatedResultsJson['truncate_dims'] = [];
+  try {
+    for (const dim of dims) {
+      model.truncateDim = dim; // names the model's dimension when too large
+      const result = await evaluator.evaluate(model, {
+        batchSize: opts.batchSize,
+        logger: (message) => process.stderr.write(`contrastive: warning: ${message}\n`),
+      });
+      rows.push({ truncate_dim: dim, ...toMtebResultJson(result, { modelName: opts.model }) });
+    }
+  } finally {
+    await release();
+  }
+  const json: TruncatedResultsJson = {
+    task_name: rows[0]!.task_name,
+    split: rows[0]!.split,
+    model_name: opts.model,
+    main_score_name: rows[0]!.main_score_name,
+    truncate_dims: rows,
+  };
+  writeOutputFileSync(opts.output, `${JSON.stringify(json, null, 2)}\n`);
+  process.stderr.write(truncationTable(json));
+  return json;
+}
+
+/** `| Dimension | <main score> |` rows, one per evaluated dimension. */
+export function truncationTable(results: TruncatedResultsJson): string {
+  const lines = [
+    `| Dimension | ${results.main_score_name} |`,
+    '| ---: | ---: |',
+    ...results.truncate_dims.map(
+      (r) => `| ${r.truncate_dim} | ${r.main_score === null ? 'n/a' : r.main_score.toFixed(4)} |`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function parseDims(value: string): number[] {
+  const dims = value.split(',').map((v) => Number(v.trim()));
+  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1))
+    throw new InvalidArgumentError(
+      `--truncate-dims must be positive integers separated by commas, got "${value}"`,
+    );
+  return dims;
 }
 
 function parseScoreFunction(value: string): 'cosine' | 'dot' {
@@ -279,11 +359,28 @@ export function registerEval(program: Command): void {
     .option('--document-prompt <text>', 'retrieval: text prepended to every document')
     .option('--score-function <name>', 'retrieval: cosine or dot', parseScoreFunction)
     .option(
+      '--truncate-dim <n>',
+      "Matryoshka: evaluate the first N dimensions (default: the model's saved truncate_dim, else all)",
+      parsePositiveInt('--truncate-dim'),
+    )
+    .option(
+      '--truncate-dims <n,n,...>',
+      'Matryoshka: evaluate at each dimension; --output gets one row per dimension and stderr a table',
+      parseDims,
+    )
+    .option(
       '--limit <n>',
       'only the first N evaluation examples (not retrieval)',
       parsePositiveInt('--limit'),
     )
     .action(async (opts: EvalCommandOptions) => {
+      if (opts.truncateDims) {
+        const r = await runEvalAcrossDims(opts);
+        process.stdout.write(
+          `${JSON.stringify({ task: r.task_name, split: r.split, main_score_name: r.main_score_name, truncate_dims: r.truncate_dims.map((d) => d.truncate_dim), main_scores: r.truncate_dims.map((d) => d.main_score), output: opts.output })}\n`,
+        );
+        return;
+      }
       const written = await runEval(opts);
       process.stdout.write(
         `${JSON.stringify({ task: written.task_name, split: written.split, main_score_name: written.main_score_name, main_score: written.main_score, output: opts.output, ...(written.warnings ? { warnings: written.warnings.length } : {}) })}\n`,

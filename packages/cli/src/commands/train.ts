@@ -1,14 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, extname } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { CrossEncoder, SentenceEncoder } from '@contrastive/bert';
-import { LABEL_COLUMNS } from '@contrastive/core';
+import { LABEL_COLUMNS, type TrainingPrompts } from '@contrastive/core';
 import { readDataFile } from '@contrastive/data-nli';
-import { CrossEncoderCorrelationEvaluator, StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
+import {
+  CrossEncoderCorrelationEvaluator,
+  type Evaluator,
+  StsEvaluator,
+  loadStsData,
+  resolveSplitFile,
+} from '@contrastive/eval-mteb';
 import { createLoss, describeLosses, listLosses } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
 import {
   type ColumnarDataset,
   SentenceTransformerTrainer,
+  type TrainerEvaluator,
   type TrainingArguments,
 } from '@contrastive/trainer';
 import type { Command } from 'commander';
@@ -16,6 +23,7 @@ import { parse as parseYaml } from 'yaml';
 import { collect, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
 import { loadPlugins } from '../plugins.js';
 import { readSentenceFile } from '../sentences.js';
+import { buildEvaluator } from './eval.js';
 
 /** Flag (camelCase) → training argument; the CLI keeps sentence-transformers' short names. */
 const ARG_OF: Record<string, keyof TrainingArguments> = {
@@ -61,11 +69,19 @@ export interface TrainCliOptions {
   loss?: string;
   lossArg?: string[];
   evalSts?: string;
+  /** `kind=path`, repeatable: evaluators run during training (see `trainingEvaluators`). */
+  eval?: string[];
   output?: string;
   resume?: string;
   config?: string;
   maxSeqLength?: number;
   prompt?: string;
+  /** `column=prompt`, repeatable: per-column prompts. */
+  columnPrompt?: string[];
+  /** FlagEmbedding's query instruction: the prompt of every data set's first text column (its query). */
+  queryInstruction?: string;
+  /** Config file only: sentence-transformers' `prompts` argument as is (string, per column or per data set). */
+  prompts?: TrainingPrompts;
   evalBefore?: boolean;
   progress?: boolean;
   engine?: string;
@@ -133,7 +149,6 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     const key = ARG_OF[flag];
     if (key && value !== undefined) (args as Record<string, unknown>)[key] = value;
   }
-  if (o.prompt) args.prompts = o.prompt;
   if (o.engine !== undefined) {
     if (!['auto', 'onnx', 'tfjs'].includes(String(o.engine)))
       throw new Error(`train: --engine must be auto, onnx or tfjs, got "${String(o.engine)}"`);
@@ -155,6 +170,7 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
         ? await readSentenceFile(file)
         : await readDataFile(file, { numberColumns: LABEL_COLUMNS });
   }
+  args.prompts = trainingPrompts(o, datasets);
   const lossOptions = parseLossArgs(o.lossArg);
   const lossName = o.loss.toLowerCase();
   if ((lossName === 'softmax' || lossName === 'softmaxloss') && lossOptions.numLabels === undefined) {
@@ -168,6 +184,8 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   const evaluator = o.evalSts
     ? new StsEvaluator(loadStsData(o.evalSts), { name: 'sts-dev', split: 'dev' })
     : undefined;
+  // Read before the model too, so a bad evaluation file fails fast.
+  const extraEvaluators = await trainingEvaluators(o.eval ?? [], evaluator ? ['sts-dev'] : []);
 
   const backend = await initBackend();
   process.stderr.write(`${backend.summary}\n`);
@@ -179,9 +197,20 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   const model = crossEncoder
     ? await CrossEncoder.load(o.model, { maxLength: o.maxSeqLength })
     : await SentenceEncoder.load(o.model, { maxSeqLength: o.maxSeqLength });
+  if (crossEncoder && extraEvaluators.length > 0)
+    throw new Error('train: --eval is for sentence encoders; a cross-encoder takes --eval-sts');
   const evaluators =
-    crossEncoder && evaluator ? [crossEncoderSts(model as CrossEncoder, evaluator)] : evaluator;
-  if (evaluator && args.evalStrategy === undefined) {
+    crossEncoder && evaluator
+      ? [crossEncoderSts(model as CrossEncoder, evaluator)]
+      : [...(evaluator ? [evaluator] : []), ...extraEvaluators];
+  // Named up front: the best model is picked by this metric (--metric-for-best-model, else the first main score).
+  const bestMetric =
+    args.metricForBestModel ??
+    (evaluators[0] && typeof evaluators[0] !== 'function' && evaluators[0].mainScoreName
+      ? `eval_${evaluators[0].name}_${evaluators[0].mainScoreName}`
+      : undefined);
+  if (bestMetric) process.stderr.write(`contrastive: best-model metric: ${bestMetric}\n`);
+  if (evaluators.length > 0 && args.evalStrategy === undefined) {
     args.evalStrategy = 'steps';
     args.evalSteps ??= args.loggingSteps ?? 500;
   }
@@ -190,10 +219,10 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     args,
     trainDataset: datasets,
     loss,
-    evaluator: evaluators,
+    evaluator: evaluators.length > 0 ? evaluators : undefined,
     baseModel: o.model,
   });
-  const before = evaluator && o.evalBefore ? await trainer.evaluate() : undefined;
+  const before = evaluators.length > 0 && o.evalBefore ? await trainer.evaluate() : undefined;
   const resume =
     o.resume === undefined ? undefined : o.resume === 'latest' || o.resume === 'true' ? true : o.resume;
   const r = await trainer.train({ resumeFromCheckpoint: resume });
@@ -203,8 +232,116 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     train_loss: r.trainLoss,
     eval: r.eval,
     ...(before ? { eval_before: before } : {}),
+    ...(bestMetric ? { best_metric: bestMetric } : {}),
     ...(r.bestModelCheckpoint ? { best_model_checkpoint: r.bestModelCheckpoint } : {}),
   };
+}
+
+/** `--eval` kinds: eval-mteb's evaluators (`pair` is pair-classification). */
+export const TRAIN_EVAL_KINDS = [
+  'sts',
+  'retrieval',
+  'classification',
+  'triplet',
+  'pair-classification',
+  'reranking',
+] as const;
+
+/**
+ * The evaluators of `--eval kind=path` (repeatable), built by the same code as `contrastive eval`: sts,
+ * triplet, pair-classification, reranking take a file (or a folder with a dev, else test, split); retrieval a
+ * BEIR folder (qrels/dev.tsv, else test); classification `train,test` files or a folder with train and dev/test
+ * splits. Each is named after its file (kind-prefixed when two share a name), so its metrics are
+ * `eval_<name>_<metric>`.
+ */
+export async function trainingEvaluators(specs: string[], taken: string[] = []): Promise<TrainerEvaluator[]> {
+  const names = new Set(taken);
+  const out: TrainerEvaluator[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const kind = eq > 0 ? spec.slice(0, eq).trim().toLowerCase() : '';
+    const path = eq > 0 ? spec.slice(eq + 1).trim() : '';
+    if (!(TRAIN_EVAL_KINDS as readonly string[]).includes(kind) && kind !== 'pair')
+      throw new Error(
+        `--eval: expected <kind>=<file>, kind one of ${TRAIN_EVAL_KINDS.join(', ')}; got "${spec}"`,
+      );
+    if (!path) throw new Error(`--eval ${kind}: no file given ("${spec}")`);
+    const [data, test] = kind === 'classification' ? path.split(',') : [path, undefined];
+    if (!data || !existsSync(data)) throw new Error(`--eval ${kind}: ${data} not found`);
+    if (test !== undefined && !existsSync(test)) throw new Error(`--eval ${kind}: ${test} not found`);
+    const split = devOrTest(data, kind);
+    let ev: Evaluator;
+    try {
+      ev = await buildEvaluator({
+        model: '',
+        task: kind === 'pair-classification' ? 'pair' : kind,
+        data,
+        test,
+        split,
+        output: '',
+        batchSize: 32,
+      });
+    } catch (e) {
+      throw new Error(`--eval ${spec}: ${(e as Error).message}`);
+    }
+    let name = basename(data, extname(data));
+    if (names.has(name)) name = `${kind}-${name}`;
+    while (names.has(name)) name = `${name}_`;
+    names.add(name);
+    out.push({ name, mainScoreName: ev.mainScoreName, evaluate: (model) => ev.evaluate(model) });
+  }
+  return out;
+}
+
+/** A folder's dev split when it has one, else its test split (a file is its own split). */
+function devOrTest(path: string, kind: string): string {
+  if (!statSync(path).isDirectory()) return 'dev';
+  if (kind === 'retrieval') return existsSync(join(path, 'qrels', 'dev.tsv')) ? 'dev' : 'test';
+  try {
+    resolveSplitFile(path, 'dev', kind);
+    return 'dev';
+  } catch {
+    return 'test';
+  }
+}
+
+/**
+ * The `prompts` training argument from `--prompt` (every column), `--column-prompt column=text`,
+ * `--query-instruction` (each data set's first text column, FlagEmbedding's query instruction) or the config
+ * file's `prompts`; one of them at most. The trained model saves them by name (see the trainer's `savedPrompts`).
+ */
+function trainingPrompts(
+  o: TrainCliOptions,
+  datasets: Record<string, ColumnarDataset>,
+): TrainingPrompts | undefined {
+  const given = [
+    o.prompt ? '--prompt' : undefined,
+    o.columnPrompt?.length ? '--column-prompt' : undefined,
+    o.queryInstruction ? '--query-instruction' : undefined,
+    o.prompts !== undefined ? 'prompts (config)' : undefined,
+  ].filter((x) => x !== undefined);
+  if (given.length > 1) throw new Error(`train: give one of ${given.join(', ')}, not several`);
+  if (o.prompt) return o.prompt;
+  if (o.columnPrompt?.length) {
+    const out: Record<string, string> = {};
+    for (const a of o.columnPrompt) {
+      const eq = a.indexOf('=');
+      if (eq <= 0) throw new Error(`--column-prompt: expected column=prompt, got "${a}"`);
+      out[a.slice(0, eq).trim()] = a.slice(eq + 1);
+    }
+    return out;
+  }
+  if (o.queryInstruction) {
+    const instruction = o.queryInstruction;
+    return Object.fromEntries(
+      Object.entries(datasets).map(([name, d]) => {
+        const first = d.columnNames.find((c) => !LABEL_COLUMNS.includes(c));
+        if (!first) throw new Error(`--query-instruction: data set "${name}" has no text column`);
+        return [name, { [first]: instruction }];
+      }),
+    );
+  }
+  return o.prompts;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -239,6 +376,11 @@ export function registerTrain(program: Command): void {
       collect,
     )
     .option('--eval-sts <file>', 'STS file (sentence1, sentence2, score) evaluated during and after training')
+    .option(
+      '--eval <kind=file>',
+      `evaluate during training: ${TRAIN_EVAL_KINDS.join(', ')} (retrieval: a BEIR folder; classification: train,test files or a folder); repeatable`,
+      collect,
+    )
     .option('--eval-before', 'also evaluate before the first step (reported as eval_before)')
     .option(
       '--output <dir>',
@@ -291,10 +433,25 @@ export function registerTrain(program: Command): void {
     .option('--batch-sampler <s>', 'batch_sampler | no_duplicates | group_by_label')
     .option('--multi-dataset-batch-sampler <s>', 'round_robin | proportional')
     .option('--load-best-model-at-end', 'reload the best checkpoint (by --metric-for-best-model) at the end')
-    .option('--metric-for-best-model <name>', 'e.g. spearman_cosine')
+    .option(
+      '--metric-for-best-model <name>',
+      "e.g. eval_sts-dev_spearman_cosine (default: the first evaluator's main score)",
+    )
     .option('--greater-is-better <bool>', 'whether a larger metric is better', bool('--greater-is-better'))
     .option('--max-seq-length <n>', 'truncate inputs to N tokens', parsePositiveInt('--max-seq-length'))
-    .option('--prompt <text>', 'prompt prepended to every input column')
+    .option(
+      '--prompt <text>',
+      'prompt prepended to every input column (saved as the prompts "query" and "document", the default)',
+    )
+    .option(
+      '--column-prompt <column=text>',
+      'prompt for one column, e.g. anchor="query: " (saved under the column\'s name; the first column is also "query", the second "document"); repeatable',
+      collect,
+    )
+    .option(
+      '--query-instruction <text>',
+      'FlagEmbedding\'s query instruction: prepended to each data set\'s first text column (saved as the prompt "query")',
+    )
     .option(
       '--engine <name>',
       'auto | onnx | tfjs: what trains the transformer and embeds for evaluation (auto: onnxruntime-node when it loads)',
