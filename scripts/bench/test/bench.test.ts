@@ -95,7 +95,7 @@ describe('pnpm bench', () => {
     // tiny: 2 layers, H 32, I 64; a sentence of n tokens costs 2·2n(4·32² + 2·32·64) + 2·4n²·32 FLOPs.
     expect(ours.encode_gflop_per_sentence).toBeGreaterThan(2 * 2 * 3 * (4 * 1024 + 2 * 2048) * 1e-9);
     expect(ours.train_gflop_per_pair).toBeGreaterThan(2 * ours.encode_gflop_per_sentence!);
-    expect(round.vs_pytorch_train).toBeUndefined();
+    expect(round.vs_pytorch_train).toBeNull();
     expect(round.gemm_gflops).toBe(gemm.gemm_gflops);
     const train = ours.train_pairs_per_s! * ours.train_gflop_per_pair!;
     expect(round.achieved_gflops_train).toBeCloseTo(train, 3);
