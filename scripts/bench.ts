@@ -212,17 +212,19 @@ function runTorch(extra: string[]): Row {
 /** PyTorch on one shape, best of 1 and 2 threads for each figure (its best thread count differs by machine). */
 function reference(shape: string): Row {
   const d = BERT_PRESETS[shape as BertPreset];
-  const byThreads = [1, 2].map((threads): Row => ({
-    threads,
-    ...runTorch([
-      '--threads',
-      String(threads),
-      '--sort',
-      ...['--hidden', String(d.hidden_size), '--layers', String(d.num_hidden_layers)],
-      ...['--heads', String(d.num_attention_heads), '--inter', String(d.intermediate_size)],
-      ...(args.quick ? ['--encode-n', '128', '--train-steps', '2'] : []),
-    ]),
-  }));
+  const byThreads = [1, 2].map(
+    (threads): Row => ({
+      threads,
+      ...runTorch([
+        '--threads',
+        String(threads),
+        '--sort',
+        ...['--hidden', String(d.hidden_size), '--layers', String(d.num_hidden_layers)],
+        ...['--heads', String(d.num_attention_heads), '--inter', String(d.intermediate_size)],
+        ...(args.quick ? ['--encode-n', '128', '--train-steps', '2'] : []),
+      ]),
+    }),
+  );
   const ok = byThreads.filter((r) => !r.error);
   if (ok.length === 0) return { backend: 'pytorch', shape, error: byThreads.map((r) => r.error).join(' | ') };
   const best = (key: string) => ok.reduce((a, r) => ((r[key] as number) > (a[key] as number) ? r : a));
