@@ -415,13 +415,18 @@ if (!args.reference && !args.roofline) {
     };
     emit(summary);
     say(
-      `median over ${rounds} round(s), ${c.backend} ${c.shape}:` +
-        (args.reference
-          ? ` ×${fmt(summary.median_vs_pytorch_encode_sorted, 2)} PyTorch (encode sorted), ×${fmt(summary.median_vs_pytorch_train, 2)} (train)`
-          : '') +
-        (args.roofline
-          ? `; ${fmt(summary.median_roofline_encode_sorted, 2)} of the matmul roofline (encode sorted), ${fmt(summary.median_roofline_train, 2)} (train)`
-          : ''),
+      `median over ${rounds} round(s), ${c.backend} ${c.shape}: ${[
+        ...(args.reference
+          ? [
+              `×${fmt(summary.median_vs_pytorch_encode_sorted, 2)} PyTorch (encode sorted), ×${fmt(summary.median_vs_pytorch_train, 2)} (train)`,
+            ]
+          : []),
+        ...(args.roofline
+          ? [
+              `${fmt(summary.median_roofline_encode_sorted, 2)} of the matmul roofline (encode sorted), ${fmt(summary.median_roofline_train, 2)} (train)`,
+            ]
+          : []),
+      ].join('; ')}`,
     );
   }
 }
