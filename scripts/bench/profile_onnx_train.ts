@@ -1,11 +1,17 @@
 /**
  * Where the time of one ONNX-engine training step goes (MNRL, batch 32, MiniLM shape, dropout 0.1): prints the
- * mean milliseconds per step of each phase as one JSON line.
- * Usage: node --conditions=@contrastive/source --import tsx scripts/bench/profile_onnx_train.ts [--steps 5] [--threads 2]
+ * mean milliseconds per step of each phase as one JSON line. `--ort-profile`: also onnxruntime's own profile of
+ * the forward and backward graphs, milliseconds per step by operator type (which kernels the time is in).
+ * Usage: node --conditions=@contrastive/source --import tsx scripts/bench/profile_onnx_train.ts [--steps 5]
+ *   [--threads 2] [--ort-profile]
  */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SentenceEncoder, SentenceTokenizer, presetConfig } from '../../packages/bert/src/index.js';
 import { OnnxTrainingEngine } from '../../packages/bert/src/onnx/index.js';
+import { loadOnnxRuntime } from '../../packages/bert/src/onnx/runtime.js';
 import { OnnxBertTrainer } from '../../packages/bert/src/onnx/training/internal/bert_engine.js';
 import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { computeLossAndGradientsExternal, createLoss } from '../../packages/losses/src/index.js';
@@ -18,7 +24,11 @@ exitOnFatalErrors('profile_onnx_train');
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 
 const { values: args } = parseArgs({
-  options: { steps: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' } },
+  options: {
+    steps: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '2' },
+    'ort-profile': { type: 'boolean', default: false },
+  },
 });
 const steps = Number(args.steps);
 const ms: Record<string, number> = {};
@@ -35,6 +45,26 @@ for (const name of ['snapshotWeights', 'forward', 'backward']) {
     if (r instanceof Promise) return r.finally(() => add(`engine.${name}`, t0));
     add(`engine.${name}`, t0);
     return r;
+  };
+}
+
+// onnxruntime's profiler, switched on for every session the engine creates (forward and backward graphs).
+const profileDir = args['ort-profile'] ? mkdtempSync(join(tmpdir(), 'ort-profile-')) : undefined;
+const profiled: Array<{ endProfiling(): void }> = [];
+if (profileDir) {
+  const sessions = (await loadOnnxRuntime()).InferenceSession as unknown as {
+    create(model: unknown, options: object): Promise<{ endProfiling(): void }>;
+  };
+  const create = sessions.create.bind(sessions);
+  let n = 0;
+  sessions.create = async (model, options) => {
+    const s = await create(model, {
+      ...options,
+      enableProfiling: true,
+      profileFilePrefix: join(profileDir, `session${n++}`),
+    });
+    profiled.push(s);
+    return s;
   };
 }
 
@@ -73,8 +103,41 @@ for (let i = 0; i <= steps; i++) {
   add('adamw', t0);
   void norm;
 }
+const out: Record<string, unknown> = {};
+if (profileDir) {
+  for (const s of profiled) s.endProfiling();
+  // The engine creates forward, backward (without dropout), then forward, backward (with): keep the runs.
+  for (const file of readdirSync(profileDir)) {
+    const events = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Array<{
+      cat: string;
+      name: string;
+      dur: number;
+      args?: { op_name?: string };
+    }>;
+    const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
+    if (runs.length === 0) continue;
+    const byOp: Record<string, number> = {};
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+      const op = e.args?.op_name ?? '?';
+      byOp[op] = (byOp[op] ?? 0) + e.dur;
+    }
+    // Microseconds over every profiled step (the warm-up included) → milliseconds per step.
+    const perStep = (us: number) => Math.round(us / 1000 / (steps + 1));
+    const graph = /session[13]/.test(file) ? 'backward' : 'forward';
+    out[`ort.${graph}`] = {
+      run_ms: perStep(runs.reduce((a, e) => a + e.dur, 0)),
+      ...Object.fromEntries(
+        Object.entries(byOp)
+          .sort((a, b) => b[1] - a[1])
+          .map(([op, us]) => [op, perStep(us)]),
+      ),
+    };
+  }
+  rmSync(profileDir, { recursive: true, force: true });
+}
 await engine.release();
-const out: Record<string, number> = {};
 for (const [k, v] of Object.entries(ms)) out[k] = Math.round(v / steps);
+// (ort.* first: the phases above are the headline, onnxruntime's breakdown follows)
 out.rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
 process.stdout.write(`${JSON.stringify(out)}\n`);

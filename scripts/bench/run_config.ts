@@ -34,6 +34,9 @@ export interface BenchResult {
   peak_rss_mb: number | null;
   sentences?: number;
   train_steps?: number;
+  /** FLOPs of the protocol from the real token counts (what `--roofline` divides by the matmul rate). */
+  encode_gflop_per_sentence?: number;
+  train_gflop_per_pair?: number;
   train_error?: string;
   /** Which MNRL implementation the train number is for. */
   train_loss?: string;
@@ -133,6 +136,26 @@ const tokenizer = SentenceTokenizer.fromDir(miniLmConfigDir());
 const maxSeqLength = Math.min(positive('max-length', args['max-length']), config.max_position_embeddings);
 const encoder = SentenceEncoder.random({ config, tokenizer, pooling: 'mean', maxSeqLength, seed: 1 });
 
+/**
+ * FLOPs of one sequence's forward pass at its real length n (no padding): per layer the dense products
+ * 2n(4H² + 2HI) and attention's two n×n products 4n²H; the embedding lookup and elementwise work are left out.
+ * On MiniLM's shape this gives ../shared/bench/README.md's 0.387 GFLOP per encoded sentence and (backward ≈ 2×
+ * forward) 1.80 GFLOP per trained pair.
+ */
+function forwardFlops(texts: string[]): number[] {
+  const h = config.hidden_size;
+  const inter = config.intermediate_size;
+  const batch = tokenizer.encodeBatch(texts, maxSeqLength);
+  return texts.map((_, i) => {
+    let n = 0;
+    for (let j = 0; j < batch.length; j++) n += batch.attentionMask[i * batch.length + j]!;
+    return config.num_hidden_layers * (2 * n * (4 * h * h + 2 * h * inter) + 4 * n * n * h);
+  });
+}
+const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+result.encode_gflop_per_sentence =
+  Math.round((sum(forwardFlops(premises)) / premises.length / 1e9) * 1e4) / 1e4;
+
 const fileOrderBatches: string[][] = [];
 for (let s = 0; s < premises.length; s += encodeBatch)
   fileOrderBatches.push(premises.slice(s, s + encodeBatch));
@@ -231,6 +254,12 @@ async function trainPairsPerSecond(engine?: OnnxTrainingEngine): Promise<number>
     optimizer.applyGradients(grads);
     for (const g of grads.values()) g.dispose();
   };
+  const timed = pairs.slice(trainBatch, (trainSteps + 1) * trainBatch);
+  const pairFlops =
+    (3 *
+      (sum(forwardFlops(timed.map((p) => p.premise))) + sum(forwardFlops(timed.map((p) => p.hypothesis))))) /
+    timed.length;
+  result.train_gflop_per_pair = Number((pairFlops / 1e9).toPrecision(4));
   await step(0);
   const t0 = performance.now();
   for (let i = 1; i <= trainSteps; i++) await step(i);

@@ -1,14 +1,16 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runProcess } from '../../../test-support/cli.js';
 import { repoRoot } from '../../../test-support/shared.js';
 
 // Not a benchmark: keeps `pnpm bench` runnable (a tiny model, 128 sentences, 2 training steps).
 describe('pnpm bench', () => {
   it('--quick --shape tiny prints one valid JSON line per configuration and writes them to --json', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'bench-')), 'bench.jsonl');
+    const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const out = join(dir, 'bench.jsonl');
     const run = await runProcess(
       process.execPath,
       [
@@ -58,5 +60,57 @@ describe('pnpm bench', () => {
     }
     expect(rows[1]!.train_loss).toBe('mnrl');
     expect(rows[1]!.train_engine).toMatch(/onnxruntime-node/);
+  });
+
+  it('--reference without PyTorch says how to install it and still runs ours; --roofline divides by the matmul rate', async () => {
+    const run = await runProcess(
+      process.execPath,
+      [
+        '--conditions=@contrastive/source',
+        '--import',
+        'tsx',
+        join(repoRoot, 'scripts', 'bench.ts'),
+        ...['--quick', '--shape', 'tiny', '--reference', '--roofline', '--rounds', '1'],
+        ...['--python', join(repoRoot, 'no-such-python')],
+      ],
+      { cwd: repoRoot },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain('apt-get install -y python3-torch');
+    const rows = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
+    // The roofline, our onnx row (no tfjs-wasm: --reference compares the default engine), the round, the medians.
+    expect(rows).toHaveLength(4);
+    const [gemm, ours, round, summary] = rows as [
+      Record<string, number>,
+      Record<string, number>,
+      Record<string, number | null>,
+      Record<string, unknown>,
+    ];
+    expect(gemm.gemm_gflops).toBeGreaterThan(0);
+    expect([ours.backend, ours.shape, ours.round]).toEqual(['onnx', 'tiny', 1]);
+    expect(ours.train_pairs_per_s).toBeGreaterThan(0);
+    // tiny: 2 layers, H 32, I 64; a sentence of n tokens costs 2·2n(4·32² + 2·32·64) + 2·4n²·32 FLOPs.
+    expect(ours.encode_gflop_per_sentence).toBeGreaterThan(2 * 2 * 3 * (4 * 1024 + 2 * 2048) * 1e-9);
+    expect(ours.train_gflop_per_pair).toBeGreaterThan(2 * ours.encode_gflop_per_sentence!);
+    expect(round.vs_pytorch_train).toBeNull();
+    expect(round.gemm_gflops).toBe(gemm.gemm_gflops);
+    const train = ours.train_pairs_per_s! * ours.train_gflop_per_pair!;
+    expect(round.achieved_gflops_train).toBeCloseTo(train, 3);
+    expect(round.roofline_train).toBeCloseTo(train / gemm.gemm_gflops!, 2);
+    const sorted = ours.encode_sentences_per_s_sorted! * ours.encode_gflop_per_sentence!;
+    expect(round.roofline_encode_sorted).toBeCloseTo(sorted / gemm.gemm_gflops!, 2);
+    expect(summary).toMatchObject({
+      summary: true,
+      rounds: 1,
+      backend: 'onnx',
+      shape: 'tiny',
+      median_vs_pytorch_train: null,
+      median_roofline_train: round.roofline_train,
+      median_roofline_encode_sorted: round.roofline_encode_sorted,
+    });
+    expect(summary.reference_error).toBeTruthy();
   });
 });
