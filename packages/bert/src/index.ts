@@ -50,6 +50,14 @@ export type {
 } from './cross_encoder.js';
 export { ClassificationHead } from './modules/classification_head.js';
 export type { HeadForwardOptions } from './modules/classification_head.js';
+export { TfjsTransformer } from './backends.js';
+export type {
+  TokenEmbeddingBackend,
+  TokenEmbeddingTrainer,
+  TransformerPassOptions,
+  TransformerTrainingPass,
+} from './backends.js';
+export { OnnxTransformerTrainer } from './onnx/training/transformer_trainer.js';
 export { resolveModelDir } from './hub_loader.js';
 export {
   OnnxEncoderSession,

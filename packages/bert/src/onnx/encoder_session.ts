@@ -1,5 +1,6 @@
 import { readFloat32, tf } from '@contrastive/tensor-gpu';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { TokenEmbeddingBackend } from '../backends.js';
 import type { BertConfig } from '../config.js';
 import { type HeadModule, type OnnxModuleWriter, applyModules } from '../modules/module.js';
 import type { EncodedBatch } from '../tokenizer.js';
@@ -38,7 +39,9 @@ export interface OnnxSessionSource {
  * module has an ONNX form the graph is the whole sentence encoder (one native call per batch); otherwise the graph
  * returns token embeddings and the head modules run on tfjs — the same modules either way.
  */
-export class OnnxEncoderSession {
+export class OnnxEncoderSession implements TokenEmbeddingBackend {
+  readonly engine = 'onnx';
+
   private constructor(
     private readonly ort: OnnxRuntime,
     private readonly session: InferenceSession,
@@ -117,6 +120,21 @@ export class OnnxEncoderSession {
     const data = new Float32Array(readFloat32(emb));
     emb.dispose();
     return data;
+  }
+
+  /** The transformer's last hidden state `[B, L, H]` of one tokenized batch (the `TokenEmbeddingBackend` seam). */
+  async lastHiddenState(batch: EncodedBatch): Promise<Float32Array> {
+    const dims = [batch.batchSize, batch.length];
+    const feeds: Record<string, Tensor> = {
+      input_ids: new this.ort.Tensor('int64', toInt64(batch.inputIds), dims),
+      attention_mask: new this.ort.Tensor('int64', toInt64(batch.attentionMask), dims),
+    };
+    if (this.session.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = new this.ort.Tensor('int64', toInt64(batch.tokenTypeIds), dims);
+    if (this.session.inputNames.includes('pooling_mask')) feeds.pooling_mask = feeds.attention_mask!;
+    const out = (await this.session.run(feeds, ['token_embeddings'])).token_embeddings;
+    if (!out) throw new Error('ONNX engine: the session returned no token_embeddings');
+    return out.data as Float32Array;
   }
 
   /** Frees the native session. */
