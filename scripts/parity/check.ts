@@ -107,8 +107,11 @@ try {
       model,
       '--train',
       join(dir, 'pairs.jsonl'),
-      '--loss',
-      'mnrl',
+      // tfjs keeps every activation of the batch (16 × 2 texts of ~150 tokens would pass wasm's 4 GiB heap):
+      // GradCache gives the same loss and gradients as MNRL in mini-batches.
+      ...(engine === 'tfjs'
+        ? ['--loss', 'cached-mnrl', '--loss-arg', 'mini_batch_size=4']
+        : ['--loss', 'mnrl']),
       '--output',
       run,
       '--max-steps',

@@ -361,7 +361,7 @@ describe('eval warnings (issue 13, item 5)', () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(
-      'contrastive: warning: flat.csv: all 3 gold scores are equal (3): Pearson and Spearman correlations are undefined',
+      'contrastive: warning: flat: all 3 gold scores are equal (3): Pearson and Spearman correlations are undefined',
     );
     expect(JSON.parse(r.stdout)).toMatchObject({ main_score: null, warnings: 1 });
     const written = JSON.parse(readFileSync(out, 'utf8'));
