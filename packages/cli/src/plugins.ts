@@ -5,6 +5,7 @@ import type { Augmenter } from '@contrastive/augment';
 import { type HeadModuleType, registerModule } from '@contrastive/bert';
 import type { Evaluator } from '@contrastive/eval-mteb';
 import { type LossDefinition, type LossFactory, registerLoss } from '@contrastive/losses';
+import type { Embedder, NegativeMiner } from '@contrastive/negatives';
 
 /** What `contrastive eval --task <plugin task>` hands a plugin's evaluator factory. */
 export interface PluginEvaluatorOptions {
@@ -28,6 +29,17 @@ export interface PluginAugmenterOptions {
 export type PluginAugmenterFactory = (options: PluginAugmenterOptions) => Augmenter;
 
 /**
+ * What `contrastive mine --strategy <plugin miner>` hands a plugin's miner factory: the model given with
+ * `--model` as an `Embedder` (embeddings on the fast engine), when there is one.
+ */
+export interface PluginMinerOptions {
+  embedder?: Embedder;
+  /** `--query-prompt`, when given. */
+  queryPrompt?: string;
+}
+export type PluginMinerFactory = (options: PluginMinerOptions) => NegativeMiner | Promise<NegativeMiner>;
+
+/**
  * What a plugin's `register(api)` receives. Registering through it (rather than importing `registerLoss` from
  * one's own copy of @contrastive/losses) reaches the registries the CLI reads, whatever the plugin resolves.
  */
@@ -37,6 +49,8 @@ export interface PluginApi {
   registerModule(moduleType: HeadModuleType): void;
   registerEvaluator(task: string, factory: PluginEvaluatorFactory): void;
   registerAugmenter(method: string, factory: PluginAugmenterFactory): void;
+  /** A negative miner for `contrastive mine --strategy <name>` (any `NegativeMiner` of @contrastive/negatives). */
+  registerMiner(name: string, factory: PluginMinerFactory): void;
 }
 
 /**
@@ -50,10 +64,12 @@ export interface PluginModule {
   modules?: HeadModuleType[];
   evaluators?: Record<string, PluginEvaluatorFactory>;
   augmenters?: Record<string, PluginAugmenterFactory>;
+  miners?: Record<string, PluginMinerFactory>;
 }
 
 const evaluators = new Map<string, PluginEvaluatorFactory>();
 const augmenters = new Map<string, PluginAugmenterFactory>();
+const miners = new Map<string, PluginMinerFactory>();
 const loaded = new Map<string, Promise<void>>();
 
 const NAME = /^[a-z0-9]+([-_.][a-z0-9]+)*$/;
@@ -76,7 +92,21 @@ export const pluginApi: PluginApi = {
       throw new Error(`registerAugmenter: factory for "${method}" must be a function`);
     augmenters.set(checkName('registerAugmenter', method), factory);
   },
+  registerMiner(name, factory) {
+    if (typeof factory !== 'function')
+      throw new Error(`registerMiner: factory for "${name}" must be a function`);
+    miners.set(checkName('registerMiner', name), factory);
+  },
 };
+
+/** A plugin's miner for `--strategy`, if one registered it. */
+export function pluginMiner(name: string): PluginMinerFactory | undefined {
+  return miners.get(name);
+}
+
+export function pluginMinerNames(): string[] {
+  return [...miners.keys()].sort();
+}
 
 /** A plugin's evaluator for `--task`, if one registered it. */
 export function pluginEvaluator(task: string): PluginEvaluatorFactory | undefined {
@@ -132,14 +162,15 @@ async function registerExports(mod: PluginModule, source: string): Promise<void>
   for (const m of mod.modules ?? []) pluginApi.registerModule(m);
   for (const [task, f] of Object.entries(mod.evaluators ?? {})) pluginApi.registerEvaluator(task, f);
   for (const [method, f] of Object.entries(mod.augmenters ?? {})) pluginApi.registerAugmenter(method, f);
-  if (mod.modules || mod.evaluators || mod.augmenters) registered++;
+  for (const [name, f] of Object.entries(mod.miners ?? {})) pluginApi.registerMiner(name, f);
+  if (mod.modules || mod.evaluators || mod.augmenters || mod.miners) registered++;
   if (typeof mod.register === 'function') {
     await mod.register(pluginApi);
     registered++;
   }
   if (registered === 0)
     throw new Error(
-      `${source}: not a contrastive plugin (it exports no register(api), losses, modules, evaluators or augmenters)`,
+      `${source}: not a contrastive plugin (it exports no register(api), losses, modules, evaluators, augmenters or miners)`,
     );
 }
 

@@ -31,6 +31,18 @@ export const evaluators = {
   }),
 };
 
+// A miner that ranks corpus passages by length, longest first (unscored): easy to check by hand.
+export const miners = {
+  longest: () => ({
+    name: 'longest',
+    scored: false,
+    async candidates(queries, ctx) {
+      const ranked = [...ctx.corpus].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+      return queries.map(() => ({ candidates: ranked.slice(0, ctx.k).map((text) => ({ text })) }));
+    },
+  }),
+};
+
 export function register(api) {
   api.registerLoss('plugin-pull', () => ({
     name: 'plugin-pull',
@@ -123,6 +135,67 @@ describe('contrastive --plugin', () => {
     expect(line.main_score).toBeCloseTo(1, 5);
   });
 
+  it('mines with a plugin miner by --strategy; mineHardNegatives still drops the positives', async () => {
+    const rows = join(dir, 'rows.jsonl');
+    writeFileSync(
+      rows,
+      [
+        { query: 'q1', pos: 'the longest passage of them all' },
+        { query: 'q2', pos: 'short one' },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    const corpus = join(dir, 'corpus.jsonl');
+    const texts = [
+      'the longest passage of them all',
+      'a fairly long passage',
+      'medium text',
+      'tiny',
+      'short one',
+    ];
+    writeFileSync(corpus, texts.map((text) => JSON.stringify({ text })).join('\n'));
+    const out = join(dir, 'mined.jsonl');
+    const r = await runCli([
+      '--plugin',
+      join(dir, 'plugin.mjs'),
+      'mine',
+      '--input',
+      rows,
+      '--corpus',
+      corpus,
+      '--strategy',
+      'longest',
+      '--num-negatives',
+      '2',
+      '--output',
+      out,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const mined = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { query: string; neg: string[] });
+    // Longest first, the row's own positive skipped.
+    expect(mined.map((m) => [m.query, m.neg])).toEqual([
+      ['q1', ['a fairly long passage', 'medium text']],
+      ['q2', ['the longest passage of them all', 'a fairly long passage']],
+    ]);
+    const unknown = await runCli([
+      'mine',
+      '--input',
+      rows,
+      '--corpus',
+      corpus,
+      '--strategy',
+      'longest',
+      '--output',
+      out,
+    ]);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/--strategy.*longest/);
+  });
+
   it("trains with a loss from the config file's plugins list (a path relative to the config)", async () => {
     const config = join(dir, 'train.yaml');
     writeFileSync(config, 'plugins:\n  - ./plugin.mjs\nloss: plugin-pull\nmax-steps: 2\nbatch-size: 2\n');
@@ -150,7 +223,7 @@ describe('contrastive --plugin', () => {
     const empty = await runCli(['--plugin', join(dir, 'empty.mjs'), 'encode', '--help']);
     expect(empty.status).toBe(1);
     expect(empty.stderr).toBe(
-      `contrastive: plugin ${join(dir, 'empty.mjs')}: not a contrastive plugin (it exports no register(api), losses, modules, evaluators or augmenters)\n`,
+      `contrastive: plugin ${join(dir, 'empty.mjs')}: not a contrastive plugin (it exports no register(api), losses, modules, evaluators, augmenters or miners)\n`,
     );
     const missing = await runCli(['--plugin', 'no-such-contrastive-plugin', 'encode', '--help']);
     expect(missing.status).toBe(1);

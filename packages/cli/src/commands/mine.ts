@@ -23,9 +23,11 @@ import { type Progress, createProgress } from '@contrastive/trainer';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type Engine, type LoadedEncoder, loadEncoder, parseEngine } from '../engine.js';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
+import { pluginMiner, pluginMinerNames } from '../plugins.js';
 
 export const MINE_STRATEGIES = ['random', 'bm25', 'dense', 'hybrid'] as const;
-export type MineStrategy = (typeof MINE_STRATEGIES)[number];
+/** A built-in strategy, or the name of a miner a plugin registered (`--plugin`). */
+export type MineStrategy = (typeof MINE_STRATEGIES)[number] | (string & {});
 
 export interface MineCommandOptions {
   /** Model folder or hub id; needed by dense and hybrid. */
@@ -174,6 +176,11 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
   const rows = readMiningRows(opts.input);
   if (rows.length === 0) throw new Error(`${opts.input}: no rows`);
   const corpus = opts.corpus === 'from-positives' ? undefined : readMiningCorpus(opts.corpus);
+  const plugin = pluginMiner(opts.strategy);
+  if (!plugin && !(MINE_STRATEGIES as readonly string[]).includes(opts.strategy))
+    throw new Error(
+      `unknown --strategy "${opts.strategy}"; known: ${[...MINE_STRATEGIES, ...pluginMinerNames()].join(', ')}`,
+    );
   const needsModel = opts.strategy === 'dense' || opts.strategy === 'hybrid';
   if (needsModel && !opts.model) throw new Error(`--strategy ${opts.strategy} needs --model`);
   const loaded: LoadedEncoder[] = [];
@@ -208,20 +215,16 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
       cacheKey: opts.model ? modelCacheKey(opts.model, undefined) : undefined,
       batchSize: 256,
     };
-    switch (opts.strategy) {
-      case 'random':
-        miner = new RandomMiner();
-        break;
-      case 'bm25':
-        miner = new Bm25Miner();
-        break;
-      case 'dense':
-        miner = new DenseMiner(embedderOf(await load(opts.model!), batchSize), dense);
-        break;
-      case 'hybrid':
-        miner = new HybridMiner(embedderOf(await load(opts.model!), batchSize), dense);
-        break;
-    }
+    if (plugin) {
+      miner = await plugin({
+        embedder: opts.model ? embedderOf(await load(opts.model), batchSize) : undefined,
+        queryPrompt: opts.queryPrompt,
+      });
+    } else if (opts.strategy === 'random') miner = new RandomMiner();
+    else if (opts.strategy === 'bm25') miner = new Bm25Miner();
+    else if (opts.strategy === 'dense')
+      miner = new DenseMiner(embedderOf(await load(opts.model!), batchSize), dense);
+    else miner = new HybridMiner(embedderOf(await load(opts.model!), batchSize), dense);
     // A positive given as a BEIR passage's bare text is that passage: it must never come back as a negative.
     const aliases = new Map<string, string[]>();
     if (corpus && corpus.byBareText.size > 0) {
@@ -294,7 +297,7 @@ export function registerMine(program: Command): void {
     )
     .addOption(
       new Option('--strategy <name>', 'where negatives come from')
-        .choices(MINE_STRATEGIES)
+        .choices([...MINE_STRATEGIES, ...pluginMinerNames()])
         .makeOptionMandatory(),
     )
     .option('--num-negatives <n>', 'negatives per query (default 3)', parsePositiveInt('--num-negatives'))
