@@ -22,6 +22,7 @@ import {
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
 import { type BertConfig, bertConfigToJson, checkModelFits, readBertConfig } from './config.js';
+import { BertLMHeadModel, type DecoderOptions } from './decoder/bert_lm_head_model.js';
 import { type ModelSourceOptions, resolveModelDir } from './hub_loader.js';
 import { BertModel } from './model.js';
 import { checkModelFolderLinks, readEncoderWeights } from './model_folder.js';
@@ -501,6 +502,15 @@ export class SentenceEncoder {
       beginStep: () => engine.beginStep(),
       release: () => engine.release(),
     };
+  }
+
+  /**
+   * TSDAE's decoder over this encoder (what `DenoisingAutoEncoderLoss` asks for): a Hugging Face
+   * `BertLMHeadModel` with cross-attention to the sentence embedding, tied to this transformer by default. It
+   * runs on tfjs whichever engine trains the encoder, and is never part of `save`.
+   */
+  createDecoder(options: DecoderOptions = {}): BertLMHeadModel {
+    return BertLMHeadModel.fromEncoder(this, options);
   }
 
   /**

@@ -11,6 +11,7 @@ export type {
   LossOptions,
   LossFactory,
   PairScoringModel,
+  LossTrainingDefaults,
 } from './types.js';
 export { isPairScoringModel } from './types.js';
 export {
@@ -68,3 +69,9 @@ export {
   CrossEncoderMultipleNegativesRankingLoss,
 } from './losses/cross_encoder.js';
 export type { LogitActivation } from './losses/cross_encoder.js';
+export { DenoisingAutoEncoderLoss, tsdaeDefinition } from './losses/denoising_auto_encoder.js';
+export type {
+  DenoisingAutoEncoderLossOptions,
+  SentenceDecoder,
+  DecoderFactory,
+} from './losses/denoising_auto_encoder.js';

@@ -83,7 +83,7 @@ export function headFromTensors(
           : k === 'layerNormWeight'
             ? new Float32Array(n).fill(1)
             : new Float32Array(n);
-      head[k] = tf.variable(tf.tensor(data, shapes[k]), true);
+      head[k] = tf.tidy(() => tf.variable(tf.tensor(data, shapes[k]), true)); // the initial tensor is freed
     }
     return { head, source: 'random' };
   }
