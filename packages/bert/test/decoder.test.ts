@@ -231,7 +231,7 @@ describe('BertModel decoder variant (is_decoder, add_cross_attention) and BertLM
         const sum = tf.add(split.grads.get(name)!, split.grads.get(`bert.${name}`)!);
         const want = sum.dataSync();
         const got = tied.grads.get(name)!.dataSync();
-        const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+        const scale = (want as Float32Array).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
         expect(maxAbs(got, want) / scale, name).toBeLessThan(1e-4);
         // Both uses contribute: neither alone is the total.
         expect(maxAbs(got, split.grads.get(name)!.dataSync()) / scale).toBeGreaterThan(1e-3);
