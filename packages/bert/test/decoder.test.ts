@@ -243,6 +243,15 @@ describe('BertModel decoder variant (is_decoder, add_cross_attention) and BertLM
     }
   });
 
+  it("starts its LM head from the encoder folder's cls.predictions when there is one (a BertForMaskedLM)", async () => {
+    expect(decoder.headSource).toBe('random');
+    const mlm = await SentenceEncoder.load(sharedPath('fixtures', 'tiny-mlm'));
+    const d = mlm.createDecoder();
+    expect(d.headSource).toBe('checkpoint');
+    d.dispose();
+    mlm.dispose();
+  });
+
   it('disposing a tied decoder leaves the encoder usable and frees only its own tensors', () => {
     const before = tf.memory().numTensors;
     const d = encoder.createDecoder();

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { CrossEncoder, SentenceEncoder } from '@contrastive/bert';
 import { LABEL_COLUMNS } from '@contrastive/core';
 import { readDataFile } from '@contrastive/data-nli';
 import { CrossEncoderCorrelationEvaluator, StsEvaluator, loadStsData } from '@contrastive/eval-mteb';
 import { createLoss, describeLosses, listLosses } from '@contrastive/losses';
+import { parsePoolingMode } from '@contrastive/pooling';
 import { initBackend } from '@contrastive/tensor-gpu';
 import {
   type ColumnarDataset,
@@ -170,6 +171,24 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   const model = crossEncoder
     ? await CrossEncoder.load(o.model, { maxLength: o.maxSeqLength })
     : await SentenceEncoder.load(o.model, { maxSeqLength: o.maxSeqLength });
+  // What the reference trains this loss with, where this run sets nothing (TSDAE: lr 3e-5, and CLS pooling for a
+  // plain BERT folder, which would otherwise get mean pooling).
+  const defaults = loss.trainingDefaults;
+  if (defaults?.learningRate !== undefined && args.learningRate === undefined)
+    args.learningRate = defaults.learningRate;
+  if (
+    defaults?.pooling &&
+    model instanceof SentenceEncoder &&
+    model.sourceDir &&
+    !existsSync(join(model.sourceDir, 'modules.json'))
+  ) {
+    model.pooling = {
+      dimension: model.bert.config.hidden_size,
+      modes: [parsePoolingMode(defaults.pooling, `${loss.name} pooling`)],
+      includePrompt: true,
+    };
+    process.stderr.write(`contrastive: ${loss.name}: ${defaults.pooling} pooling (a plain BERT folder)\n`);
+  }
   const evaluators =
     crossEncoder && evaluator ? [crossEncoderSts(model as CrossEncoder, evaluator)] : evaluator;
   if (evaluator && args.evalStrategy === undefined) {
@@ -240,7 +259,7 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'number of epochs (default 3)', parseNumber('--epochs'))
     .option('--max-steps <n>', 'total optimizer steps (overrides --epochs)', parsePositiveInt('--max-steps'))
     .option('--batch-size <n>', 'per-device batch size (default 8)', parsePositiveInt('--batch-size'))
-    .option('--lr <x>', 'peak learning rate (default 5e-5)', parseNumber('--lr'))
+    .option('--lr <x>', 'peak learning rate (default 5e-5; tsdae 3e-5 as the reference)', parseNumber('--lr'))
     .option('--warmup-steps <n>', 'linear warmup steps', parseNonNegativeInt('--warmup-steps'))
     .option('--warmup-ratio <x>', 'warmup as a fraction of all steps', parseNumber('--warmup-ratio'))
     .option('--lr-scheduler <name>', 'linear | cosine | constant | constant_with_warmup')
