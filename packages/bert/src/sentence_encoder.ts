@@ -21,7 +21,13 @@ import {
   tf,
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
-import { type BertConfig, bertConfigToJson, checkModelFits, readBertConfig } from './config.js';
+import {
+  type BertConfig,
+  bertConfigToJson,
+  checkModelFits,
+  isDecoderConfig,
+  readBertConfig,
+} from './config.js';
 import { BertLMHeadModel, type DecoderOptions } from './decoder/bert_lm_head_model.js';
 import { type ModelSourceOptions, resolveModelDir } from './hub_loader.js';
 import { BertModel } from './model.js';
@@ -132,6 +138,11 @@ export class SentenceEncoder {
       throw new Error(`${modulesFile}: the first module must be the Transformer (${TRANSFORMER_TYPE})`);
     const tdir = join(dir, transformerEntry.path);
     const config = readBertConfig(join(tdir, 'config.json'));
+    // The onnxruntime graphs are the encoder's (no causal mask, no cross-attention): a decoder is not an encoder.
+    if (isDecoderConfig(config))
+      throw new Error(
+        `${join(tdir, 'config.json')}: is_decoder is true (a decoder such as BertLMHeadModel), not a sentence encoder`,
+      );
     checkModelFits(config, join(tdir, 'config.json'), tf.getBackend());
     const bert = BertModel.fromTensors(config, readEncoderWeights(tdir), join(tdir, 'model.safetensors'));
     const modules: HeadModule[] = [];

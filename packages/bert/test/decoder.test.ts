@@ -1,3 +1,15 @@
+import {
+  copyFileSync,
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mulberry32, normalSamples } from '@contrastive/core';
 import { type NamedVariable, initBackend, tf } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -250,6 +262,21 @@ describe('BertModel decoder variant (is_decoder, add_cross_attention) and BertLM
     expect(d.headSource).toBe('checkpoint');
     d.dispose();
     mlm.dispose();
+  });
+
+  it('a decoder checkpoint (is_decoder) is refused as a sentence encoder, naming the file', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'decoder-config-'));
+    try {
+      const src = sharedPath('fixtures', 'tiny-bert');
+      for (const f of readdirSync(src))
+        if (!statSync(join(src, f)).isDirectory()) copyFileSync(join(src, f), join(tmp, f));
+      cpSync(join(src, '1_Pooling'), join(tmp, '1_Pooling'), { recursive: true });
+      const config = JSON.parse(readFileSync(join(tmp, 'config.json'), 'utf8'));
+      writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...config, is_decoder: true }));
+      await expect(SentenceEncoder.load(tmp)).rejects.toThrow(/config\.json: is_decoder is true/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('disposing a tied decoder leaves the encoder usable and frees only its own tensors', () => {

@@ -95,12 +95,15 @@ describe('DenoisingAutoEncoderLoss (tsdae)', () => {
     const want = computeLossAndGradients(loss, encoder, batch, ctx);
     engine = await OnnxTrainingEngine.create(encoder, { threads: 1 });
     const step = engine.beginStep();
+    const before = tf.memory().numTensors;
     let got: Awaited<ReturnType<typeof computeLossAndGradientsExternal>>;
     try {
       got = await computeLossAndGradientsExternal(loss, encoder, step, batch, ctx);
     } finally {
       step.dispose();
     }
+    // Only the returned gradients outlive the call.
+    expect(tf.memory().numTensors - before).toBe(got.grads.size);
     expect(got.loss).toBeCloseTo(want.loss, 4);
     expect([...got.grads.keys()].sort()).toEqual([...want.grads.keys()].sort());
     // The decoder's own weights and the encoder's (word embeddings: encoder lookup + decoder lookup + LM head).
