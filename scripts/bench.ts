@@ -20,9 +20,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { exitOnFatalErrors } from '@contrastive/core';
 
 // No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
+exitOnFatalErrors('bench');
 
 interface Configuration {
   backend: 'tfjs-wasm' | 'tfjs-gpu' | 'onnx';

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { exitOnFatalErrors } from '@contrastive/core';
 import madge from 'madge';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -75,4 +76,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  exitOnFatalErrors('cycles');
+  await main();
+}

@@ -1,11 +1,18 @@
 // Encode a few sentences with a sentence-transformers model and print their cosine similarities.
 // Usage: pnpm start [model dir or hub id]   (default: the tiny random-weight fixture in ../shared)
+import { existsSync } from 'node:fs';
 import { SentenceEncoder } from '@contrastive/bert';
+import { exitOnFatalErrors, resolveUserPath } from '@contrastive/core';
 import { cosineSimilarity } from '@contrastive/pooling';
 import { initBackend, tf } from '@contrastive/tensor-gpu';
 import { sharedPath } from '../../test-support/shared.js';
 
-const modelPath = process.argv[2] ?? sharedPath('fixtures', 'tiny-bert');
+exitOnFatalErrors('quickstart');
+// A hub id stays as given; a path is the user's, relative to where they ran pnpm (the script runs in examples/).
+const arg = process.argv[2];
+const isPath = (a: string) => a.startsWith('.') || a.startsWith('/') || existsSync(resolveUserPath(a));
+const modelPath =
+  arg === undefined ? sharedPath('fixtures', 'tiny-bert') : isPath(arg) ? resolveUserPath(arg) : arg;
 const sentences = [
   'A man is playing a guitar.',
   'Someone plays an instrument.',

@@ -2,9 +2,11 @@
 // Trains the tiny BERT from the same random init with each loss and prints STS-B dev Spearman (cosine)
 // before and after. The published order with real models is softmax < cosine < MNRL.
 import { join } from 'node:path';
+import { exitOnFatalErrors } from '@contrastive/core';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { type NliLossName, outputRoot, trainNli } from './nli.js';
 
+exitOnFatalErrors('train-nli');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const losses = (argv.filter((a) => !a.startsWith('--')) as NliLossName[]).filter((l) =>

@@ -19,8 +19,11 @@ import {
   encodeModel,
   loadOnnxRuntime,
 } from '../../packages/bert/src/onnx/index.js';
+import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { initBackend } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
+
+exitOnFatalErrors('profile_onnx');
 
 // No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
 process.env.ORT_DISABLE_TELEMETRY ??= '1';

@@ -7,9 +7,12 @@ import { parseArgs } from 'node:util';
 import { SentenceEncoder, SentenceTokenizer, presetConfig } from '../../packages/bert/src/index.js';
 import { OnnxTrainingEngine } from '../../packages/bert/src/onnx/index.js';
 import { OnnxBertTrainer } from '../../packages/bert/src/onnx/training/internal/bert_engine.js';
+import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { computeLossAndGradientsExternal, createLoss } from '../../packages/losses/src/index.js';
 import { AdamW, globalNorm, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
+
+exitOnFatalErrors('profile_onnx_train');
 
 // No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
 process.env.ORT_DISABLE_TELEMETRY ??= '1';

@@ -9,9 +9,12 @@ import {
   SentenceTokenizer,
   presetConfig,
 } from '../../packages/bert/src/index.js';
+import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { computeLossAndGradients, createLoss } from '../../packages/losses/src/index.js';
 import { AdamW, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
+
+exitOnFatalErrors('profile_train');
 
 // No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
 process.env.ORT_DISABLE_TELEMETRY ??= '1';

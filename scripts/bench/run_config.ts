@@ -10,6 +10,7 @@ import {
   presetConfig,
 } from '../../packages/bert/src/index.js';
 import { OnnxTrainingEngine } from '../../packages/bert/src/onnx/index.js';
+import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import {
   computeLossAndGradients,
   computeLossAndGradientsExternal,
@@ -17,6 +18,8 @@ import {
 } from '../../packages/losses/src/index.js';
 import { AdamW, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
+
+exitOnFatalErrors('run_config');
 
 // No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
 process.env.ORT_DISABLE_TELEMETRY ??= '1';

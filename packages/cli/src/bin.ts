@@ -4,14 +4,19 @@
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 
 // Imported after the line above (a static import would run first).
-import('./main.js')
-  .then(({ main }) => main(process.argv))
-  .then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`contrastive: ${err instanceof Error ? err.message : String(err)}\n`);
+import('@contrastive/core')
+  .then(async ({ exitOnFatalErrors, fatalErrorText, isVerbose }) => {
+    // Errors escaping a command (a stream callback, a rejected promise nobody awaited) end the same way.
+    exitOnFatalErrors('contrastive');
+    const { main } = await import('./main.js');
+    try {
+      process.exitCode = await main(process.argv);
+    } catch (err) {
+      process.stderr.write(fatalErrorText('contrastive', err, isVerbose()));
       process.exitCode = 1;
-    },
-  );
+    }
+  })
+  .catch((err: unknown) => {
+    process.stderr.write(`contrastive: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });

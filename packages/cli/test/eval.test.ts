@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
@@ -37,7 +37,7 @@ describe('contrastive eval (evaluation path with an injected model)', () => {
     expect(Object.keys(json.scores).sort()).toEqual(
       ['cosine', 'dot', 'euclidean', 'manhattan'].flatMap((f) => [`pearson_${f}`, `spearman_${f}`]).sort(),
     );
-    expect(json.task_name).toBe('sts-test.csv');
+    expect(json.task_name).toBe('sts-test');
     expect(json.model_name).toBe('fake');
   });
 
@@ -59,9 +59,18 @@ describe('contrastive eval (evaluation path with an injected model)', () => {
     // Same folder given as --data alone: train.csv and test.csv are found by split name.
     const fromFolder = await runEval(options({ task: 'classification', data: dir }), letterModel);
     expect(fromFolder.scores).toEqual(written.scores);
+    // Named after the data set (its folder), not after the split file train.csv.
+    expect(written.task_name).toBe(basename(dir));
+    expect(fromFolder.task_name).toBe(basename(dir));
     await expect(
       buildEvaluator(options({ task: 'classification', data: join(dir, 'train.csv') })),
     ).rejects.toThrow(/needs --test/);
+    // Retrieval reads a BEIR folder; a QA file is pointed to the converter.
+    await expect(
+      buildEvaluator(options({ task: 'retrieval', data: join(dir, 'train.csv') })),
+    ).rejects.toThrow(
+      `${join(dir, 'train.csv')}: --task retrieval reads a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv); convert a QA file with \`contrastive data convert --to beir`,
+    );
     await expect(
       buildEvaluator(
         options({

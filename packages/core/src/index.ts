@@ -24,3 +24,4 @@ export {
   writeOutputFileSync,
 } from './atomic_output.js';
 export { InvalidUtf8Error, decodeUtf8, invalidUtf8Offset } from './utf8.js';
+export { exitOnFatalErrors, fatalErrorText, isVerbose, resolveUserPath } from './fatal.js';

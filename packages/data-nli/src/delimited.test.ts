@@ -48,6 +48,15 @@ describe('readCsv', () => {
     expect(error.file).toBe(path);
   });
 
+  it('names the file and line of a quote opened inside a field (a csv-parse code without CSV_)', async () => {
+    const path = write('opening.csv', 'anchor,positive\na,b\nc, "d"x\n');
+    const error = await readCsv(path).catch((e) => e);
+    expect(error).toBeInstanceOf(DataError);
+    expect(error.message).toBe(
+      `${path}:3: malformed CSV: Invalid Opening Quote: a quote is found on field 1, value is " "`,
+    );
+  });
+
   it('parses number columns and rejects non-numeric and empty values', async () => {
     const path = write('n.csv', 'text,score\nx,0.5\ny,abc\nz,\n');
     const error = await readCsv(path, { numberColumns: ['score'] }).catch((e) => e);

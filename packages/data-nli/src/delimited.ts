@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { withAtomicOutput } from '@contrastive/core';
-import { type CsvError, parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { type CellValue, Dataset, type Row } from './dataset.js';
 import { DataError, type OnBadRow, type SkipReport } from './errors.js';
@@ -229,7 +229,8 @@ async function* quotedRecords(
   } catch (e) {
     if (errors[0]) throw errors[0];
     const err = e as CsvError & { bytes?: number };
-    if (err?.code?.startsWith('CSV_')) {
+    // csv-parse's codes mostly start with CSV_, but not all (INVALID_OPENING_QUOTE): every CsvError names the file.
+    if (e instanceof CsvError || err?.code?.startsWith('CSV_')) {
       const line = err.bytes !== undefined ? newlines.lineAt(err.bytes) : undefined;
       throw new DataError(csvReason(err), { file: path, line });
     }

@@ -30,13 +30,18 @@ describe('FlagEmbedding JSONL', () => {
 
   it('converts to rows: one per positive, with as many negatives as every record has', async () => {
     const ds = flagToRows(records);
-    expect(ds.columnNames).toEqual(['anchor', 'positive', 'negative_1', 'negative_2']);
+    // A record's prompt stays with its rows as a `prompt` column (the trainer prepends it to the query).
+    expect(ds.columnNames).toEqual(['anchor', 'positive', 'negative_1', 'negative_2', 'prompt']);
     expect(ds.toRows()).toEqual([
-      { anchor: 'q1', positive: 'p1', negative_1: 'n1', negative_2: 'n2' },
-      { anchor: 'q1', positive: 'p2', negative_1: 'n1', negative_2: 'n2' },
-      { anchor: 'q2', positive: 'p3', negative_1: 'n4', negative_2: 'n5' },
+      { anchor: 'q1', positive: 'p1', negative_1: 'n1', negative_2: 'n2', prompt: 'Represent: ' },
+      { anchor: 'q1', positive: 'p2', negative_1: 'n1', negative_2: 'n2', prompt: 'Represent: ' },
+      { anchor: 'q2', positive: 'p3', negative_1: 'n4', negative_2: 'n5', prompt: '' },
     ]);
-    expect(flagToRows(records, { numNegatives: 1 }).columnNames).toEqual(['anchor', 'positive', 'negative']);
+    expect(flagToRows(records, { numNegatives: 1, prependPrompt: true }).columnNames).toEqual([
+      'anchor',
+      'positive',
+      'negative',
+    ]);
     expect(flagToRows(records, { numNegatives: 0, prependPrompt: true }).column('anchor')).toEqual([
       'Represent: q1',
       'Represent: q1',

@@ -106,7 +106,10 @@ export interface FlagToRowsOptions {
    * rows have the same columns. A record with fewer is a bad row.
    */
   numNegatives?: number;
-  /** Prepend each record's `prompt` to its query (default false: prompts are usually applied at training). */
+  /**
+   * Prepend each record's `prompt` to its query. Default false: records with prompts give a `prompt` column,
+   * which the trainer prepends to the query at training time (so the prompt stays visible as data).
+   */
   prependPrompt?: boolean;
   /**
    * Carry the teacher's `pos_scores`/`neg_scores` as a `label` column for distillation losses:
@@ -133,6 +136,8 @@ export function flagToRows(flag: FlagFile | readonly FlagRecord[], options: Flag
   const columns: Record<string, CellValue[]> = { anchor: [], positive: [] };
   for (const name of negativeNames) columns[name] = [];
   if (options.teacherScores) columns.label = [];
+  const rowPrompts = !options.prependPrompt && records.some((r) => r.prompt);
+  if (rowPrompts) columns.prompt = [];
   const lines: (number | undefined)[] = [];
   const policy = new BadRowPolicy(options.onBadRow);
   records.forEach((record, r) => {
@@ -167,6 +172,7 @@ export function flagToRows(flag: FlagFile | readonly FlagRecord[], options: Flag
     record.pos.forEach((positive, p) => {
       columns.anchor!.push(query);
       columns.positive!.push(positive);
+      if (rowPrompts) columns.prompt!.push(record.prompt ?? '');
       negativeNames.forEach((name, k) => columns[name]!.push(record.neg[k]!));
       if (options.teacherScores) {
         const pos = record.pos_scores![p]!;

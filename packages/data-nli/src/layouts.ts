@@ -98,14 +98,31 @@ export async function toLayout(ds: Dataset, layout: Layout, options: ToLayoutOpt
   }
   const anchorColumn = ds.hasColumn('anchor') ? 'anchor' : 'query';
   const negatives = negativeColumnsOf(ds);
-  if (layout === 'pairs')
-    return validateTexts(ds, [anchorColumn, 'positive'], ['anchor', 'positive'], options);
+  // A per-row instruction (FlagEmbedding's record `prompt`) travels with its row; the trainer prepends it.
+  const rowPrompt = ds.hasColumn('prompt') ? ds.column('prompt') : undefined;
+  if (layout === 'pairs') {
+    const names = ['anchor', 'positive', ...(rowPrompt ? ['prompt'] : [])];
+    return parseRows(ds, names, options.onBadRow, (i, location) => {
+      const row: Row = {
+        anchor: requireText(ds.column(anchorColumn)[i], { ...location, field: anchorColumn }),
+        positive: requireText(ds.column('positive')[i], { ...location, field: 'positive' }),
+      };
+      if (rowPrompt) row.prompt = String(rowPrompt[i] ?? '');
+      return row;
+    });
+  }
   if (layout === 'triplets') {
     if (negatives.length === 0)
       throw new DataError('pairs cannot become triplets: there is no negative column');
     // A teacher's `label` (FlagEmbedding scores for distill-kl / margin-mse) travels with its row.
     const label = ds.hasColumn('label') ? ds.column('label') : undefined;
-    const names = ['anchor', 'positive', ...negatives, ...(label ? ['label'] : [])];
+    const names = [
+      'anchor',
+      'positive',
+      ...negatives,
+      ...(label ? ['label'] : []),
+      ...(rowPrompt ? ['prompt'] : []),
+    ];
     return parseRows(ds, names, options.onBadRow, (i, location) => {
       const row: Row = Object.fromEntries(
         [anchorColumn, 'positive', ...negatives].map((name, k) => [
@@ -114,6 +131,7 @@ export async function toLayout(ds: Dataset, layout: Layout, options: ToLayoutOpt
         ]),
       );
       if (label) row.label = label[i]!;
+      if (rowPrompt) row.prompt = String(rowPrompt[i] ?? '');
       return row;
     });
   }
@@ -142,12 +160,4 @@ export function validateScoredPairs(ds: Dataset, options: ToLayoutOptions = {}):
       score,
     };
   });
-}
-
-function validateTexts(ds: Dataset, from: string[], to: string[], options: ToLayoutOptions): Dataset {
-  return parseRows(ds, to, options.onBadRow, (i, location) =>
-    Object.fromEntries(
-      from.map((name, k) => [to[k]!, requireText(ds.column(name)[i], { ...location, field: name })]),
-    ),
-  );
 }

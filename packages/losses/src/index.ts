@@ -26,6 +26,7 @@ export { defineLoss, lossOption } from './loss_definition.js';
 export type { LossDefinition, LossOption, LossOptionValues } from './loss_definition.js';
 export { OptionReader, positive, nonNegative, positiveInteger } from './options.js';
 export { EmbeddingLoss } from './embedding_loss.js';
+export { embedCallOptions, embedColumns, columnTexts } from './embed.js';
 export { SoftmaxLoss, modelDimension } from './losses/softmax.js';
 export type { SoftmaxLossOptions } from './losses/softmax.js';
 export {

@@ -70,7 +70,31 @@ function parseBackend(value: string, source: string): BackendName {
   return b;
 }
 
-async function tryLoad(name: BackendName): Promise<string> {
+type ProcessListener = (...args: unknown[]) => void;
+const listenersOf = (event: string) => process.listeners(event as 'uncaughtException') as ProcessListener[];
+
+/**
+ * Runs `start` and removes the `uncaughtException` / `unhandledRejection` listeners it added. Emscripten's
+ * (tfjs-backend-wasm) re-throw every error from inside the minified bundle, so a plain uncaught error printed
+ * ~40 KB of that bundle and exited with code 7 instead of the program's message and its own handler.
+ */
+async function withoutProcessListeners<T>(start: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = new Map(events.map((e) => [e, new Set(listenersOf(e))]));
+  try {
+    return await start();
+  } finally {
+    for (const event of events)
+      for (const listener of listenersOf(event))
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+  }
+}
+
+function tryLoad(name: BackendName): Promise<string> {
+  return withoutProcessListeners(() => startBackend(name));
+}
+
+async function startBackend(name: BackendName): Promise<string> {
   // Importing a backend package registers it with tfjs-core as a side effect.
   await import(/* @vite-ignore */ PACKAGE[name]);
   const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
@@ -142,8 +166,13 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendRe
         } else if (tfName === 'wasm' && nativeMatMulStatus().enabled) {
           nativeMatMul = nativeMatMulStatus();
         }
-        const summary = `contrastive: tfjs backend "${name}" (${why})${nativeMatMul ? `; ${describeNative(nativeMatMul)}` : ''}`;
-        if (options.log) process.stderr.write(`${summary}\n`);
+        const nativeNote = nativeMatMul ? `; ${describeNative(nativeMatMul)}` : '';
+        // tfjs's own cpu backend is ~100× slower than wasm: a fallback to it is said loudly, log or not.
+        const slow = name === 'cpu' && !forced;
+        const summary = slow
+          ? `contrastive: WARNING: tfjs backend "cpu", about 100× slower than wasm (${why}); reinstall @tensorflow/tfjs-backend-wasm (a dependency of @contrastive/tensor-gpu) or set CONTRASTIVE_BACKEND=cpu to accept it`
+          : `contrastive: tfjs backend "${name}" (${why})${nativeNote}`;
+        if (options.log || slow) process.stderr.write(`${summary}\n`);
         return {
           backend: tfName,
           selected: name,

@@ -4,3 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 
 export { tf };
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Variable, Rank, NamedTensorMap } from '@tensorflow/tfjs';
+
+// tfjs-backend-cpu prints "Hi, looks like you are running TensorFlow.js in Node.js…" on its first tensor, which
+// users cannot act on: initBackend's one-line report says which backend runs and what would be faster.
+const cpuBackend = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+if (cpuBackend) cpuBackend.firstUse = false;

@@ -84,8 +84,13 @@ interface PreparedDataset {
   lossKey: string;
   textColumns: string[];
   labelColumn?: string;
+  /** A per-row instruction (FlagEmbedding's record `prompt`), prepended to the first text column (the query). */
+  promptColumn?: string;
   prompts: Record<string, string>;
 }
+
+/** The reserved per-row prompt column (FlagEmbedding records' `prompt`, kept through `data convert`). */
+const ROW_PROMPT_COLUMN = 'prompt';
 
 /** What one optimizer step produced before the update. */
 interface StepResult {
@@ -174,7 +179,16 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
     const where = `data set "${name}"`;
     if (data.numRows === 0) throw new Error(`${where} is empty`);
     const labelColumn = findLabelColumn(data.columnNames);
-    const textColumns = data.columnNames.filter((c) => c !== labelColumn);
+    const promptColumn = data.columnNames.includes(ROW_PROMPT_COLUMN) ? ROW_PROMPT_COLUMN : undefined;
+    const textColumns = data.columnNames.filter((c) => c !== labelColumn && c !== promptColumn);
+    if (promptColumn) {
+      const v = data.column(promptColumn);
+      const bad = v.findIndex((x) => x !== null && x !== undefined && typeof x !== 'string');
+      if (bad >= 0)
+        throw new Error(
+          `${where}: column "${promptColumn}" (a per-row prompt) row ${bad + 1} has ${JSON.stringify(v[bad])}, not a text`,
+        );
+    }
     for (const c of textColumns) {
       const v = data.column(c);
       const bad = v.findIndex((x) => typeof x !== 'string');
@@ -197,6 +211,7 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
       lossKey,
       textColumns,
       labelColumn,
+      promptColumn,
       prompts: this.promptsFor(name, textColumns),
     };
   }
@@ -245,6 +260,14 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
       const col = d.data.column(c) as string[];
       const prompt = viaModel ? '' : (d.prompts[c] ?? '');
       columns[c] = rows.map((r) => prompt + col[r]!);
+    }
+    if (d.promptColumn) {
+      // FlagEmbedding's per-record instruction goes before the query (the first text column).
+      const rowPrompts = d.data.column(d.promptColumn);
+      const first = d.textColumns[0]!;
+      columns[first] = columns[first]!.map(
+        (t, i) => ((rowPrompts[rows[i]!] as string | undefined) ?? '') + t,
+      );
     }
     const batch: LossBatch = { columnNames: d.textColumns, columns, size: rows.length };
     if (d.labelColumn) {
@@ -536,7 +559,8 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
     run.lastGradNorm = gradNorm;
     this.state.globalStep = st.globalStep;
     this.state.epoch = st.epoch;
-    run.progress.update(st.globalStep, { loss: step.loss, lr: run.lastLr });
+    // The mean since the last log line: one step's loss can be 0 (an in-batch loss on a 1-row last batch).
+    run.progress.update(st.globalStep, { loss: st.lossSum / st.lossCount, lr: run.lastLr });
   }
 
   /** The hooks after a step: log, evaluate, save, as the strategies say. */

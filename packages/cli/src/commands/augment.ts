@@ -15,6 +15,7 @@ import { type OpenAIChatGenerator, loadGenerator } from '@contrastive/llm';
 import { createProgress } from '@contrastive/trainer';
 import { type Command, Option } from 'commander';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
+import { pluginAugmenter, pluginAugmenterNames } from '../plugins.js';
 import { readTexts } from './encode.js';
 
 export const AUGMENT_METHODS = [
@@ -30,7 +31,8 @@ export type AugmentMethod = (typeof AUGMENT_METHODS)[number];
 const GENERATOR_METHODS: ReadonlySet<AugmentMethod> = new Set(['paraphrase', 'backtranslate']);
 
 export interface AugmentCommandOptions {
-  method: AugmentMethod;
+  /** A built-in method, or one a plugin registered. */
+  method: AugmentMethod | (string & {});
   input: string;
   output: string;
   /** delete: deletion probability (default 0.6); swap/insert/synonym/eda: EDA's alpha (default 0.1). */
@@ -45,6 +47,8 @@ export interface AugmentCommandOptions {
 }
 
 function buildAugmenter(o: AugmentCommandOptions, generator?: OpenAIChatGenerator): Augmenter {
+  const plugin = pluginAugmenter(o.method);
+  if (plugin) return plugin({ n: o.n, ...(o.ratio === undefined ? {} : { ratio: o.ratio }) });
   switch (o.method) {
     case 'delete':
       return times(o.n, deletionNoise({ ratio: o.ratio ?? 0.6 }));
@@ -62,6 +66,10 @@ function buildAugmenter(o: AugmentCommandOptions, generator?: OpenAIChatGenerato
       return times(o.n, paraphrase({ generator: generator! }));
     case 'backtranslate':
       return times(o.n, backTranslation({ generator: generator!, pivot: o.pivot }));
+    default:
+      throw new Error(
+        `unknown --method "${o.method}"; known: ${[...AUGMENT_METHODS, ...pluginAugmenterNames()].join(', ')}`,
+      );
   }
 }
 
@@ -70,7 +78,7 @@ export async function runAugment(o: AugmentCommandOptions): Promise<Record<strin
   if (o.ratio !== undefined && !(o.ratio >= 0 && o.ratio <= 1))
     throw new Error(`--ratio must be in [0, 1], got ${o.ratio}`);
   let generator: OpenAIChatGenerator | undefined;
-  if (GENERATOR_METHODS.has(o.method)) {
+  if (GENERATOR_METHODS.has(o.method as AugmentMethod)) {
     if (!o.generator) throw new Error(`--method ${o.method} needs --generator <config.yaml|json>`);
     generator = loadGenerator(o.generator, {
       onRetry: ({ attempt, delayMs, reason }) =>
@@ -111,7 +119,11 @@ export function registerAugment(program: Command): void {
   program
     .command('augment')
     .description('Augment texts (TSDAE deletion, EDA, WordNet synonyms, LLM paraphrase/back-translation)')
-    .addOption(new Option('--method <name>', 'augmentation').choices(AUGMENT_METHODS).makeOptionMandatory())
+    .addOption(
+      new Option('--method <name>', 'augmentation')
+        .choices([...AUGMENT_METHODS, ...pluginAugmenterNames()])
+        .makeOptionMandatory(),
+    )
     .requiredOption('--input <file>', '.txt (one text a line) or .jsonl ({"text": ...} a line)')
     .requiredOption('--output <file.jsonl>', 'output: {"text", "augmented": [...]} per input line')
     .option(

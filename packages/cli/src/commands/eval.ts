@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import {
   ClassificationEvaluator,
   type Embedder,
@@ -25,6 +25,7 @@ import { createProgress } from '@contrastive/trainer';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type Engine, parseEngine } from '../engine.js';
 import { parsePositiveInt } from '../options.js';
+import { pluginEvaluator, pluginEvaluatorNames } from '../plugins.js';
 
 export const EVAL_TASK_TYPES = [
   'sts',
@@ -58,6 +59,21 @@ export interface EvalCommandOptions {
   limit?: number;
 }
 
+/** Split file names that say nothing about the data set: a result is named after the folder instead. */
+const SPLIT_STEMS = new Set(['train', 'test', 'dev', 'validation', 'valid', 'val', 'eval', 'data']);
+
+/**
+ * The name a result carries: the folder's name for a folder, the file's name without its extension, or the
+ * folder's name when the file is a split (`banking77/train.csv` → `banking77`, not `train.csv`).
+ */
+export function dataName(path: string): string {
+  const clean = path.replace(/[\\/]+$/, '');
+  if (existsSync(clean) && statSync(clean).isDirectory()) return basename(clean);
+  const stem = basename(clean).replace(/(\.(csv|tsv|jsonl?|parquet|txt))?(\.gz)?$/i, '');
+  const parent = basename(dirname(resolve(clean)));
+  return SPLIT_STEMS.has(stem.toLowerCase().replace(/[-_]?split$/, '')) && parent ? parent : stem;
+}
+
 function head<T>(items: T[], limit: number | undefined): T[] {
   return limit === undefined ? items : items.slice(0, limit);
 }
@@ -82,7 +98,7 @@ export async function buildEvaluator(opts: EvalCommandOptions): Promise<Evaluato
           sentences2: head(d.sentences2, limit),
           scores: head(d.scores, limit),
         },
-        { ...naming, name: basename(path) },
+        { ...naming, name: dataName(path) },
       );
     }
     case 'classification': {
@@ -102,14 +118,18 @@ export async function buildEvaluator(opts: EvalCommandOptions): Promise<Evaluato
       return new ClassificationEvaluator(
         train,
         { texts: head(test.texts, limit), labels: head(test.labels, limit) },
-        { ...naming, name: basename(path) },
+        { ...naming, name: dataName(path) },
       );
     }
     case 'retrieval': {
       const path = requireData(opts);
+      if (!statSync(path).isDirectory())
+        throw new Error(
+          `${path}: --task retrieval reads a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv); convert a QA file with \`contrastive data convert --to beir --input ${path} --output <folder>\``,
+        );
       return new RetrievalEvaluator(loadBeirData(path, opts.split), {
         ...naming,
-        name: basename(path),
+        name: dataName(path),
         queryPrompt: opts.queryPrompt,
         documentPrompt: opts.documentPrompt,
         scoreFunction: opts.scoreFunction,
@@ -124,7 +144,7 @@ export async function buildEvaluator(opts: EvalCommandOptions): Promise<Evaluato
           positives: head(d.positives, limit),
           negatives: head(d.negatives, limit),
         },
-        { ...naming, name: basename(path) },
+        { ...naming, name: dataName(path) },
       );
     }
     case 'pair': {
@@ -136,7 +156,7 @@ export async function buildEvaluator(opts: EvalCommandOptions): Promise<Evaluato
           sentences2: head(d.sentences2, limit),
           labels: head(d.labels, limit),
         },
-        { ...naming, name: basename(path) },
+        { ...naming, name: dataName(path) },
       );
     }
     case 'reranking': {
@@ -145,14 +165,25 @@ export async function buildEvaluator(opts: EvalCommandOptions): Promise<Evaluato
         head(loadRerankingData(resolveSplitFile(path, opts.split, 'reranking')), limit),
         {
           ...naming,
-          name: basename(path),
+          name: dataName(path),
         },
       );
     }
     default: {
+      const plugin = pluginEvaluator(opts.task);
+      if (plugin)
+        return plugin({
+          split: opts.split,
+          ...(opts.data === undefined ? {} : { data: opts.data }),
+          ...(limit === undefined ? {} : { limit }),
+          ...(opts.labelColumn === undefined ? {} : { labelColumn: opts.labelColumn }),
+          ...(opts.queryPrompt === undefined ? {} : { queryPrompt: opts.queryPrompt }),
+          ...(opts.documentPrompt === undefined ? {} : { documentPrompt: opts.documentPrompt }),
+        });
       if (!knownTaskNames().some((n) => n.toLowerCase() === opts.task.toLowerCase())) {
+        const plugins = pluginEvaluatorNames();
         throw new Error(
-          `unknown --task "${opts.task}"; use one of ${EVAL_TASK_TYPES.join(', ')} or a known task: ${knownTaskNames().join(', ')}`,
+          `unknown --task "${opts.task}"; use one of ${EVAL_TASK_TYPES.join(', ')}${plugins.length ? `, a plugin's (${plugins.join(', ')})` : ''} or a known task: ${knownTaskNames().join(', ')}`,
         );
       }
       return getTask(opts.task, {

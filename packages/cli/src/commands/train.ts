@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { CrossEncoder, SentenceEncoder } from '@contrastive/bert';
 import { LABEL_COLUMNS } from '@contrastive/core';
 import { readDataFile } from '@contrastive/data-nli';
@@ -15,6 +15,7 @@ import {
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { collect, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
+import { loadPlugins } from '../plugins.js';
 import { readSentenceFile } from '../sentences.js';
 
 /** Flag (camelCase) → training argument; the CLI keeps sentence-transformers' short names. */
@@ -114,7 +115,15 @@ function parseLossArgs(args: string[] | undefined): Record<string, unknown> {
 
 /** `contrastive train`: returns the JSON line it prints. */
 export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unknown>> {
-  const o: TrainCliOptions = cli.config ? { ...readConfigFile(cli.config), ...stripUndefined(cli) } : cli;
+  const config = cli.config ? readConfigFile(cli.config) : undefined;
+  const o: TrainCliOptions = config ? { ...config, ...stripUndefined(cli) } : cli;
+  if (config?.plugins !== undefined) {
+    const plugins = config.plugins;
+    if (!Array.isArray(plugins) || plugins.some((p) => typeof p !== 'string'))
+      throw new Error(`${cli.config}: "plugins" must be a list of module names or paths`);
+    // Relative plugin paths are read from the config file's folder, so a config travels with its plugin.
+    await loadPlugins(plugins as string[], dirname(cli.config!));
+  }
   if (!o.model) throw new Error('train: --model is required');
   if (!o.train || o.train.length === 0) throw new Error('train: at least one --train file is required');
   if (!o.loss) throw new Error('train: --loss is required');
