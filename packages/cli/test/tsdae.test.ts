@@ -108,16 +108,17 @@ describe('contrastive train --loss tsdae on plain sentences', () => {
     }
   }, 300_000);
 
-  it('a plain BERT folder (no modules.json) trains with CLS pooling (as the reference), not mean', async () => {
+  it('a plain BERT folder (no modules.json) trains with CLS pooling (as the reference), not mean; tfjs engine', async () => {
     writeFileSync(join(dir, 'few.txt'), `${stsSentences(16).join('\n')}\n`);
     const out = join(dir, 'from-mlm');
     const r = await runCli(
       ['train', '--model', sharedPath('fixtures', 'tiny-mlm'), '--train', join(dir, 'few.txt')]
         .concat(['--loss', 'tsdae', '--output', out, '--max-steps', '2', '--batch-size', '8'])
-        .concat(['--save-strategy', 'no', ...common]),
+        .concat(['--save-strategy', 'no', '--engine', 'tfjs', ...common]),
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/DenoisingAutoEncoderLoss: cls pooling/);
+    expect(Number.isFinite(json(r.stdout).train_loss)).toBe(true);
     expect(existsSync(join(out, 'modules.json'))).toBe(true);
     const pooling = JSON.parse(readFileSync(join(out, '1_Pooling', 'config.json'), 'utf8'));
     expect(pooling.pooling_mode_cls_token).toBe(true);
