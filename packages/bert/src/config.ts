@@ -56,6 +56,18 @@ const MAX: Record<(typeof REQUIRED)[number] | 'type_vocab_size', number> = {
   type_vocab_size: 1024,
 };
 
+/**
+ * Hugging Face's decoder flags (kept in `extra`, written back as they came): `is_decoder` makes self-attention
+ * causal, `add_cross_attention` adds a `crossattention` block to every layer (BertLMHeadModel, TSDAE's decoder).
+ */
+export function isDecoderConfig(config: BertConfig): boolean {
+  return config.extra?.is_decoder === true;
+}
+
+export function hasCrossAttention(config: BertConfig): boolean {
+  return config.extra?.add_cross_attention === true;
+}
+
 /** Number of float32 parameters of a BERT encoder with this config (pooler included). */
 export function bertParameterCount(
   c: Pick<BertConfig, (typeof REQUIRED)[number] | 'type_vocab_size'>,

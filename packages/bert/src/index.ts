@@ -6,9 +6,13 @@ export {
   BERT_PRESETS,
   bertParameterCount,
   checkModelFits,
+  isDecoderConfig,
+  hasCrossAttention,
 } from './config.js';
 export type { BertConfig, BertPreset } from './config.js';
 export { BertModel } from './model.js';
+export { BertLMHeadModel } from './decoder/index.js';
+export type { DecoderSource, DecoderOptions, DecodeOptions } from './decoder/index.js';
 export type { BertForwardOptions, BertInputs } from './model.js';
 export { bertParamSpecs, canonicalBertName } from './weights.js';
 export type { ParamSpec } from './weights.js';

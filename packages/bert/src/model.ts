@@ -10,7 +10,7 @@ import {
   linear,
   tf,
 } from '@contrastive/tensor-gpu';
-import type { BertConfig } from './config.js';
+import { type BertConfig, hasCrossAttention, isDecoderConfig } from './config.js';
 import { type ParamSpec, bertParamSpecs, selectBertWeights } from './weights.js';
 
 export interface BertForwardOptions {
@@ -20,6 +20,14 @@ export interface BertForwardOptions {
   seed?: number;
   /** Dropout override for this pass (hidden and attention), e.g. SimCSE's or a `--dropout` flag. */
   dropoutRate?: number;
+  /**
+   * A decoder's (`add_cross_attention`) cross-attention keys and values: encoder states `[B, Lk, hidden]`
+   * (TSDAE: the sentence embedding as one state). Without them a decoder's layers skip cross-attention, as
+   * Hugging Face's do.
+   */
+  encoderHiddenStates?: tf.Tensor3D;
+  /** Which encoder states are real (1) or padding (0), `[B, Lk]`; default all real. */
+  encoderAttentionMask?: tf.Tensor2D;
 }
 
 export interface BertInputs {
@@ -40,9 +48,13 @@ interface Param {
 export class BertModel {
   readonly config: BertConfig;
   private readonly params = new Map<string, Param>();
+  /** Parameters that are another model's variables (a decoder tied to its encoder): used, never disposed here. */
+  private readonly tied = new Set<string>();
   private dropoutCounter = 0;
 
   private constructor(config: BertConfig) {
+    if (hasCrossAttention(config) && !isDecoderConfig(config))
+      throw new Error('BertModel: add_cross_attention needs is_decoder (cross-attention is a decoder layer)');
     this.config = config;
   }
 
@@ -73,18 +85,39 @@ export class BertModel {
     const rand = mulberry32(seed);
     for (const spec of bertParamSpecs(config)) {
       if (options.pooler === false && spec.name.startsWith('pooler.')) continue;
-      const n = spec.shape.reduce((a, d) => a * d, 1);
-      let data: Float32Array;
-      if (spec.name.endsWith('LayerNorm.weight')) data = new Float32Array(n).fill(1);
-      else if (spec.name.endsWith('.bias')) data = new Float32Array(n);
-      else {
-        data = normalSamples(n, config.initializer_range, rand);
-        if (spec.name === 'embeddings.word_embeddings.weight') {
-          const h = config.hidden_size;
-          data.fill(0, config.pad_token_id * h, (config.pad_token_id + 1) * h);
-        }
+      model.addParam(spec, initialValues(spec, config, rand));
+    }
+    return model;
+  }
+
+  /**
+   * A decoder of `encoder`'s shape (Hugging Face `is_decoder` + `add_cross_attention`, no pooler, as
+   * BertLMHeadModel's): causal self-attention, then cross-attention over encoder states in every layer.
+   * `tie` (TSDAE's default, `tie_encoder_decoder`): every weight the two have in common is the encoder's own
+   * variable — one weight, two uses, so its gradient is the sum of both — and only `crossattention.*` is new
+   * (initialized as Hugging Face does, from `seed`). Without `tie` the shared part is a copy of the encoder's
+   * current values.
+   */
+  static decoderFor(encoder: BertModel, options: { tie?: boolean; seed?: number } = {}): BertModel {
+    const config: BertConfig = {
+      ...encoder.config,
+      extra: { ...encoder.config.extra, is_decoder: true, add_cross_attention: true },
+    };
+    const model = new BertModel(config);
+    const rand = mulberry32(options.seed ?? 42);
+    for (const spec of bertParamSpecs(config)) {
+      if (spec.name.startsWith('pooler.')) continue;
+      const shared = encoder.params.get(spec.name);
+      if (!shared) {
+        model.addParam(spec, initialValues(spec, config, rand));
+      } else if (options.tie ?? true) {
+        model.params.set(spec.name, shared);
+        model.tied.add(spec.name);
+      } else {
+        const copy = tf.tensor(shared.variable.dataSync() as Float32Array, shared.variable.shape, 'float32');
+        model.params.set(spec.name, { spec, variable: tf.variable(copy, true) });
+        copy.dispose();
       }
-      model.addParam(spec, data);
     }
     return model;
   }
@@ -107,9 +140,19 @@ export class BertModel {
     return p.variable;
   }
 
-  /** Trainable parameters with their Hugging Face names. */
+  /** Trainable parameters with their Hugging Face names (a tied decoder's include the encoder's it uses). */
   namedVariables(): NamedVariable[] {
     return [...this.params.values()].map((p) => ({ name: p.spec.name, variable: p.variable }));
+  }
+
+  /** The parameters this model owns: all of them, except the encoder's that a tied decoder uses. */
+  ownVariables(): NamedVariable[] {
+    return this.namedVariables().filter((v) => !this.tied.has(v.name));
+  }
+
+  /** Whether parameter `name` is another model's variable (a tied decoder's shared weights). */
+  isTied(name: string): boolean {
+    return this.tied.has(name);
   }
 
   /** Weights in PyTorch layout under their Hugging Face names, ready for `model.safetensors`. */
@@ -190,12 +233,30 @@ export class BertModel {
       x = drop(x, hiddenRate);
 
       // Additive mask [B, 1, 1, L]: 0 for tokens, a large negative for padding (Hugging Face uses dtype min).
-      const maskAdd = tf.reshape(tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), -1e9), [
-        b,
-        1,
-        1,
-        len,
-      ]);
+      const additive = (mask: tf.Tensor2D, n: number) =>
+        tf.reshape(tf.mul(tf.sub(1, tf.cast(mask, 'float32')), -1e9), [b, 1, 1, n]);
+      let maskAdd: tf.Tensor = additive(inputs.attentionMask, len);
+      // A decoder's self-attention is causal: position i sees positions ≤ i ([1, 1, L, L] added to the padding mask).
+      if (isDecoderConfig(c)) {
+        const lower = tf.linalg.bandPart(tf.ones([len, len]), -1, 0);
+        maskAdd = tf.add(maskAdd, tf.reshape(tf.mul(tf.sub(1, lower), -1e9), [1, 1, len, len]));
+      }
+      const encoderStates = hasCrossAttention(c) ? options.encoderHiddenStates : undefined;
+      if (options.encoderHiddenStates && !hasCrossAttention(c))
+        throw new Error('BertModel: encoderHiddenStates given, but this model has no cross-attention');
+      let crossMaskAdd: tf.Tensor | undefined;
+      let kvLen = 0;
+      if (encoderStates) {
+        const [eb, el, eh] = encoderStates.shape;
+        if (eb !== b || eh !== c.hidden_size)
+          throw new Error(
+            `BertModel: encoderHiddenStates is [${encoderStates.shape}], cross-attention needs [${b}, *, ${c.hidden_size}]`,
+          );
+        kvLen = el;
+        crossMaskAdd = options.encoderAttentionMask
+          ? additive(options.encoderAttentionMask, el)
+          : tf.zeros([b, 1, 1, el]);
+      }
       const scale = 1 / Math.sqrt(d);
       const act =
         c.hidden_act === 'gelu' ? gelu : c.hidden_act === 'relu' ? (t: tf.Tensor) => tf.relu(t) : geluTanh;
@@ -208,7 +269,23 @@ export class BertModel {
           this.w(`${name}.bias`) as tf.Tensor1D,
           c.layer_norm_eps,
         );
-      const splitHeads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [b, len, heads, d]), [0, 2, 1, 3]);
+      const splitHeads = (t: tf.Tensor, n: number) =>
+        tf.transpose(tf.reshape(t, [b, n, heads, d]), [0, 2, 1, 3]);
+      // BertAttention (`attention` or a decoder's `crossattention`): queries from `x`, keys and values from
+      // `states` (`x` itself for self-attention), then output dense + residual + LayerNorm.
+      const attention = (block: string, x: tf.Tensor, states: tf.Tensor, n: number, mask: tf.Tensor) => {
+        const q = splitHeads(lin(x, `${block}.self.query`), len);
+        // Keys are transposed once here so the score matmul needs no transpose flag (slow on wasm).
+        const kT = tf.transpose(tf.reshape(lin(states, `${block}.self.key`), [b, n, heads, d]), [0, 2, 3, 1]);
+        const v = splitHeads(lin(states, `${block}.self.value`), n);
+        const scores = tf.add(tf.mul(tf.matMul(q, kT), scale), mask);
+        const probs = drop(tf.softmax(scores), attnRate);
+        const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [b, len, h]);
+        return ln(
+          tf.add(drop(lin(ctx, `${block}.output.dense`), hiddenRate), x),
+          `${block}.output.LayerNorm`,
+        );
+      };
 
       for (let i = 0; i < c.num_hidden_layers; i++) {
         const p = `encoder.layer.${i}`;
@@ -216,20 +293,9 @@ export class BertModel {
         // One scope per layer: its intermediates are freed as soon as the layer is done (the gradient tape
         // keeps its own copies of what backprop needs), so memory does not grow with depth × batch.
         x = tf.tidy(() => {
-          const q = splitHeads(lin(input, `${p}.attention.self.query`));
-          // Keys are transposed once here so the score matmul needs no transpose flag (slow on wasm).
-          const kT = tf.transpose(
-            tf.reshape(lin(input, `${p}.attention.self.key`), [b, len, heads, d]),
-            [0, 2, 3, 1],
-          );
-          const v = splitHeads(lin(input, `${p}.attention.self.value`));
-          const scores = tf.add(tf.mul(tf.matMul(q, kT), scale), maskAdd);
-          const probs = drop(tf.softmax(scores), attnRate);
-          const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [b, len, h]);
-          const attnOut = ln(
-            tf.add(drop(lin(ctx, `${p}.attention.output.dense`), hiddenRate), input),
-            `${p}.attention.output.LayerNorm`,
-          );
+          let attnOut = attention(`${p}.attention`, input, input, len, maskAdd);
+          if (encoderStates && crossMaskAdd)
+            attnOut = attention(`${p}.crossattention`, attnOut, encoderStates, kvLen, crossMaskAdd);
           const inter = act(lin(attnOut, `${p}.intermediate.dense`));
           return ln(
             tf.add(drop(lin(inter, `${p}.output.dense`), hiddenRate), attnOut),
@@ -258,7 +324,21 @@ export class BertModel {
   }
 
   dispose(): void {
-    for (const p of this.params.values()) p.variable.dispose();
+    for (const [name, p] of this.params) if (!this.tied.has(name)) p.variable.dispose();
     this.params.clear();
+    this.tied.clear();
   }
+}
+
+/** Hugging Face's initialization of one parameter: normal(0, initializer_range), padding row and biases 0, LayerNorm 1. */
+function initialValues(spec: ParamSpec, config: BertConfig, rand: () => number): Float32Array {
+  const n = spec.shape.reduce((a, d) => a * d, 1);
+  if (spec.name.endsWith('LayerNorm.weight')) return new Float32Array(n).fill(1);
+  if (spec.name.endsWith('.bias')) return new Float32Array(n);
+  const data = normalSamples(n, config.initializer_range, rand);
+  if (spec.name === 'embeddings.word_embeddings.weight') {
+    const h = config.hidden_size;
+    data.fill(0, config.pad_token_id * h, (config.pad_token_id + 1) * h);
+  }
+  return data;
 }

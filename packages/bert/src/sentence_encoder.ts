@@ -20,7 +20,14 @@ import {
   tf,
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
-import { type BertConfig, bertConfigToJson, checkModelFits, readBertConfig } from './config.js';
+import {
+  type BertConfig,
+  bertConfigToJson,
+  checkModelFits,
+  isDecoderConfig,
+  readBertConfig,
+} from './config.js';
+import { BertLMHeadModel, type DecoderOptions } from './decoder/bert_lm_head_model.js';
 import { type ModelSourceOptions, resolveModelDir } from './hub_loader.js';
 import { BertModel } from './model.js';
 import { checkModelFolderLinks, readEncoderWeights } from './model_folder.js';
@@ -164,6 +171,11 @@ export class SentenceEncoder {
       throw new Error(`${modulesFile}: the first module must be the Transformer (${TRANSFORMER_TYPE})`);
     const tdir = join(dir, transformerEntry.path);
     const config = readBertConfig(join(tdir, 'config.json'));
+    // The onnxruntime graphs are the encoder's (no causal mask, no cross-attention): a decoder is not an encoder.
+    if (isDecoderConfig(config))
+      throw new Error(
+        `${join(tdir, 'config.json')}: is_decoder is true (a decoder such as BertLMHeadModel), not a sentence encoder`,
+      );
     checkModelFits(config, join(tdir, 'config.json'), tf.getBackend());
     const bert = BertModel.fromTensors(config, readEncoderWeights(tdir), join(tdir, 'model.safetensors'));
     const modules: HeadModule[] = [];
@@ -545,6 +557,15 @@ export class SentenceEncoder {
       beginStep: () => engine.beginStep(),
       release: () => engine.release(),
     };
+  }
+
+  /**
+   * TSDAE's decoder over this encoder (what `DenoisingAutoEncoderLoss` asks for): a Hugging Face
+   * `BertLMHeadModel` with cross-attention to the sentence embedding, tied to this transformer by default. It
+   * runs on tfjs whichever engine trains the encoder, and is never part of `save`.
+   */
+  createDecoder(options: DecoderOptions = {}): BertLMHeadModel {
+    return BertLMHeadModel.fromEncoder(this, options);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { SafetensorsTensor } from '@contrastive/tensor-gpu';
-import type { BertConfig } from './config.js';
+import { type BertConfig, hasCrossAttention } from './config.js';
 
 export interface ParamSpec {
   /** Hugging Face `BertModel` name without prefix. */
@@ -12,9 +12,13 @@ export interface ParamSpec {
   optional?: boolean;
 }
 
-/** Every parameter of a BertModel, in Hugging Face's order. */
+/**
+ * Every parameter of a BertModel, in Hugging Face's order; a decoder config with `add_cross_attention` adds each
+ * layer's `crossattention.*` (same shapes as `attention.*`: BERT's keys and values read hidden-size states).
+ */
 export function bertParamSpecs(c: BertConfig): ParamSpec[] {
   const h = c.hidden_size;
+  const cross = hasCrossAttention(c);
   const specs: ParamSpec[] = [
     { name: 'embeddings.word_embeddings.weight', shape: [c.vocab_size, h], linear: false },
     { name: 'embeddings.position_embeddings.weight', shape: [c.max_position_embeddings, h], linear: false },
@@ -24,15 +28,19 @@ export function bertParamSpecs(c: BertConfig): ParamSpec[] {
   ];
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const p = `encoder.layer.${i}`;
-    for (const n of ['query', 'key', 'value']) {
-      specs.push({ name: `${p}.attention.self.${n}.weight`, shape: [h, h], linear: true });
-      specs.push({ name: `${p}.attention.self.${n}.bias`, shape: [h], linear: false });
+    for (const block of cross ? ['attention', 'crossattention'] : ['attention']) {
+      for (const n of ['query', 'key', 'value']) {
+        specs.push({ name: `${p}.${block}.self.${n}.weight`, shape: [h, h], linear: true });
+        specs.push({ name: `${p}.${block}.self.${n}.bias`, shape: [h], linear: false });
+      }
+      specs.push(
+        { name: `${p}.${block}.output.dense.weight`, shape: [h, h], linear: true },
+        { name: `${p}.${block}.output.dense.bias`, shape: [h], linear: false },
+        { name: `${p}.${block}.output.LayerNorm.weight`, shape: [h], linear: false },
+        { name: `${p}.${block}.output.LayerNorm.bias`, shape: [h], linear: false },
+      );
     }
     specs.push(
-      { name: `${p}.attention.output.dense.weight`, shape: [h, h], linear: true },
-      { name: `${p}.attention.output.dense.bias`, shape: [h], linear: false },
-      { name: `${p}.attention.output.LayerNorm.weight`, shape: [h], linear: false },
-      { name: `${p}.attention.output.LayerNorm.bias`, shape: [h], linear: false },
       { name: `${p}.intermediate.dense.weight`, shape: [c.intermediate_size, h], linear: true },
       { name: `${p}.intermediate.dense.bias`, shape: [c.intermediate_size], linear: false },
       { name: `${p}.output.dense.weight`, shape: [h, c.intermediate_size], linear: true },

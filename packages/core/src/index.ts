@@ -25,3 +25,4 @@ export {
 } from './atomic_output.js';
 export { InvalidUtf8Error, decodeUtf8, invalidUtf8Offset } from './utf8.js';
 export { exitOnFatalErrors, fatalErrorText, isVerbose, resolveUserPath } from './fatal.js';
+export { deleteWords, joinTokens, wordTokens } from './words.js';

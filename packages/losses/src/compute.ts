@@ -151,6 +151,9 @@ export async function computeLossAndGradientsExternal(
 
   const embeddings: tf.Tensor2D[] = [];
   const own = trainable(loss.namedVariables?.() ?? []);
+  // The model's own parameters, in case the loss uses them directly besides through the step's embeddings (TSDAE's
+  // decoder tied to the encoder): their gradient from that use is added to the step's. Unused ones get none.
+  const direct = trainable(model.namedVariables());
   let grads: Array<tf.Tensor | null> = [];
   try {
     for (const c of calls) {
@@ -204,7 +207,7 @@ export async function computeLossAndGradientsExternal(
         },
       });
     }
-    const xs: tf.Tensor[] = [...embeddings, ...own.map((p) => p.variable)];
+    const xs: tf.Tensor[] = [...embeddings, ...own.map((p) => p.variable), ...direct.map((p) => p.variable)];
     const r = tf.engine().gradients(() => forward(replay, batch, ctx), xs, undefined, true);
     grads = r.grads;
     const value = r.value.dataSync()[0]!;
@@ -218,6 +221,19 @@ export async function computeLossAndGradientsExternal(
       const g = grads[embeddings.length + j];
       if (g) out.set(p.name, g);
       grads[embeddings.length + j] = null;
+    });
+    direct.forEach((p, j) => {
+      const at = embeddings.length + own.length + j;
+      const g = grads[at];
+      if (!g) return;
+      const prev = out.get(p.name);
+      if (prev) {
+        out.set(p.name, tf.add(prev, g));
+        prev.dispose();
+      } else {
+        out.set(p.name, g);
+        grads[at] = null;
+      }
     });
     return { loss: value, grads: out };
   } finally {

@@ -11,6 +11,7 @@ export type {
   LossOptions,
   LossFactory,
   PairScoringModel,
+  LossTrainingDefaults,
 } from './types.js';
 export { isPairScoringModel } from './types.js';
 export {
@@ -70,3 +71,9 @@ export {
 } from './losses/cross_encoder.js';
 export type { LogitActivation } from './losses/cross_encoder.js';
 export { ListNetLoss } from './losses/list_net.js';
+export { DenoisingAutoEncoderLoss, tsdaeDefinition } from './losses/denoising_auto_encoder.js';
+export type {
+  DenoisingAutoEncoderLossOptions,
+  SentenceDecoder,
+  DecoderFactory,
+} from './losses/denoising_auto_encoder.js';

@@ -13,6 +13,7 @@ import {
   ceMnrlDefinition,
   crossEncoderMseDefinition,
 } from './losses/cross_encoder.js';
+import { tsdaeDefinition } from './losses/denoising_auto_encoder.js';
 import { distillKlDefinition, marginMseDefinition } from './losses/distillation.js';
 import { gistDefinition } from './losses/gist.js';
 import { listNetDefinition } from './losses/list_net.js';
@@ -113,6 +114,7 @@ for (const definition of [
   batchAllTripletDefinition,
   batchSemiHardTripletDefinition,
   megaBatchMarginDefinition,
+  tsdaeDefinition,
   bceDefinition,
   ceDefinition,
   crossEncoderMseDefinition,

@@ -99,9 +99,19 @@ export interface LossGradients {
   grads: Map<string, tf.Tensor>;
 }
 
+/** Training settings the reference uses with a loss, which a caller applies where the user set none (the CLI). */
+export interface LossTrainingDefaults {
+  /** Peak learning rate (TSDAE: 3e-5). */
+  learningRate?: number;
+  /** Pooling for a model that has no pooling of its own yet (a plain BERT folder; TSDAE: `cls`). */
+  pooling?: string;
+}
+
 export interface Loss {
   readonly name: string;
   readonly columns: ColumnRequirement;
+  /** What the reference trains this loss with (e.g. TSDAE's learning rate); absent: the trainer's defaults. */
+  readonly trainingDefaults?: LossTrainingDefaults;
   /**
    * Called once by the trainer before `namedVariables()`, so a loss can size itself from the model
    * (SoftmaxLoss's classifier input, MatryoshkaLoss's default dimensions).

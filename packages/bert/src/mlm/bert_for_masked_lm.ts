@@ -10,17 +10,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { mixSeed, mulberry32, normalSamples } from '@contrastive/core';
+import { mixSeed } from '@contrastive/core';
 import {
   type EngineChoice,
   type NamedVariable,
-  type SafetensorsTensor,
   type TensorToWrite,
   ensureBackend,
-  gelu,
-  geluTanh,
-  layerNorm,
-  linear,
   readSafetensors,
   resolveEngine,
   tf,
@@ -34,16 +29,15 @@ import { isTransformerEntry, readModules } from '../modules/module_list.js';
 import { SentenceTokenizer } from '../tokenizer.js';
 import { IGNORE_LABEL, type MaskedBatch, type MaskingOptions, maskTokens } from './masking.js';
 import { MlmOnnxEngine, WORD_EMBEDDINGS } from './onnx_step.js';
+import {
+  type HeadKey,
+  MLM_HEAD_NAMES,
+  type PredictionHead,
+  headFromTensors,
+  predictionHeadLogits,
+} from './prediction_head.js';
 
-/** Hugging Face `BertForMaskedLM` names of the prediction head (`cls.predictions.*`). */
-export const MLM_HEAD_NAMES = {
-  denseWeight: 'cls.predictions.transform.dense.weight',
-  denseBias: 'cls.predictions.transform.dense.bias',
-  layerNormWeight: 'cls.predictions.transform.LayerNorm.weight',
-  layerNormBias: 'cls.predictions.transform.LayerNorm.bias',
-  bias: 'cls.predictions.bias',
-} as const;
-type HeadKey = keyof typeof MLM_HEAD_NAMES;
+export { MLM_HEAD_NAMES } from './prediction_head.js';
 
 /** Seed salt separating the masking draw from the dropout masks of the same call. */
 const MASK_SALT = 0x6d4c4d;
@@ -71,7 +65,7 @@ export class BertForMaskedLM {
   /** Whether the head came from the checkpoint or was initialized here (a plain BERT/sentence-transformers folder). */
   readonly headSource: 'checkpoint' | 'random';
   readonly sourceDir: string | undefined;
-  private readonly head: Record<HeadKey, tf.Variable>;
+  private readonly head: PredictionHead;
   private readonly specialIds: Set<number>;
   private readonly continuation: Uint8Array;
   private maskCounter = 0;
@@ -79,7 +73,7 @@ export class BertForMaskedLM {
   constructor(init: {
     bert: BertModel;
     tokenizer: SentenceTokenizer;
-    head: Record<HeadKey, tf.Variable>;
+    head: PredictionHead;
     headSource: 'checkpoint' | 'random';
     maxSeqLength: number;
     sourceDir?: string;
@@ -176,19 +170,12 @@ export class BertForMaskedLM {
    * embeddings in the decoder only (tests use it to tell the two uses of the tied weight apart).
    */
   headLogits(hidden: tf.Tensor2D, decoder?: tf.Tensor2D): tf.Tensor2D {
-    const c = this.bert.config;
-    return tf.tidy(() => {
-      const act =
-        c.hidden_act === 'gelu' ? gelu : c.hidden_act === 'relu' ? (t: tf.Tensor) => tf.relu(t) : geluTanh;
-      const x = layerNorm(
-        act(linear(hidden, this.head.denseWeight as tf.Tensor2D, this.head.denseBias as tf.Tensor1D)),
-        this.head.layerNormWeight as tf.Tensor1D,
-        this.head.layerNormBias as tf.Tensor1D,
-        c.layer_norm_eps,
-      );
-      const words = decoder ?? (this.wordEmbeddings() as tf.Tensor2D);
-      return tf.add(tf.matMul(x as tf.Tensor2D, words, false, true), this.head.bias) as tf.Tensor2D;
-    });
+    return predictionHeadLogits(
+      this.bert.config,
+      this.head,
+      hidden,
+      decoder ?? (this.wordEmbeddings() as tf.Tensor2D),
+    );
   }
 
   /** Logits `[B, L, vocab]` of a tokenized batch (inference, or training with dropout). */
@@ -436,73 +423,6 @@ function readJson<T>(path: string): T | undefined {
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
-}
-
-/**
- * The head's variables (dense weight transposed to [in, out]) from checkpoint tensors (`LayerNorm.gamma/beta`
- * and `cls.predictions.decoder.bias` accepted), or Hugging Face's initialization when the checkpoint has none.
- */
-function headFromTensors(
-  tensors: Map<string, SafetensorsTensor>,
-  hidden: number,
-  vocab: number,
-  initializerRange: number,
-  file: string,
-  seed: number,
-): { head: Record<HeadKey, tf.Variable>; source: 'checkpoint' | 'random' } {
-  const spellings: Record<HeadKey, string[]> = {
-    denseWeight: [MLM_HEAD_NAMES.denseWeight],
-    denseBias: [MLM_HEAD_NAMES.denseBias],
-    layerNormWeight: [MLM_HEAD_NAMES.layerNormWeight, 'cls.predictions.transform.LayerNorm.gamma'],
-    layerNormBias: [MLM_HEAD_NAMES.layerNormBias, 'cls.predictions.transform.LayerNorm.beta'],
-    bias: [MLM_HEAD_NAMES.bias, 'cls.predictions.decoder.bias'],
-  };
-  const shapes: Record<HeadKey, number[]> = {
-    denseWeight: [hidden, hidden],
-    denseBias: [hidden],
-    layerNormWeight: [hidden],
-    layerNormBias: [hidden],
-    bias: [vocab],
-  };
-  const keys = Object.keys(spellings) as HeadKey[];
-  const found = keys.map((k) => spellings[k].map((n) => tensors.get(n)).find((t) => t !== undefined));
-  const anyHead = [...tensors.keys()].some((n) => n.startsWith('cls.predictions.'));
-  const head = {} as Record<HeadKey, tf.Variable>;
-  if (!anyHead) {
-    const rand = mulberry32(seed);
-    for (const k of keys) {
-      const n = shapes[k].reduce((a, d) => a * d, 1);
-      const data =
-        k === 'denseWeight'
-          ? normalSamples(n, initializerRange, rand)
-          : k === 'layerNormWeight'
-            ? new Float32Array(n).fill(1)
-            : new Float32Array(n);
-      head[k] = tf.variable(tf.tensor(data, shapes[k]), true);
-    }
-    return { head, source: 'random' };
-  }
-  keys.forEach((k, i) => {
-    const t = found[i];
-    if (!t)
-      throw new Error(
-        `${file}: missing weight ${spellings[k][0]} (the checkpoint has a partial cls.predictions head)`,
-      );
-    if (t.shape.length !== shapes[k].length || t.shape.some((d, j) => d !== shapes[k][j]))
-      throw new Error(
-        `${file}: weight "${spellings[k][0]}" has shape [${t.shape}], config.json implies [${shapes[k]}]`,
-      );
-    if (!(t.data instanceof Float32Array))
-      throw new Error(`${file}: weight "${spellings[k][0]}" is ${t.dtype}, expected a float type`);
-  });
-  keys.forEach((k, i) => {
-    const t = found[i]!;
-    head[k] = tf.tidy(() => {
-      const v = tf.tensor(t.data as Float32Array, shapes[k]);
-      return tf.variable(k === 'denseWeight' ? tf.transpose(v) : v, true);
-    });
-  });
-  return { head, source: 'checkpoint' };
 }
 
 /**

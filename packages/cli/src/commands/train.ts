@@ -11,6 +11,7 @@ import {
   resolveSplitFile,
 } from '@contrastive/eval-mteb';
 import { createLoss, describeLosses, listLosses } from '@contrastive/losses';
+import { parsePoolingMode } from '@contrastive/pooling';
 import { initBackend } from '@contrastive/tensor-gpu';
 import {
   type ColumnarDataset,
@@ -199,6 +200,24 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     : await SentenceEncoder.load(o.model, { maxSeqLength: o.maxSeqLength });
   if (crossEncoder && extraEvaluators.length > 0)
     throw new Error('train: --eval is for sentence encoders; a cross-encoder takes --eval-sts');
+  // What the reference trains this loss with, where this run sets nothing (TSDAE: lr 3e-5, and CLS pooling for a
+  // plain BERT folder, which would otherwise get mean pooling).
+  const defaults = loss.trainingDefaults;
+  if (defaults?.learningRate !== undefined && args.learningRate === undefined)
+    args.learningRate = defaults.learningRate;
+  if (
+    defaults?.pooling &&
+    model instanceof SentenceEncoder &&
+    model.sourceDir &&
+    !existsSync(join(model.sourceDir, 'modules.json'))
+  ) {
+    model.pooling = {
+      dimension: model.bert.config.hidden_size,
+      modes: [parsePoolingMode(defaults.pooling, `${loss.name} pooling`)],
+      includePrompt: true,
+    };
+    process.stderr.write(`contrastive: ${loss.name}: ${defaults.pooling} pooling (a plain BERT folder)\n`);
+  }
   const evaluators =
     crossEncoder && evaluator
       ? [crossEncoderSts(model as CrossEncoder, evaluator)]
@@ -391,7 +410,7 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'number of epochs (default 3)', parseNumber('--epochs'))
     .option('--max-steps <n>', 'total optimizer steps (overrides --epochs)', parsePositiveInt('--max-steps'))
     .option('--batch-size <n>', 'per-device batch size (default 8)', parsePositiveInt('--batch-size'))
-    .option('--lr <x>', 'peak learning rate (default 5e-5)', parseNumber('--lr'))
+    .option('--lr <x>', 'peak learning rate (default 5e-5; tsdae 3e-5 as the reference)', parseNumber('--lr'))
     .option('--warmup-steps <n>', 'linear warmup steps', parseNonNegativeInt('--warmup-steps'))
     .option('--warmup-ratio <x>', 'warmup as a fraction of all steps', parseNumber('--warmup-ratio'))
     .option('--lr-scheduler <name>', 'linear | cosine | constant | constant_with_warmup')

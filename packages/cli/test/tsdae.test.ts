@@ -1,0 +1,127 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SentenceEncoder } from '@contrastive/bert';
+import { initBackend, readSafetensors } from '@contrastive/tensor-gpu';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test-support/cli.js';
+import { sharedPath } from '../../../test-support/shared.js';
+
+const tokenizerDir = sharedPath('models', 'all-MiniLM-L6-v2-config');
+let dir: string;
+
+/** STS-B train sentences (column 6 of the tab-separated original release), first `n`. */
+function stsSentences(n: number): string[] {
+  return readFileSync(sharedPath('data', 'stsb', 'sts-train.csv'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, n)
+    .map((l) => l.split('\t')[5]!);
+}
+
+function json(stdout: string) {
+  return JSON.parse(stdout.trim().split('\n').pop()!);
+}
+
+function loggedLosses(out: string): number[] {
+  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((m) => 'loss' in m)
+    .map((m) => m.loss as number);
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  dir = mkdtempSync(join(tmpdir(), 'tsdae-cli-'));
+  const r = await runCli(
+    ['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--pooling', 'cls'].concat([
+      '--output',
+      join(dir, 'model'),
+    ]),
+  );
+  expect(r.status, r.stderr).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const common = ['--seed', '1', '--no-progress'];
+
+describe('contrastive train --loss tsdae on plain sentences', () => {
+  // 150 steps take ~70 s of CPU on this tiny model (the 30522-word LM head dominates), over the test budget on a
+  // loaded 2-core machine: the test runs 40 at a higher constant rate; examples/src/tsdae.ts runs the 150.
+  it('2k STS-B sentences (.txt): the logged loss falls by ≥ 20% in 40 steps; the encoder alone is saved', async () => {
+    writeFileSync(join(dir, 'sts.txt'), `${stsSentences(2000).join('\n')}\n`);
+    const out = join(dir, 'tsdae');
+    const r = await runCli(
+      ['train', '--model', join(dir, 'model'), '--train', join(dir, 'sts.txt'), '--loss', 'tsdae']
+        .concat(['--output', out, '--max-steps', '40', '--batch-size', '8', '--lr', '2e-3'])
+        .concat(['--lr-scheduler', 'constant', '--logging-steps', '10', '--save-strategy', 'no', ...common]),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(json(r.stdout).steps).toBe(40);
+    const losses = loggedLosses(out);
+    expect(losses).toHaveLength(4);
+    // A fresh decoder starts near ln(30522) ≈ 10.3.
+    expect(losses[0]!).toBeGreaterThan(8);
+    expect(losses[losses.length - 1]!).toBeLessThan(0.8 * losses[0]!);
+    // The saved folder is the sentence encoder (CLS pooling kept); the decoder is training-only.
+    const tensors = [...readSafetensors(join(out, 'model.safetensors')).tensors.keys()];
+    expect(tensors.some((n) => n.includes('crossattention') || n.startsWith('cls.'))).toBe(false);
+    const pooling = JSON.parse(readFileSync(join(out, '1_Pooling', 'config.json'), 'utf8'));
+    expect(pooling.pooling_mode_cls_token).toBe(true);
+    const model = await SentenceEncoder.load(out);
+    expect(model.dimension).toBe(32);
+    model.dispose();
+  }, 300_000);
+
+  it('{"text"} JSONL resumes exactly (the noise is seeded by the step); default lr 3e-5 is used', async () => {
+    const rows = stsSentences(48).map((text) => JSON.stringify({ text }));
+    writeFileSync(join(dir, 'sentences.jsonl'), `${rows.join('\n')}\n`);
+    const args = (out: string, steps: number) =>
+      ['train', '--model', join(dir, 'model'), '--train', join(dir, 'sentences.jsonl'), '--loss', 'tsdae']
+        .concat(['--output', out, '--max-steps', String(steps), '--batch-size', '8'])
+        .concat(['--save-steps', '3', '--logging-steps', '1', '--lr-scheduler', 'constant', ...common]);
+    const whole = join(dir, 'whole');
+    const r1 = await runCli(args(whole, 6));
+    expect(r1.status, r1.stderr).toBe(0);
+    const lrs = readFileSync(join(whole, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((m) => 'learning_rate' in m)
+      .map((m) => m.learning_rate as number);
+    expect(lrs.every((lr) => Math.abs(lr - 3e-5) < 1e-12)).toBe(true);
+    // Interrupted after step 3 (the constant schedule makes a 3-step run the first half of the 6-step one), resumed from its checkpoint (decoder weights and optimizer moments restored).
+    const split = join(dir, 'split');
+    const r2 = await runCli(args(split, 3));
+    expect(r2.status, r2.stderr).toBe(0);
+    const r3 = await runCli([...args(split, 6), '--resume', join(split, 'checkpoint-3')]);
+    expect(r3.status, r3.stderr).toBe(0);
+    expect(json(r3.stdout).train_loss).toBeCloseTo(json(r1.stdout).train_loss, 5);
+    const a = readSafetensors(join(whole, 'model.safetensors')).tensors;
+    const b = readSafetensors(join(split, 'model.safetensors')).tensors;
+    for (const [name, t] of a) {
+      const u = b.get(name)!.data as Float32Array;
+      const diff = (t.data as Float32Array).reduce((m, x, i) => Math.max(m, Math.abs(x - u[i]!)), 0);
+      expect(diff, name).toBeLessThan(1e-6);
+    }
+  }, 300_000);
+
+  it('a plain BERT folder (no modules.json) trains with CLS pooling (as the reference), not mean; tfjs engine', async () => {
+    writeFileSync(join(dir, 'few.txt'), `${stsSentences(16).join('\n')}\n`);
+    const out = join(dir, 'from-mlm');
+    const r = await runCli(
+      ['train', '--model', sharedPath('fixtures', 'tiny-mlm'), '--train', join(dir, 'few.txt')]
+        .concat(['--loss', 'tsdae', '--output', out, '--max-steps', '2', '--batch-size', '8'])
+        .concat(['--save-strategy', 'no', '--engine', 'tfjs', ...common]),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/DenoisingAutoEncoderLoss: cls pooling/);
+    expect(Number.isFinite(json(r.stdout).train_loss)).toBe(true);
+    expect(existsSync(join(out, 'modules.json'))).toBe(true);
+    const pooling = JSON.parse(readFileSync(join(out, '1_Pooling', 'config.json'), 'utf8'));
+    expect(pooling.pooling_mode_cls_token).toBe(true);
+    expect(pooling.pooling_mode_mean_tokens).toBe(false);
+  }, 120_000);
+});
