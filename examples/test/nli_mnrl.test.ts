@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { trainNli } from '../src/nli.js';
+import { trainNli } from '../common/nli.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
