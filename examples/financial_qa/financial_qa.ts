@@ -64,7 +64,7 @@ export interface FinancialQaResult {
 }
 
 /** Test queries against every passage of the sample (a BEIR set in memory). */
-function retrievalData(test: readonly FlagRecord[], passages: readonly string[]): RetrievalData {
+export function retrievalData(test: readonly FlagRecord[], passages: readonly string[]): RetrievalData {
   const ids = new Map(passages.map((p, i) => [p, `d${i}`] as const));
   return {
     corpus: new Map(passages.map((p, i) => [`d${i}`, p] as const)),
