@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readFlagJsonl } from '@contrastive/data-nli';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFinancialQa } from '../src/financial_qa.js';
+import { runFinancialQa } from '../financial_qa/financial_qa.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'financial-qa-'));
 beforeAll(async () => {

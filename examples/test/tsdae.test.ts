@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTsdae, stsbSentences } from '../src/tsdae.js';
+import { runTsdae, stsbSentences } from '../tsdae/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsdae-example-'));
 beforeAll(async () => {

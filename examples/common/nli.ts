@@ -17,11 +17,14 @@ import { StsEvaluator } from '@contrastive/eval-mteb';
 import { createLoss } from '@contrastive/losses';
 import { SentenceTransformerTrainer, type TrainingArguments } from '@contrastive/trainer';
 import { sharedPath } from '../../test-support/shared.js';
+import { examplesDir } from './results.js';
 
 export type NliLossName = 'softmax' | 'cosine' | 'mnrl';
 
 export interface NliRunOptions {
   loss: NliLossName;
+  /** MNRL only: the contradiction hypothesis as a hard negative (default true); false trains on (anchor, positive). */
+  hardNegatives?: boolean;
   outputDir: string;
   /** SNLI splits to train on (MNLI and full SNLI train are not available here: dev + test ≈ 19.7k pairs). */
   splits?: Array<'dev' | 'test'>;
@@ -35,6 +38,7 @@ export async function nliData(
   loss: NliLossName,
   splits: Array<'dev' | 'test'>,
   maxRows?: number,
+  hardNegatives = true,
 ): Promise<Dataset> {
   const parts = await Promise.all(
     splits.map((split) => loadSnliLines(sharedPath('data', 'snli'), { split })),
@@ -46,7 +50,7 @@ export async function nliData(
       : loss === 'cosine'
         ? nliToScoredPairs(nli)
         : nliToTriplets(nli, { seed: 1 });
-  nli = ds;
+  nli = loss === 'mnrl' && !hardNegatives ? ds.selectColumns(ds.columnNames.slice(0, 2)) : ds;
   return maxRows && nli.numRows > maxRows ? nli.shuffle(7).select({ start: 0, end: maxRows }) : nli;
 }
 
@@ -75,10 +79,17 @@ export function freshTinyModel(seed = 42): SentenceEncoder {
   });
 }
 
-export async function trainNli(
-  o: NliRunOptions,
-): Promise<{ before: number; after: number; steps: number; seconds: number }> {
-  const data = await nliData(o.loss, o.splits ?? ['dev', 'test'], o.maxRows);
+export interface NliRunResult {
+  /** STS-B dev Spearman (cosine) of the fresh model and after training. */
+  before: number;
+  after: number;
+  steps: number;
+  rows: number;
+  seconds: number;
+}
+
+export async function trainNli(o: NliRunOptions): Promise<NliRunResult> {
+  const data = await nliData(o.loss, o.splits ?? ['dev', 'test'], o.maxRows, o.hardNegatives ?? true);
   const model = freshTinyModel(o.seed ?? 42);
   const evaluator = await stsEvaluator('dev');
   const before = (await evaluator.evaluate(model)).mainScore;
@@ -100,7 +111,7 @@ export async function trainNli(
     trainDataset: data,
     loss,
     evaluator,
-    modelName: `tiny-bert ${o.loss} on SNLI`,
+    modelName: `tiny-bert ${o.loss}${o.loss === 'mnrl' && o.hardNegatives === false ? ' (no hard negatives)' : ''} on SNLI`,
   });
   const t0 = Date.now();
   const r = await trainer.train();
@@ -108,8 +119,10 @@ export async function trainNli(
     before,
     after: r.eval['eval_sts-dev_spearman_cosine']!,
     steps: r.globalStep,
+    rows: data.numRows,
     seconds: (Date.now() - t0) / 1000,
   };
 }
 
-export const outputRoot = join(process.cwd(), 'runs');
+/** Trained models of the examples go under examples/runs/ (git-ignored). */
+export const outputRoot = join(examplesDir, 'runs');

@@ -1,11 +1,12 @@
-// Usage: pnpm --filter @contrastive/examples financial-qa [--queries N] [--epochs N] [--range-min N]
+// Usage: pnpm --filter @contrastive/examples financial-qa [--queries N] [--epochs N] [--range-min N] [--output DIR]
 // The FlagEmbedding data-building workflow end to end on Financial-QA-10k (question → query, context → pos):
 // mine BM25 and dense hard negatives, split 8:1:1, write train/val/test FlagEmbedding JSONL with scores and a
 // prompt, train a fresh tiny BERT with InfoNCE (temperature 0.02) on FlagEmbedding group sampling, and report
 // retrieval nDCG@10 on the test queries before and after — and the same with random (easy) negatives.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SentenceEncoder } from '@contrastive/bert';
+import { exitOnFatalErrors } from '@contrastive/core';
 import {
   Dataset,
   FlagGroupDataset,
@@ -27,8 +28,10 @@ import {
 } from '@contrastive/negatives';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { SentenceTransformerTrainer } from '@contrastive/trainer';
+import { Command } from 'commander';
 import { sharedPath } from '../../test-support/shared.js';
-import { freshTinyModel, outputRoot } from './nli.js';
+import { freshTinyModel, outputRoot } from '../common/nli.js';
+import { exampleDir, isMain, writeResultsJson } from '../common/results.js';
 
 const PROMPT = 'query: ';
 const TEMPERATURE = 0.02;
@@ -42,7 +45,10 @@ export interface FinancialQaOptions {
    */
   rangeMin?: number;
   epochs?: number;
+  /** Mined data sets and models (default examples/runs/financial-qa). */
   outputDir?: string;
+  /** Where results.json goes (default: outputDir; the command line writes it into examples/financial_qa/). */
+  resultsDir?: string;
   progress?: boolean;
   seed?: number;
 }
@@ -58,7 +64,7 @@ export interface FinancialQaResult {
 }
 
 /** Test queries against every passage of the sample (a BEIR set in memory). */
-function retrievalData(test: readonly FlagRecord[], passages: readonly string[]): RetrievalData {
+export function retrievalData(test: readonly FlagRecord[], passages: readonly string[]): RetrievalData {
   const ids = new Map(passages.map((p, i) => [p, `d${i}`] as const));
   return {
     corpus: new Map(passages.map((p, i) => [`d${i}`, p] as const)),
@@ -103,7 +109,7 @@ async function hardRecords(rows: MiningRow[], corpus: string[], model: SentenceE
 async function train(
   train: readonly FlagRecord[],
   eval_: RetrievalEvaluator,
-  o: Required<FinancialQaOptions>,
+  o: Required<Omit<FinancialQaOptions, 'resultsDir'>>,
   name: string,
 ) {
   const model = freshTinyModel(o.seed);
@@ -131,7 +137,7 @@ async function train(
 }
 
 export async function runFinancialQa(options: FinancialQaOptions = {}): Promise<FinancialQaResult> {
-  const o: Required<FinancialQaOptions> = {
+  const o: Required<Omit<FinancialQaOptions, 'resultsDir'>> = {
     queries: options.queries ?? 1000,
     rangeMin: options.rangeMin ?? 3,
     epochs: options.epochs ?? 3,
@@ -215,23 +221,31 @@ export async function runFinancialQa(options: FinancialQaOptions = {}): Promise<
     mining: hard.stats,
     seconds: (Date.now() - t0) / 1000,
   };
-  const file = join(o.outputDir, 'results.json');
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  writeResultsJson(options.resultsDir ?? o.outputDir, result);
   return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const argv = process.argv.slice(2);
-  const arg = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? Number(argv[i + 1]) : undefined;
+if (isMain(import.meta.url)) {
+  exitOnFatalErrors('financial-qa');
+  const int = (flag: string) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`${flag}: expected a non-negative integer, got "${v}"`);
+    return n;
   };
+  const opts = new Command('financial-qa')
+    .option('--queries <n>', 'unique questions (default 1000)', int('--queries'))
+    .option('--epochs <n>', 'epochs (default 3)', int('--epochs'))
+    .option('--range-min <n>', 'skip the best n candidates of each miner (default 3)', int('--range-min'))
+    .option('--output <dir>', 'folder for results.json (default: examples/financial_qa)')
+    .parse(process.argv)
+    .opts<{ queries?: number; epochs?: number; rangeMin?: number; output?: string }>();
   console.error((await initBackend()).summary);
   const r = await runFinancialQa({
-    queries: arg('--queries'),
-    epochs: arg('--epochs'),
-    rangeMin: arg('--range-min'),
+    queries: opts.queries,
+    epochs: opts.epochs,
+    rangeMin: opts.rangeMin,
+    resultsDir: opts.output ?? exampleDir('financial_qa'),
   });
   console.log(JSON.stringify(r));
 }

@@ -9,7 +9,7 @@ import { DenoisingAutoEncoderLoss } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { SentenceTransformerTrainer } from '@contrastive/trainer';
 import { sharedPath } from '../../test-support/shared.js';
-import { freshTinyModel, outputRoot, stsEvaluator } from './nli.js';
+import { freshTinyModel, outputRoot, stsEvaluator } from '../common/nli.js';
 
 export interface TsdaeOptions {
   /** Unlabeled sentences: sentence1 then sentence2 of STS-B train, first N distinct (default 2000). */
