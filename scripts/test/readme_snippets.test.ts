@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, sharedDir } from '../../test-support/shared.js';
+import {
+  HUB_MODEL_ID,
+  extractRunnableSnippets,
+  packageReadmeSnippets,
+  prepareSnippet,
+  runSnippet,
+} from '../readme_snippets.js';
+
+describe('extractRunnableSnippets', () => {
+  const markdown = [
+    '# pkg',
+    '```ts',
+    'illustrative();',
+    '```',
+    '```ts run',
+    "console.log('a');",
+    '```',
+    '<!-- run -->',
+    '',
+    '```ts',
+    "console.log('b');",
+    '```',
+    '```sh',
+    'npm install x',
+    '```',
+  ].join('\n');
+
+  it('keeps only marked ts blocks, with the line of their fence', () => {
+    expect(extractRunnableSnippets(markdown, 'p/README.md')).toEqual([
+      { readme: 'p/README.md', line: 5, code: "console.log('a');" },
+      { readme: 'p/README.md', line: 10, code: "console.log('b');" },
+    ]);
+  });
+
+  it('names the README and line of an unclosed or wrongly marked block', () => {
+    expect(() => extractRunnableSnippets('x\n```ts run\nfoo', 'q/README.md')).toThrow(
+      'q/README.md:2: code block',
+    );
+    expect(() => extractRunnableSnippets('```sh run\nls\n```', 'q/README.md')).toThrow(
+      'q/README.md:1: only ts',
+    );
+  });
+});
+
+describe('prepareSnippet', () => {
+  it('points imports at package sources and substitutes the hub id and ../shared', () => {
+    const code = prepareSnippet(
+      {
+        readme: 'r',
+        line: 1,
+        code: `import { a } from '@contrastive/core';\nload('${HUB_MODEL_ID}', '../shared/data/x');`,
+      },
+      repoRoot,
+      '/data/shared',
+    );
+    expect(code).toBe(
+      `import { a } from 'file://${join(repoRoot, 'packages', 'core', 'src', 'index.ts')}';\n` +
+        `load('/data/shared/fixtures/tiny-bert', '/data/shared/data/x');`,
+    );
+    expect(() =>
+      prepareSnippet({ readme: 'r/README.md', line: 3, code: "import '@contrastive/nope';" }, repoRoot, '/s'),
+    ).toThrow('r/README.md:3: imports unknown package @contrastive/nope');
+  });
+});
+
+describe('runSnippet', () => {
+  it('fails naming the README and the block', async () => {
+    const failing = { readme: 'packages/x/README.md', line: 12, code: "throw new Error('boom');" };
+    await expect(runSnippet(failing, { repoRoot, sharedDir: sharedDir() })).rejects.toThrow(
+      /packages\/x\/README\.md: the block at line 12 exited 1:[\s\S]*boom/,
+    );
+  });
+});
+
+// Every library package (the CLI's README shows commands instead).
+const LIBRARY_PACKAGES = ['augment', 'bert', 'core', 'data-nli', 'eval-mteb', 'hub', 'llm', 'losses'];
+LIBRARY_PACKAGES.push('negatives', 'pooling', 'tensor-gpu', 'trainer');
+
+// Every package README shows a standalone use that runs as written (two at a time: 2-core machines).
+describe('package README snippets', () => {
+  const snippets = packageReadmeSnippets(repoRoot);
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= 2) await new Promise<void>((wake) => waiting.push(wake));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+
+  it('every package README has one', () => {
+    const withSnippet = new Set(snippets.map((s) => s.readme.split('/')[1]));
+    expect(LIBRARY_PACKAGES.filter((pkg) => !withSnippet.has(pkg))).toEqual([]);
+  });
+
+  for (const snippet of snippets) {
+    it.concurrent(`${snippet.readme} (block at line ${snippet.line})`, async () => {
+      const result = await slot(() => runSnippet(snippet, { repoRoot, sharedDir: sharedDir() }));
+      expect(result.status).toBe(0);
+    });
+  }
+});
