@@ -10,9 +10,9 @@ import { pathToFileURL } from 'node:url';
  * after a `<!-- run -->` comment) is extracted, its `@contrastive/*` imports pointed at the packages' sources,
  * and run with tsx in a fresh temp folder (relative output paths land there). Other blocks stay illustrative.
  *
- * Offline substitutions, so the snippets can name what a user would use: the hub id
- * `sentence-transformers/all-MiniLM-L6-v2` becomes the tiny random-weight fixture, and `../shared/` (the data
- * beside the repository) becomes the shared folder's absolute path.
+ * Offline substitutions, so the snippets can name what a user would use: in blocks marked `ts run tiny` the hub
+ * id `sentence-transformers/all-MiniLM-L6-v2` becomes the tiny random-weight fixture (no network here), and
+ * `../shared/` (the data beside the repository) becomes the shared folder's absolute path.
  */
 export interface Snippet {
   /** The README's path relative to the repository root. */
@@ -20,6 +20,8 @@ export interface Snippet {
   /** 1-based line of the opening fence. */
   line: number;
   code: string;
+  /** Marked `ts run tiny`: the hub id `sentence-transformers/all-MiniLM-L6-v2` runs as the tiny fixture. */
+  tiny: boolean;
 }
 
 export const HUB_MODEL_ID = 'sentence-transformers/all-MiniLM-L6-v2';
@@ -46,7 +48,7 @@ export function extractRunnableSnippets(markdown: string, readme: string): Snipp
     const marked = rest.includes('run') || previousText === '<!-- run -->';
     if (marked && language !== 'ts' && language !== 'typescript')
       throw new Error(`${readme}:${i + 1}: only ts blocks can be marked to run (found "${language}")`);
-    if (marked) snippets.push({ readme, line: i + 1, code: body.join('\n') });
+    if (marked) snippets.push({ readme, line: i + 1, code: body.join('\n'), tiny: rest.includes('tiny') });
     previousText = '';
     i = j;
   }
@@ -66,15 +68,15 @@ export function packageReadmeSnippets(repoRoot: string): Snippet[] {
 /** The snippet as it runs: `@contrastive/<pkg>` imports point at `packages/<pkg>/src/index.ts`; offline substitutions. */
 export function prepareSnippet(snippet: Snippet, repoRoot: string, sharedDir: string): string {
   const fixture = join(sharedDir, 'fixtures', 'tiny-bert');
-  return snippet.code
+  const code = snippet.code
     .replace(/(['"])@contrastive\/([a-z0-9-]+)\1/g, (_match, quote: string, pkg: string) => {
       const source = join(repoRoot, 'packages', pkg, 'src', 'index.ts');
       if (!existsSync(source))
         throw new Error(`${snippet.readme}:${snippet.line}: imports unknown package @contrastive/${pkg}`);
       return `${quote}${pathToFileURL(source).href}${quote}`;
     })
-    .replaceAll(HUB_MODEL_ID, fixture)
     .replace(/(['"])\.\.\/shared\//g, (_match, quote: string) => `${quote}${sharedDir}/`);
+  return snippet.tiny ? code.replaceAll(HUB_MODEL_ID, fixture) : code;
 }
 
 export interface SnippetRun {

@@ -15,7 +15,7 @@ describe('extractRunnableSnippets', () => {
     '```ts',
     'illustrative();',
     '```',
-    '```ts run',
+    '```ts run tiny',
     "console.log('a');",
     '```',
     '<!-- run -->',
@@ -30,8 +30,8 @@ describe('extractRunnableSnippets', () => {
 
   it('keeps only marked ts blocks, with the line of their fence', () => {
     expect(extractRunnableSnippets(markdown, 'p/README.md')).toEqual([
-      { readme: 'p/README.md', line: 5, code: "console.log('a');" },
-      { readme: 'p/README.md', line: 10, code: "console.log('b');" },
+      { readme: 'p/README.md', line: 5, code: "console.log('a');", tiny: true },
+      { readme: 'p/README.md', line: 10, code: "console.log('b');", tiny: false },
     ]);
   });
 
@@ -46,29 +46,24 @@ describe('extractRunnableSnippets', () => {
 });
 
 describe('prepareSnippet', () => {
-  it('points imports at package sources and substitutes the hub id and ../shared', () => {
-    const code = prepareSnippet(
-      {
-        readme: 'r',
-        line: 1,
-        code: `import { a } from '@contrastive/core';\nload('${HUB_MODEL_ID}', '../shared/data/x');`,
-      },
-      repoRoot,
-      '/data/shared',
+  it('points imports at package sources and substitutes ../shared, and the hub id in tiny blocks', () => {
+    const code = `import { a } from '@contrastive/core';\nload('${HUB_MODEL_ID}', '../shared/data/x');`;
+    const core = `import { a } from 'file://${join(repoRoot, 'packages', 'core', 'src', 'index.ts')}';`;
+    expect(prepareSnippet({ readme: 'r', line: 1, code, tiny: true }, repoRoot, '/data/shared')).toBe(
+      `${core}\nload('/data/shared/fixtures/tiny-bert', '/data/shared/data/x');`,
     );
-    expect(code).toBe(
-      `import { a } from 'file://${join(repoRoot, 'packages', 'core', 'src', 'index.ts')}';\n` +
-        `load('/data/shared/fixtures/tiny-bert', '/data/shared/data/x');`,
+    expect(prepareSnippet({ readme: 'r', line: 1, code, tiny: false }, repoRoot, '/data/shared')).toBe(
+      `${core}\nload('${HUB_MODEL_ID}', '/data/shared/data/x');`,
     );
     expect(() =>
-      prepareSnippet({ readme: 'r/README.md', line: 3, code: "import '@contrastive/nope';" }, repoRoot, '/s'),
+      prepareSnippet({ readme: 'r/README.md', line: 3, code: "import '@contrastive/nope';", tiny: false }, repoRoot, '/s'),
     ).toThrow('r/README.md:3: imports unknown package @contrastive/nope');
   });
 });
 
 describe('runSnippet', () => {
   it('fails naming the README and the block', async () => {
-    const failing = { readme: 'packages/x/README.md', line: 12, code: "throw new Error('boom');" };
+    const failing = { readme: 'packages/x/README.md', line: 12, code: "throw new Error('boom');", tiny: false };
     await expect(runSnippet(failing, { repoRoot, sharedDir: sharedDir() })).rejects.toThrow(
       /packages\/x\/README\.md: the block at line 12 exited 1:[\s\S]*boom/,
     );
