@@ -56,14 +56,23 @@ describe('prepareSnippet', () => {
       `${core}\nload('${HUB_MODEL_ID}', '/data/shared/data/x');`,
     );
     expect(() =>
-      prepareSnippet({ readme: 'r/README.md', line: 3, code: "import '@contrastive/nope';", tiny: false }, repoRoot, '/s'),
+      prepareSnippet(
+        { readme: 'r/README.md', line: 3, code: "import '@contrastive/nope';", tiny: false },
+        repoRoot,
+        '/s',
+      ),
     ).toThrow('r/README.md:3: imports unknown package @contrastive/nope');
   });
 });
 
 describe('runSnippet', () => {
   it('fails naming the README and the block', async () => {
-    const failing = { readme: 'packages/x/README.md', line: 12, code: "throw new Error('boom');", tiny: false };
+    const failing = {
+      readme: 'packages/x/README.md',
+      line: 12,
+      code: "throw new Error('boom');",
+      tiny: false,
+    };
     await expect(runSnippet(failing, { repoRoot, sharedDir: sharedDir() })).rejects.toThrow(
       /packages\/x\/README\.md: the block at line 12 exited 1:[\s\S]*boom/,
     );
