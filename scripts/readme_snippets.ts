@@ -55,12 +55,13 @@ export function extractRunnableSnippets(markdown: string, readme: string): Snipp
   return snippets;
 }
 
-/** Package READMEs (`packages/<name>/README.md`) with their runnable snippets, in package order. */
-export function packageReadmeSnippets(repoRoot: string): Snippet[] {
+/** The root README's and the package READMEs' (`packages/<name>/README.md`) runnable snippets, in that order. */
+export function readmeSnippets(repoRoot: string): Snippet[] {
   const packagesDir = join(repoRoot, 'packages');
-  return readdirSync(packagesDir)
+  const packageReadmes = readdirSync(packagesDir)
     .sort()
-    .map((name) => join(packagesDir, name, 'README.md'))
+    .map((name) => join(packagesDir, name, 'README.md'));
+  return [join(repoRoot, 'README.md'), ...packageReadmes]
     .filter((file) => existsSync(file))
     .flatMap((file) => extractRunnableSnippets(readFileSync(file, 'utf8'), relative(repoRoot, file)));
 }

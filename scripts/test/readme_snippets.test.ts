@@ -4,8 +4,8 @@ import { repoRoot, sharedDir } from '../../test-support/shared.js';
 import {
   HUB_MODEL_ID,
   extractRunnableSnippets,
-  packageReadmeSnippets,
   prepareSnippet,
+  readmeSnippets,
   runSnippet,
 } from '../readme_snippets.js';
 
@@ -83,9 +83,10 @@ describe('runSnippet', () => {
 const LIBRARY_PACKAGES = ['augment', 'bert', 'core', 'data-nli', 'eval-mteb', 'hub', 'llm', 'losses'];
 LIBRARY_PACKAGES.push('negatives', 'pooling', 'tensor-gpu', 'trainer');
 
-// Every package README shows a standalone use that runs as written (two at a time: 2-core machines).
-describe('package README snippets', () => {
-  const snippets = packageReadmeSnippets(repoRoot);
+// The root README's quick start and every package README's standalone use run as written (two at a time:
+// 2-core machines).
+describe('README snippets', () => {
+  const snippets = readmeSnippets(repoRoot);
   let running = 0;
   const waiting: Array<() => void> = [];
   const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -99,7 +100,8 @@ describe('package README snippets', () => {
     }
   };
 
-  it('every package README has one', () => {
+  it('the root README and every library package README have one', () => {
+    expect(snippets.some((s) => s.readme === 'README.md')).toBe(true);
     const withSnippet = new Set(snippets.map((s) => s.readme.split('/')[1]));
     expect(LIBRARY_PACKAGES.filter((pkg) => !withSnippet.has(pkg))).toEqual([]);
   });
