@@ -107,9 +107,14 @@ describe('README snippets', () => {
   });
 
   for (const snippet of snippets) {
-    it.concurrent(`${snippet.readme} (block at line ${snippet.line})`, async () => {
-      const result = await slot(() => runSnippet(snippet, { repoRoot, sharedDir: sharedDir() }));
-      expect(result.status).toBe(0);
-    });
+    // The timeout covers the wait for a slot too (~20 s for all of them on an idle 2-core machine).
+    it.concurrent(
+      `${snippet.readme} (block at line ${snippet.line})`,
+      async () => {
+        const result = await slot(() => runSnippet(snippet, { repoRoot, sharedDir: sharedDir() }));
+        expect(result.status).toBe(0);
+      },
+      400_000,
+    );
   }
 });
