@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
  *
  * Offline substitutions, so the snippets can name what a user would use: in blocks marked `ts run tiny` the hub
  * id `sentence-transformers/all-MiniLM-L6-v2` becomes the tiny random-weight fixture (no network here), and
- * `../shared/` (the data beside the repository) becomes the shared folder's absolute path.
+ * `../shared/` (the data beside the repository) becomes the shared folder's absolute path. A
+ * `<!-- prints: REGEX -->` comment on the first non-blank line after a block checks its stdout (not rendered).
  */
 export interface Snippet {
   /** The README's path relative to the repository root. */
@@ -22,6 +23,8 @@ export interface Snippet {
   code: string;
   /** Marked `ts run tiny`: the hub id `sentence-transformers/all-MiniLM-L6-v2` runs as the tiny fixture. */
   tiny: boolean;
+  /** From a `<!-- prints: REGEX -->` line right after the block: what its stdout must match. */
+  prints?: RegExp;
 }
 
 export const HUB_MODEL_ID = 'sentence-transformers/all-MiniLM-L6-v2';
@@ -48,7 +51,14 @@ export function extractRunnableSnippets(markdown: string, readme: string): Snipp
     const marked = rest.includes('run') || previousText === '<!-- run -->';
     if (marked && language !== 'ts' && language !== 'typescript')
       throw new Error(`${readme}:${i + 1}: only ts blocks can be marked to run (found "${language}")`);
-    if (marked) snippets.push({ readme, line: i + 1, code: body.join('\n'), tiny: rest.includes('tiny') });
+    if (marked) {
+      const snippet: Snippet = { readme, line: i + 1, code: body.join('\n'), tiny: rest.includes('tiny') };
+      let k = j + 1;
+      while (k < lines.length && (lines[k] ?? '').trim() === '') k++;
+      const prints = /^<!-- prints: (.*) -->$/.exec((lines[k] ?? '').trim());
+      if (prints) snippet.prints = new RegExp(prints[1] ?? '');
+      snippets.push(snippet);
+    }
     previousText = '';
     i = j;
   }
@@ -122,6 +132,12 @@ export async function runSnippet(
       const tail = result.stderr.trim().split('\n').slice(-15).join('\n');
       throw new Error(
         `${snippet.readme}: the block at line ${snippet.line} exited ${result.status}:\n${tail}`,
+      );
+    }
+    if (snippet.prints && !snippet.prints.test(result.stdout)) {
+      const printed = JSON.stringify(result.stdout.slice(0, 2000));
+      throw new Error(
+        `${snippet.readme}: the block at line ${snippet.line} printed ${printed}, expected to match ${snippet.prints}`,
       );
     }
     return result;

@@ -23,6 +23,8 @@ describe('extractRunnableSnippets', () => {
     '```ts',
     "console.log('b');",
     '```',
+    '',
+    '<!-- prints: ^b\\n$ -->',
     '```sh',
     'npm install x',
     '```',
@@ -31,7 +33,7 @@ describe('extractRunnableSnippets', () => {
   it('keeps only marked ts blocks, with the line of their fence', () => {
     expect(extractRunnableSnippets(markdown, 'p/README.md')).toEqual([
       { readme: 'p/README.md', line: 5, code: "console.log('a');", tiny: true },
-      { readme: 'p/README.md', line: 10, code: "console.log('b');", tiny: false },
+      { readme: 'p/README.md', line: 10, code: "console.log('b');", tiny: false, prints: /^b\n$/ },
     ]);
   });
 
@@ -66,6 +68,16 @@ describe('prepareSnippet', () => {
 });
 
 describe('runSnippet', () => {
+  it('checks what a block prints against its prints comment', async () => {
+    const snippet = { readme: 'packages/y/README.md', line: 4, code: 'console.log(6 * 7);', tiny: false };
+    await expect(
+      runSnippet({ ...snippet, prints: /^42\n$/ }, { repoRoot, sharedDir: sharedDir() }),
+    ).resolves.toEqual(expect.objectContaining({ status: 0, stdout: '42\n' }));
+    await expect(
+      runSnippet({ ...snippet, prints: /^41$/ }, { repoRoot, sharedDir: sharedDir() }),
+    ).rejects.toThrow('packages/y/README.md: the block at line 4 printed "42\\n", expected to match /^41$/');
+  });
+
   it('fails naming the README and the block', async () => {
     const failing = {
       readme: 'packages/x/README.md',
