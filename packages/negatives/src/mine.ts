@@ -26,7 +26,7 @@ export interface MineOptions {
    */
   rangeMax?: number;
   /**
-   * FlagEmbedding `hn_mine`'s `range_for_sampling` [a, b]: draw `numNegatives` at random from the candidates
+   * FlagEmbedding `hn_mine`'s `range_for_sampling` `[a, b]`: draw `numNegatives` at random from the candidates
    * ranked a..b−1 (positives and the query text removed). Replaces rangeMin/rangeMax.
    */
   rangeForSampling?: readonly [number, number];
