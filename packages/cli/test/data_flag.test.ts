@@ -47,8 +47,10 @@ describe('data convert --from flag', () => {
       output: join(dir, 'm.jsonl'),
     });
     const margin = await readJsonl(join(dir, 'm.jsonl'));
-    expect(margin.columnNames).toEqual(['anchor', 'positive', 'negative', 'label']);
+    // The records' prompt travels as a per-row column (the trainer prepends it to the query).
+    expect(margin.columnNames).toEqual(['anchor', 'positive', 'negative', 'label', 'prompt']);
     expect(margin.column('label')[0]).toBeCloseTo(0.4, 12); // 0.9 − 0.5
+    expect(margin.column('prompt')[0]).toBe('Represent: ');
     await runDataConvert({
       from: 'flag',
       input,
@@ -57,7 +59,7 @@ describe('data convert --from flag', () => {
       output: join(dir, 'l.jsonl'),
     });
     const list = await readJsonl(join(dir, 'l.jsonl'));
-    expect(list.columnNames).toEqual(['anchor', 'positive', 'negative_1', 'negative_2', 'label']);
+    expect(list.columnNames).toEqual(['anchor', 'positive', 'negative_1', 'negative_2', 'label', 'prompt']);
     expect(list.column('label')[0]).toEqual([0.9, 0.5, 0.25]);
   });
 
