@@ -39,7 +39,7 @@ async function run(command: string, args: string[], cwd: string, timeoutMs = 240
   const r = await runProcess(command, args, { cwd, env: userEnv(), timeoutMs });
   if (r.status !== 0)
     throw new Error(
-      `${command} ${args.join(' ')} (in ${cwd}) exited ${r.status ?? r.signal}:\n${r.stderr.slice(-3000)}`,
+      `${command} ${args.join(' ')} (in ${cwd}) exited ${r.status ?? r.signal}:\n${r.stdout.slice(-2000)}${r.stderr.slice(-3000)}`,
     );
   return r;
 }
@@ -176,6 +176,38 @@ describe('packed packages', () => {
       JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies }),
     );
     await run('npm', ['install'], project, 480_000);
+
+    // Type resolution as attw checks it: every package's types resolve from a TypeScript consumer under node16 ESM,
+    // node16 CommonJS and bundler resolution (the repo's own tsc; skipLibCheck: we check resolution, not our .d.ts).
+    const packages = Object.keys(dependencies).filter(
+      (n) => n.startsWith('@contrastive/') && n !== '@contrastive/cli',
+    );
+    const imports = packages.map((n, i) => `import * as p${i} from '${n}';`).join('\n');
+    const uses = `export const loaded = [${packages.map((_, i) => `typeof p${i}`).join(', ')}];\n`;
+    writeFileSync(join(project, 'types_esm.mts'), `${imports}\n${uses}`);
+    writeFileSync(join(project, 'types_cjs.cts'), `${imports}\n${uses}`);
+    writeFileSync(join(project, 'types_bundler.ts'), `${imports}\n${uses}`);
+    const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const common = ['--noEmit', '--skipLibCheck', '--strict', '--target', 'es2022'];
+    await run(
+      'node',
+      [
+        tsc,
+        ...common,
+        '--module',
+        'node16',
+        '--moduleResolution',
+        'node16',
+        'types_esm.mts',
+        'types_cjs.cts',
+      ],
+      project,
+    );
+    await run(
+      'node',
+      [tsc, ...common, '--module', 'esnext', '--moduleResolution', 'bundler', 'types_bundler.ts'],
+      project,
+    );
 
     // Encode from a plain ESM script: the default backend is fast (never tfjs's cpu) without extra packages.
     const model = sharedPath('fixtures', 'tiny-bert');
