@@ -2,7 +2,7 @@
 // (b) MLM domain adaptation (`contrastive pretrain-mlm`) then MNRL fine-tuning on SNLI, against fine-tuning alone;
 // (c) GPL (`contrastive gpl`) on Financial-QA passages, its queries written by an OpenAI-compatible chat server —
 // offline by default an in-process fake server (it answers with word spans of the passage), or --llm-config with
-// a real local server (JSON: base_url, model, api_key). TSDAE is not on main yet. Every model starts from the same
+// a real local server (JSON: base_url, model, api_key). TSDAE is its own example (examples/tsdae). Every model starts from the same
 // tiny random init; STS-B dev Spearman (cosine) or Financial-QA nDCG@10 before/after go to results.json.
 // Usage: pnpm --filter @contrastive/examples unsupervised [--sentences N] [--steps N] [--llm-config FILE] [--output DIR]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -191,7 +191,7 @@ export async function runUnsupervised(o: UnsupervisedOptions) {
         financial_qa_ndcg_at_10: { before: gplBefore, after: gplAfter },
         summary: gplSummary,
       },
-      tsdae: 'not on main yet',
+      tsdae: 'see examples/tsdae (pnpm --filter @contrastive/examples tsdae)',
       seconds: (Date.now() - t0) / 1000,
     };
     writeResultsJson(o.outputDir, results);
