@@ -4,9 +4,11 @@ import {
   type EngineChoice,
   type NamedVariable,
   type SafetensorsTensor,
+  type TrainingEngineRequest,
   ensureBackend,
   readFloat32,
   resolveEngine,
+  resolveTrainingEngine,
   tf,
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
@@ -516,22 +518,9 @@ export class CrossEncoder {
    * loads, under `auto`); undefined means tfjs's tape trains the model. Pair batches carry their token types.
    */
   async createTrainingEngine(
-    options: { engine?: EngineChoice; threads?: number; report?: (line: string) => void } = {},
+    options: TrainingEngineRequest = {},
   ): Promise<EncoderTrainingEngine | undefined> {
-    const resolved = await resolveEngine({
-      purpose: 'train',
-      requested: options.engine ?? 'auto',
-      threads: options.threads,
-      report: options.report,
-      createOnnx: (threads) => OnnxTrainingEngine.create(this, { threads }),
-    });
-    if (resolved.kind === 'tfjs') return undefined;
-    const engine = resolved.engine;
-    return {
-      name: `onnxruntime-node (${resolved.threads} threads)`,
-      beginStep: () => engine.beginStep(),
-      release: () => engine.release(),
-    };
+    return resolveTrainingEngine(options, (threads) => OnnxTrainingEngine.create(this, { threads }));
   }
 
   /** Bytes of activations tfjs keeps for a batch of `pairs` pairs (~64 tokens each), for the wasm heap warning. */

@@ -14,9 +14,12 @@ import type { PoolingConfig, SimilarityFunction } from '@contrastive/pooling';
 import {
   type EngineChoice,
   type NamedVariable,
+  type TrainingEngineHandle,
+  type TrainingEngineRequest,
   ensureBackend,
   readFloat32,
   resolveEngine,
+  resolveTrainingEngine,
   tf,
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
@@ -51,11 +54,7 @@ export interface SentenceEncoderOptions extends ModelSourceOptions {
 }
 
 /** What `createTrainingEngine` returns: a transformer whose passes run outside tfjs's tape. */
-export interface EncoderTrainingEngine {
-  readonly name: string;
-  beginStep(): ReturnType<OnnxTrainingEngine['beginStep']>;
-  release(): Promise<void>;
-}
+export type EncoderTrainingEngine = TrainingEngineHandle<ReturnType<OnnxTrainingEngine['beginStep']>>;
 
 const ST_VERSION = '5.1.0';
 
@@ -541,22 +540,9 @@ export class SentenceEncoder {
    * (`auto`: onnxruntime-node where it loads); undefined means tfjs's tape trains the model.
    */
   async createTrainingEngine(
-    options: { engine?: EngineChoice; threads?: number; report?: (line: string) => void } = {},
+    options: TrainingEngineRequest = {},
   ): Promise<EncoderTrainingEngine | undefined> {
-    const resolved = await resolveEngine({
-      purpose: 'train',
-      requested: options.engine ?? 'auto',
-      threads: options.threads,
-      report: options.report,
-      createOnnx: (threads) => OnnxTrainingEngine.create(this, { threads }),
-    });
-    if (resolved.kind === 'tfjs') return undefined;
-    const engine = resolved.engine;
-    return {
-      name: `onnxruntime-node (${resolved.threads} threads)`,
-      beginStep: () => engine.beginStep(),
-      release: () => engine.release(),
-    };
+    return resolveTrainingEngine(options, (threads) => OnnxTrainingEngine.create(this, { threads }));
   }
 
   /**

@@ -68,3 +68,40 @@ export async function resolveEngine<T>(options: ResolveEngineOptions<T>): Promis
     return { kind: 'tfjs', reason };
   }
 }
+
+/** A training engine as models hand it to the trainer: a name for the report, per-step passes, release. */
+export interface TrainingEngineHandle<Step> {
+  readonly name: string;
+  beginStep(): Step;
+  release(): Promise<void>;
+}
+
+export interface TrainingEngineRequest {
+  engine?: EngineChoice;
+  threads?: number;
+  report?: (line: string) => void;
+}
+
+/**
+ * What a model's `createTrainingEngine` does, once for every model: resolve the engine for training and wrap the
+ * onnxruntime engine it builds; undefined means tfjs's tape trains the model.
+ */
+export async function resolveTrainingEngine<Step>(
+  request: TrainingEngineRequest,
+  createOnnx: (threads: number) => Promise<{ beginStep(): Step; release(): Promise<void> }>,
+): Promise<TrainingEngineHandle<Step> | undefined> {
+  const resolved = await resolveEngine({
+    purpose: 'train',
+    requested: request.engine ?? 'auto',
+    threads: request.threads,
+    report: request.report,
+    createOnnx,
+  });
+  if (resolved.kind === 'tfjs') return undefined;
+  const engine = resolved.engine;
+  return {
+    name: `onnxruntime-node (${resolved.threads} threads)`,
+    beginStep: () => engine.beginStep(),
+    release: () => engine.release(),
+  };
+}

@@ -20,8 +20,16 @@ export type { AdamWOptions, AdamWState, NamedVariable, ParamGroup } from './opti
 export { readFloat32, globalNorm } from './host_view.js';
 export {
   resolveEngine,
+  resolveTrainingEngine,
   parseEngineChoice,
   defaultEngineThreads,
   ENGINE_CHOICES,
 } from './engine.js';
-export type { EngineChoice, EnginePurpose, ResolveEngineOptions, ResolvedEngine } from './engine.js';
+export type {
+  EngineChoice,
+  EnginePurpose,
+  ResolveEngineOptions,
+  ResolvedEngine,
+  TrainingEngineHandle,
+  TrainingEngineRequest,
+} from './engine.js';

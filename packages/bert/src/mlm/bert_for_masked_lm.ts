@@ -15,9 +15,11 @@ import {
   type EngineChoice,
   type NamedVariable,
   type TensorToWrite,
+  type TrainingEngineHandle,
+  type TrainingEngineRequest,
   ensureBackend,
   readSafetensors,
-  resolveEngine,
+  resolveTrainingEngine,
   tf,
   writeSafetensors,
 } from '@contrastive/tensor-gpu';
@@ -302,25 +304,9 @@ export class BertForMaskedLM {
 
   /** BERT's passes on onnxruntime-node (the head stays on tfjs); undefined: tfjs's tape trains it. */
   async createTrainingEngine(
-    options: { engine?: EngineChoice; threads?: number; report?: (line: string) => void } = {},
-  ): Promise<
-    | { name: string; beginStep(): ReturnType<MlmOnnxEngine['beginStep']>; release(): Promise<void> }
-    | undefined
-  > {
-    const resolved = await resolveEngine({
-      purpose: 'train',
-      requested: options.engine ?? 'auto',
-      threads: options.threads,
-      report: options.report,
-      createOnnx: (threads) => MlmOnnxEngine.create(this, { threads }),
-    });
-    if (resolved.kind === 'tfjs') return undefined;
-    const engine = resolved.engine;
-    return {
-      name: `onnxruntime-node (${resolved.threads} threads)`,
-      beginStep: () => engine.beginStep(),
-      release: () => engine.release(),
-    };
+    options: TrainingEngineRequest = {},
+  ): Promise<TrainingEngineHandle<ReturnType<MlmOnnxEngine['beginStep']>> | undefined> {
+    return resolveTrainingEngine(options, (threads) => MlmOnnxEngine.create(this, { threads }));
   }
 
   /** Activations tfjs keeps per batch (as SentenceEncoder), plus the vocabulary logits of the masked tokens. */
