@@ -18,6 +18,7 @@ import { BertModel } from './model.js';
 import { checkModelFolderLinks, readEncoderWeights } from './model_folder.js';
 import { ClassificationHead, type HeadForwardOptions } from './modules/classification_head.js';
 import { OnnxEncoderSession, type OnnxSessionOptions } from './onnx/encoder_session.js';
+import { OnnxSessionCache, bertWeightViews } from './onnx/session_cache.js';
 import { OnnxTrainingEngine } from './onnx/training/engine.js';
 import type { EncoderTrainingEngine } from './sentence_encoder.js';
 import { type EncodedBatch, SentenceTokenizer } from './tokenizer.js';
@@ -137,7 +138,7 @@ export class CrossEncoder {
   /** Engine `predict` uses when a call names none (`auto`: an onnxruntime snapshot where it loads). */
   encodeEngine: EngineChoice = 'auto';
   onnxOptions: OnnxSessionOptions = {};
-  private onnxSnapshot?: { key: unknown[]; engine: Promise<OnnxEncoderSession> };
+  private readonly onnxSession = new OnnxSessionCache();
   private onnxUnavailable = false;
 
   constructor(init: {
@@ -379,41 +380,25 @@ export class CrossEncoder {
       return tfjs;
     }
     const key = [JSON.stringify(this.onnxOptions), ...this.namedVariables().map((v) => v.variable.dataId)];
-    const cached = this.onnxSnapshot;
-    if (cached && cached.key.length === key.length && cached.key.every((k, i) => k === key[i]))
-      return scorerOf(await cached.engine);
+    const cached = this.onnxSession.get(key);
+    if (cached) return scorerOf(await cached);
     const resolved = await resolveEngine({
       purpose: 'encode',
       requested,
       report,
       threads: this.onnxOptions.threads,
-      createOnnx: async (threads) => {
-        await this.release();
-        const built = OnnxEncoderSession.create(
-          {
-            config: this.bert.config,
-            weights: () =>
-              Object.fromEntries(
-                this.bert
-                  .namedVariables()
-                  .map(({ name, variable }) => [
-                    name,
-                    { shape: variable.shape, data: readFloat32(variable) },
-                  ]),
-              ),
-            head: [this.head],
-            tokenTypes: true,
-          },
-          { ...this.onnxOptions, threads },
-        );
-        this.onnxSnapshot = { key, engine: built };
-        try {
-          return await built;
-        } catch (e) {
-          this.onnxSnapshot = undefined;
-          throw e;
-        }
-      },
+      createOnnx: (threads) =>
+        this.onnxSession.build(key, () =>
+          OnnxEncoderSession.create(
+            {
+              config: this.bert.config,
+              weights: bertWeightViews(this.bert),
+              head: [this.head],
+              tokenTypes: true,
+            },
+            { ...this.onnxOptions, threads },
+          ),
+        ),
     });
     if (resolved.kind === 'onnx') return scorerOf(resolved.engine);
     if (resolved.reason !== undefined) this.onnxUnavailable = true;
@@ -605,10 +590,7 @@ export class CrossEncoder {
 
   /** Frees the ONNX snapshot `predict` keeps (the next call rebuilds it). */
   async release(): Promise<void> {
-    const cached = this.onnxSnapshot;
-    this.onnxSnapshot = undefined;
-    const engine = await cached?.engine.catch(() => undefined);
-    await engine?.release();
+    await this.onnxSession.release();
   }
 
   dispose(): void {

@@ -41,6 +41,7 @@ import { NormalizeModule } from './modules/normalize.js';
 import { PoolingModule, defaultPooling } from './modules/pooling.js';
 import { OnnxEncoderSession, type OnnxSessionOptions } from './onnx/encoder_session.js';
 import { exportOnnx } from './onnx/export.js';
+import { OnnxSessionCache, bertWeightViews } from './onnx/session_cache.js';
 import { OnnxTrainingEngine } from './onnx/training/engine.js';
 import { type EncodedBatch, SentenceTokenizer } from './tokenizer.js';
 import type { EmbedTensorOptions, EncodeOptions, SaveOptions, SentenceTransformersConfig } from './types.js';
@@ -385,7 +386,7 @@ export class SentenceEncoder {
     return { batch, exclude };
   }
 
-  private onnxSnapshot?: { key: unknown[]; engine: Promise<OnnxEncoderSession> };
+  private readonly onnxSession = new OnnxSessionCache();
   private onnxUnavailable = false;
 
   /** What an ONNX snapshot depends on: every weight tensor (a new one after each update) and the modules. */
@@ -440,46 +441,20 @@ export class SentenceEncoder {
     const requested = engine === 'auto' ? this.encodeEngine : engine;
     if (requested === 'auto' && this.onnxUnavailable) return tfjs;
     const key = this.snapshotKey();
-    const cached = this.onnxSnapshot;
-    if (
-      requested !== 'tfjs' &&
-      cached &&
-      cached.key.length === key.length &&
-      cached.key.every((k, i) => k === key[i])
-    )
-      return cached.engine;
+    const cached = requested !== 'tfjs' ? this.onnxSession.get(key) : undefined;
+    if (cached) return cached;
     const resolved = await resolveEngine({
       purpose: options.purpose ?? 'encode',
       requested,
       report: options.report,
       threads: this.onnxOptions.threads,
-      createOnnx: async (threads) => {
-        await this.release();
-        const built = OnnxEncoderSession.create(
-          {
-            config: this.bert.config,
-            // Views of the model's own [in, out] weights (no copies: a base-sized model would need three).
-            weights: () =>
-              Object.fromEntries(
-                this.bert
-                  .namedVariables()
-                  .map(({ name, variable }) => [
-                    name,
-                    { shape: variable.shape, data: readFloat32(variable) },
-                  ]),
-              ),
-            head: this.modules,
-          },
-          { ...this.onnxOptions, threads },
-        );
-        this.onnxSnapshot = { key, engine: built };
-        try {
-          return await built;
-        } catch (e) {
-          this.onnxSnapshot = undefined;
-          throw e;
-        }
-      },
+      createOnnx: (threads) =>
+        this.onnxSession.build(key, () =>
+          OnnxEncoderSession.create(
+            { config: this.bert.config, weights: bertWeightViews(this.bert), head: this.modules },
+            { ...this.onnxOptions, threads },
+          ),
+        ),
     });
     if (resolved.kind === 'onnx') return resolved.engine;
     if (resolved.reason !== undefined) this.onnxUnavailable = true; // onnxruntime-node missing here
@@ -488,10 +463,7 @@ export class SentenceEncoder {
 
   /** Frees the ONNX snapshot `encode` keeps (the model itself stays usable; the next encode rebuilds it). */
   async release(): Promise<void> {
-    const cached = this.onnxSnapshot;
-    this.onnxSnapshot = undefined;
-    const engine = await cached?.engine.catch(() => undefined);
-    await engine?.release();
+    await this.onnxSession.release();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { initBackend, readFloat32 } from '@contrastive/tensor-gpu';
+import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import {
@@ -10,6 +10,7 @@ import {
   type TokenEmbeddingTrainer,
   parseBertConfig,
 } from '../src/index.js';
+import { bertWeightViews } from '../src/onnx/session_cache.js';
 
 // One conformance suite for every engine behind the seam (tokens in → last hidden state out; forward, then
 // backward of dLastHidden into weight gradients): tfjs, onnxruntime inference, onnxruntime training.
@@ -26,14 +27,8 @@ let onnxTrainer: OnnxTransformerTrainer;
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
   encoder = await SentenceEncoder.load(sharedPath('fixtures', 'tiny-bert'));
-  const weights = () =>
-    Object.fromEntries(
-      encoder.bert
-        .namedVariables()
-        .map(({ name, variable }) => [name, { shape: variable.shape, data: readFloat32(variable) }]),
-    );
   onnxSession = await OnnxEncoderSession.create(
-    { config: encoder.bert.config, weights, head: encoder.modules },
+    { config: encoder.bert.config, weights: bertWeightViews(encoder.bert), head: encoder.modules },
     { threads: 1 },
   );
   onnxTrainer = await OnnxTransformerTrainer.create(encoder.bert, { threads: 1 });
