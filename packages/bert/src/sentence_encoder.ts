@@ -354,6 +354,15 @@ export class SentenceEncoder {
   embedTensor(texts: string[], options: EmbedTensorOptions = {}): tf.Tensor2D {
     if (texts.length === 0) throw new Error('embedTensor: empty batch');
     const { batch, exclude } = this.tokenizeForEmbedding(texts, options.prompt);
+    return this.embedTokenized(batch, exclude, options);
+  }
+
+  /** The transformer on tfjs and the head modules over one tokenized batch (under the caller's tape). */
+  private embedTokenized(
+    batch: EncodedBatch,
+    exclude: number,
+    options: EmbedTensorOptions = {},
+  ): tf.Tensor2D {
     return tf.tidy(() => {
       const ids = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.length], 'int32');
       const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
@@ -424,15 +433,7 @@ export class SentenceEncoder {
   ): Promise<BatchEmbedder> {
     const tfjs: BatchEmbedder = {
       embedBatch: async (batch, exclude) => {
-        const emb = tf.tidy(() => {
-          const dims: [number, number] = [batch.batchSize, batch.length];
-          const mask = tf.tensor2d(batch.attentionMask, dims, 'int32');
-          const hidden = this.bert.forward({
-            inputIds: tf.tensor2d(batch.inputIds, dims, 'int32'),
-            attentionMask: mask,
-          });
-          return applyModules(this.modules, hidden, mask, exclude);
-        });
+        const emb = this.embedTokenized(batch, exclude);
         const data = new Float32Array(readFloat32(emb));
         emb.dispose();
         return data;
