@@ -6,31 +6,10 @@ import { initBackend, readSafetensors } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { lastJsonLine, loggedLosses, stsSentences } from '../../../test-support/training_output.js';
 
 const tokenizerDir = sharedPath('models', 'all-MiniLM-L6-v2-config');
 let dir: string;
-
-/** STS-B train sentences (column 6 of the tab-separated original release), first `n`. */
-function stsSentences(n: number): string[] {
-  return readFileSync(sharedPath('data', 'stsb', 'sts-train.csv'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .slice(0, n)
-    .map((l) => l.split('\t')[5]!);
-}
-
-function json(stdout: string) {
-  return JSON.parse(stdout.trim().split('\n').pop()!);
-}
-
-function loggedLosses(out: string): number[] {
-  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .filter((m) => 'loss' in m)
-    .map((m) => m.loss as number);
-}
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -59,7 +38,7 @@ describe('contrastive train --loss tsdae on plain sentences', () => {
         .concat(['--lr-scheduler', 'constant', '--logging-steps', '10', '--save-strategy', 'no', ...common]),
     );
     expect(r.status, r.stderr).toBe(0);
-    expect(json(r.stdout).steps).toBe(40);
+    expect(lastJsonLine(r.stdout).steps).toBe(40);
     const losses = loggedLosses(out);
     expect(losses).toHaveLength(4);
     // A fresh decoder starts near ln(30522) ≈ 10.3.
@@ -98,7 +77,7 @@ describe('contrastive train --loss tsdae on plain sentences', () => {
     expect(r2.status, r2.stderr).toBe(0);
     const r3 = await runCli([...args(split, 6), '--resume', join(split, 'checkpoint-3')]);
     expect(r3.status, r3.stderr).toBe(0);
-    expect(json(r3.stdout).train_loss).toBeCloseTo(json(r1.stdout).train_loss, 5);
+    expect(lastJsonLine(r3.stdout).train_loss).toBeCloseTo(lastJsonLine(r1.stdout).train_loss, 5);
     const a = readSafetensors(join(whole, 'model.safetensors')).tensors;
     const b = readSafetensors(join(split, 'model.safetensors')).tensors;
     for (const [name, t] of a) {
@@ -118,7 +97,7 @@ describe('contrastive train --loss tsdae on plain sentences', () => {
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/DenoisingAutoEncoderLoss: cls pooling/);
-    expect(Number.isFinite(json(r.stdout).train_loss)).toBe(true);
+    expect(Number.isFinite(lastJsonLine(r.stdout).train_loss)).toBe(true);
     expect(existsSync(join(out, 'modules.json'))).toBe(true);
     const pooling = JSON.parse(readFileSync(join(out, '1_Pooling', 'config.json'), 'utf8'));
     expect(pooling.pooling_mode_cls_token).toBe(true);

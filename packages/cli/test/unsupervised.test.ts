@@ -6,31 +6,10 @@ import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { lastJsonLine, loggedLosses, stsSentences } from '../../../test-support/training_output.js';
 
 const tokenizerDir = sharedPath('models', 'all-MiniLM-L6-v2-config');
 let dir: string;
-
-/** STS-B train sentences (column 6 of the tab-separated original release), first `n`. */
-function stsSentences(n: number): string[] {
-  return readFileSync(sharedPath('data', 'stsb', 'sts-train.csv'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .slice(0, n)
-    .map((l) => l.split('\t')[5]!);
-}
-
-function json(stdout: string) {
-  return JSON.parse(stdout.trim().split('\n').pop()!);
-}
-
-function loggedLosses(out: string): number[] {
-  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .filter((m) => 'loss' in m)
-    .map((m) => m.loss as number);
-}
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -60,7 +39,7 @@ describe('contrastive train on plain sentences', async () => {
         .concat(['--logging-steps', '10', ...common]),
     );
     expect(r.status, r.stderr).toBe(0);
-    expect(json(r.stdout).steps).toBe(150);
+    expect(lastJsonLine(r.stdout).steps).toBe(150);
     const losses = loggedLosses(out);
     expect(losses).toHaveLength(15);
     expect(losses[losses.length - 1]!).toBeLessThan(0.8 * losses[0]!);
@@ -92,7 +71,7 @@ describe('contrastive train on plain sentences', async () => {
       ]),
     );
     expect(r.status, r.stderr).toBe(0);
-    expect(json(r.stdout).train_loss).toBeGreaterThan(0);
+    expect(lastJsonLine(r.stdout).train_loss).toBeGreaterThan(0);
   }, 120_000);
 });
 
@@ -139,7 +118,7 @@ describe('contrastive train: the triplet family and MegaBatchMarginLoss', async 
         ].concat(['--max-steps', '2', '--batch-size', '16', '--logging-steps', '1', ...extra, ...common]),
       );
       expect(r.status, `${loss}: ${r.stderr}`).toBe(0);
-      expect(Number.isFinite(json(r.stdout).train_loss), loss).toBe(true);
+      expect(Number.isFinite(lastJsonLine(r.stdout).train_loss), loss).toBe(true);
     }
     // Wrong layout: a clear error naming what the loss needs.
     const bad = await runCli(
@@ -171,7 +150,7 @@ describe('contrastive pretrain-mlm', async () => {
     // BERT's passes on the native engine, the head on tfjs.
     expect(r.stderr).toMatch(/training engine: onnxruntime-node/);
     expect(r.stderr).toMatch(/no masked-LM head/);
-    expect(json(r.stdout)).toMatchObject({ steps: 40, head: 'random', sentences: 400 });
+    expect(lastJsonLine(r.stdout)).toMatchObject({ steps: 40, head: 'random', sentences: 400 });
     const losses = loggedLosses(out);
     expect(losses).toHaveLength(4);
     expect(losses[3]!).toBeLessThan(losses[0]! - 0.3);
