@@ -327,7 +327,11 @@ export class CrossEncoder {
    */
   scoreTensor(pairs: Array<[string, string]>, options: HeadForwardOptions = {}): tf.Tensor2D {
     if (pairs.length === 0) throw new Error('scoreTensor: empty batch');
-    const batch = this.tokenizePairs(pairs);
+    return this.scoreTokenized(this.tokenizePairs(pairs), options);
+  }
+
+  /** The transformer on tfjs and the classification head over one tokenized pair batch (under the caller's tape). */
+  private scoreTokenized(batch: EncodedBatch, options: HeadForwardOptions = {}): tf.Tensor2D {
     return tf.tidy(() => {
       const dims: [number, number] = [batch.batchSize, batch.length];
       const hidden = this.bert.forward(
@@ -360,15 +364,7 @@ export class CrossEncoder {
   private async batchScorer(engine: EngineChoice, report?: (line: string) => void): Promise<BatchScorer> {
     const tfjs: BatchScorer = {
       logits: async (batch) => {
-        const out = tf.tidy(() => {
-          const dims: [number, number] = [batch.batchSize, batch.length];
-          const hidden = this.bert.forward({
-            inputIds: tf.tensor2d(batch.inputIds, dims, 'int32'),
-            attentionMask: tf.tensor2d(batch.attentionMask, dims, 'int32'),
-            tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, dims, 'int32'),
-          });
-          return this.head.logits(hidden);
-        });
+        const out = this.scoreTokenized(batch);
         const data = new Float32Array(readFloat32(out));
         out.dispose();
         return data;
