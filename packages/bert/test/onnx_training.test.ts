@@ -5,11 +5,7 @@ import { initBackend, tf } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import { BertModel, SentenceEncoder, parseBertConfig } from '../src/index.js';
-import {
-  OnnxBertTrainer,
-  type WeightSnapshot,
-  dropoutMask,
-} from '../src/onnx/training/internal/bert_engine.js';
+import { OnnxBertTrainer, type WeightSnapshot } from '../src/onnx/training/internal/bert_engine.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as { texts: string[] };
@@ -196,14 +192,5 @@ describe('OnnxBertTrainer (BERT forward/backward on onnxruntime)', () => {
       // float32 forward passes: a central difference is good to ~1e-2 here.
       expect(Math.abs(numeric - analytic) / Math.max(Math.abs(analytic), 1e-2), name).toBeLessThan(1.5e-2);
     }
-  });
-
-  it('draws dropout masks with the requested rate and inverted scale', () => {
-    const m = dropoutMask(100_000, 0.25, 3);
-    const kept = m.filter((v) => v !== 0);
-    expect(new Set(kept)).toEqual(new Set([Math.fround(1 / 0.75)]));
-    expect(Math.abs(kept.length / m.length - 0.75)).toBeLessThan(0.01);
-    expect(maxAbs(dropoutMask(1000, 0.25, 3), m.subarray(0, 1000))).toBe(0);
-    expect(dropoutMask(4, 0, 1)).toEqual(Float32Array.from([1, 1, 1, 1]));
   });
 });

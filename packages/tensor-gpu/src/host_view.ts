@@ -1,3 +1,4 @@
+import { hostKernelsOn, tfjsWasmHeap } from './kernels/simd/host_kernels.js';
 import { tf } from './tf.js';
 
 /** The wasm backend's heap accessor, which is not in tfjs's public typings. */
@@ -23,12 +24,18 @@ export function readFloat32(t: tf.Tensor): Float32Array {
 
 /**
  * √(Σ‖tᵢ‖²) over tensors, read in place (one pass, no temporaries): the global gradient norm of clipping.
- * Accumulated in double precision.
+ * Accumulated in double precision; on wasm by a SIMD kernel on the heap itself.
  */
 export function globalNorm(tensors: Iterable<tf.Tensor>): number {
   let sum = 0;
+  const heap = tf.getBackend() === 'wasm' ? tfjsWasmHeap(tf.backend()) : undefined;
+  const simd = heap && hostKernelsOn(heap);
   for (const t of tensors) {
     const values = readFloat32(t);
+    if (simd && values.buffer === heap.buffer) {
+      sum += simd.sum_squares(values.byteOffset, values.length);
+      continue;
+    }
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       sum += v * v;

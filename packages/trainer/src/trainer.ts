@@ -542,18 +542,11 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
     // Read in place (no temporaries on the wasm heap).
     const gradNorm = globalNorm(step.grads.values()) * scale;
     const clip = a.maxGradNorm > 0 && gradNorm > a.maxGradNorm ? a.maxGradNorm / (gradNorm + 1e-6) : 1;
-    const final = new Map<string, tf.Tensor>();
-    for (const [k, g] of step.grads) {
-      if (scale * clip === 1) final.set(k, g);
-      else {
-        final.set(k, tf.mul(g, scale * clip));
-        g.dispose();
-      }
-    }
     run.lastLr = a.learningRate * lrMultiplier(a.lrSchedulerType, st.globalStep, run.warmup, run.totalSteps);
     run.optimizer.lr = run.lastLr;
-    run.optimizer.applyGradients(final);
-    for (const g of final.values()) g.dispose();
+    // The mean and the clipping scale the gradients inside the update (no scaled copies).
+    run.optimizer.applyGradients(step.grads, { gradScale: scale * clip });
+    for (const g of step.grads.values()) g.dispose();
 
     st.globalStep += 1;
     st.lossSum += step.loss;

@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { type WasmMemory, hostKernelsOn, tfjsWasmHeap } from './simd/host_kernels.js';
 
 /** Kernel name of the fused AdamW step (registered for wasm only). */
 export const ADAMW_UPDATE_KERNEL = 'ContrastiveAdamWUpdate';
@@ -14,6 +15,8 @@ export interface AdamWUpdateAttrs {
   stepSize: number;
   /** `√(1 − β2^t)`. */
   sqrtBiasCorrection2: number;
+  /** Multiplies the gradient first (clipping and the micro-batch mean, without a scaled copy). Default 1. */
+  gradScale?: number;
 }
 
 /** A parameter's Adam moments in host memory (outside the wasm heap), updated in place by each step. */
@@ -43,9 +46,11 @@ function adamwLoop(
   const decay = a.decayFactor;
   const stepSize = a.stepSize;
   const sqrtBc2 = a.sqrtBiasCorrection2;
+  const gscale = a.gradScale ?? 1;
   const size = ps.length;
   for (let i = 0; i < size; i++) {
-    const gi = gs[i] as number;
+    // The scaled gradient rounded to float32, as torch's in-place clipping leaves it.
+    const gi = gscale === 1 ? (gs[i] as number) : Math.fround((gs[i] as number) * gscale);
     const mi = (ms[i] as number) * b1 + gi * oneMinusB1;
     const vi = (vs[i] as number) * b2 + gi * gi * oneMinusB2;
     ms[i] = mi;
@@ -54,12 +59,76 @@ function adamwLoop(
   }
 }
 
+/** Moments are copied through a scratch block on the heap in chunks of this many values (2 × 256 KiB: in L2). */
+const CHUNK = 65536;
+const scratchByHeap = new WeakMap<WasmMemory, number>();
+
+/** The heap's scratch block for the moments, allocated once per heap for the process's life. */
+function ensureScratch(backend: { wasm: { _malloc(bytes: number): number } }): void {
+  const heap = tfjsWasmHeap(backend);
+  if (!heap || scratchByHeap.has(heap) || !hostKernelsOn(heap)) return;
+  const ptr = backend.wasm._malloc(2 * CHUNK * 4);
+  if (ptr) scratchByHeap.set(heap, ptr);
+}
+
+/**
+ * The step in wasm SIMD, float32 op by op as torch: p and g are read in place on the heap, the host moments go
+ * through a heap scratch block chunk by chunk (they stay outside the heap; the copies stay in cache). Returns
+ * false where wasm SIMD or the heap is not available (the JS loop runs instead).
+ */
+function adamwSimd(
+  backend: { wasm: { _malloc(bytes: number): number } },
+  p: Float32Array,
+  g: Float32Array,
+  moments: HostMoments,
+  out: Float32Array,
+  a: AdamWUpdateAttrs,
+): boolean {
+  const heap = tfjsWasmHeap(backend);
+  const k = heap && hostKernelsOn(heap);
+  const scratch = heap && scratchByHeap.get(heap);
+  if (!heap || !k || !scratch || p.buffer !== heap.buffer) return false;
+  const pOff = p.byteOffset;
+  const gOff = g.byteOffset;
+  const oOff = out.byteOffset;
+  const mS = new Float32Array(heap.buffer, scratch, CHUNK);
+  const vS = new Float32Array(heap.buffer, scratch + CHUNK * 4, CHUNK);
+  const { m, v } = moments;
+  const f = Math.fround;
+  for (let start = 0; start < p.length; start += CHUNK) {
+    const n = Math.min(CHUNK, p.length - start);
+    mS.set(m.subarray(start, start + n));
+    vS.set(v.subarray(start, start + n));
+    k.adamw(
+      pOff + start * 4,
+      gOff + start * 4,
+      scratch,
+      scratch + CHUNK * 4,
+      oOff + start * 4,
+      n,
+      f(a.beta1),
+      f(1 - a.beta1),
+      f(a.beta2),
+      f(1 - a.beta2),
+      f(a.eps),
+      f(a.decayFactor),
+      f(a.stepSize),
+      f(a.sqrtBiasCorrection2),
+      f(a.gradScale ?? 1),
+    );
+    m.set(mS.subarray(0, n), start);
+    v.set(vS.subarray(0, n), start);
+  }
+  return true;
+}
+
 /**
  * One torch AdamW step over a whole parameter in a single pass, instead of ~8 tfjs ops that each allocate a
- * full-size temporary on the wasm heap. The parameter and its gradient are read in place; the moments live in
- * host memory (`attrs.moments`, so the 4 GiB wasm heap holds only weights and gradients) and are updated in
- * place; the new parameter is a new tensor (a weight is never written in place: XNNPACK caches packed weights
- * by tensor id).
+ * full-size temporary on the wasm heap: wasm SIMD where available, else a JS loop. The parameter and its
+ * gradient are read in place; the moments live in host memory (`attrs.moments`, so the 4 GiB wasm heap holds
+ * only weights and gradients) and are updated in place; the new parameter is a new tensor (a weight is never
+ * written in place: XNNPACK caches packed weights by tensor id). `gradScale` multiplies the gradient first
+ * (clipping and the micro-batch mean, without a scaled copy).
  */
 export const adamwUpdateWasmConfig: tf.KernelConfig = {
   kernelName: ADAMW_UPDATE_KERNEL,
@@ -71,6 +140,7 @@ export const adamwUpdateWasmConfig: tf.KernelConfig = {
     const b = backend as unknown as {
       makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
       typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+      wasm: { _malloc(bytes: number): number };
     };
     if (!p) throw new Error(`${ADAMW_UPDATE_KERNEL}: input "p" is missing`);
     const size = p.shape.reduce((x, c) => x * c, 1);
@@ -90,19 +160,22 @@ export const adamwUpdateWasmConfig: tf.KernelConfig = {
       if (!(arr instanceof Float32Array) || arr.length !== size)
         throw new Error(`${ADAMW_UPDATE_KERNEL}: moment "${k}" must be a Float32Array of ${size} values`);
     }
-    // Allocate the output before taking any heap view: an allocation may grow (and detach) the heap buffer.
+    // Allocate the output (and the scratch block) before taking any heap view: an allocation may grow (and
+    // detach) the heap buffer.
     const pOut = b.makeOutput(p.shape, 'float32');
-    adamwLoop(
-      b.typedArrayFromHeap(p),
-      b.typedArrayFromHeap(g),
-      a.moments.m,
-      a.moments.v,
-      b.typedArrayFromHeap(pOut),
-      a,
-    );
+    if (simdAdamWEnabled) ensureScratch(b);
+    const views = [b.typedArrayFromHeap(p), b.typedArrayFromHeap(g), b.typedArrayFromHeap(pOut)] as const;
+    if (!simdAdamWEnabled || !adamwSimd(b, views[0], views[1], a.moments, views[2], a))
+      adamwLoop(views[0], views[1], a.moments.m, a.moments.v, views[2], a);
     return pOut;
   },
 };
+
+/** Internal (tests): the SIMD step on or off (off: the JS loop, the reference it is held to). */
+let simdAdamWEnabled = true;
+export function setSimdAdamW(enabled: boolean): void {
+  simdAdamWEnabled = enabled;
+}
 
 /**
  * Runs the fused step: returns the new parameter; `moments` are updated in place. Only on wasm with the kernel

@@ -135,8 +135,17 @@ export class AdamW {
     return new Map(this.groups.flatMap((g) => g.params.map((p) => [p.name, p.variable.shape] as const)));
   }
 
-  /** Applies one update. `grads` maps parameter names to gradients; parameters without one are left alone. */
-  applyGradients(grads: Record<string, tf.Tensor> | Map<string, tf.Tensor>): void {
+  /**
+   * Applies one update. `grads` maps parameter names to gradients; parameters without one are left alone.
+   * `gradScale` multiplies every gradient first (global-norm clipping, the mean over micro-batches) inside the
+   * update, without scaled copies.
+   */
+  applyGradients(
+    grads: Record<string, tf.Tensor> | Map<string, tf.Tensor>,
+    options: { gradScale?: number } = {},
+  ): void {
+    const gradScale = options.gradScale ?? 1;
+    if (!Number.isFinite(gradScale)) throw new Error(`AdamW: gradScale must be finite, got ${gradScale}`);
     const get = (n: string) => (grads instanceof Map ? grads.get(n) : grads[n]);
     this.t += 1;
     const [b1, b2] = this.betas;
@@ -147,21 +156,22 @@ export class AdamW {
     const fused = this.useHostMoments();
     for (const group of this.groups) {
       for (const { name, variable } of group.params) {
-        const g = get(name);
-        if (!g) continue;
+        const gIn = get(name);
+        if (!gIn) continue;
         if (fused) {
           let moments = this.host.get(name);
           if (!moments) {
             moments = { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
             this.host.set(name, moments);
           }
-          const pNew = adamwUpdate(variable, g, moments, {
+          const pNew = adamwUpdate(variable, gIn, moments, {
             beta1: b1,
             beta2: b2,
             eps: this.eps,
             decayFactor: group.weightDecay !== 0 ? 1 - this.lr * group.weightDecay : 1,
             stepSize,
             sqrtBiasCorrection2: sqrtBc2,
+            gradScale,
           });
           variable.assign(pNew);
           pNew.dispose();
@@ -178,6 +188,7 @@ export class AdamW {
         const mv = m;
         const vv = v;
         tf.tidy(() => {
+          const g = gradScale === 1 ? gIn : tf.mul(gIn, gradScale);
           const mNew = tf.add(tf.mul(mv, b1), tf.mul(g, 1 - b1));
           const vNew = tf.add(tf.mul(vv, b2), tf.mul(tf.square(g), 1 - b2));
           const denom = tf.add(tf.div(tf.sqrt(vNew), sqrtBc2), this.eps);

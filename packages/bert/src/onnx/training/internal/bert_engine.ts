@@ -1,5 +1,5 @@
 import { mixSeed } from '@contrastive/core';
-import { readFloat32, tf } from '@contrastive/tensor-gpu';
+import { dropoutMask, readFloat32, tf } from '@contrastive/tensor-gpu';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { BertModel } from '../../../model.js';
 import type { EncodedBatch } from '../../../tokenizer.js';
@@ -356,25 +356,4 @@ function pack(batch: EncodedBatch): PackedBatch {
     t++;
   }
   return { tokens, tokenIndex, ids, positions, typeIds };
-}
-
-/**
- * Inverted-dropout mask: 0 with probability `rate`, else 1/(1−rate); mulberry32 inlined (tens of millions of
- * draws per step).
- */
-export function dropoutMask(n: number, rate: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  if (rate <= 0) return out.fill(1);
-  if (rate >= 1) throw new Error(`dropout: rate must be < 1, got ${rate}`);
-  const keep = 1 / (1 - rate);
-  const threshold = rate * 4294967296;
-  let a = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    out[i] = (x ^ (x >>> 14)) >>> 0 >= threshold ? keep : 0;
-  }
-  return out;
 }

@@ -1,0 +1,129 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../backend.js';
+import { globalNorm } from '../../host_view.js';
+import { tf } from '../../tf.js';
+import { adamwUpdate, setSimdAdamW } from '../adamw_update.js';
+import { dropoutMask, dropoutMaskScalar, hostKernelsOn, tfjsWasmHeap } from './host_kernels.js';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', nativeMatMul: false });
+});
+afterEach(() => setSimdAdamW(true));
+
+function wave(n: number, seed: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = scale * Math.sin(i * 0.37 + seed * 1.7) * Math.cos(i * 0.011 + seed);
+  return out;
+}
+
+describe('wasm SIMD host kernels', () => {
+  it('run on tfjs-wasm heap', () => {
+    const heap = tfjsWasmHeap(tf.backend());
+    expect(heap).toBeDefined();
+    expect(hostKernelsOn(heap!)).toBeDefined();
+  });
+
+  it('dropoutMask equals the scalar mulberry32 generator bit for bit (every tail length, any seed)', () => {
+    for (const n of [0, 1, 3, 4, 5, 7, 8, 1000, 100_003])
+      for (const seed of [0, 1, -5, 0x7fffffff, 0xdeadbeef | 0])
+        for (const rate of [0.1, 0.25, 0.5, 0.9]) {
+          const simd = dropoutMask(n, rate, seed);
+          const scalar = dropoutMaskScalar(n, rate, seed);
+          expect(simd.length).toBe(n);
+          expect(Buffer.from(simd.buffer).equals(Buffer.from(scalar.buffer))).toBe(true);
+        }
+  });
+
+  it('dropoutMask keeps 1 − rate of the values, scaled by 1/(1 − rate)', () => {
+    const m = dropoutMask(200_000, 0.1, 42);
+    const kept = m.filter((x) => x !== 0);
+    expect(kept.length / m.length).toBeCloseTo(0.9, 2);
+    expect(new Set(kept)).toEqual(new Set([Math.fround(1 / 0.9)]));
+    expect(dropoutMask(5, 0, 3)).toEqual(Float32Array.from([1, 1, 1, 1, 1]));
+    expect(() => dropoutMask(5, 1, 3)).toThrow(/rate/);
+    // A prefix of a longer mask is the shorter mask (draw i decides value i).
+    expect(dropoutMask(1001, 0.25, 7).subarray(0, 1000)).toEqual(dropoutMask(1000, 0.25, 7));
+  });
+
+  it('globalNorm sums squares in double precision on the heap (tails of every length)', () => {
+    for (const n of [1, 5, 8, 13, 4099]) {
+      const values = [wave(n, 1, 3), wave(n + 3, 2, 0.001)];
+      const ts = values.map((v) => tf.tensor1d(v));
+      let ref = 0;
+      for (const v of values) for (const x of v) ref += x * x;
+      expect(Math.abs(globalNorm(ts) - Math.sqrt(ref)) / Math.sqrt(ref)).toBeLessThan(1e-14);
+      tf.dispose(ts);
+    }
+  });
+
+  it('the AdamW step equals torch’s float32 op-by-op arithmetic exactly (gradient scale included)', () => {
+    const f = Math.fround;
+    // Sizes across the chunk boundary (65536) and with a scalar tail.
+    for (const n of [7, 65_536 + 13]) {
+      const p = tf.tensor1d(wave(n, 1));
+      const g = tf.tensor1d(wave(n, 2, 100));
+      const m0 = wave(n, 3, 0.1);
+      const v0 = wave(n, 4, 0.01).map((x) => x * x);
+      const attrs = {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-6,
+        decayFactor: 1 - 2e-5 * 0.01,
+        stepSize: 2e-5 / (1 - 0.9 ** 3),
+        sqrtBiasCorrection2: Math.sqrt(1 - 0.999 ** 3),
+        gradScale: 0.37,
+      };
+      const moments = { m: m0.slice(), v: v0.slice() };
+      const out = adamwUpdate(p, g, moments, attrs).dataSync();
+      const ps = p.dataSync();
+      const gs = g.dataSync();
+      let mismatches = 0;
+      for (let i = 0; i < n; i++) {
+        const gi = f(gs[i]! * f(attrs.gradScale));
+        const mi = f(f(m0[i]! * f(0.9)) + f(gi * f(1 - 0.9)));
+        const vi = f(f(v0[i]! * f(0.999)) + f(f(gi * gi) * f(1 - 0.999)));
+        const denom = f(f(f(Math.sqrt(vi)) / f(attrs.sqrtBiasCorrection2)) + f(attrs.eps));
+        const pi = f(f(ps[i]! * f(attrs.decayFactor)) - f(f(mi / denom) * f(attrs.stepSize)));
+        if (moments.m[i] !== mi || moments.v[i] !== vi || out[i] !== pi) mismatches++;
+      }
+      expect(mismatches).toBe(0);
+      tf.dispose([p, g]);
+    }
+  });
+
+  it('the SIMD step and the JS loop (double precision, rounded once) agree to float32 rounding', () => {
+    const n = 10_001;
+    const run = (simd: boolean) => {
+      setSimdAdamW(simd);
+      const p = tf.tensor1d(wave(n, 5));
+      const g = tf.tensor1d(wave(n, 6, 10));
+      const moments = { m: wave(n, 7, 0.1), v: wave(n, 8, 0.1).map((x) => x * x) };
+      const out = adamwUpdate(p, g, moments, {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        decayFactor: 0.999,
+        stepSize: 1e-3,
+        sqrtBiasCorrection2: 0.5,
+        gradScale: 0.5,
+      }).dataSync();
+      tf.dispose([p, g]);
+      return { out, moments };
+    };
+    const a = run(true);
+    const b = run(false);
+    const rel = (x: Float32Array, y: Float32Array) => {
+      let w = 0;
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        w = Math.max(w, Math.abs(x[i]! - y[i]!));
+        s = Math.max(s, Math.abs(y[i]!));
+      }
+      return w / s;
+    };
+    expect(rel(a.out, b.out)).toBeLessThan(1e-6);
+    expect(rel(a.moments.m, b.moments.m)).toBeLessThan(1e-6);
+    expect(rel(a.moments.v, b.moments.v)).toBeLessThan(1e-6);
+    expect(rel(a.out, b.out)).toBeGreaterThan(0); // two different implementations ran
+  });
+});

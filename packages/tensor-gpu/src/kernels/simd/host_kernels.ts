@@ -1,0 +1,122 @@
+import { WASM_BASE64 } from './host_kernels_wasm.js';
+
+/** The parts of the WebAssembly API used here (Node 20's type definitions do not declare it). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+const WASM = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** The functions of host_kernels.wat (byte offsets into the instance's memory, element counts). */
+interface HostKernelExports {
+  adamw(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    out: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    eps: number,
+    decay: number,
+    step: number,
+    bc2: number,
+    gscale: number,
+  ): void;
+  sum_squares(x: number, n: number): number;
+  dropout_mask(out: number, n: number, seed: number, threshold: number, keep: number): void;
+}
+
+let compiled: object | null | undefined;
+
+/** The compiled module, or undefined where this runtime has no wasm SIMD (callers then run their JS loops). */
+function hostKernelModule(): object | undefined {
+  if (compiled === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0));
+      compiled = new WASM.Module(bytes);
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled ?? undefined;
+}
+
+const byMemory = new WeakMap<WasmMemory, HostKernelExports>();
+
+/** The kernels over `memory` (tfjs-wasm's heap, or one of our own), instantiated once per memory. */
+export function hostKernelsOn(memory: WasmMemory): HostKernelExports | undefined {
+  let k = byMemory.get(memory);
+  if (!k) {
+    const mod = hostKernelModule();
+    if (!mod) return undefined;
+    k = new WASM.Instance(mod, { env: { memory } }).exports as unknown as HostKernelExports;
+    byMemory.set(memory, k);
+  }
+  return k;
+}
+
+/** A memory of our own with the kernels on it, grown on demand (for arrays that live outside tfjs). */
+class Scratch {
+  private memory = new WASM.Memory({ initial: 1 });
+
+  kernels(bytes: number): { k: HostKernelExports; memory: WasmMemory } | undefined {
+    const need = Math.ceil(bytes / 65536);
+    const have = this.memory.buffer.byteLength / 65536;
+    if (need > have) this.memory.grow(need - have);
+    const k = hostKernelsOn(this.memory);
+    return k ? { k, memory: this.memory } : undefined;
+  }
+}
+let scratch: Scratch | undefined;
+
+/**
+ * Inverted-dropout mask of `n` values: 0 with probability `rate`, else 1/(1−rate), from mulberry32 draws after
+ * `seed` (draw i decides value i), so a pass is reproducible from its seed. Wasm SIMD draws four values at
+ * once, bit for bit the scalar generator's masks (test).
+ */
+export function dropoutMask(n: number, rate: number, seed: number): Float32Array {
+  if (!(rate >= 0) || rate >= 1) throw new Error(`dropoutMask: rate must be in [0, 1), got ${rate}`);
+  if (rate === 0) return new Float32Array(n).fill(1);
+  const keep = 1 / (1 - rate);
+  // draw ≥ rate·2³² (a real) ⇔ draw ≥ ⌈rate·2³²⌉ (an integer): one unsigned compare per value.
+  const threshold = Math.ceil(rate * 4294967296);
+  if (threshold > 0xffffffff) return new Float32Array(n);
+  scratch ??= new Scratch();
+  const s = n > 0 ? scratch.kernels(n * 4) : undefined;
+  if (!s) return dropoutMaskScalar(n, rate, seed);
+  s.k.dropout_mask(0, n, seed | 0, threshold | 0, keep);
+  return new Float32Array(s.memory.buffer, 0, n).slice();
+}
+
+/** The scalar generator (the definition the SIMD kernel is held to; also the fallback without wasm SIMD). */
+export function dropoutMaskScalar(n: number, rate: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  if (rate <= 0) return out.fill(1);
+  if (rate >= 1) throw new Error(`dropoutMask: rate must be < 1, got ${rate}`);
+  const keep = 1 / (1 - rate);
+  const threshold = rate * 4294967296;
+  let a = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    out[i] = (x ^ (x >>> 14)) >>> 0 >= threshold ? keep : 0;
+  }
+  return out;
+}
+
+/** The tfjs-wasm backend's heap, where the wasm backend is active (its module's exported memory). */
+export function tfjsWasmHeap(backend: unknown): WasmMemory | undefined {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } } | undefined)?.wasm?.asm?.memory;
+  return memory instanceof WASM.Memory ? memory : undefined;
+}
