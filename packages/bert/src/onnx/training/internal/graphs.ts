@@ -143,18 +143,10 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
       { axis: int(0) },
     );
     const qkv = f.op('Add', [f.op('MatMul', [x, wqkv]), bqkv]); // [T, 3H]
-    // [B, S, 3H] → [B, S, 3, heads, d] → [3, B, heads, S, d]
-    const qkv5 = f.op(
-      'Transpose',
-      [f.op('Reshape', [f.op('Gather', [qkv, padMap], { axis: int(0) }), f.constInt64([0, 0, 3, heads, d])])],
-      { perm: ints([2, 0, 3, 1, 4]) },
-    );
-    const [q, k, v] = f
-      .opN('Split', [qkv5, f.constInt64([1, 1, 1])], 3, { axis: int(0) })
-      .map((t) => f.op('Squeeze', [t, f.constInt64([0])]));
-    save(`q:${i}`, q!, [B, heads, S, d]);
-    save(`k:${i}`, k!, [B, heads, S, d]);
-    save(`v:${i}`, v!, [B, heads, S, d]);
+    // Saved packed (T·3H values, not 3·B·S·H padded ones: every saved value is copied out of onnxruntime and
+    // back); the backward graph redoes the cheap gather and transposes.
+    save(`qkv:${i}`, qkv, [T, 3 * h]);
+    const [q, k, v] = splitHeads(f, qkv, padMap, heads, d);
     const scores = f.op('Add', [
       f.op('Mul', [
         f.op('MatMul', [q!, f.op('Transpose', [k!], { perm: ints([0, 1, 3, 2]) })]),
@@ -179,8 +171,8 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
     save(`a1:${i}`, a1, [T, h]);
     const up = linearF(a1, n.up, h, inter);
     save(`up:${i}`, up, [T, inter]);
+    // The activation is not saved: the backward graph recomputes it from `up` (cheaper than copying it out).
     const act = activationF(f, c.hidden_act, up);
-    save(`act:${i}`, act, [T, inter]);
     const down = drop(linearF(act, n.down, inter, h), `drop:${i}:out`);
     x = layerNormF(f.op('Add', [down, a1]), n.ln2, `ln2:${i}`);
   }
@@ -256,7 +248,7 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
     // Output LayerNorm, FFN, residual.
     const dr2 = layerNormB(dx, n.ln2, `ln2:${i}`);
     const dDown = dropB(dr2, `drop:${i}:out`);
-    const dAct = linearB(dDown, sv(`act:${i}`), n.down, inter, h);
+    const dAct = linearB(dDown, activationF(g, c.hidden_act, sv(`up:${i}`)), n.down, inter, h);
     const dUp = g.op('Mul', [dAct, activationGrad(g, c.hidden_act, sv(`up:${i}`))]);
     const da1 = g.op('Add', [dr2, linearB(dUp, sv(`a1:${i}`), n.up, h, inter)]);
     // Attention output LayerNorm, projection, residual.
@@ -280,9 +272,7 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
       queryMask,
     ]);
     const probs = sv(`probs:${i}`);
-    const q = sv(`q:${i}`);
-    const k = sv(`k:${i}`);
-    const v = sv(`v:${i}`);
+    const [q, k, v] = splitHeads(g, sv(`qkv:${i}`), gPadMap, heads, d);
     const tr = (t: string) => g.op('Transpose', [t], { perm: ints([0, 1, 3, 2]) });
     const dropped = dropout ? g.op('Mul', [probs, gMasks.get(`drop:${i}:attn`)!]) : probs;
     const dV = g.op('MatMul', [tr(dropped), dCtx4]);
@@ -349,6 +339,26 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
     gradients,
     dropoutInputs: dropout ? dropoutMaskNames(L) : [],
   };
+}
+
+/** Packed `[T, 3H]` projections → q, k, v as `[B, heads, S, d]` (padded positions gather token 0). */
+function splitHeads(
+  g: GraphBuilder,
+  qkv: string,
+  padMap: string,
+  heads: number,
+  d: number,
+): [string, string, string] {
+  // [B, S, 3H] → [B, S, 3, heads, d] → [3, B, heads, S, d]
+  const qkv5 = g.op(
+    'Transpose',
+    [g.op('Reshape', [g.op('Gather', [qkv, padMap], { axis: int(0) }), g.constInt64([0, 0, 3, heads, d])])],
+    { perm: ints([2, 0, 3, 1, 4]) },
+  );
+  const [q, k, v] = g
+    .opN('Split', [qkv5, g.constInt64([1, 1, 1])], 3, { axis: int(0) })
+    .map((t) => g.op('Squeeze', [t, g.constInt64([0])]));
+  return [q!, k!, v!];
 }
 
 function activationF(g: GraphBuilder, act: BertConfig['hidden_act'], x: string): string {
