@@ -193,4 +193,49 @@ describe('OnnxBertTrainer (BERT forward/backward on onnxruntime)', () => {
       expect(Math.abs(numeric - analytic) / Math.max(Math.abs(analytic), 1e-2), name).toBeLessThan(1.5e-2);
     }
   });
+
+  it('runs several batches as one pass with the results of one pass each (dropout masks, gradients)', async () => {
+    const h = encoder.bert.config.hidden_size;
+    // Different lengths: the pass runs attention at the longest, the others' extra keys masked.
+    const long = encoder.tokenizer.encodeBatch(
+      [...ref.texts.slice(0, 2), 'a much longer sentence than the others, with quite a few more tokens'],
+      64,
+    );
+    const short = encoder.tokenizer.encodeBatch(['short one', 'two words'], 64);
+    expect(long.length).toBeGreaterThan(short.length);
+    const weights = engine.snapshotWeights();
+    const opts = { training: true, dropoutRate: 0.3 };
+    const alone = [
+      await engine.forward(long, weights, { ...opts, seed: 11 }),
+      await engine.forward(short, weights, { ...opts, seed: 12 }),
+    ];
+    const together = await engine.forwardParts([long, short], weights, opts, [11, 12]);
+    for (let i = 0; i < 2; i++) {
+      expect(together[i]!.hidden.length).toBe(alone[i]!.hidden.length);
+      expect(maxAbs(together[i]!.hidden, alone[i]!.hidden)).toBeLessThan(1e-5);
+    }
+    // Different seeds give different masks (so the comparison above saw dropout at work).
+    const other = await engine.forward(long, weights, { ...opts, seed: 13 });
+    expect(maxAbs(other.hidden, alone[0]!.hidden)).toBeGreaterThan(1e-2);
+
+    const d = [upstream(long.attentionMask, h, 3), upstream(short.attentionMask, h, 4)];
+    const separate = new Map<string, Float32Array>();
+    await engine.backward(alone[0]!, d[0]!, weights, separate);
+    await engine.backward(alone[1]!, d[1]!, weights, separate);
+    const combined = new Map<string, Float32Array>();
+    await engine.backwardParts(together[0]!.pass, d, weights, combined);
+    expect([...combined.keys()].sort()).toEqual([...separate.keys()].sort());
+    for (const [name, want] of separate) {
+      const got = combined.get(name)!;
+      // Floor: the key bias's gradient is exactly zero in theory (softmax ignores a per-row constant).
+      expect(maxAbs(got, want) / Math.max(maxAbsOf(want), 1e-3), name).toBeLessThan(1e-5);
+    }
+    // A batch without a gradient contributes nothing.
+    const firstOnly = new Map<string, Float32Array>();
+    await engine.backwardParts(together[0]!.pass, [d[0], undefined], weights, firstOnly);
+    const onlyLong = new Map<string, Float32Array>();
+    await engine.backward(alone[0]!, d[0]!, weights, onlyLong);
+    const w = 'encoder.layer.0.attention.self.query.weight';
+    expect(maxAbs(firstOnly.get(w)!, onlyLong.get(w)!) / maxAbsOf(onlyLong.get(w)!)).toBeLessThan(1e-4);
+  });
 });

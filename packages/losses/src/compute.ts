@@ -156,7 +156,26 @@ export async function computeLossAndGradientsExternal(
   const direct = trainable(model.namedVariables());
   let grads: Array<tf.Tensor | null> = [];
   try {
-    for (const c of calls) {
+    // All calls in one pass where the step can (same training mode and dropout rate; seeds and prompts may
+    // differ): its results equal one pass per call.
+    const first = calls[0]!.options;
+    const together =
+      step.embedAll !== undefined &&
+      step.backwardAll !== undefined &&
+      calls.length > 1 &&
+      calls.every(
+        (c) =>
+          c.kind === 'embed' &&
+          c.options.training === first.training &&
+          c.options.dropoutRate === first.dropoutRate,
+      );
+    if (together)
+      embeddings.push(
+        ...(await step.embedAll!(
+          calls.map((c) => ({ texts: (c as { texts: string[] }).texts, options: c.options })),
+        )),
+      );
+    for (const c of together ? [] : calls) {
       if (c.kind === 'embed') embeddings.push(await step.embed(c.texts, c.options));
       else {
         if (!step.score)
@@ -212,10 +231,13 @@ export async function computeLossAndGradientsExternal(
     grads = r.grads;
     const value = r.value.dataSync()[0]!;
     r.value.dispose();
-    for (let i = 0; i < embeddings.length; i++) {
-      const g = grads[i];
-      if (g) await step.backward(i, g as tf.Tensor2D);
-    }
+    if (together)
+      await step.backwardAll!(embeddings.map((_, i) => (grads[i] as tf.Tensor2D | undefined) ?? null));
+    else
+      for (let i = 0; i < embeddings.length; i++) {
+        const g = grads[i];
+        if (g) await step.backward(i, g as tf.Tensor2D);
+      }
     const out = step.gradients();
     own.forEach((p, j) => {
       const g = grads[embeddings.length + j];

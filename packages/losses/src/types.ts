@@ -50,6 +50,14 @@ export interface ExternalTrainingStep {
    * given its output's gradient.
    */
   backward(index: number, dEmbeddings: tf.Tensor2D): Promise<void>;
+  /**
+   * Optional: the forward passes of several `embed` calls at once, results in call order. An engine may run
+   * them as one pass (one weight-gradient output for all); each result is what `embed` gives for its call.
+   * A step that has it also has `backwardAll`, which then replaces `backward` for these calls.
+   */
+  embedAll?(calls: Array<{ texts: string[]; options: EmbedCallOptions }>): Promise<tf.Tensor2D[]>;
+  /** The backward passes of every `embedAll` call at once (null: the loss did not depend on that call). */
+  backwardAll?(dEmbeddings: Array<tf.Tensor2D | null>): Promise<void>;
   /** The summed parameter gradients by the model's names; the caller owns them. */
   gradients(): Map<string, tf.Tensor>;
   /** Frees what the step holds (also after a failure). */

@@ -2,7 +2,12 @@ import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
 import type { BertModel } from '../../model.js';
 import type { EncodedBatch } from '../../tokenizer.js';
 import type { EmbedTensorOptions } from '../../types.js';
-import { OnnxBertTrainer, type TrainingActivations, type WeightSnapshot } from './internal/bert_engine.js';
+import {
+  OnnxBertTrainer,
+  type TrainingActivations,
+  type TrainingPass,
+  type WeightSnapshot,
+} from './internal/bert_engine.js';
 
 export interface OnnxTrainingEngineOptions {
   /** onnxruntime intra-op threads. Default 2. */
@@ -103,11 +108,26 @@ export class OnnxTrainingStep {
   }
 
   async embed(texts: string[], options: EmbedTensorOptions = {}): Promise<tf.Tensor2D> {
-    if (texts.length === 0) throw new Error('embed: empty batch');
+    const [e] = await this.embedAll([{ texts, options }]);
+    return e!;
+  }
+
+  /**
+   * Several `embed` calls as one forward pass of the transformer (training mode and dropout rate from the
+   * first call; each call keeps its own seed and prompt), then the head per call.
+   */
+  async embedAll(calls: Array<{ texts: string[]; options: EmbedTensorOptions }>): Promise<tf.Tensor2D[]> {
     const tokenize = this.encoder.tokenizeForEmbedding?.bind(this.encoder);
     if (!tokenize) throw new Error('embed: this model embeds no single texts (a cross-encoder scores pairs)');
-    const { batch, exclude } = tokenize(texts, options.prompt);
-    return this.run(batch, exclude, options);
+    const tokenized = calls.map(({ texts, options }) => {
+      if (texts.length === 0) throw new Error('embed: empty batch');
+      return tokenize(texts, options.prompt);
+    });
+    return this.run(
+      tokenized.map((t) => t.batch),
+      tokenized.map((t) => t.exclude),
+      calls.map((c) => c.options),
+    );
   }
 
   /** The forward pass of one `scoreTensor` call of a cross-encoder: logits `[N, numLabels]`. */
@@ -115,35 +135,84 @@ export class OnnxTrainingStep {
     if (pairs.length === 0) throw new Error('score: empty batch');
     const tokenize = this.encoder.tokenizePairs?.bind(this.encoder);
     if (!tokenize) throw new Error('score: this model scores no pairs (it is not a cross-encoder)');
-    return this.run(tokenize(pairs), 0, options);
+    const [e] = await this.run([tokenize(pairs)], [0], [options]);
+    return e!;
   }
 
-  private async run(batch: EncodedBatch, exclude: number, options: EmbedTensorOptions): Promise<tf.Tensor2D> {
+  private async run(
+    batches: EncodedBatch[],
+    excludes: number[],
+    options: EmbedTensorOptions[],
+  ): Promise<tf.Tensor2D[]> {
     const enc = this.encoder;
-    // One seed for the transformer's and the head's dropout of this call, fixed now so backward replays it.
-    let seed = options.seed;
-    if (options.training && seed === undefined) {
-      seed = enc.bert.rngState;
+    // One seed per call for the transformer's and the head's dropout, fixed now so backward replays it.
+    const seeds = options.map((o) => {
+      if (!o.training || o.seed !== undefined) return o.seed;
+      const seed = enc.bert.rngState;
       enc.bert.rngState = seed + 1;
-    }
-    const activations = await this.bert.forward(batch, this.weights, {
-      training: options.training,
-      seed,
-      dropoutRate: options.dropoutRate,
+      return seed;
     });
+    const first = options[0]!;
+    const activations = await this.bert.forwardParts(
+      batches,
+      this.weights,
+      { training: first.training, dropoutRate: first.dropoutRate },
+      seeds,
+    );
     const h = enc.bert.config.hidden_size;
-    const hidden = tf.tensor3d(activations.hidden, [batch.batchSize, batch.length, h]);
-    const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
-    const headOptions = { ...options, seed };
-    this.calls.push({ activations, hidden, mask, exclude, options: headOptions });
-    return enc.embedFromTokens(hidden, mask, exclude, headOptions);
+    return activations.map((a, i) => {
+      const batch = batches[i]!;
+      const hidden = tf.tensor3d(a.hidden, [batch.batchSize, batch.length, h]);
+      const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
+      const headOptions = { ...options[i], seed: seeds[i] };
+      this.calls.push({ activations: a, hidden, mask, exclude: excludes[i]!, options: headOptions });
+      return enc.embedFromTokens(hidden, mask, excludes[i], headOptions);
+    });
   }
 
   async backward(index: number, dEmbeddings: tf.Tensor2D): Promise<void> {
     const call = this.calls[index];
     if (!call) throw new Error(`OnnxTrainingStep.backward: no embed call ${index}`);
+    const { pass } = call.activations;
+    const dHidden = this.headBackward(call, dEmbeddings);
+    if (pass.parts.length === 1) {
+      await this.bert.backwardParts(pass, [dHidden], this.weights, this.bertGrads);
+      return;
+    }
+    // A call of a shared pass on its own: the other calls of the pass contribute nothing here.
+    const dHiddens = pass.parts.map((_, i) => (i === call.activations.part ? dHidden : undefined));
+    await this.bert.backwardParts(pass, dHiddens, this.weights, this.bertGrads);
+  }
+
+  /** The backward passes of all calls at once: one transformer backward pass per forward pass. */
+  async backwardAll(dEmbeddings: Array<tf.Tensor2D | null>): Promise<void> {
+    if (dEmbeddings.length !== this.calls.length)
+      throw new Error(
+        `OnnxTrainingStep.backwardAll: ${dEmbeddings.length} gradients for ${this.calls.length} calls`,
+      );
+    const byPass = new Map<TrainingPass, Array<Float32Array | undefined>>();
+    this.calls.forEach((call, i) => {
+      const { pass, part } = call.activations;
+      let d = byPass.get(pass);
+      if (!d) {
+        d = pass.parts.map(() => undefined);
+        byPass.set(pass, d);
+      }
+      const g = dEmbeddings[i];
+      if (g) d[part] = this.headBackward(call, g);
+    });
+    for (const [pass, dHiddens] of byPass) {
+      if (dHiddens.every((d) => d === undefined)) continue;
+      await this.bert.backwardParts(pass, dHiddens, this.weights, this.bertGrads);
+    }
+  }
+
+  /**
+   * The head (Pooling, Dense, Normalize) differentiated by tfjs: returns the gradient of the call's last hidden
+   * state and adds its Dense weights' gradients.
+   */
+  private headBackward(call: Call, dEmbeddings: tf.Tensor2D): Float32Array {
     const enc = this.encoder;
-    // The head (Pooling, Dense, Normalize) is differentiated by tfjs: gradient of its input and Dense weights.
     const head = this.headVariables;
     const { value, grads } = tf
       .engine()
@@ -166,7 +235,7 @@ export class OnnxTrainingStep {
         g.dispose();
       }
     });
-    await this.bert.backward(call.activations, dHidden, this.weights, this.bertGrads);
+    return dHidden;
   }
 
   /** Summed gradients by parameter name (tfjs tensors shaped as the variables); the caller owns them. */

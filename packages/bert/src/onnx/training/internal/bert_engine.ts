@@ -34,8 +34,19 @@ export interface TrainingActivations {
   readonly hidden: Float32Array;
   readonly batchSize: number;
   readonly length: number;
-  /** @internal */ readonly feeds: Record<string, Tensor>;
-  /** @internal */ readonly packed: PackedBatch;
+  /** @internal The pass this batch was part of (several batches can share one pass: `forwardParts`). */
+  readonly pass: TrainingPass;
+  /** @internal This batch's place in the pass. */
+  readonly part: number;
+}
+
+/** @internal One onnxruntime forward pass over one or more batches, packed together. */
+export interface TrainingPass {
+  readonly feeds: Record<string, Tensor>;
+  readonly packed: PackedBatch;
+  /** Per batch: its first packed token and its own packing (positions in its own `[B_i, S_i]` layout). */
+  readonly parts: Array<{ tokenOffset: number; packed: PackedBatch; batchSize: number; length: number }>;
+  readonly dropout: boolean;
 }
 
 interface PackedBatch {
@@ -150,8 +161,26 @@ export class OnnxBertTrainer {
     weights: WeightSnapshot,
     options: TrainingForwardOptions = {},
   ): Promise<TrainingActivations> {
+    const [a] = await this.forwardParts([batch], weights, options, [options.seed]);
+    return a!;
+  }
+
+  /**
+   * The forward passes of several batches as one onnxruntime pass (the dense layers see all their tokens at
+   * once; one weight-gradient output for all of them in `backwardParts`). Each batch keeps its own padding,
+   * positions and dropout masks (drawn from its own seed as in a pass of its own), so each result is what
+   * `forward` gives for it alone: attention runs at the longest batch's length with the other keys masked.
+   */
+  async forwardParts(
+    batches: EncodedBatch[],
+    weights: WeightSnapshot,
+    options: TrainingForwardOptions = {},
+    seeds: Array<number | undefined> = [],
+  ): Promise<TrainingActivations[]> {
     const c = this.bert.config;
-    const { batchSize: b, length: s } = batch;
+    if (batches.length === 0) throw new Error('OnnxBertTrainer.forwardParts: no batches');
+    const b = batches.reduce((n, x) => n + x.batchSize, 0);
+    const s = Math.max(...batches.map((x) => x.length));
     if (s > c.max_position_embeddings) {
       throw new Error(
         `OnnxBertTrainer: sequence length ${s} exceeds max_position_embeddings ${c.max_position_embeddings}`,
@@ -161,18 +190,25 @@ export class OnnxBertTrainer {
     const hiddenRate = training ? (options.dropoutRate ?? c.hidden_dropout_prob) : 0;
     const attnRate = training ? (options.dropoutRate ?? c.attention_probs_dropout_prob) : 0;
     const dropout = hiddenRate > 0 || attnRate > 0;
-    let base = 0;
-    if (training) {
-      if (options.seed !== undefined) base = options.seed;
-      else {
-        base = this.bert.rngState;
-        this.bert.rngState = base + 1;
-      }
-    }
+    const bases = batches.map((_, i) => {
+      if (!training) return 0;
+      const seed = seeds[i];
+      if (seed !== undefined) return seed;
+      const base = this.bert.rngState;
+      this.bert.rngState = base + 1;
+      return base;
+    });
     const { graphs, forward } = await this.sessionsFor(dropout);
     const h = c.hidden_size;
-    const packed = pack(batch);
+    const own = batches.map((x) => pack(x));
+    const packed = packParts(batches, own, s);
     const tok = packed.tokens;
+    const parts: TrainingPass['parts'] = [];
+    let offset = 0;
+    own.forEach((p, i) => {
+      parts.push({ tokenOffset: offset, packed: p, batchSize: batches[i]!.batchSize, length: batches[i]!.length });
+      offset += p.tokens;
+    });
     const emb = this.embeddingSum(packed, weights);
 
     const padMap = new BigInt64Array(b * s);
@@ -201,17 +237,14 @@ export class OnnxBertTrainer {
       const heads = c.num_attention_heads;
       graphs.dropoutInputs.forEach((name, site) => {
         const attn = name.endsWith(':attn');
-        const dims = attn ? [b, heads, s, s] : [tok, h];
         const rate = attn ? attnRate : hiddenRate;
-        feeds[name] = new T(
-          'float32',
-          dropoutMask(
-            dims.reduce((x, y) => x * y, 1),
-            rate,
-            mixSeed(base, site),
-          ),
-          dims,
-        );
+        const mask = attn
+          ? attentionDropoutMask(batches, bases, site, heads, s, rate)
+          : concatMasks(
+              own.map((p, i) => dropoutMask(p.tokens * h, rate, mixSeed(bases[i]!, site))),
+              tok * h,
+            );
+        feeds[name] = new T('float32', mask, attn ? [b, heads, s, s] : [tok, h]);
       });
     }
     const fetches = [graphs.hiddenOutput, ...new Set(graphs.saved.map((v) => v.output))];
@@ -219,14 +252,20 @@ export class OnnxBertTrainer {
     this.weightFeeds(graphs.forwardWeights, weights, runFeeds);
     const out = await forward.run(runFeeds, fetches);
     const hiddenPacked = out[graphs.hiddenOutput]!.data as Float32Array;
-    const hidden = new Float32Array(b * s * h);
-    packed.tokenIndex.forEach((p, t) => {
-      hidden.set(hiddenPacked.subarray(t * h, (t + 1) * h), p * h);
-    });
     // What the backward graph takes: index maps, masks and the saved activations (not emb / mask_add).
     const { emb: _e, mask_add: _m, ...kept } = feeds;
     for (const { output, input } of graphs.saved) kept[input] = out[output]!;
-    return { hidden, batchSize: b, length: s, feeds: kept, packed };
+    const pass: TrainingPass = { feeds: kept, packed, parts, dropout };
+    return batches.map((x, i) => {
+      // Each batch's hidden state in its own padded layout.
+      const hidden = new Float32Array(x.batchSize * x.length * h);
+      const { tokenOffset, packed: p } = parts[i]!;
+      p.tokenIndex.forEach((pos, t) => {
+        const from = (tokenOffset + t) * h;
+        hidden.set(hiddenPacked.subarray(from, from + h), pos * h);
+      });
+      return { hidden, batchSize: x.batchSize, length: x.length, pass, part: i };
+    });
   }
 
   /**
@@ -239,21 +278,42 @@ export class OnnxBertTrainer {
     weights: WeightSnapshot,
     into: Map<string, Float32Array>,
   ): Promise<void> {
-    const c = this.bert.config;
-    const h = c.hidden_size;
-    const { packed, batchSize: b, length: s } = activations;
-    if (dHidden.length !== b * s * h)
+    if (activations.pass.parts.length !== 1)
+      throw new Error('OnnxBertTrainer.backward: this pass holds several batches; use backwardParts');
+    await this.backwardParts(activations.pass, [dHidden], weights, into);
+  }
+
+  /**
+   * The backward pass of a `forwardParts` pass: one `dHidden` per batch (`[B_i, S_i, H]`; undefined: no
+   * gradient), weight gradients added into `into` as `backward`.
+   */
+  async backwardParts(
+    pass: TrainingPass,
+    dHiddens: Array<Float32Array | undefined>,
+    weights: WeightSnapshot,
+    into: Map<string, Float32Array>,
+  ): Promise<void> {
+    const h = this.bert.config.hidden_size;
+    const { packed, parts } = pass;
+    if (dHiddens.length !== parts.length)
       throw new Error(
-        `OnnxBertTrainer.backward: dHidden has ${dHidden.length} values, expected ${b * s * h}`,
+        `OnnxBertTrainer.backwardParts: ${dHiddens.length} gradients for a pass of ${parts.length} batches`,
       );
-    const dropout = 'drop:emb' in activations.feeds;
-    const { graphs, backward } = await this.sessionsFor(dropout);
+    const { graphs, backward } = await this.sessionsFor(pass.dropout);
     const dPacked = new Float32Array(packed.tokens * h);
-    packed.tokenIndex.forEach((p, t) => {
-      dPacked.set(dHidden.subarray(p * h, (p + 1) * h), t * h);
+    parts.forEach(({ tokenOffset, packed: p, batchSize, length }, i) => {
+      const d = dHiddens[i];
+      if (!d) return;
+      if (d.length !== batchSize * length * h)
+        throw new Error(
+          `OnnxBertTrainer.backward: dHidden has ${d.length} values, expected ${batchSize * length * h}`,
+        );
+      p.tokenIndex.forEach((pos, t) => {
+        dPacked.set(d.subarray(pos * h, (pos + 1) * h), (tokenOffset + t) * h);
+      });
     });
     const feeds: Record<string, Tensor> = {
-      ...activations.feeds,
+      ...pass.feeds,
       d_hidden: new this.ort.Tensor('float32', dPacked, [packed.tokens, h]),
     };
     this.weightFeeds(graphs.backwardWeights, weights, feeds);
@@ -334,6 +394,78 @@ function addInto(into: Map<string, Float32Array>, name: string, values: Float32A
     return;
   }
   for (let i = 0; i < values.length; i++) prev[i] = prev[i]! + values[i]!;
+}
+
+/**
+ * The packing of several right-padded batches stacked into one `[ΣB_i, S]` layout (S the longest length):
+ * batch i's tokens follow batch i−1's, positions and token types as in its own layout.
+ */
+function packParts(batches: EncodedBatch[], own: PackedBatch[], s: number): PackedBatch {
+  if (batches.length === 1) return own[0]!;
+  const tokens = own.reduce((n, p) => n + p.tokens, 0);
+  const tokenIndex = new Int32Array(tokens);
+  const ids = new Int32Array(tokens);
+  const positions = new Int32Array(tokens);
+  const anyType = own.some((p) => p.typeIds !== undefined);
+  const typeIds = anyType ? new Int32Array(tokens) : undefined;
+  let t = 0;
+  let row = 0;
+  own.forEach((p, i) => {
+    const len = batches[i]!.length;
+    for (let k = 0; k < p.tokens; k++, t++) {
+      const pos = p.tokenIndex[k]!;
+      tokenIndex[t] = (row + Math.floor(pos / len)) * s + (pos % len);
+      ids[t] = p.ids[k]!;
+      positions[t] = p.positions[k]!;
+      if (typeIds) typeIds[t] = p.typeIds?.[k] ?? 0;
+    }
+    row += batches[i]!.batchSize;
+  });
+  return { tokens, tokenIndex, ids, positions, typeIds };
+}
+
+/** Hidden-state dropout masks of the batches of a pass, one after the other (each batch's tokens in order). */
+function concatMasks(masks: Float32Array[], size: number): Float32Array {
+  if (masks.length === 1) return masks[0]!;
+  const out = new Float32Array(size);
+  let o = 0;
+  for (const m of masks) {
+    out.set(m, o);
+    o += m.length;
+  }
+  return out;
+}
+
+/**
+ * The attention-probability dropout mask `[ΣB_i, heads, S, S]` of a pass: batch i's own `[B_i, heads, S_i, S_i]`
+ * mask (from its seed) in its rows; positions past S_i are padding (masked keys, dropped queries).
+ */
+function attentionDropoutMask(
+  batches: EncodedBatch[],
+  bases: number[],
+  site: number,
+  heads: number,
+  s: number,
+  rate: number,
+): Float32Array {
+  if (batches.length === 1) {
+    const x = batches[0]!;
+    return dropoutMask(x.batchSize * heads * s * s, rate, mixSeed(bases[0]!, site));
+  }
+  const b = batches.reduce((n, x) => n + x.batchSize, 0);
+  const out = new Float32Array(b * heads * s * s);
+  let row = 0;
+  batches.forEach((x, i) => {
+    const len = x.length;
+    const m = dropoutMask(x.batchSize * heads * len * len, rate, mixSeed(bases[i]!, site));
+    for (let bh = 0; bh < x.batchSize * heads; bh++)
+      for (let q = 0; q < len; q++) {
+        const from = (bh * len + q) * len;
+        out.set(m.subarray(from, from + len), ((row * heads + bh) * s + q) * s);
+      }
+    row += x.batchSize;
+  });
+  return out;
 }
 
 /** Packs the real tokens of a right-padded batch (row-major order). */
