@@ -5,7 +5,7 @@ import type { BertModel } from '../../../model.js';
 import type { EncodedBatch } from '../../../tokenizer.js';
 import { encodeModel } from '../../proto.js';
 import { type OnnxRuntime, loadOnnxRuntime } from '../../runtime.js';
-import { type TrainingGraphs, buildTrainingGraphs } from './graphs.js';
+import { type TrainingGraphs, buildTrainingGraphs, groupInput } from './graphs.js';
 
 export interface OnnxBertTrainerOptions {
   /** onnxruntime intra-op threads. Default 2. */
@@ -74,8 +74,9 @@ const MASK_NEGATIVE = -1e9;
  * results match `BertModel.forward` and tfjs's gradients (tests).
  */
 export class OnnxBertTrainer {
+  /** Sessions by dropout and number of attention groups (`true:2`). */
   private readonly sessions = new Map<
-    boolean,
+    string,
     Promise<{ graphs: TrainingGraphs; forward: InferenceSession; backward: InferenceSession }>
   >();
 
@@ -95,12 +96,13 @@ export class OnnxBertTrainer {
     return engine;
   }
 
-  /** Sessions with and without dropout masks, built on first use. */
-  private sessionsFor(dropout: boolean) {
-    let s = this.sessions.get(dropout);
+  /** Sessions with and without dropout masks, per number of batches in a pass, built on first use. */
+  private sessionsFor(dropout: boolean, groups = 1) {
+    const key = `${dropout}:${groups}`;
+    let s = this.sessions.get(key);
     if (!s) {
       s = (async () => {
-        const graphs = buildTrainingGraphs(this.bert.config, { dropout });
+        const graphs = buildTrainingGraphs(this.bert.config, { dropout, groups });
         const opts: InferenceSession.SessionOptions = {
           intraOpNumThreads: this.threads,
           interOpNumThreads: 1,
@@ -116,8 +118,8 @@ export class OnnxBertTrainer {
         ]);
         return { graphs, forward, backward };
       })();
-      s.catch(() => this.sessions.delete(dropout));
-      this.sessions.set(dropout, s);
+      s.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, s);
     }
     return s;
   }
@@ -179,7 +181,6 @@ export class OnnxBertTrainer {
   ): Promise<TrainingActivations[]> {
     const c = this.bert.config;
     if (batches.length === 0) throw new Error('OnnxBertTrainer.forwardParts: no batches');
-    const b = batches.reduce((n, x) => n + x.batchSize, 0);
     const s = Math.max(...batches.map((x) => x.length));
     if (s > c.max_position_embeddings) {
       throw new Error(
@@ -198,62 +199,72 @@ export class OnnxBertTrainer {
       this.bert.rngState = base + 1;
       return base;
     });
-    const { graphs, forward } = await this.sessionsFor(dropout);
+    const { graphs, forward } = await this.sessionsFor(dropout, batches.length);
     const h = c.hidden_size;
+    const heads = c.num_attention_heads;
     const own = batches.map((x) => pack(x));
-    const packed = packParts(batches, own, s);
+    const packed = concatPacked(own);
     const tok = packed.tokens;
     const parts: TrainingPass['parts'] = [];
     let offset = 0;
     own.forEach((p, i) => {
-      parts.push({ tokenOffset: offset, packed: p, batchSize: batches[i]!.batchSize, length: batches[i]!.length });
+      parts.push({
+        tokenOffset: offset,
+        packed: p,
+        batchSize: batches[i]!.batchSize,
+        length: batches[i]!.length,
+      });
       offset += p.tokens;
     });
-    const emb = this.embeddingSum(packed, weights);
-
-    const padMap = new BigInt64Array(b * s);
-    packed.tokenIndex.forEach((p, t) => {
-      padMap[p] = BigInt(t);
-    });
-    const maskAdd = new Float32Array(b * s).fill(MASK_NEGATIVE);
-    const queryMask = new Float32Array(b * s);
-    for (const p of packed.tokenIndex) {
-      maskAdd[p] = 0;
-      queryMask[p] = 1;
-    }
     const T = this.ort.Tensor;
     const feeds: Record<string, Tensor> = {
-      emb: new T('float32', emb, [tok, h]),
-      pad_map: new T('int64', padMap, [b, s]),
-      token_index: new T(
-        'int64',
-        BigInt64Array.from(packed.tokenIndex, (v) => BigInt(v)),
-        [tok],
-      ),
-      mask_add: new T('float32', maskAdd, [b, 1, 1, s]),
-      query_mask: new T('float32', queryMask, [b, 1, s, 1]),
+      emb: new T('float32', this.embeddingSum(packed, weights), [tok, h]),
     };
+    // Attention group k is batch k in its own padded layout; pad_map points into all the packed tokens.
+    parts.forEach(({ tokenOffset, packed: p, batchSize: bk, length: sk }, k) => {
+      const padMap = new BigInt64Array(bk * sk);
+      const maskAdd = new Float32Array(bk * sk).fill(MASK_NEGATIVE);
+      const queryMask = new Float32Array(bk * sk);
+      p.tokenIndex.forEach((pos, t) => {
+        padMap[pos] = BigInt(tokenOffset + t);
+        maskAdd[pos] = 0;
+        queryMask[pos] = 1;
+      });
+      feeds[groupInput('pad_map', k)] = new T('int64', padMap, [bk, sk]);
+      feeds[groupInput('token_index', k)] = new T(
+        'int64',
+        BigInt64Array.from(p.tokenIndex, (v) => BigInt(v)),
+        [p.tokens],
+      );
+      feeds[groupInput('mask_add', k)] = new T('float32', maskAdd, [bk, 1, 1, sk]);
+      feeds[groupInput('query_mask', k)] = new T('float32', queryMask, [bk, 1, sk, 1]);
+    });
     if (dropout) {
-      const heads = c.num_attention_heads;
       graphs.dropoutInputs.forEach((name, site) => {
-        const attn = name.endsWith(':attn');
-        const rate = attn ? attnRate : hiddenRate;
-        const mask = attn
-          ? attentionDropoutMask(batches, bases, site, heads, s, rate)
-          : concatMasks(
-              own.map((p, i) => dropoutMask(p.tokens * h, rate, mixSeed(bases[i]!, site))),
-              tok * h,
-            );
-        feeds[name] = new T('float32', mask, attn ? [b, heads, s, s] : [tok, h]);
+        if (name.endsWith(':attn')) {
+          parts.forEach(({ batchSize: bk, length: sk }, k) => {
+            const dims = [bk, heads, sk, sk];
+            const mask = dropoutMask(bk * heads * sk * sk, attnRate, mixSeed(bases[k]!, site));
+            feeds[groupInput(name, k)] = new T('float32', mask, dims);
+          });
+          return;
+        }
+        const mask = concatMasks(
+          own.map((p, k) => dropoutMask(p.tokens * h, hiddenRate, mixSeed(bases[k]!, site))),
+          tok * h,
+        );
+        feeds[name] = new T('float32', mask, [tok, h]);
       });
     }
     const fetches = [graphs.hiddenOutput, ...new Set(graphs.saved.map((v) => v.output))];
-    const { query_mask: _backwardOnly, ...runFeeds } = feeds;
+    const runFeeds = Object.fromEntries(Object.entries(feeds).filter(([k]) => !k.startsWith('query_mask@')));
     this.weightFeeds(graphs.forwardWeights, weights, runFeeds);
     const out = await forward.run(runFeeds, fetches);
     const hiddenPacked = out[graphs.hiddenOutput]!.data as Float32Array;
     // What the backward graph takes: index maps, masks and the saved activations (not emb / mask_add).
-    const { emb: _e, mask_add: _m, ...kept } = feeds;
+    const kept = Object.fromEntries(
+      Object.entries(feeds).filter(([k]) => k !== 'emb' && !k.startsWith('mask_add@')),
+    );
     for (const { output, input } of graphs.saved) kept[input] = out[output]!;
     const pass: TrainingPass = { feeds: kept, packed, parts, dropout };
     return batches.map((x, i) => {
@@ -299,7 +310,7 @@ export class OnnxBertTrainer {
       throw new Error(
         `OnnxBertTrainer.backwardParts: ${dHiddens.length} gradients for a pass of ${parts.length} batches`,
       );
-    const { graphs, backward } = await this.sessionsFor(pass.dropout);
+    const { graphs, backward } = await this.sessionsFor(pass.dropout, parts.length);
     const dPacked = new Float32Array(packed.tokens * h);
     parts.forEach(({ tokenOffset, packed: p, batchSize, length }, i) => {
       const d = dHiddens[i];
@@ -396,32 +407,27 @@ function addInto(into: Map<string, Float32Array>, name: string, values: Float32A
   for (let i = 0; i < values.length; i++) prev[i] = prev[i]! + values[i]!;
 }
 
-/**
- * The packing of several right-padded batches stacked into one `[ΣB_i, S]` layout (S the longest length):
- * batch i's tokens follow batch i−1's, positions and token types as in its own layout.
- */
-function packParts(batches: EncodedBatch[], own: PackedBatch[], s: number): PackedBatch {
-  if (batches.length === 1) return own[0]!;
+/** The packed tokens of several batches, one batch after the other (ids, positions, token types). */
+function concatPacked(own: PackedBatch[]): PackedBatch {
+  if (own.length === 1) return own[0]!;
   const tokens = own.reduce((n, p) => n + p.tokens, 0);
-  const tokenIndex = new Int32Array(tokens);
-  const ids = new Int32Array(tokens);
-  const positions = new Int32Array(tokens);
-  const anyType = own.some((p) => p.typeIds !== undefined);
-  const typeIds = anyType ? new Int32Array(tokens) : undefined;
-  let t = 0;
-  let row = 0;
-  own.forEach((p, i) => {
-    const len = batches[i]!.length;
-    for (let k = 0; k < p.tokens; k++, t++) {
-      const pos = p.tokenIndex[k]!;
-      tokenIndex[t] = (row + Math.floor(pos / len)) * s + (pos % len);
-      ids[t] = p.ids[k]!;
-      positions[t] = p.positions[k]!;
-      if (typeIds) typeIds[t] = p.typeIds?.[k] ?? 0;
+  const cat = (pick: (p: PackedBatch) => Int32Array | undefined) => {
+    const out = new Int32Array(tokens);
+    let o = 0;
+    for (const p of own) {
+      const v = pick(p);
+      if (v) out.set(v, o);
+      o += p.tokens;
     }
-    row += batches[i]!.batchSize;
-  });
-  return { tokens, tokenIndex, ids, positions, typeIds };
+    return out;
+  };
+  return {
+    tokens,
+    tokenIndex: cat((p) => p.tokenIndex),
+    ids: cat((p) => p.ids),
+    positions: cat((p) => p.positions),
+    typeIds: own.some((p) => p.typeIds !== undefined) ? cat((p) => p.typeIds) : undefined,
+  };
 }
 
 /** Hidden-state dropout masks of the batches of a pass, one after the other (each batch's tokens in order). */
@@ -433,38 +439,6 @@ function concatMasks(masks: Float32Array[], size: number): Float32Array {
     out.set(m, o);
     o += m.length;
   }
-  return out;
-}
-
-/**
- * The attention-probability dropout mask `[ΣB_i, heads, S, S]` of a pass: batch i's own `[B_i, heads, S_i, S_i]`
- * mask (from its seed) in its rows; positions past S_i are padding (masked keys, dropped queries).
- */
-function attentionDropoutMask(
-  batches: EncodedBatch[],
-  bases: number[],
-  site: number,
-  heads: number,
-  s: number,
-  rate: number,
-): Float32Array {
-  if (batches.length === 1) {
-    const x = batches[0]!;
-    return dropoutMask(x.batchSize * heads * s * s, rate, mixSeed(bases[0]!, site));
-  }
-  const b = batches.reduce((n, x) => n + x.batchSize, 0);
-  const out = new Float32Array(b * heads * s * s);
-  let row = 0;
-  batches.forEach((x, i) => {
-    const len = x.length;
-    const m = dropoutMask(x.batchSize * heads * len * len, rate, mixSeed(bases[i]!, site));
-    for (let bh = 0; bh < x.batchSize * heads; bh++)
-      for (let q = 0; q < len; q++) {
-        const from = (bh * len + q) * len;
-        out.set(m.subarray(from, from + len), ((row * heads + bh) * s + q) * s);
-      }
-    row += x.batchSize;
-  });
   return out;
 }
 

@@ -19,8 +19,13 @@ import { type ModelMessage, OnnxDataType } from '../../proto.js';
  */
 
 const T: Dim = 'tokens';
-const B: Dim = 'batch';
-const S: Dim = 'sequence';
+/** Group k's dimensions (its rows, their padded length, its tokens). */
+const Bk = (k: number): Dim => `batch@${k}`;
+const Sk = (k: number): Dim => `sequence@${k}`;
+const Tk = (k: number): Dim => `tokens@${k}`;
+
+/** Name of attention group k's copy of a per-group input (`pad_map@0`, `drop:3:attn@1`). */
+export const groupInput = (name: string, k: number) => `${name}@${k}`;
 
 export interface TrainingGraphs {
   forward: ModelMessage;
@@ -65,7 +70,18 @@ export function dropoutMaskNames(layers: number): string[] {
   return out;
 }
 
-export function buildTrainingGraphs(config: BertConfig, options: { dropout: boolean }): TrainingGraphs {
+/**
+ * `groups`: attention groups. The packed tokens are the concatenation of `groups` batches (each with its own
+ * `[B_k, S_k]` padded layout, inputs `pad_map@k`, `token_index@k`, `mask_add@k`, `query_mask@k` and attention
+ * dropout masks `drop:<layer>:attn@k`); the dense layers see all tokens at once, attention runs per group at
+ * its own length.
+ */
+export function buildTrainingGraphs(
+  config: BertConfig,
+  options: { dropout: boolean; groups?: number },
+): TrainingGraphs {
+  const K = options.groups ?? 1;
+  const groups = Array.from({ length: K }, (_, k) => k);
   const c = config;
   const h = c.hidden_size;
   const heads = c.num_attention_heads;
@@ -86,14 +102,22 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
     return g.input(name, F, dims);
   };
   const emb = f.input('emb', F, [T, h]);
-  const padMap = f.input('pad_map', I64, [B, S]);
-  const tokenIndex = f.input('token_index', I64, [T]);
-  const maskAdd = f.input('mask_add', F, [B, 1, 1, S]);
-  /** Dropout masks are inputs of both graphs: `[B, heads, S, S]` on attention probabilities, else `[T, H]`. */
+  const padMap = groups.map((k) => f.input(groupInput('pad_map', k), I64, [Bk(k), Sk(k)]));
+  const tokenIndex = groups.map((k) => f.input(groupInput('token_index', k), I64, [Tk(k)]));
+  const maskAdd = groups.map((k) => f.input(groupInput('mask_add', k), F, [Bk(k), 1, 1, Sk(k)]));
+  /**
+   * Dropout masks are inputs of both graphs: `[T, H]` on hidden states, per group `[B_k, heads, S_k, S_k]` on
+   * attention probabilities (keyed `drop:<layer>:attn@k`).
+   */
   const maskInputs = (g: GraphBuilder) =>
     new Map(
-      (dropout ? dropoutMaskNames(L) : []).map(
-        (name) => [name, g.input(name, F, name.endsWith(':attn') ? [B, heads, S, S] : [T, h])] as const,
+      (dropout ? dropoutMaskNames(L) : []).flatMap((name) =>
+        name.endsWith(':attn')
+          ? groups.map(
+              (k) =>
+                [groupInput(name, k), g.input(groupInput(name, k), F, [Bk(k), heads, Sk(k), Sk(k)])] as const,
+            )
+          : [[name, g.input(name, F, [T, h])] as const],
       ),
     );
   const masks = maskInputs(f);
@@ -146,25 +170,29 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
     // Saved packed (T·3H values, not 3·B·S·H padded ones: every saved value is copied out of onnxruntime and
     // back); the backward graph redoes the cheap gather and transposes.
     save(`qkv:${i}`, qkv, [T, 3 * h]);
-    const [q, k, v] = splitHeads(f, qkv, padMap, heads, d);
-    const scores = f.op('Add', [
-      f.op('Mul', [
-        f.op('MatMul', [q!, f.op('Transpose', [k!], { perm: ints([0, 1, 3, 2]) })]),
-        f.constFloat(scale),
-      ]),
-      maskAdd,
-    ]);
-    const probs = f.op('Softmax', [scores], { axis: int(-1) });
-    save(`probs:${i}`, probs, [B, heads, S, S]);
-    const ctx4 = f.op('MatMul', [drop(probs, `drop:${i}:attn`), v!]); // [B, heads, S, d]
-    const ctx = f.op(
-      'Gather',
-      [
-        f.op('Reshape', [f.op('Transpose', [ctx4], { perm: ints([0, 2, 1, 3]) }), f.constInt64([-1, h])]),
-        tokenIndex,
-      ],
-      { axis: int(0) },
-    );
+    const ctxGroups = groups.map((gk) => {
+      const [q, k, v] = splitHeads(f, qkv, padMap[gk]!, heads, d);
+      const scores = f.op('Add', [
+        f.op('Mul', [
+          f.op('MatMul', [q, f.op('Transpose', [k], { perm: ints([0, 1, 3, 2]) })]),
+          f.constFloat(scale),
+        ]),
+        maskAdd[gk]!,
+      ]);
+      const probs = f.op('Softmax', [scores], { axis: int(-1) });
+      save(groupInput(`probs:${i}`, gk), probs, [Bk(gk), heads, Sk(gk), Sk(gk)]);
+      const ctx4 = f.op('MatMul', [drop(probs, groupInput(`drop:${i}:attn`, gk)), v]); // [B_k, heads, S_k, d]
+      return f.op(
+        'Gather',
+        [
+          f.op('Reshape', [f.op('Transpose', [ctx4], { perm: ints([0, 2, 1, 3]) }), f.constInt64([-1, h])]),
+          tokenIndex[gk]!,
+        ],
+        { axis: int(0) },
+      );
+    });
+    // The groups' tokens are consecutive ranges of the packed tokens, in group order.
+    const ctx = K === 1 ? ctxGroups[0]! : f.op('Concat', ctxGroups, { axis: int(0) });
     save(`ctx:${i}`, ctx, [T, h]);
     const ao = drop(linearF(ctx, n.o, h, h), `drop:${i}:ao`);
     const a1 = layerNormF(f.op('Add', [ao, x]), n.ln1, `ln1:${i}`);
@@ -199,11 +227,11 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
   const inSaved = new Map<string, string>();
   for (const s of saved) inSaved.set(s.name, g.input(`saved:${s.name}`, F, s.dims));
   const sv = (name: string) => inSaved.get(name)!;
-  const gPadMap = g.input('pad_map', I64, [B, S]);
-  const gTokenIndex = g.input('token_index', I64, [T]);
+  const gPadMap = groups.map((k) => g.input(groupInput('pad_map', k), I64, [Bk(k), Sk(k)]));
+  const gTokenIndex = groups.map((k) => g.input(groupInput('token_index', k), I64, [Tk(k)]));
   // 1 for real query positions [B, 1, S, 1]: padded rows of the attention gradient must be zero (their
   // outputs were dropped by the packing), not the gradient of token 0 that `pad_map` points them at.
-  const queryMask = g.input('query_mask', F, [B, 1, S, 1]);
+  const queryMask = groups.map((k) => g.input(groupInput('query_mask', k), F, [Bk(k), 1, Sk(k), 1]));
   const gMasks = maskInputs(g);
   const dropB = (dx: string, mask: string) => (dropout ? g.op('Mul', [dx, gMasks.get(mask)!]) : dx);
   const gradOut = (weight: string, value: string, dims: number[]) => {
@@ -255,56 +283,55 @@ export function buildTrainingGraphs(config: BertConfig, options: { dropout: bool
     const dr1 = layerNormB(da1, n.ln1, `ln1:${i}`);
     const dAo = dropB(dr1, `drop:${i}:ao`);
     const dCtx = linearB(dAo, sv(`ctx:${i}`), n.o, h, h);
-    // Attention: back to [B, heads, S, d], padded query rows zeroed.
-    const dCtx4 = g.op('Mul', [
-      g.op(
-        'Transpose',
-        [
-          g.op('Reshape', [
-            g.op('Gather', [dCtx, gPadMap], { axis: int(0) }),
-            g.constInt64([0, 0, heads, d]),
+    const dQkvGroups = groups.map((gk) => {
+      // Attention: back to [B_k, heads, S_k, d], padded query rows zeroed.
+      const dCtx4 = g.op('Mul', [
+        g.op(
+          'Transpose',
+          [
+            g.op('Reshape', [
+              g.op('Gather', [dCtx, gPadMap[gk]!], { axis: int(0) }),
+              g.constInt64([0, 0, heads, d]),
+            ]),
+          ],
+          { perm: ints([0, 2, 1, 3]) },
+        ),
+        queryMask[gk]!,
+      ]);
+      const probs = sv(groupInput(`probs:${i}`, gk));
+      const [q, k, v] = splitHeads(g, sv(`qkv:${i}`), gPadMap[gk]!, heads, d);
+      const tr = (t: string) => g.op('Transpose', [t], { perm: ints([0, 1, 3, 2]) });
+      const attnMask = groupInput(`drop:${i}:attn`, gk);
+      const dropped = dropout ? g.op('Mul', [probs, gMasks.get(attnMask)!]) : probs;
+      const dV = g.op('MatMul', [tr(dropped), dCtx4]);
+      const dProbs = dropB(g.op('MatMul', [dCtx4, tr(v)]), attnMask);
+      // Softmax backward: p ⊙ (dp − Σ dp ⊙ p), then the 1/√d scale.
+      const dScores = g.op('Mul', [
+        g.op('Mul', [
+          probs,
+          g.op('Sub', [
+            dProbs,
+            g.op('ReduceSum', [g.op('Mul', [dProbs, probs]), g.constInt64([-1])], { keepdims: int(1) }),
           ]),
-        ],
-        {
-          perm: ints([0, 2, 1, 3]),
-        },
-      ),
-      queryMask,
-    ]);
-    const probs = sv(`probs:${i}`);
-    const [q, k, v] = splitHeads(g, sv(`qkv:${i}`), gPadMap, heads, d);
-    const tr = (t: string) => g.op('Transpose', [t], { perm: ints([0, 1, 3, 2]) });
-    const dropped = dropout ? g.op('Mul', [probs, gMasks.get(`drop:${i}:attn`)!]) : probs;
-    const dV = g.op('MatMul', [tr(dropped), dCtx4]);
-    const dProbs = dropB(g.op('MatMul', [dCtx4, tr(v)]), `drop:${i}:attn`);
-    // Softmax backward: p ⊙ (dp − Σ dp ⊙ p), then the 1/√d scale.
-    const dScores = g.op('Mul', [
-      g.op('Mul', [
-        probs,
-        g.op('Sub', [
-          dProbs,
-          g.op('ReduceSum', [g.op('Mul', [dProbs, probs]), g.constInt64([-1])], { keepdims: int(1) }),
         ]),
-      ]),
-      g.constFloat(scale),
-    ]);
-    const dQ = g.op('MatMul', [dScores, k]);
-    const dK = g.op('MatMul', [tr(dScores), q]);
-    // [3, B, heads, S, d] → [B, S, 3, heads, d] → packed [T, 3H]
-    const unsq = (t: string) => g.op('Unsqueeze', [t, g.constInt64([0])]);
-    const dQkv = g.op(
-      'Gather',
-      [
-        g.op('Reshape', [
-          g.op('Transpose', [g.op('Concat', [unsq(dQ), unsq(dK), unsq(dV)], { axis: int(0) })], {
-            perm: ints([1, 3, 0, 2, 4]),
-          }),
-          g.constInt64([-1, 3 * h]),
-        ]),
-        gTokenIndex,
-      ],
-      { axis: int(0) },
-    );
+        g.constFloat(scale),
+      ]);
+      const dQ = g.op('MatMul', [dScores, k]);
+      const dK = g.op('MatMul', [tr(dScores), q]);
+      // Each of dQ, dK, dV: [B_k, heads, S_k, d] → [B_k, S_k, heads, d] → packed [T_k, H]; then side by side
+      // [T_k, 3H] (a concat of packed values, not of padded ones).
+      const packHeads = (t: string) =>
+        g.op(
+          'Gather',
+          [
+            g.op('Reshape', [g.op('Transpose', [t], { perm: ints([0, 2, 1, 3]) }), g.constInt64([-1, h])]),
+            gTokenIndex[gk]!,
+          ],
+          { axis: int(0) },
+        );
+      return g.op('Concat', [packHeads(dQ), packHeads(dK), packHeads(dV)], { axis: int(1) });
+    });
+    const dQkv = K === 1 ? dQkvGroups[0]! : g.op('Concat', dQkvGroups, { axis: int(0) });
     const xIn = sv(`x:${i}`);
     const dWqkv = g.op('Gemm', [xIn, dQkv], { transA: int(1) }); // [H, 3H]
     const dbqkv = sumRows(dQkv);
