@@ -74,7 +74,7 @@ describe('wasm SIMD host kernels', () => {
         gradScale: 0.37,
       };
       const moments = { m: m0.slice(), v: v0.slice() };
-      const out = adamwUpdate(p, g, moments, attrs).dataSync();
+      const out = adamwUpdate(p, g, moments, attrs).dataSync() as Float32Array;
       const ps = p.dataSync();
       const gs = g.dataSync();
       let mismatches = 0;
@@ -106,7 +106,7 @@ describe('wasm SIMD host kernels', () => {
         stepSize: 1e-3,
         sqrtBiasCorrection2: 0.5,
         gradScale: 0.5,
-      }).dataSync();
+      }).dataSync() as Float32Array;
       tf.dispose([p, g]);
       return { out, moments };
     };
