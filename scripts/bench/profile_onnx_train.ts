@@ -106,7 +106,7 @@ for (let i = 0; i <= steps; i++) {
 const out: Record<string, unknown> = {};
 if (profileDir) {
   for (const s of profiled) s.endProfiling();
-  // The engine creates forward, backward (without dropout), then forward, backward (with): keep the runs.
+  // Every session the engine created: keep those that ran.
   for (const file of readdirSync(profileDir)) {
     const events = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Array<{
       cat: string;
@@ -124,15 +124,20 @@ if (profileDir) {
     }
     // Microseconds over every profiled step (the warm-up included) → milliseconds per step.
     const perStep = (us: number) => Math.round(us / 1000 / (steps + 1));
-    const graph = /session[13]/.test(file) ? 'backward' : 'forward';
-    out[`ort.${graph}`] = {
+    // Sessions come in forward/backward pairs per variant (dropout, attention groups); only the backward graph
+    // has ReduceMean (LayerNorm backward). Variants that ran are summed.
+    const graph = 'ReduceMean' in byOp ? 'backward' : 'forward';
+    const prev = (out[`ort.${graph}`] ?? {}) as Record<string, number>;
+    const sum = (o: Record<string, number>) =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v + (prev[k] ?? 0)]));
+    out[`ort.${graph}`] = sum({
       run_ms: perStep(runs.reduce((a, e) => a + e.dur, 0)),
       ...Object.fromEntries(
         Object.entries(byOp)
           .sort((a, b) => b[1] - a[1])
           .map(([op, us]) => [op, perStep(us)]),
       ),
-    };
+    });
   }
   rmSync(profileDir, { recursive: true, force: true });
 }

@@ -416,7 +416,10 @@ describe('SentenceTransformerTrainer', () => {
     // 4-row batches would otherwise round differently.
     await initBackend({ backend: 'wasm', nativeMatMul: false });
     try {
-      expect(maxWeightDiff(await run(8, 1), await run(4, 2))).toBeLessThan(1e-5);
+      // Adam normalizes each element's step (g / (|g| + ε)): where a gradient nearly cancels, the two runs'
+      // different summation orders move that step by up to ~1e-3 of lr; a wrong accumulation (a micro-batch
+      // dropped, no mean) moves weights by ~lr (1e-2).
+      expect(maxWeightDiff(await run(8, 1), await run(4, 2))).toBeLessThan(5e-5);
     } finally {
       await initBackend({ backend: 'wasm' });
     }

@@ -23,7 +23,19 @@ export interface AdamWUpdateAttrs {
 export interface HostMoments {
   m: Float32Array;
   v: Float32Array;
+  /**
+   * Row tables (`ROW_SPARSE_MIN_ROWS` rows or more, e.g. a vocabulary): 1 for each row whose moments may be
+   * nonzero (it has had a gradient). Kept by the kernel; built from m and v when missing.
+   */
+  activeRows?: Uint8Array;
 }
+
+/**
+ * A 2-D parameter with at least this many rows is updated row-sparsely: a row whose moments and gradient are
+ * all zero (a vocabulary row no batch has used yet) gets exactly what the dense step gives it, p·(1 − lr·wd),
+ * without reading or writing its moments.
+ */
+export const ROW_SPARSE_MIN_ROWS = 8192;
 
 /**
  * The elementwise step, a plain top-level function so V8 optimizes it once for all parameters. Each element is
@@ -61,14 +73,41 @@ function adamwLoop(
 
 /** Moments are copied through a scratch block on the heap in chunks of this many values (2 × 256 KiB: in L2). */
 const CHUNK = 65536;
-const scratchByHeap = new WeakMap<WasmMemory, number>();
+/** Per heap: the moments' scratch block and a row-flag block (`flagRows` bytes), kept for the process's life. */
+const scratchByHeap = new WeakMap<WasmMemory, { moments: number; flags: number; flagRows: number }>();
 
-/** The heap's scratch block for the moments, allocated once per heap for the process's life. */
-function ensureScratch(backend: { wasm: { _malloc(bytes: number): number } }): void {
+interface WasmAlloc {
+  wasm: { _malloc(bytes: number): number; _free(ptr: number): void };
+}
+
+/** Allocates the heap's scratch blocks (before any heap view is taken: an allocation may grow the heap). */
+function ensureScratch(backend: WasmAlloc, rows: number): void {
   const heap = tfjsWasmHeap(backend);
-  if (!heap || scratchByHeap.has(heap) || !hostKernelsOn(heap)) return;
-  const ptr = backend.wasm._malloc(2 * CHUNK * 4);
-  if (ptr) scratchByHeap.set(heap, ptr);
+  if (!heap || !hostKernelsOn(heap)) return;
+  let s = scratchByHeap.get(heap);
+  if (!s) {
+    const moments = backend.wasm._malloc(2 * CHUNK * 4);
+    if (!moments) return;
+    s = { moments, flags: 0, flagRows: 0 };
+    scratchByHeap.set(heap, s);
+  }
+  if (rows > s.flagRows) {
+    if (s.flags) backend.wasm._free(s.flags);
+    s.flags = backend.wasm._malloc(rows);
+    s.flagRows = s.flags ? rows : 0;
+  }
+}
+
+/** Rows of a [rows, cols] table whose moments hold a nonzero value. */
+function activeRowsOf(m: Float32Array, v: Float32Array, rows: number, cols: number): Uint8Array {
+  const out = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++)
+    for (let i = r * cols; i < (r + 1) * cols; i++)
+      if (m[i] !== 0 || v[i] !== 0) {
+        out[r] = 1;
+        break;
+      }
+  return out;
 }
 
 /**
@@ -77,12 +116,13 @@ function ensureScratch(backend: { wasm: { _malloc(bytes: number): number } }): v
  * false where wasm SIMD or the heap is not available (the JS loop runs instead).
  */
 function adamwSimd(
-  backend: { wasm: { _malloc(bytes: number): number } },
+  backend: WasmAlloc,
   p: Float32Array,
   g: Float32Array,
   moments: HostMoments,
   out: Float32Array,
   a: AdamWUpdateAttrs,
+  shape: number[],
 ): boolean {
   const heap = tfjsWasmHeap(backend);
   const k = heap && hostKernelsOn(heap);
@@ -91,19 +131,18 @@ function adamwSimd(
   const pOff = p.byteOffset;
   const gOff = g.byteOffset;
   const oOff = out.byteOffset;
-  const mS = new Float32Array(heap.buffer, scratch, CHUNK);
-  const vS = new Float32Array(heap.buffer, scratch + CHUNK * 4, CHUNK);
+  const mS = new Float32Array(heap.buffer, scratch.moments, CHUNK);
+  const vS = new Float32Array(heap.buffer, scratch.moments + CHUNK * 4, CHUNK);
   const { m, v } = moments;
   const f = Math.fround;
-  for (let start = 0; start < p.length; start += CHUNK) {
-    const n = Math.min(CHUNK, p.length - start);
+  const step = (start: number, n: number): void => {
     mS.set(m.subarray(start, start + n));
     vS.set(v.subarray(start, start + n));
     k.adamw(
       pOff + start * 4,
       gOff + start * 4,
-      scratch,
-      scratch + CHUNK * 4,
+      scratch.moments,
+      scratch.moments + CHUNK * 4,
       oOff + start * 4,
       n,
       f(a.beta1),
@@ -118,6 +157,33 @@ function adamwSimd(
     );
     m.set(mS.subarray(0, n), start);
     v.set(vS.subarray(0, n), start);
+  };
+  const dense = (from: number, to: number) => {
+    for (let start = from; start < to; start += CHUNK) {
+      const n = Math.min(CHUNK, to - start);
+      step(start, n);
+    }
+  };
+  const rows = shape.length === 2 ? shape[0]! : 0;
+  if (rows < ROW_SPARSE_MIN_ROWS || scratch.flagRows < rows) {
+    dense(0, p.length);
+    return true;
+  }
+  // Row-sparse: rows that have never had a gradient (zero moments) and have none now only decay.
+  const cols = p.length / rows;
+  moments.activeRows ??= activeRowsOf(m, v, rows, cols);
+  const active = moments.activeRows;
+  k.nonzero_rows(gOff, rows, cols, scratch.flags);
+  const flags = new Uint8Array(heap.buffer, scratch.flags, rows);
+  for (let r = 0; r < rows; r++) active[r] = active[r]! | flags[r]!;
+  const decay = f(a.decayFactor);
+  for (let r0 = 0; r0 < rows; ) {
+    const on = active[r0];
+    let r1 = r0 + 1;
+    while (r1 < rows && active[r1] === on) r1++;
+    if (on) dense(r0 * cols, r1 * cols);
+    else k.scale(pOff + r0 * cols * 4, oOff + r0 * cols * 4, (r1 - r0) * cols, decay);
+    r0 = r1;
   }
   return true;
 }
@@ -140,8 +206,7 @@ export const adamwUpdateWasmConfig: tf.KernelConfig = {
     const b = backend as unknown as {
       makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
       typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-      wasm: { _malloc(bytes: number): number };
-    };
+    } & WasmAlloc;
     if (!p) throw new Error(`${ADAMW_UPDATE_KERNEL}: input "p" is missing`);
     const size = p.shape.reduce((x, c) => x * c, 1);
     for (const [name, t] of [
@@ -163,9 +228,9 @@ export const adamwUpdateWasmConfig: tf.KernelConfig = {
     // Allocate the output (and the scratch block) before taking any heap view: an allocation may grow (and
     // detach) the heap buffer.
     const pOut = b.makeOutput(p.shape, 'float32');
-    if (simdAdamWEnabled) ensureScratch(b);
+    if (simdAdamWEnabled) ensureScratch(b, p.shape.length === 2 ? p.shape[0]! : 0);
     const views = [b.typedArrayFromHeap(p), b.typedArrayFromHeap(g), b.typedArrayFromHeap(pOut)] as const;
-    if (!simdAdamWEnabled || !adamwSimd(b, views[0], views[1], a.moments, views[2], a))
+    if (!simdAdamWEnabled || !adamwSimd(b, views[0], views[1], a.moments, views[2], a, p.shape))
       adamwLoop(views[0], views[1], a.moments.m, a.moments.v, views[2], a);
     return pOut;
   },

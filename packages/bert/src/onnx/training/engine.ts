@@ -1,12 +1,15 @@
-import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
+import { type NamedVariable, readFloat32, tf } from '@contrastive/tensor-gpu';
 import type { BertModel } from '../../model.js';
 import type { EncodedBatch } from '../../tokenizer.js';
 import type { EmbedTensorOptions } from '../../types.js';
 import {
+  EMBEDDINGS,
+  type EmbeddingGradientRows,
   OnnxBertTrainer,
   type TrainingActivations,
   type TrainingPass,
   type WeightSnapshot,
+  scatterEmbeddingRows,
 } from './internal/bert_engine.js';
 
 export interface OnnxTrainingEngineOptions {
@@ -87,6 +90,8 @@ interface Call {
 export class OnnxTrainingStep {
   private readonly calls: Call[] = [];
   private readonly bertGrads = new Map<string, Float32Array>();
+  /** The embedding table's gradient rows, scattered once into fresh tensors by `gradients()`. */
+  private readonly embeddingRows: EmbeddingGradientRows[] = [];
   private readonly headGrads = new Map<string, tf.Tensor>();
 
   /** Trainable parameters after the transformer (Dense layers). */
@@ -176,12 +181,12 @@ export class OnnxTrainingStep {
     const { pass } = call.activations;
     const dHidden = this.headBackward(call, dEmbeddings);
     if (pass.parts.length === 1) {
-      await this.bert.backwardParts(pass, [dHidden], this.weights, this.bertGrads);
+      await this.bert.backwardParts(pass, [dHidden], this.weights, this.bertGrads, this.embeddingRows);
       return;
     }
     // A call of a shared pass on its own: the other calls of the pass contribute nothing here.
     const dHiddens = pass.parts.map((_, i) => (i === call.activations.part ? dHidden : undefined));
-    await this.bert.backwardParts(pass, dHiddens, this.weights, this.bertGrads);
+    await this.bert.backwardParts(pass, dHiddens, this.weights, this.bertGrads, this.embeddingRows);
   }
 
   /** The backward passes of all calls at once: one transformer backward pass per forward pass. */
@@ -203,7 +208,7 @@ export class OnnxTrainingStep {
     });
     for (const [pass, dHiddens] of byPass) {
       if (dHiddens.every((d) => d === undefined)) continue;
-      await this.bert.backwardParts(pass, dHiddens, this.weights, this.bertGrads);
+      await this.bert.backwardParts(pass, dHiddens, this.weights, this.bertGrads, this.embeddingRows);
     }
   }
 
@@ -241,11 +246,35 @@ export class OnnxTrainingStep {
   /** Summed gradients by parameter name (tfjs tensors shaped as the variables); the caller owns them. */
   gradients(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
-    for (const { name, variable } of this.encoder.bert.namedVariables()) {
+    const vars = this.encoder.bert.namedVariables();
+    for (const { name, variable } of vars) {
       const g = this.bertGrads.get(name);
       if (g) out.set(name, tf.tensor(g, variable.shape, 'float32'));
     }
     this.bertGrads.clear();
+    if (this.embeddingRows.length > 0) {
+      const shapes = new Map(vars.map((v) => [v.name, v.variable.shape] as const));
+      const names = [EMBEDDINGS.word, EMBEDDINGS.position, EMBEDDINGS.type] as const;
+      const h = this.encoder.bert.config.hidden_size;
+      // On wasm straight into new heap tensors (`fill` zeroes them there, no host copy of the 30k-row table); else host
+      // arrays, then tensors.
+      const heap = tf.getBackend() === 'wasm';
+      const tensors = heap ? names.map((n) => tf.fill(shapes.get(n)!, 0)) : [];
+      const views = heap
+        ? tensors.map((t) => readFloat32(t))
+        : names.map((n) => new Float32Array(shapes.get(n)!.reduce((a, d) => a * d, 1)));
+      scatterEmbeddingRows(this.embeddingRows, h, { word: views[0]!, position: views[1]!, type: views[2]! });
+      names.forEach((n, i) => {
+        const g = heap ? tensors[i]! : tf.tensor(views[i]!, shapes.get(n)!, 'float32');
+        const prev = out.get(n);
+        out.set(n, prev ? tf.add(prev, g) : g);
+        if (prev) {
+          prev.dispose();
+          g.dispose();
+        }
+      });
+      this.embeddingRows.length = 0;
+    }
     for (const [name, g] of this.headGrads) out.set(name, g);
     this.headGrads.clear();
     return out;
@@ -255,6 +284,7 @@ export class OnnxTrainingStep {
     for (const c of this.calls) tf.dispose([c.hidden, c.mask]);
     this.calls.length = 0;
     this.bertGrads.clear();
+    this.embeddingRows.length = 0;
     tf.dispose([...this.headGrads.values()]);
     this.headGrads.clear();
   }

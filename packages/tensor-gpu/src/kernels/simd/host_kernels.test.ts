@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../backend.js';
 import { globalNorm } from '../../host_view.js';
 import { tf } from '../../tf.js';
-import { adamwUpdate, setSimdAdamW } from '../adamw_update.js';
+import { ROW_SPARSE_MIN_ROWS, adamwUpdate, setSimdAdamW } from '../adamw_update.js';
 import { dropoutMask, dropoutMaskScalar, hostKernelsOn, tfjsWasmHeap } from './host_kernels.js';
 
 beforeAll(async () => {
@@ -41,6 +41,12 @@ describe('wasm SIMD host kernels', () => {
     expect(new Set(kept)).toEqual(new Set([Math.fround(1 / 0.9)]));
     expect(dropoutMask(5, 0, 3)).toEqual(Float32Array.from([1, 1, 1, 1, 1]));
     expect(() => dropoutMask(5, 1, 3)).toThrow(/rate/);
+    // Into an existing array at an offset: the same values, the rest untouched.
+    const into = new Float32Array(20).fill(7);
+    expect(dropoutMask(13, 0.5, 9, { array: into, offset: 4 })).toBe(into);
+    expect(into.subarray(4, 17)).toEqual(dropoutMask(13, 0.5, 9));
+    expect([...into.subarray(0, 4), ...into.subarray(17)]).toEqual([7, 7, 7, 7, 7, 7, 7]);
+    expect(() => dropoutMask(13, 0.5, 9, { array: into, offset: 10 })).toThrow(/fit/);
     // A prefix of a longer mask is the shorter mask (draw i decides value i).
     expect(dropoutMask(1001, 0.25, 7).subarray(0, 1000)).toEqual(dropoutMask(1000, 0.25, 7));
   });
@@ -126,4 +132,52 @@ describe('wasm SIMD host kernels', () => {
     expect(rel(a.moments.v, b.moments.v)).toBeLessThan(1e-6);
     expect(rel(a.out, b.out)).toBeGreaterThan(0); // two different implementations ran
   });
+
+  it.each([4, 5])(
+    'a vocabulary-sized table (%i columns) is updated row-sparsely with exactly the dense float32 result',
+    (cols) => {
+      const f = Math.fround;
+      const rows = ROW_SPARSE_MIN_ROWS + 8;
+      const n = rows * cols;
+      let p = wave(n, 1);
+      const ref = { p: p.slice(), m: new Float32Array(n), v: new Float32Array(n) };
+      const moments: { m: Float32Array; v: Float32Array; activeRows?: Uint8Array } = {
+        m: new Float32Array(n),
+        v: new Float32Array(n),
+      };
+      // Gradients in a few rows per step (the last row included); step 3 has none: touched rows keep moving.
+      const touched = [[3, rows - 1], [10], []];
+      touched.forEach((rs, s) => {
+        const g = new Float32Array(n);
+        for (const r of rs) g.set(wave(cols, 20 + r + s, 0.01), r * cols);
+        const attrs = {
+          beta1: 0.9,
+          beta2: 0.999,
+          eps: 1e-8,
+          decayFactor: 1 - 1e-3 * 0.01,
+          stepSize: 1e-3 / (1 - 0.9 ** (s + 1)),
+          sqrtBiasCorrection2: Math.sqrt(1 - 0.999 ** (s + 1)),
+        };
+        const pt = tf.tensor2d(p, [rows, cols]);
+        const gt = tf.tensor2d(g, [rows, cols]);
+        const out = adamwUpdate(pt, gt, moments, attrs);
+        p = out.dataSync() as Float32Array;
+        tf.dispose([pt, gt, out]);
+        // The dense float32 step of every element (torch's arithmetic).
+        for (let i = 0; i < n; i++) {
+          const mi = f(f(ref.m[i]! * f(0.9)) + f(g[i]! * f(0.1)));
+          const vi = f(f(ref.v[i]! * f(0.999)) + f(f(g[i]! * g[i]!) * f(1 - 0.999)));
+          const denom = f(f(f(Math.sqrt(vi)) / f(attrs.sqrtBiasCorrection2)) + f(attrs.eps));
+          ref.p[i] = f(f(ref.p[i]! * f(attrs.decayFactor)) - f(f(mi / denom) * f(attrs.stepSize)));
+          ref.m[i] = mi;
+          ref.v[i] = vi;
+        }
+      });
+      expect(Buffer.from(p.buffer).equals(Buffer.from(ref.p.buffer))).toBe(true);
+      expect(Buffer.from(moments.m.buffer).equals(Buffer.from(ref.m.buffer))).toBe(true);
+      expect(Buffer.from(moments.v.buffer).equals(Buffer.from(ref.v.buffer))).toBe(true);
+      const active = [...moments.activeRows!.entries()].filter(([, a]) => a).map(([r]) => r);
+      expect(active).toEqual([3, 10, rows - 1]);
+    },
+  );
 });

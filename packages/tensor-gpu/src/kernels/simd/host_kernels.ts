@@ -33,6 +33,8 @@ interface HostKernelExports {
   ): void;
   sum_squares(x: number, n: number): number;
   dropout_mask(out: number, n: number, seed: number, threshold: number, keep: number): void;
+  scale(p: number, out: number, n: number, s: number): void;
+  nonzero_rows(x: number, rows: number, cols: number, flags: number): void;
 }
 
 let compiled: object | null | undefined;
@@ -83,18 +85,36 @@ let scratch: Scratch | undefined;
  * `seed` (draw i decides value i), so a pass is reproducible from its seed. Wasm SIMD draws four values at
  * once, bit for bit the scalar generator's masks (test).
  */
-export function dropoutMask(n: number, rate: number, seed: number): Float32Array {
+export function dropoutMask(
+  n: number,
+  rate: number,
+  seed: number,
+  /** Write the mask into `into.array` from `into.offset` (no new array) and return that array. */
+  into?: { array: Float32Array; offset: number },
+): Float32Array {
   if (!(rate >= 0) || rate >= 1) throw new Error(`dropoutMask: rate must be in [0, 1), got ${rate}`);
-  if (rate === 0) return new Float32Array(n).fill(1);
+  if (into && (into.offset < 0 || into.offset + n > into.array.length))
+    throw new Error(`dropoutMask: ${n} values from ${into.offset} do not fit ${into.array.length}`);
+  const place = (mask: Float32Array) => {
+    if (!into) return mask;
+    into.array.set(mask, into.offset);
+    return into.array;
+  };
+  if (rate === 0) {
+    if (!into) return new Float32Array(n).fill(1);
+    into.array.fill(1, into.offset, into.offset + n);
+    return into.array;
+  }
   const keep = 1 / (1 - rate);
   // draw ≥ rate·2³² (a real) ⇔ draw ≥ ⌈rate·2³²⌉ (an integer): one unsigned compare per value.
   const threshold = Math.ceil(rate * 4294967296);
-  if (threshold > 0xffffffff) return new Float32Array(n);
+  if (threshold > 0xffffffff) return place(new Float32Array(n));
   scratch ??= new Scratch();
   const s = n > 0 ? scratch.kernels(n * 4) : undefined;
-  if (!s) return dropoutMaskScalar(n, rate, seed);
+  if (!s) return place(dropoutMaskScalar(n, rate, seed));
   s.k.dropout_mask(0, n, seed | 0, threshold | 0, keep);
-  return new Float32Array(s.memory.buffer, 0, n).slice();
+  const view = new Float32Array(s.memory.buffer, 0, n);
+  return into ? place(view) : view.slice();
 }
 
 /** The scalar generator (the definition the SIMD kernel is held to; also the fallback without wasm SIMD). */

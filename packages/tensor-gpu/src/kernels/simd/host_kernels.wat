@@ -163,4 +163,56 @@
         (f32.store (i32.add (local.get $out) (local.get $off))
           (select (local.get $keep) (f32.const 0) (i32.ge_u (local.get $y) (local.get $threshold))))
         (local.set $off (i32.add (local.get $off) (i32.const 4)))
-        (br $tail)))))
+        (br $tail))))
+
+  ;; out ← p·s over n float32 values (AdamW on a row whose moments and gradient are zero: only the decay).
+  (func (export "scale") (param $p i32) (param $out i32) (param $n i32) (param $s f32)
+    (local $off i32) (local $end i32) (local $S v128)
+    (local.set $S (f32x4.splat (local.get $s)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $off) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (local.get $off))
+          (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $off))) (local.get $S)))
+        (local.set $off (i32.add (local.get $off) (i32.const 16)))
+        (br $vec)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $off) (local.get $end)))
+        (f32.store (i32.add (local.get $out) (local.get $off))
+          (f32.mul (f32.load (i32.add (local.get $p) (local.get $off))) (local.get $s)))
+        (local.set $off (i32.add (local.get $off) (i32.const 4)))
+        (br $tail))))
+
+  ;; flags[r] ← 1 if row r of the [rows, cols] float32 matrix at x holds a value ≠ 0 (NaN included), else 0.
+  (func (export "nonzero_rows") (param $x i32) (param $rows i32) (param $cols i32) (param $flags i32)
+    (local $r i32) (local $off i32) (local $rowEnd i32) (local $vecEnd i32) (local $acc v128) (local $any i32)
+    (local $Z v128)
+    (block $rows_done
+      (loop $row
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $acc (local.get $Z))
+        (local.set $vecEnd (i32.add (local.get $off) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2))))
+        (local.set $rowEnd (i32.add (local.get $off) (i32.shl (local.get $cols) (i32.const 2))))
+        (block $vec_done
+          (loop $vec
+            (br_if $vec_done (i32.ge_u (local.get $off) (local.get $vecEnd)))
+            (local.set $acc
+              (v128.or (local.get $acc)
+                (f32x4.ne (v128.load (i32.add (local.get $x) (local.get $off))) (local.get $Z))))
+            (local.set $off (i32.add (local.get $off) (i32.const 16)))
+            (br $vec)))
+        (local.set $any (v128.any_true (local.get $acc)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $off) (local.get $rowEnd)))
+            (local.set $any
+              (i32.or (local.get $any)
+                (f32.ne (f32.load (i32.add (local.get $x) (local.get $off))) (f32.const 0))))
+            (local.set $off (i32.add (local.get $off) (i32.const 4)))
+            (br $tail)))
+        (i32.store8 (i32.add (local.get $flags) (local.get $r)) (local.get $any))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row)))))

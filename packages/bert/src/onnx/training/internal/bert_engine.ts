@@ -58,7 +58,14 @@ interface PackedBatch {
   typeIds: Int32Array | undefined;
 }
 
-const EMBEDDINGS = {
+/** The embedding gradient of a backward pass, as rows to add (see `scatterEmbeddingRows`). */
+export interface EmbeddingGradientRows {
+  packed: PackedBatch;
+  /** `[tokens, H]`: each packed token's row, added into its word, position and type rows. */
+  dEmb: Float32Array;
+}
+
+export const EMBEDDINGS = {
   word: 'embeddings.word_embeddings.weight',
   position: 'embeddings.position_embeddings.weight',
   type: 'embeddings.token_type_embeddings.weight',
@@ -249,10 +256,14 @@ export class OnnxBertTrainer {
           });
           return;
         }
-        const mask = concatMasks(
-          own.map((p, k) => dropoutMask(p.tokens * h, hiddenRate, mixSeed(bases[k]!, site))),
-          tok * h,
-        );
+        // Each batch's tokens in order, drawn from its own seed (as in a pass of its own).
+        const mask = new Float32Array(tok * h);
+        parts.forEach(({ tokenOffset, packed: p }, k) => {
+          dropoutMask(p.tokens * h, hiddenRate, mixSeed(bases[k]!, site), {
+            array: mask,
+            offset: tokenOffset * h,
+          });
+        });
         feeds[name] = new T('float32', mask, [tok, h]);
       });
     }
@@ -303,6 +314,8 @@ export class OnnxBertTrainer {
     dHiddens: Array<Float32Array | undefined>,
     weights: WeightSnapshot,
     into: Map<string, Float32Array>,
+    /** Given: the embedding gradient is appended here as rows instead of added into `into`. */
+    embeddingRows?: EmbeddingGradientRows[],
   ): Promise<void> {
     const h = this.bert.config.hidden_size;
     const { packed, parts } = pass;
@@ -331,7 +344,14 @@ export class OnnxBertTrainer {
     const out = await backward.run(feeds, [...graphs.gradients.map((g) => g.output), 'd_emb']);
     for (const { weight, output } of graphs.gradients)
       addInto(into, weight, out[output]!.data as Float32Array);
-    this.scatterEmbeddingGradient(packed, out.d_emb!.data as Float32Array, weights, into);
+    const dEmb = out.d_emb!.data as Float32Array;
+    if (embeddingRows) embeddingRows.push({ packed, dEmb });
+    else
+      scatterEmbeddingRows([{ packed, dEmb }], h, {
+        word: zeroLike(into, EMBEDDINGS.word, weights),
+        position: zeroLike(into, EMBEDDINGS.position, weights),
+        type: zeroLike(into, EMBEDDINGS.type, weights),
+      });
   }
 
   /** word[id] + position[p] + type[t] for every packed token (the lookup tfjs's `gather` does). */
@@ -351,17 +371,26 @@ export class OnnxBertTrainer {
     return out;
   }
 
-  /** The gradient of the lookup: each token's row added into its word, position and type rows. */
-  private scatterEmbeddingGradient(
-    packed: PackedBatch,
-    dEmb: Float32Array,
-    weights: WeightSnapshot,
-    into: Map<string, Float32Array>,
-  ): void {
-    const h = this.bert.config.hidden_size;
-    const word = zeroLike(into, EMBEDDINGS.word, weights);
-    const pos = zeroLike(into, EMBEDDINGS.position, weights);
-    const type = zeroLike(into, EMBEDDINGS.type, weights);
+  /** Frees the native sessions. */
+  async release(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) {
+      const { forward, backward } = await s;
+      await forward.release();
+      await backward.release();
+    }
+  }
+}
+
+/** The gradient of the lookup: each token's row added into its word, position and type rows. */
+export function scatterEmbeddingRows(
+  rows: EmbeddingGradientRows[],
+  h: number,
+  into: { word: Float32Array; position: Float32Array; type: Float32Array },
+): void {
+  const { word, position: pos, type } = into;
+  for (const { packed, dEmb } of rows)
     for (let t = 0; t < packed.tokens; t++) {
       const o = t * h;
       const w = packed.ids[t]! * h;
@@ -374,18 +403,6 @@ export class OnnxBertTrainer {
         type[y + j]! += g;
       }
     }
-  }
-
-  /** Frees the native sessions. */
-  async release(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const s of all) {
-      const { forward, backward } = await s;
-      await forward.release();
-      await backward.release();
-    }
-  }
 }
 
 function zeroLike(into: Map<string, Float32Array>, name: string, weights: WeightSnapshot): Float32Array {
@@ -428,18 +445,6 @@ function concatPacked(own: PackedBatch[]): PackedBatch {
     positions: cat((p) => p.positions),
     typeIds: own.some((p) => p.typeIds !== undefined) ? cat((p) => p.typeIds) : undefined,
   };
-}
-
-/** Hidden-state dropout masks of the batches of a pass, one after the other (each batch's tokens in order). */
-function concatMasks(masks: Float32Array[], size: number): Float32Array {
-  if (masks.length === 1) return masks[0]!;
-  const out = new Float32Array(size);
-  let o = 0;
-  for (const m of masks) {
-    out.set(m, o);
-    o += m.length;
-  }
-  return out;
 }
 
 /** Packs the real tokens of a right-padded batch (row-major order). */
