@@ -139,7 +139,8 @@ if (profileDir) {
       ),
     });
   }
-  rmSync(profileDir, { recursive: true, force: true });
+  if (process.env.KEEP_ORT_PROFILE) process.stderr.write(`ort profiles kept in ${profileDir}\n`);
+  else rmSync(profileDir, { recursive: true, force: true });
 }
 await engine.release();
 for (const [k, v] of Object.entries(ms)) out[k] = Math.round(v / steps);
