@@ -37,7 +37,7 @@ const add = (k: string, t0: number) => {
 };
 // Wrap the engine's phases (prototype methods) with timers.
 const proto = OnnxBertTrainer.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-for (const name of ['snapshotWeights', 'forwardParts', 'backwardParts']) {
+for (const name of ['snapshotWeights', 'forwardParts', 'backwardParts', 'fusedStep']) {
   const orig = proto[name]!;
   proto[name] = function (this: unknown, ...a: unknown[]) {
     const t0 = performance.now();

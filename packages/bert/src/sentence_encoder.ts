@@ -42,7 +42,7 @@ import { PoolingModule, defaultPooling } from './modules/pooling.js';
 import { OnnxEncoderSession, type OnnxSessionOptions } from './onnx/encoder_session.js';
 import { exportOnnx } from './onnx/export.js';
 import { OnnxSessionCache, bertWeightViews } from './onnx/session_cache.js';
-import { OnnxTrainingEngine } from './onnx/training/engine.js';
+import { type LinearHead, OnnxTrainingEngine } from './onnx/training/engine.js';
 import { type EncodedBatch, SentenceTokenizer } from './tokenizer.js';
 import type { EmbedTensorOptions, EncodeOptions, SaveOptions, SentenceTransformersConfig } from './types.js';
 
@@ -380,6 +380,40 @@ export class SentenceEncoder {
    */
   embedFromTokens(hidden: tf.Tensor3D, mask: tf.Tensor2D, excludeLeadingTokens = 0): tf.Tensor2D {
     return tf.tidy(() => applyModules(this.modules, hidden, mask, excludeLeadingTokens));
+  }
+
+  /**
+   * The head as a linear pooling when it is one (a Pooling module with one of mean, cls, mean_sqrt_len, then
+   * at most a Normalize): what a fused training step runs inside onnxruntime. Undefined for any other head.
+   */
+  linearHead(): LinearHead | undefined {
+    const [pooling, ...rest] = this.modules;
+    if (!(pooling instanceof PoolingModule) || pooling.config.modes.length !== 1) return undefined;
+    if (rest.length > 1 || (rest.length === 1 && !(rest[0] instanceof NormalizeModule))) return undefined;
+    const mode = pooling.config.modes[0]!;
+    if (mode !== 'mean' && mode !== 'cls' && mode !== 'mean_sqrt_len') return undefined;
+    return {
+      normalize: rest.length === 1,
+      // As @contrastive/pooling's pool(): the mask without the excluded leading positions (not for cls), the
+      // sum divided by max(count, 1e-9) (mean) or its square root (mean_sqrt_len).
+      poolingWeights: (batch, exclude) => {
+        const { batchSize: b, length: len, attentionMask } = batch;
+        const w = new Float32Array(b * len);
+        for (let r = 0; r < b; r++) {
+          if (mode === 'cls') {
+            w[r * len] = 1;
+            continue;
+          }
+          let count = 0;
+          for (let p = Math.min(exclude, len); p < len; p++) count += attentionMask[r * len + p] ? 1 : 0;
+          const denom = Math.max(count, 1e-9);
+          const weight = mode === 'mean' ? 1 / denom : 1 / Math.sqrt(denom);
+          for (let p = Math.min(exclude, len); p < len; p++)
+            if (attentionMask[r * len + p]) w[r * len + p] = weight;
+        }
+        return w;
+      },
+    };
   }
 
   /**

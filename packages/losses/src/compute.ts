@@ -149,8 +149,24 @@ export async function computeLossAndGradientsExternal(
   });
   if (calls.length === 0) throw new Error(`${loss.name}: forward() embedded no texts`);
 
-  const embeddings: tf.Tensor2D[] = [];
   const own = trainable(loss.namedVariables?.() ?? []);
+  // The whole step inside the engine where it can run this loss itself (no embeddings come back).
+  const form = loss.fusedForm?.(batch);
+  const first = calls[0]!.options;
+  const sameMode = calls.every(
+    (c) =>
+      c.kind === 'embed' &&
+      c.options.training === first.training &&
+      c.options.dropoutRate === first.dropoutRate,
+  );
+  if (form && step.trainFused && sameMode && calls.length > 1 && own.length === 0) {
+    const value = await step.trainFused(
+      form,
+      calls.map((c) => ({ texts: (c as { texts: string[] }).texts, options: c.options })),
+    );
+    if (value !== undefined) return { loss: value, grads: step.gradients() };
+  }
+  const embeddings: tf.Tensor2D[] = [];
   // The model's own parameters, in case the loss uses them directly besides through the step's embeddings (TSDAE's
   // decoder tied to the encoder): their gradient from that use is added to the step's. Unused ones get none.
   const direct = trainable(model.namedVariables());
@@ -158,17 +174,8 @@ export async function computeLossAndGradientsExternal(
   try {
     // All calls in one pass where the step can (same training mode and dropout rate; seeds and prompts may
     // differ): its results equal one pass per call.
-    const first = calls[0]!.options;
     const together =
-      step.embedAll !== undefined &&
-      step.backwardAll !== undefined &&
-      calls.length > 1 &&
-      calls.every(
-        (c) =>
-          c.kind === 'embed' &&
-          c.options.training === first.training &&
-          c.options.dropoutRate === first.dropoutRate,
-      );
+      step.embedAll !== undefined && step.backwardAll !== undefined && calls.length > 1 && sameMode;
     if (together)
       embeddings.push(
         ...(await step.embedAll!(

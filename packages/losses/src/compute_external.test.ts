@@ -71,6 +71,73 @@ describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)',
     await expectSameGradients(encoder, new MultipleNegativesRankingLoss(), batch, { training: false });
   });
 
+  it.each([
+    ['mean pooling', 'mean', false, false],
+    ['cls pooling + Normalize', 'cls', true, false],
+    ['mean_sqrt_len + a prompt left out of the pooling', 'mean_sqrt_len', false, true],
+  ] as const)(
+    'MNRL as one fused step inside onnxruntime (%s): the general path’s loss and gradients, dropout on',
+    async (_, mode, normalize, prompt) => {
+      const encoder = await SentenceEncoder.load(fixture);
+      encoder.pooling = { ...encoder.pooling, modes: [mode], includePrompt: !prompt };
+      encoder.normalizeOutput = normalize;
+      const engine = await OnnxTrainingEngine.create(encoder, { threads: 1 });
+      engines.push(engine);
+      const batch: LossBatch = {
+        columnNames: ['anchor', 'positive', 'negative'],
+        columns: { anchor: premises, positive: hypotheses, negative: negatives },
+        size: 4,
+      };
+      const ctx: LossContext = {
+        training: true,
+        seed: 5,
+        dropoutRate: 0.2,
+        ...(prompt ? { prompts: ['query: ', undefined, undefined] } : {}),
+      };
+      const loss = new MultipleNegativesRankingLoss({ scale: 15 });
+      const run = async (fused: boolean) => {
+        const step = engine.beginStep();
+        let calls = 0;
+        // The general path: the same step without its fused form.
+        const s: ExternalTrainingStep = fused
+          ? Object.assign(Object.create(step), {
+              trainFused: async (...a: Parameters<NonNullable<ExternalTrainingStep['trainFused']>>) => {
+                const v = await step.trainFused(...a);
+                if (v !== undefined) calls++;
+                return v;
+              },
+            })
+          : Object.assign(Object.create(step), { trainFused: undefined });
+        try {
+          const r = await computeLossAndGradientsExternal(loss, encoder, s, batch, ctx);
+          return { ...r, calls };
+        } finally {
+          step.dispose();
+        }
+      };
+      const fused = await run(true);
+      const general = await run(false);
+      expect(fused.calls).toBe(1);
+      expect(Math.abs(fused.loss - general.loss)).toBeLessThan(1e-5 * Math.max(1, general.loss));
+      expect([...fused.grads.keys()].sort()).toEqual([...general.grads.keys()].sort());
+      for (const [name, w] of general.grads) {
+        const a = fused.grads.get(name)!.dataSync();
+        const b = w.dataSync();
+        let scale = 1e-3;
+        for (const v of b) scale = Math.max(scale, Math.abs(v));
+        let diff = 0;
+        b.forEach((v, i) => {
+          diff = Math.max(diff, Math.abs(v - a[i]!));
+        });
+        expect(diff / scale, name).toBeLessThan(1e-4);
+      }
+      tf.dispose([...fused.grads.values(), ...general.grads.values()]);
+      // Options the fused form lacks take the general path.
+      expect(new MultipleNegativesRankingLoss({ maskFalseNegatives: true }).fusedForm()).toBeUndefined();
+      expect(new MultipleNegativesRankingLoss({ similarity: 'dot' }).fusedForm()).toBeUndefined();
+    },
+  );
+
   it('SoftmaxLoss: the classifier (a loss parameter) and the model get their gradients', async () => {
     const encoder = await SentenceEncoder.load(fixture);
     const batch: LossBatch = {

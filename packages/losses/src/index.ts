@@ -12,6 +12,7 @@ export type {
   LossFactory,
   PairScoringModel,
   LossTrainingDefaults,
+  FusedLossForm,
 } from './types.js';
 export { isPairScoringModel } from './types.js';
 export {

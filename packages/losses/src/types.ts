@@ -58,6 +58,15 @@ export interface ExternalTrainingStep {
   embedAll?(calls: Array<{ texts: string[]; options: EmbedCallOptions }>): Promise<tf.Tensor2D[]>;
   /** The backward passes of every `embedAll` call at once (null: the loss did not depend on that call). */
   backwardAll?(dEmbeddings: Array<tf.Tensor2D | null>): Promise<void>;
+  /**
+   * Optional: a whole step of a loss given as `FusedLossForm` over these embed calls, inside the engine (no
+   * embeddings come back); adds the gradients as `backward` does and returns the loss, or undefined when this
+   * step cannot run that form (the model's head, the kind): the caller then takes the general path.
+   */
+  trainFused?(
+    form: FusedLossForm,
+    calls: Array<{ texts: string[]; options: EmbedCallOptions }>,
+  ): Promise<number | undefined>;
   /** The summed parameter gradients by the model's names; the caller owns them. */
   gradients(): Map<string, tf.Tensor>;
   /** Frees what the step holds (also after a failure). */
@@ -135,6 +144,20 @@ export interface Loss {
    * outside tfjs (`ExternalTrainingStep`) is trained from `forward` instead.
    */
   computeGradients?(model: EmbeddingModel, batch: LossBatch, ctx: LossContext): LossGradients;
+  /**
+   * Optional: the loss as a description an engine can run inside its own step (`ExternalTrainingStep.trainFused`),
+   * when `forward` is exactly that loss over its embed calls; undefined for options the description lacks.
+   */
+  fusedForm?(batch: LossBatch): FusedLossForm | undefined;
+}
+
+/**
+ * A loss an engine may compute itself: `mnrl` is MultipleNegativesRankingLoss with cosine similarity times
+ * `scale`, the first embed call's rows the anchors and every later call's rows the candidates (in call order).
+ */
+export interface FusedLossForm {
+  kind: 'mnrl';
+  scale: number;
 }
 
 /** The options object a registered loss factory receives: numbers and booleans may arrive as strings (CLI). */

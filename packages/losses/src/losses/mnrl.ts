@@ -5,7 +5,7 @@ import { columnTexts } from '../internal/embed.js';
 import { additiveMask, diagonalCrossEntropy } from '../internal/ops.js';
 import { defineLoss, lossOption } from '../loss_definition.js';
 import { positive } from '../options.js';
-import type { ColumnRequirement, LossBatch } from '../types.js';
+import type { ColumnRequirement, FusedLossForm, LossBatch } from '../types.js';
 
 export interface MultipleNegativesRankingLossOptions {
   /** Multiplies the similarities (inverse temperature). Default 20. */
@@ -43,6 +43,18 @@ export class MultipleNegativesRankingLoss extends EmbeddingLoss {
     this.useAnchorsAsNegatives = options.useAnchorsAsNegatives ?? false;
     this.maskFalseNegatives = options.maskFalseNegatives ?? false;
     if (!(this.scale > 0)) throw new Error(`${this.name}: scale must be positive, got ${this.scale}`);
+  }
+
+  /**
+   * The plain form (cosine, no anchor-anchor candidates, no duplicate masking), which an engine may run inside
+   * its own training step; subclasses that compute another loss from the embeddings have none.
+   */
+  fusedForm(): FusedLossForm | undefined {
+    if (this.similarity !== 'cosine' || this.useAnchorsAsNegatives || this.maskFalseNegatives)
+      return undefined;
+    if (this.lossFromEmbeddings !== MultipleNegativesRankingLoss.prototype.lossFromEmbeddings)
+      return undefined;
+    return { kind: 'mnrl', scale: this.scale };
   }
 
   lossFromEmbeddings(embeddings: tf.Tensor2D[], batch: LossBatch): tf.Scalar {

@@ -38,6 +38,23 @@ export interface TrainableTransformerEncoder {
     options?: EmbedTensorOptions,
   ): tf.Tensor2D;
   namedVariables(): NamedVariable[];
+  /**
+   * Optional: the head as a linear pooling (optionally followed by Normalize), which a fused step runs inside
+   * onnxruntime: each row's weights over its positions (`[B, S]`, zero at padding). Undefined for other heads.
+   */
+  linearHead?(): LinearHead | undefined;
+}
+
+/** A head that is a weighted sum of token embeddings per row (mean, cls, mean_sqrt_len pooling) [+ Normalize]. */
+export interface LinearHead {
+  poolingWeights(batch: EncodedBatch, excludeLeadingTokens: number): Float32Array;
+  normalize: boolean;
+}
+
+/** The losses a fused step computes itself (`@contrastive/losses`' FusedLossForm). */
+export interface FusedLossForm {
+  kind: 'mnrl';
+  scale: number;
 }
 
 /**
@@ -187,6 +204,63 @@ export class OnnxTrainingStep {
     // A call of a shared pass on its own: the other calls of the pass contribute nothing here.
     const dHiddens = pass.parts.map((_, i) => (i === call.activations.part ? dHidden : undefined));
     await this.bert.backwardParts(pass, dHiddens, this.weights, this.bertGrads, this.embeddingRows);
+  }
+
+  /**
+   * A whole step of a fused loss inside onnxruntime (forward, pooling, loss, backward in one run): the loss, or
+   * undefined when the head is not a linear pooling (then the caller takes `embedAll`/`backwardAll`).
+   */
+  async trainFused(
+    form: FusedLossForm,
+    calls: Array<{ texts: string[]; options: EmbedTensorOptions }>,
+  ): Promise<number | undefined> {
+    const head = this.encoder.linearHead?.();
+    const tokenize = this.encoder.tokenizeForEmbedding?.bind(this.encoder);
+    if (!head || !tokenize || form.kind !== 'mnrl' || calls.length < 2 || this.headVariables.length > 0)
+      return undefined;
+    const tokenized = calls.map(({ texts, options }) => {
+      if (texts.length === 0) throw new Error('embed: empty batch');
+      return tokenize(texts, options.prompt);
+    });
+    const enc = this.encoder;
+    const seeds = calls.map(({ options: o }) => {
+      if (!o.training || o.seed !== undefined) return o.seed;
+      const seed = enc.bert.rngState;
+      enc.bert.rngState = seed + 1;
+      return seed;
+    });
+    const batches = tokenized.map((t) => t.batch);
+    const weightsPerBatch = tokenized.map((t) => head.poolingWeights(t.batch, t.exclude));
+    const rows = batches.reduce((n, b) => n + b.batchSize, 0);
+    // Row r of call k, packed token t: the pooling weight of t's position in its own layout.
+    const pool = (
+      parts: Array<{ tokenOffset: number; packed: { tokenIndex: Int32Array } }>,
+      tokens: number,
+    ) => {
+      const out = new Float32Array(rows * tokens);
+      let row = 0;
+      parts.forEach(({ tokenOffset, packed }, k) => {
+        const { length } = batches[k]!;
+        const w = weightsPerBatch[k]!;
+        packed.tokenIndex.forEach((pos, t) => {
+          const r = row + Math.floor(pos / length);
+          out[r * tokens + tokenOffset + t] = w[pos]!;
+        });
+        row += batches[k]!.batchSize;
+      });
+      return out;
+    };
+    const first = calls[0]!.options;
+    return this.bert.fusedStep(
+      batches,
+      this.weights,
+      { training: first.training, dropoutRate: first.dropoutRate },
+      seeds,
+      { pool, anchors: batches[0]!.batchSize },
+      { scale: form.scale, normalize: head.normalize },
+      this.bertGrads,
+      this.embeddingRows,
+    );
   }
 
   /** The backward passes of all calls at once: one transformer backward pass per forward pass. */

@@ -5,7 +5,14 @@ import type { BertModel } from '../../../model.js';
 import type { EncodedBatch } from '../../../tokenizer.js';
 import { encodeModel } from '../../proto.js';
 import { type OnnxRuntime, loadOnnxRuntime } from '../../runtime.js';
-import { type TrainingGraphs, buildTrainingGraphs, groupInput } from './graphs.js';
+import {
+  type FusedLoss,
+  type FusedTrainingGraph,
+  type TrainingGraphs,
+  buildFusedTrainingGraph,
+  buildTrainingGraphs,
+  groupInput,
+} from './graphs.js';
 
 export interface OnnxBertTrainerOptions {
   /** onnxruntime intra-op threads. Default 2. */
@@ -49,7 +56,18 @@ export interface TrainingPass {
   readonly dropout: boolean;
 }
 
-interface PackedBatch {
+/** What `passInputs` prepares for one pass. */
+interface PassInputs {
+  feeds: Record<string, Tensor>;
+  packed: PackedBatch;
+  parts: TrainingPass['parts'];
+  dropout: boolean;
+  bases: number[];
+  hiddenRate: number;
+  attnRate: number;
+}
+
+export interface PackedBatch {
   tokens: number;
   /** Packed token t sits at flat padded position tokenIndex[t]. */
   tokenIndex: Int32Array;
@@ -81,6 +99,11 @@ const MASK_NEGATIVE = -1e9;
  * results match `BertModel.forward` and tfjs's gradients (tests).
  */
 export class OnnxBertTrainer {
+  /** Fused-step sessions by dropout, attention groups and loss. */
+  private readonly fused = new Map<
+    string,
+    Promise<{ graph: FusedTrainingGraph; session: InferenceSession }>
+  >();
   /** Sessions by dropout and number of attention groups (`true:2`). */
   private readonly sessions = new Map<
     string,
@@ -103,6 +126,18 @@ export class OnnxBertTrainer {
     return engine;
   }
 
+  private sessionOptions(): InferenceSession.SessionOptions {
+    return {
+      intraOpNumThreads: this.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      // Shapes change every batch: the arena would keep the largest batch's activations for good (~+200 MB
+      // RSS over 40 MiniLM steps); plain allocations cost no measurable time here.
+      enableCpuMemArena: false,
+    };
+  }
+
   /** Sessions with and without dropout masks, per number of batches in a pass, built on first use. */
   private sessionsFor(dropout: boolean, groups = 1) {
     const key = `${dropout}:${groups}`;
@@ -110,15 +145,7 @@ export class OnnxBertTrainer {
     if (!s) {
       s = (async () => {
         const graphs = buildTrainingGraphs(this.bert.config, { dropout, groups });
-        const opts: InferenceSession.SessionOptions = {
-          intraOpNumThreads: this.threads,
-          interOpNumThreads: 1,
-          executionMode: 'sequential',
-          graphOptimizationLevel: 'all',
-          // Shapes change every batch: the arena would keep the largest batch's activations for good (~+200 MB
-          // RSS over 40 MiniLM steps); plain allocations cost no measurable time here.
-          enableCpuMemArena: false,
-        };
+        const opts = this.sessionOptions();
         const [forward, backward] = await Promise.all([
           this.ort.InferenceSession.create(encodeModel(graphs.forward), opts),
           this.ort.InferenceSession.create(encodeModel(graphs.backward), opts),
@@ -186,8 +213,84 @@ export class OnnxBertTrainer {
     options: TrainingForwardOptions = {},
     seeds: Array<number | undefined> = [],
   ): Promise<TrainingActivations[]> {
+    const h = this.bert.config.hidden_size;
+    const pass = this.passInputs(batches, weights, options, seeds);
+    const { graphs, forward } = await this.sessionsFor(pass.dropout, batches.length);
+    const { feeds, packed, parts, dropout } = pass;
+    this.maskFeeds(pass, graphs.dropoutInputs);
+    const fetches = [graphs.hiddenOutput, ...new Set(graphs.saved.map((v) => v.output))];
+    const runFeeds = Object.fromEntries(Object.entries(feeds).filter(([k]) => !k.startsWith('query_mask@')));
+    this.weightFeeds(graphs.forwardWeights, weights, runFeeds);
+    const out = await forward.run(runFeeds, fetches);
+    const hiddenPacked = out[graphs.hiddenOutput]!.data as Float32Array;
+    // What the backward graph takes: index maps, masks and the saved activations (not emb / mask_add).
+    const kept = Object.fromEntries(
+      Object.entries(feeds).filter(([k]) => k !== 'emb' && !k.startsWith('mask_add@')),
+    );
+    for (const { output, input } of graphs.saved) kept[input] = out[output]!;
+    const result: TrainingPass = { feeds: kept, packed, parts, dropout };
+    return batches.map((x, i) => {
+      // Each batch's hidden state in its own padded layout.
+      const hidden = new Float32Array(x.batchSize * x.length * h);
+      const { tokenOffset, packed: p } = parts[i]!;
+      p.tokenIndex.forEach((pos, t) => {
+        const from = (tokenOffset + t) * h;
+        hidden.set(hiddenPacked.subarray(from, from + h), pos * h);
+      });
+      return { hidden, batchSize: x.batchSize, length: x.length, pass: result, part: i };
+    });
+  }
+
+  /**
+   * A whole training step of a fused loss in one onnxruntime run (`buildFusedTrainingGraph`): the batches'
+   * forward pass, the pooling (`pool [R, T]`: each row's weights over the packed tokens, rows in batch order),
+   * the loss and the backward pass. Weight gradients are added into `into`, the embedding gradient appended to
+   * `embeddingRows`; returns the loss.
+   */
+  async fusedStep(
+    batches: EncodedBatch[],
+    weights: WeightSnapshot,
+    options: TrainingForwardOptions,
+    seeds: Array<number | undefined>,
+    head: { pool: (parts: TrainingPass['parts'], tokens: number) => Float32Array; anchors: number },
+    loss: FusedLoss,
+    into: Map<string, Float32Array>,
+    embeddingRows: EmbeddingGradientRows[],
+  ): Promise<number> {
+    const pass = this.passInputs(batches, weights, options, seeds);
+    const graph = await this.fusedSession(pass.dropout, batches.length, loss);
+    this.maskFeeds(pass, graph.graph.dropoutInputs);
+    const { feeds, packed, parts } = pass;
+    const rows = batches.reduce((n, b) => n + b.batchSize, 0);
+    const T = this.ort.Tensor;
+    feeds.pool = new T('float32', head.pool(parts, packed.tokens), [rows, packed.tokens]);
+    feeds.split_rows = new T(
+      'int64',
+      BigInt64Array.from([BigInt(head.anchors), BigInt(rows - head.anchors)]),
+      [2],
+    );
+    feeds.inv_anchors = new T('float32', Float32Array.of(1 / head.anchors), []);
+    this.weightFeeds(graph.graph.weights, weights, feeds);
+    const out = await graph.session.run(feeds, [
+      graph.graph.lossOutput,
+      ...graph.graph.gradients.map((g) => g.output),
+      'd_emb',
+    ]);
+    for (const { weight, output } of graph.graph.gradients)
+      addInto(into, weight, out[output]!.data as Float32Array);
+    embeddingRows.push({ packed, dEmb: out.d_emb!.data as Float32Array });
+    return (out[graph.graph.lossOutput]!.data as Float32Array)[0]!;
+  }
+
+  /** Index maps, masks and embedding sums of the batches of one pass (dropout masks: `maskFeeds`). */
+  private passInputs(
+    batches: EncodedBatch[],
+    weights: WeightSnapshot,
+    options: TrainingForwardOptions,
+    seeds: Array<number | undefined>,
+  ): PassInputs {
     const c = this.bert.config;
-    if (batches.length === 0) throw new Error('OnnxBertTrainer.forwardParts: no batches');
+    if (batches.length === 0) throw new Error('OnnxBertTrainer: a pass needs at least one batch');
     const s = Math.max(...batches.map((x) => x.length));
     if (s > c.max_position_embeddings) {
       throw new Error(
@@ -206,12 +309,9 @@ export class OnnxBertTrainer {
       this.bert.rngState = base + 1;
       return base;
     });
-    const { graphs, forward } = await this.sessionsFor(dropout, batches.length);
     const h = c.hidden_size;
-    const heads = c.num_attention_heads;
     const own = batches.map((x) => pack(x));
     const packed = concatPacked(own);
-    const tok = packed.tokens;
     const parts: TrainingPass['parts'] = [];
     let offset = 0;
     own.forEach((p, i) => {
@@ -225,7 +325,7 @@ export class OnnxBertTrainer {
     });
     const T = this.ort.Tensor;
     const feeds: Record<string, Tensor> = {
-      emb: new T('float32', this.embeddingSum(packed, weights), [tok, h]),
+      emb: new T('float32', this.embeddingSum(packed, weights), [packed.tokens, h]),
     };
     // Attention group k is batch k in its own padded layout; pad_map points into all the packed tokens.
     parts.forEach(({ tokenOffset, packed: p, batchSize: bk, length: sk }, k) => {
@@ -246,48 +346,53 @@ export class OnnxBertTrainer {
       feeds[groupInput('mask_add', k)] = new T('float32', maskAdd, [bk, 1, 1, sk]);
       feeds[groupInput('query_mask', k)] = new T('float32', queryMask, [bk, 1, sk, 1]);
     });
-    if (dropout) {
-      graphs.dropoutInputs.forEach((name, site) => {
-        if (name.endsWith(':attn')) {
-          parts.forEach(({ batchSize: bk, length: sk }, k) => {
-            const dims = [bk, heads, sk, sk];
-            const mask = dropoutMask(bk * heads * sk * sk, attnRate, mixSeed(bases[k]!, site));
-            feeds[groupInput(name, k)] = new T('float32', mask, dims);
-          });
-          return;
-        }
-        // Each batch's tokens in order, drawn from its own seed (as in a pass of its own).
-        const mask = new Float32Array(tok * h);
-        parts.forEach(({ tokenOffset, packed: p }, k) => {
-          dropoutMask(p.tokens * h, hiddenRate, mixSeed(bases[k]!, site), {
-            array: mask,
-            offset: tokenOffset * h,
-          });
+    return { feeds, packed, parts, dropout, bases, hiddenRate, attnRate };
+  }
+
+  /** The dropout masks of a pass, each batch's from its own seed (as in a pass of its own). */
+  private maskFeeds(pass: PassInputs, dropoutInputs: string[]): void {
+    if (!pass.dropout) return;
+    const { feeds, parts, packed, bases } = pass;
+    const h = this.bert.config.hidden_size;
+    const heads = this.bert.config.num_attention_heads;
+    const tok = packed.tokens;
+    const T = this.ort.Tensor;
+    dropoutInputs.forEach((name, site) => {
+      if (name.endsWith(':attn')) {
+        parts.forEach(({ batchSize: bk, length: sk }, k) => {
+          const mask = dropoutMask(bk * heads * sk * sk, pass.attnRate, mixSeed(bases[k]!, site));
+          feeds[groupInput(name, k)] = new T('float32', mask, [bk, heads, sk, sk]);
         });
-        feeds[name] = new T('float32', mask, [tok, h]);
+        return;
+      }
+      const mask = new Float32Array(tok * h);
+      parts.forEach(({ tokenOffset, packed: p }, k) => {
+        dropoutMask(p.tokens * h, pass.hiddenRate, mixSeed(bases[k]!, site), {
+          array: mask,
+          offset: tokenOffset * h,
+        });
       });
-    }
-    const fetches = [graphs.hiddenOutput, ...new Set(graphs.saved.map((v) => v.output))];
-    const runFeeds = Object.fromEntries(Object.entries(feeds).filter(([k]) => !k.startsWith('query_mask@')));
-    this.weightFeeds(graphs.forwardWeights, weights, runFeeds);
-    const out = await forward.run(runFeeds, fetches);
-    const hiddenPacked = out[graphs.hiddenOutput]!.data as Float32Array;
-    // What the backward graph takes: index maps, masks and the saved activations (not emb / mask_add).
-    const kept = Object.fromEntries(
-      Object.entries(feeds).filter(([k]) => k !== 'emb' && !k.startsWith('mask_add@')),
-    );
-    for (const { output, input } of graphs.saved) kept[input] = out[output]!;
-    const pass: TrainingPass = { feeds: kept, packed, parts, dropout };
-    return batches.map((x, i) => {
-      // Each batch's hidden state in its own padded layout.
-      const hidden = new Float32Array(x.batchSize * x.length * h);
-      const { tokenOffset, packed: p } = parts[i]!;
-      p.tokenIndex.forEach((pos, t) => {
-        const from = (tokenOffset + t) * h;
-        hidden.set(hiddenPacked.subarray(from, from + h), pos * h);
-      });
-      return { hidden, batchSize: x.batchSize, length: x.length, pass, part: i };
+      feeds[name] = new T('float32', mask, [tok, h]);
     });
+  }
+
+  /** The fused-step session of one variant (dropout, batches per pass, loss), built on first use. */
+  private fusedSession(dropout: boolean, groups: number, loss: FusedLoss) {
+    const key = `${dropout}:${groups}:${loss.normalize}:${loss.scale}`;
+    let s = this.fused.get(key);
+    if (!s) {
+      s = (async () => {
+        const graph = buildFusedTrainingGraph(this.bert.config, { dropout, groups, loss });
+        const session = await this.ort.InferenceSession.create(
+          encodeModel(graph.model),
+          this.sessionOptions(),
+        );
+        return { graph, session };
+      })();
+      s.catch(() => this.fused.delete(key));
+      this.fused.set(key, s);
+    }
+    return s;
   }
 
   /**
@@ -374,12 +479,15 @@ export class OnnxBertTrainer {
   /** Frees the native sessions. */
   async release(): Promise<void> {
     const all = [...this.sessions.values()];
+    const fused = [...this.fused.values()];
     this.sessions.clear();
+    this.fused.clear();
     for (const s of all) {
       const { forward, backward } = await s;
       await forward.release();
       await backward.release();
     }
+    for (const s of fused) await (await s).session.release();
   }
 }
 

@@ -80,7 +80,45 @@ export function buildTrainingGraphs(
   config: BertConfig,
   options: { dropout: boolean; groups?: number },
 ): TrainingGraphs {
+  return buildGraphs(config, options) as TrainingGraphs;
+}
+
+/**
+ * The loss of a fused step, written into the graph: MultipleNegativesRankingLoss with cosine similarity over
+ * a linear pooling (`pool [R, T]` weights per row and packed token: mean, cls, mean_sqrt_len), optionally
+ * followed by Normalize. Rows 0..N−1 are the anchors (`split_rows = [N, R − N]`), the rest the candidates.
+ */
+export interface FusedLoss {
+  scale: number;
+  normalize: boolean;
+}
+
+/**
+ * One graph for a whole training step of a fused loss: forward, pooling, loss, and backward, in one
+ * onnxruntime run: no activation leaves onnxruntime (every output is copied into a new ArrayBuffer by
+ * onnxruntime-node), only the loss, the weight gradients and `d_emb`.
+ */
+export interface FusedTrainingGraph {
+  model: ModelMessage;
+  lossOutput: string;
+  weights: string[];
+  gradients: Array<{ weight: string; output: string }>;
+  dropoutInputs: string[];
+}
+
+export function buildFusedTrainingGraph(
+  config: BertConfig,
+  options: { dropout: boolean; groups?: number; loss: FusedLoss },
+): FusedTrainingGraph {
+  return buildGraphs(config, { ...options, fused: options.loss }) as FusedTrainingGraph;
+}
+
+function buildGraphs(
+  config: BertConfig,
+  options: { dropout: boolean; groups?: number; fused?: FusedLoss },
+): TrainingGraphs | FusedTrainingGraph {
   const K = options.groups ?? 1;
+  const fused = options.fused;
   const groups = Array.from({ length: K }, (_, k) => k);
   const c = config;
   const h = c.hidden_size;
@@ -97,13 +135,20 @@ export function buildTrainingGraphs(
   // ---------------------------------------------------------------- forward
   const f = new GraphBuilder();
   const fWeights: string[] = [];
+  // In a fused graph the backward part reads the forward part's inputs: each input is declared once.
+  const declared = new Set<string>();
+  const inputOnce = (g: GraphBuilder, name: string, type: number, dims: Dim[]) => {
+    if (fused && declared.has(name)) return name;
+    declared.add(name);
+    return g.input(name, type as typeof F, dims);
+  };
   const weightIn = (g: GraphBuilder, list: string[], name: string, dims: number[]) => {
-    list.push(name);
-    return g.input(name, F, dims);
+    if (!list.includes(name)) list.push(name);
+    return inputOnce(g, name, F, dims);
   };
   const emb = f.input('emb', F, [T, h]);
-  const padMap = groups.map((k) => f.input(groupInput('pad_map', k), I64, [Bk(k), Sk(k)]));
-  const tokenIndex = groups.map((k) => f.input(groupInput('token_index', k), I64, [Tk(k)]));
+  const padMap = groups.map((k) => inputOnce(f, groupInput('pad_map', k), I64, [Bk(k), Sk(k)]));
+  const tokenIndex = groups.map((k) => inputOnce(f, groupInput('token_index', k), I64, [Tk(k)]));
   const maskAdd = groups.map((k) => f.input(groupInput('mask_add', k), F, [Bk(k), 1, 1, Sk(k)]));
   /**
    * Dropout masks are inputs of both graphs: `[T, H]` on hidden states, per group `[B_k, heads, S_k, S_k]` on
@@ -115,9 +160,12 @@ export function buildTrainingGraphs(
         name.endsWith(':attn')
           ? groups.map(
               (k) =>
-                [groupInput(name, k), g.input(groupInput(name, k), F, [Bk(k), heads, Sk(k), Sk(k)])] as const,
+                [
+                  groupInput(name, k),
+                  inputOnce(g, groupInput(name, k), F, [Bk(k), heads, Sk(k), Sk(k)]),
+                ] as const,
             )
-          : [[name, g.input(name, F, [T, h])] as const],
+          : [[name, inputOnce(g, name, F, [T, h])] as const],
       ),
     );
   const masks = maskInputs(f);
@@ -211,24 +259,28 @@ export function buildTrainingGraphs(
     outputs.set(value, dims);
     f.output(value, F, dims);
   };
-  declare(x, [T, h]);
-  for (const s of saved) declare(s.value, s.dims);
-  const forward = f.model({
-    opset: 17,
-    producerVersion: '0',
-    docString: 'BERT encoder training forward (packed tokens), written by contrastive',
-  });
+  if (!fused) {
+    declare(x, [T, h]);
+    for (const s of saved) declare(s.value, s.dims);
+  }
+  const forward = fused
+    ? undefined
+    : f.model({
+        opset: 17,
+        producerVersion: '0',
+        docString: 'BERT encoder training forward (packed tokens), written by contrastive',
+      });
 
   // ---------------------------------------------------------------- backward
-  const g = new GraphBuilder();
+  const g = fused ? f : new GraphBuilder();
   const bWeights: string[] = [];
   const gradients: Array<{ weight: string; output: string }> = [];
   const gradOutputs = new Set<string>();
   const inSaved = new Map<string, string>();
-  for (const s of saved) inSaved.set(s.name, g.input(`saved:${s.name}`, F, s.dims));
+  for (const s of saved) inSaved.set(s.name, fused ? s.value : g.input(`saved:${s.name}`, F, s.dims));
   const sv = (name: string) => inSaved.get(name)!;
-  const gPadMap = groups.map((k) => g.input(groupInput('pad_map', k), I64, [Bk(k), Sk(k)]));
-  const gTokenIndex = groups.map((k) => g.input(groupInput('token_index', k), I64, [Tk(k)]));
+  const gPadMap = groups.map((k) => inputOnce(g, groupInput('pad_map', k), I64, [Bk(k), Sk(k)]));
+  const gTokenIndex = groups.map((k) => inputOnce(g, groupInput('token_index', k), I64, [Tk(k)]));
   // 1 for real query positions [B, 1, S, 1]: padded rows of the attention gradient must be zero (their
   // outputs were dropped by the packing), not the gradient of token 0 that `pad_map` points them at.
   const queryMask = groups.map((k) => g.input(groupInput('query_mask', k), F, [Bk(k), 1, Sk(k), 1]));
@@ -270,7 +322,14 @@ export function buildTrainingGraphs(
     return g.op('Gemm', [dy, w], { transB: int(1) });
   };
 
-  let dx = g.input('d_hidden', F, [T, h]);
+  let lossOutput = '';
+  let dx: string;
+  if (fused) {
+    const r = fusedLossGradient(g, x, fused);
+    lossOutput = r.loss;
+    g.output(lossOutput, F, []);
+    dx = r.dHidden;
+  } else dx = g.input('d_hidden', F, [T, h]);
   for (let i = L - 1; i >= 0; i--) {
     const n = layerNames(i);
     // Output LayerNorm, FFN, residual.
@@ -351,13 +410,25 @@ export function buildTrainingGraphs(
   const dEmb = layerNormB(dropB(dx, 'drop:emb'), 'embeddings.LayerNorm', 'ln:emb');
   g.alias(dEmb, 'd_emb');
   g.output('d_emb', F, [T, h]);
+  if (fused)
+    return {
+      model: g.model({
+        opset: 17,
+        producerVersion: '0',
+        docString: 'BERT training step with its loss (packed tokens), written by contrastive',
+      }),
+      lossOutput,
+      weights: [...new Set([...fWeights, ...bWeights])],
+      gradients,
+      dropoutInputs: dropout ? dropoutMaskNames(L) : [],
+    };
   const backward = g.model({
     opset: 17,
     producerVersion: '0',
     docString: 'BERT encoder training backward (packed tokens), written by contrastive',
   });
   return {
-    forward,
+    forward: forward!,
     backward,
     hiddenOutput: x,
     saved: saved.map((s) => ({ output: s.value, input: `saved:${s.name}` })),
@@ -366,6 +437,57 @@ export function buildTrainingGraphs(
     gradients,
     dropoutInputs: dropout ? dropoutMaskNames(L) : [],
   };
+}
+
+/**
+ * The fused loss on the last hidden state `x [T, H]` and its gradient: pooling as a product with `pool [R, T]`,
+ * optional Normalize, cosine similarities of anchors and candidates times `scale`, cross entropy with the
+ * diagonal as targets (MultipleNegativesRankingLoss); then back to `dHidden [T, H]`.
+ */
+function fusedLossGradient(g: GraphBuilder, x: string, loss: FusedLoss): { loss: string; dHidden: string } {
+  const F = OnnxDataType.FLOAT;
+  const pool = g.input('pool', F, ['rows', T]);
+  const splitRows = g.input('split_rows', OnnxDataType.INT64, [2]);
+  const invAnchors = g.input('inv_anchors', F, []);
+  const eps = g.constFloat(1e-12);
+  const norm = (t: string) =>
+    g.op('Max', [g.op('ReduceL2', [t], { axes: ints([1]), keepdims: int(1) }), eps]);
+  /** y = t / max(‖t‖, ε) and its backward dt = (dy − y·Σ y⊙dy) / max(‖t‖, ε). */
+  const normalize = (t: string) => {
+    const n = norm(t);
+    const y = g.op('Div', [t, n]);
+    const back = (dy: string) =>
+      g.op('Div', [
+        g.op('Sub', [
+          dy,
+          g.op('Mul', [
+            y,
+            g.op('ReduceSum', [g.op('Mul', [y, dy]), g.constInt64([1])], { keepdims: int(1) }),
+          ]),
+        ]),
+        n,
+      ]);
+    return { y, back };
+  };
+  const pooled = g.op('MatMul', [pool, x]); // [R, H]
+  const head = loss.normalize ? normalize(pooled) : undefined;
+  const e = head ? head.y : pooled;
+  const [a, c] = g.opN('Split', [e, splitRows], 2, { axis: int(0) });
+  const an = normalize(a!);
+  const cn = normalize(c!);
+  const scores = g.op('Gemm', [an.y, cn.y], { transB: int(1), alpha: float(loss.scale) }); // [N, M]
+  const eye = g.op('EyeLike', [scores]);
+  const lse = g.op('ReduceLogSumExp', [scores], { axes: ints([1]), keepdims: int(0) });
+  const diag = g.op('ReduceSum', [g.op('Mul', [scores, eye]), g.constInt64([1])], { keepdims: int(0) });
+  const value = g.op('ReduceMean', [g.op('Sub', [lse, diag])], { keepdims: int(0) });
+  // d loss / d scores = (softmax − onehot) / N
+  const dScores = g.op('Mul', [g.op('Sub', [g.op('Softmax', [scores], { axis: int(-1) }), eye]), invAnchors]);
+  const dAn = g.op('Gemm', [dScores, cn.y], { alpha: float(loss.scale) });
+  const dCn = g.op('Gemm', [dScores, an.y], { transA: int(1), alpha: float(loss.scale) });
+  let dE = g.op('Concat', [an.back(dAn), cn.back(dCn)], { axis: int(0) });
+  if (head) dE = head.back(dE);
+  const dHidden = g.op('Gemm', [pool, dE], { transA: int(1) }); // [T, H]
+  return { loss: value, dHidden };
 }
 
 /** Packed `[T, 3H]` projections → q, k, v as `[B, heads, S, d]` (padded positions gather token 0). */
