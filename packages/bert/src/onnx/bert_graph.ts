@@ -11,7 +11,7 @@ export interface TorchTensor {
 }
 
 /**
- * - `contrib`: onnxruntime's com.microsoft fused kernels (`Attention`, `SkipLayerNormalization`, `BiasGelu`):
+ * - `contrib`: onnxruntime's com.microsoft fused kernels (`MultiHeadAttention`/`Attention`, `BiasGelu`):
  *   onnxruntime only, the fastest on CPU.
  * - `standard`: plain ONNX operators (opset 17) that any runtime reads; onnxruntime's optimizer fuses some.
  */
@@ -256,17 +256,11 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
         ctx = g.op('Attention', [x, wQkv, bQkv, maskInt32!], { num_heads: int(heads) }, ms);
       }
       const o = g.op('MatMul', [ctx, linearWeight(`${a}.output.dense.weight`, h, h)]);
-      attnOut = g.op(
-        'SkipLayerNormalization',
-        [
-          o,
-          x,
-          vector(`${a}.output.LayerNorm.weight`, h),
-          vector(`${a}.output.LayerNorm.bias`, h),
-          vector(`${a}.output.dense.bias`, h),
-        ],
-        { epsilon: float(eps) },
-        ms,
+      // Add + LayerNormalization, not com.microsoft's SkipLayerNormalization: on CPU that kernel runs ~4× slower
+      // per value here (encode +8% without it, measured side by side).
+      attnOut = layerNorm(
+        g.op('Add', [g.op('Add', [o, vector(`${a}.output.dense.bias`, h)]), x]),
+        `${a}.output.LayerNorm`,
       );
     } else {
       const proj = (n: string) =>
@@ -296,25 +290,10 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
     const up = g.op('MatMul', [attnOut, linearWeight(`${p}.intermediate.dense.weight`, inter, h)]);
     const act = activation(up, vector(`${p}.intermediate.dense.bias`, inter));
     const down = g.op('MatMul', [act, linearWeight(`${p}.output.dense.weight`, h, inter)]);
-    if (contrib) {
-      x = g.op(
-        'SkipLayerNormalization',
-        [
-          down,
-          attnOut,
-          vector(`${p}.output.LayerNorm.weight`, h),
-          vector(`${p}.output.LayerNorm.bias`, h),
-          vector(`${p}.output.dense.bias`, h),
-        ],
-        { epsilon: float(eps) },
-        ms,
-      );
-    } else {
-      x = layerNorm(
-        g.op('Add', [g.op('Add', [down, vector(`${p}.output.dense.bias`, h)]), attnOut]),
-        `${p}.output.LayerNorm`,
-      );
-    }
+    x = layerNorm(
+      g.op('Add', [g.op('Add', [down, vector(`${p}.output.dense.bias`, h)]), attnOut]),
+      `${p}.output.LayerNorm`,
+    );
   }
 
   const version = options.producerVersion ?? '0';
