@@ -77,6 +77,8 @@ export type {
   OnnxOpSet,
   GraphOptimizationLevel,
   OnnxTrainingEngineOptions,
+  LinearHead,
+  FusedLossForm,
   TrainableTransformerEncoder,
   ExportOnnxOptions,
   ExportedOnnx,

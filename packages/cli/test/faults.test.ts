@@ -410,7 +410,8 @@ describe('one training run per output folder (issue 13, item 2)', () => {
       '--batch-size',
       '8',
     ];
-    const first = runCli([...args, '--max-steps', '60', '--save-steps', '20', '--logging-steps', '1']);
+    // Long enough to outlast the second process's start (~2 s) however fast a step is (~100 steps/s here).
+    const first = runCli([...args, '--max-steps', '600', '--save-steps', '200', '--logging-steps', '1']);
     // Wait until the first run holds the folder.
     const lock = join(out, '.contrastive-train.lock');
     for (let i = 0; i < 600 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 100));
@@ -423,7 +424,7 @@ describe('one training run per output folder (issue 13, item 2)', () => {
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { step: number }).step);
-    expect(steps).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(steps).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
     expect(existsSync(lock)).toBe(false);
   });
 });

@@ -9,4 +9,9 @@ export type { BertGraphOptions, OnnxOpSet, TorchTensor } from './bert_graph.js';
 export { encodeModel, decodeModel } from './proto.js';
 export { loadOnnxRuntime } from './runtime.js';
 export { OnnxTrainingEngine, OnnxTrainingStep } from './training/engine.js';
-export type { OnnxTrainingEngineOptions, TrainableTransformerEncoder } from './training/engine.js';
+export type {
+  OnnxTrainingEngineOptions,
+  TrainableTransformerEncoder,
+  LinearHead,
+  FusedLossForm,
+} from './training/engine.js';

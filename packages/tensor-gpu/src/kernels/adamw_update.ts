@@ -31,6 +31,48 @@ export interface HostMoments {
 }
 
 /**
+ * Moments on tfjs-wasm's heap (m, then v, at `heapOffset`): the SIMD step updates them in place, without the
+ * chunk copies host moments need. `m` and `v` are views taken at each access (a heap may grow and detach older
+ * views). `release()` frees the block.
+ */
+export class HeapMoments implements HostMoments {
+  activeRows?: Uint8Array;
+
+  constructor(
+    private readonly heap: WasmMemory,
+    readonly heapOffset: number,
+    readonly size: number,
+    private readonly free: (ptr: number) => void,
+  ) {}
+
+  get m(): Float32Array {
+    return new Float32Array(this.heap.buffer, this.heapOffset, this.size);
+  }
+
+  get v(): Float32Array {
+    return new Float32Array(this.heap.buffer, this.heapOffset + this.size * 4, this.size);
+  }
+
+  release(): void {
+    this.free(this.heapOffset);
+  }
+}
+
+/** Zeroed moments for `size` values on the active tfjs-wasm heap, or undefined where that is not available. */
+export function allocateHeapMoments(size: number): HeapMoments | undefined {
+  if (tf.getBackend() !== 'wasm' || size === 0) return undefined;
+  const b = tf.backend() as unknown as Partial<WasmAlloc>;
+  const heap = tfjsWasmHeap(b);
+  if (!heap || !b.wasm || !hostKernelsOn(heap)) return undefined;
+  const wasm = b.wasm;
+  const ptr = wasm._malloc(size * 8);
+  if (!ptr) return undefined;
+  const moments = new HeapMoments(heap, ptr, size, (p) => wasm._free(p));
+  new Float32Array(heap.buffer, ptr, size * 2).fill(0);
+  return moments;
+}
+
+/**
  * A 2-D parameter with at least this many rows is updated row-sparsely: a row whose moments and gradient are
  * all zero (a vocabulary row no batch has used yet) gets exactly what the dense step gives it, p·(1 − lr·wd),
  * without reading or writing its moments.
@@ -134,15 +176,19 @@ function adamwSimd(
   const mS = new Float32Array(heap.buffer, scratch.moments, CHUNK);
   const vS = new Float32Array(heap.buffer, scratch.moments + CHUNK * 4, CHUNK);
   const { m, v } = moments;
+  // Moments on this heap are updated in place; host moments go through the scratch block.
+  const onHeap = moments instanceof HeapMoments && m.buffer === heap.buffer ? moments.heapOffset : undefined;
   const f = Math.fround;
   const step = (start: number, n: number): void => {
-    mS.set(m.subarray(start, start + n));
-    vS.set(v.subarray(start, start + n));
+    if (onHeap === undefined) {
+      mS.set(m.subarray(start, start + n));
+      vS.set(v.subarray(start, start + n));
+    }
     k.adamw(
       pOff + start * 4,
       gOff + start * 4,
-      scratch.moments,
-      scratch.moments + CHUNK * 4,
+      onHeap === undefined ? scratch.moments : onHeap + start * 4,
+      onHeap === undefined ? scratch.moments + CHUNK * 4 : onHeap + (p.length + start) * 4,
       oOff + start * 4,
       n,
       f(a.beta1),
@@ -155,8 +201,10 @@ function adamwSimd(
       f(a.sqrtBiasCorrection2),
       f(a.gradScale ?? 1),
     );
-    m.set(mS.subarray(0, n), start);
-    v.set(vS.subarray(0, n), start);
+    if (onHeap === undefined) {
+      m.set(mS.subarray(0, n), start);
+      v.set(vS.subarray(0, n), start);
+    }
   };
   const dense = (from: number, to: number) => {
     for (let start = from; start < to; start += CHUNK) {

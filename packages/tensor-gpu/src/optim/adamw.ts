@@ -1,4 +1,10 @@
-import { type HostMoments, adamwUpdate, fusedAdamWAvailable } from '../kernels/adamw_update.js';
+import {
+  HeapMoments,
+  type HostMoments,
+  adamwUpdate,
+  allocateHeapMoments,
+  fusedAdamWAvailable,
+} from '../kernels/adamw_update.js';
 import { tf } from '../tf.js';
 
 /**
@@ -126,7 +132,7 @@ export class AdamW {
           tf.tidy(() => tf.variable(tf.tensor(v, shape), false)),
         );
       }
-      this.host.clear();
+      this.clearHost();
     }
     return fused;
   }
@@ -160,8 +166,17 @@ export class AdamW {
         if (!gIn) continue;
         if (fused) {
           let moments = this.host.get(name);
-          if (!moments) {
-            moments = { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
+          if (!(moments instanceof HeapMoments)) {
+            // On the heap where it can (updated in place there); host arrays otherwise (and loaded state until
+            // its first step moves it).
+            const heap = allocateHeapMoments(variable.size);
+            if (heap) {
+              if (moments) {
+                heap.m.set(moments.m);
+                heap.v.set(moments.v);
+              }
+              moments = heap;
+            } else moments ??= { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
             this.host.set(name, moments);
           }
           const pNew = adamwUpdate(variable, gIn, moments, {
@@ -233,6 +248,12 @@ export class AdamW {
     }
   }
 
+  /** Forgets the host moments, freeing those on the heap. */
+  private clearHost(): void {
+    for (const h of this.host.values()) if (h instanceof HeapMoments) h.release();
+    this.host.clear();
+  }
+
   private disposeDeviceMoments(): void {
     for (const t of this.m.values()) t.dispose();
     for (const t of this.v.values()) t.dispose();
@@ -242,6 +263,6 @@ export class AdamW {
 
   dispose(): void {
     this.disposeDeviceMoments();
-    this.host.clear();
+    this.clearHost();
   }
 }

@@ -2,7 +2,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../backend.js';
 import { globalNorm } from '../../host_view.js';
 import { tf } from '../../tf.js';
-import { ROW_SPARSE_MIN_ROWS, adamwUpdate, setSimdAdamW } from '../adamw_update.js';
+import {
+  HeapMoments,
+  ROW_SPARSE_MIN_ROWS,
+  adamwUpdate,
+  allocateHeapMoments,
+  setSimdAdamW,
+} from '../adamw_update.js';
 import { dropoutMask, dropoutMaskScalar, hostKernelsOn, tfjsWasmHeap } from './host_kernels.js';
 
 beforeAll(async () => {
@@ -180,4 +186,46 @@ describe('wasm SIMD host kernels', () => {
       expect(active).toEqual([3, 10, rows - 1]);
     },
   );
+
+  it('moments on the heap (updated in place) give the host moments’ results bit for bit, row-sparse too', () => {
+    for (const shape of [
+      [1000, 7],
+      [ROW_SPARSE_MIN_ROWS + 3, 4],
+    ]) {
+      const n = shape[0]! * shape[1]!;
+      const heap = allocateHeapMoments(n)!;
+      expect(heap).toBeInstanceOf(HeapMoments);
+      expect(heap.m.every((x) => x === 0) && heap.v.every((x) => x === 0)).toBe(true);
+      const host = { m: new Float32Array(n), v: new Float32Array(n) };
+      const attrs = {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        decayFactor: 0.9999,
+        stepSize: 1e-3,
+        sqrtBiasCorrection2: 0.3,
+        gradScale: 0.7,
+      };
+      const p = tf.tensor2d(wave(n, 1), shape as [number, number]);
+      let outs: Float32Array[] = [];
+      for (const moments of [host, heap]) {
+        let cur: tf.Tensor = p.clone();
+        for (let s = 0; s < 3; s++) {
+          const g = new Float32Array(n);
+          // A gradient in a few rows only (the row-sparse table keeps the others' moments at zero).
+          g.set(wave(shape[1]! * 2, s, 0.1), (s + 1) * shape[1]!);
+          const gt = tf.tensor2d(g, shape as [number, number]);
+          const next = adamwUpdate(cur, gt, moments, attrs);
+          tf.dispose([cur, gt]);
+          cur = next;
+        }
+        outs = [...outs, cur.dataSync() as Float32Array, moments.m.slice(), moments.v.slice()];
+        cur.dispose();
+      }
+      for (let k = 0; k < 3; k++)
+        expect(Buffer.from(outs[k]!.buffer).equals(Buffer.from(outs[k + 3]!.buffer))).toBe(true);
+      heap.release();
+      p.dispose();
+    }
+  });
 });
