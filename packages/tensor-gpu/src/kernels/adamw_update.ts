@@ -19,7 +19,7 @@ export interface AdamWUpdateAttrs {
   gradScale?: number;
 }
 
-/** A parameter's Adam moments in host memory (outside the wasm heap), updated in place by each step. */
+/** A parameter's Adam moments (host arrays, or `HeapMoments` on the heap), updated in place by each step. */
 export interface HostMoments {
   m: Float32Array;
   v: Float32Array;
@@ -239,8 +239,8 @@ function adamwSimd(
 /**
  * One torch AdamW step over a whole parameter in a single pass, instead of ~8 tfjs ops that each allocate a
  * full-size temporary on the wasm heap: wasm SIMD where available, else a JS loop. The parameter and its
- * gradient are read in place; the moments live in host memory (`attrs.moments`, so the 4 GiB wasm heap holds
- * only weights and gradients) and are updated in place; the new parameter is a new tensor (a weight is never
+ * gradient are read in place; the moments (`attrs.moments`: on the heap, or host arrays copied through a scratch
+ * block) are updated in place; the new parameter is a new tensor (a weight is never
  * written in place: XNNPACK caches packed weights by tensor id). `gradScale` multiplies the gradient first
  * (clipping and the micro-batch mean, without a scaled copy).
  */

@@ -9,9 +9,8 @@ import { tf } from '../tf.js';
 
 /**
  * Internal switch for the fused wasm step (on by default; `CONTRASTIVE_FUSED_ADAMW=0` turns it off): one pass per
- * parameter in double precision, rounded once (within an ulp of the composite float32 ops), ~2× faster than the
- * ~8 composite ops and without their full-size temporaries; the moments live in host memory, so the wasm heap
- * (4 GiB at most, never shrinking) holds only weights and gradients.
+ * parameter (wasm SIMD, float32 op by op as torch), without the ~8 composite ops' full-size temporaries; the
+ * moments live on the heap (updated in place) where it has room, else in host memory.
  */
 let fusedAdamWEnabled = process.env.CONTRASTIVE_FUSED_ADAMW !== '0';
 
@@ -81,7 +80,7 @@ export class AdamW {
   /** Moments as tfjs variables (composite path). */
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
-  /** Moments in host memory (fused wasm path). */
+  /** Moments of the fused wasm path: on the heap (`HeapMoments`) or host arrays (loaded state, a full heap). */
   private readonly host = new Map<string, HostMoments>();
 
   constructor(params: NamedVariable[] | ParamGroup[], options: AdamWOptions = {}) {
