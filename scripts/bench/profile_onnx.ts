@@ -47,6 +47,8 @@ const bytes = encodeModel(
     weights: await enc.bert.exportWeights(),
     ops,
     output: 'sentence_embedding',
+    // The head modules' ONNX forms (Pooling), as the encode path fuses them.
+    head: enc.modules.flatMap((m) => m.onnx?.() ?? []),
   }),
 );
 const prefix = join(mkdtempSync(join(tmpdir(), 'onnx-profile-')), 'profile');
