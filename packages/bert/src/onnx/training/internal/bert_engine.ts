@@ -205,7 +205,7 @@ export class OnnxBertTrainer {
    * The forward passes of several batches as one onnxruntime pass (the dense layers see all their tokens at
    * once; one weight-gradient output for all of them in `backwardParts`). Each batch keeps its own padding,
    * positions and dropout masks (drawn from its own seed as in a pass of its own), so each result is what
-   * `forward` gives for it alone: attention runs at the longest batch's length with the other keys masked.
+   * `forward` gives for it alone: each batch is its own attention group, at its own padded length.
    */
   async forwardParts(
     batches: EncodedBatch[],
