@@ -48,22 +48,33 @@ for (const name of ['snapshotWeights', 'forwardParts', 'backwardParts', 'fusedSt
   };
 }
 
-// onnxruntime's profiler, switched on for every session the engine creates (forward and backward graphs).
+// onnxruntime's profiler, switched on for every session the engine creates (forward and backward graphs);
+// every session's run() is timed (`ort.run`: the wall time inside onnxruntime, the rest of a phase is JS).
 const profileDir = args['ort-profile'] ? mkdtempSync(join(tmpdir(), 'ort-profile-')) : undefined;
 const profiled: Array<{ endProfiling(): void }> = [];
-if (profileDir) {
+{
+  interface TimedSession {
+    endProfiling(): void;
+    run(...a: unknown[]): Promise<unknown>;
+  }
   const sessions = (await loadOnnxRuntime()).InferenceSession as unknown as {
-    create(model: unknown, options: object): Promise<{ endProfiling(): void }>;
+    create(model: unknown, options: object): Promise<TimedSession>;
   };
   const create = sessions.create.bind(sessions);
   let n = 0;
   sessions.create = async (model, options) => {
-    const s = await create(model, {
-      ...options,
-      enableProfiling: true,
-      profileFilePrefix: join(profileDir, `session${n++}`),
-    });
-    profiled.push(s);
+    const s = await create(
+      model,
+      profileDir
+        ? { ...options, enableProfiling: true, profileFilePrefix: join(profileDir, `session${n++}`) }
+        : options,
+    );
+    const run = s.run.bind(s);
+    s.run = (...a: unknown[]) => {
+      const t0 = performance.now();
+      return run(...a).finally(() => add('ort.run', t0));
+    };
+    if (profileDir) profiled.push(s);
     return s;
   };
 }

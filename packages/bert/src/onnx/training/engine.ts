@@ -5,6 +5,7 @@ import type { EmbedTensorOptions } from '../../types.js';
 import {
   EMBEDDINGS,
   type EmbeddingGradientRows,
+  type FusedPooling,
   OnnxBertTrainer,
   type TrainingActivations,
   type TrainingPass,
@@ -139,17 +140,39 @@ export class OnnxTrainingStep {
    * first call; each call keeps its own seed and prompt), then the head per call.
    */
   async embedAll(calls: Array<{ texts: string[]; options: EmbedTensorOptions }>): Promise<tf.Tensor2D[]> {
-    const tokenize = this.encoder.tokenizeForEmbedding?.bind(this.encoder);
-    if (!tokenize) throw new Error('embed: this model embeds no single texts (a cross-encoder scores pairs)');
-    const tokenized = calls.map(({ texts, options }) => {
-      if (texts.length === 0) throw new Error('embed: empty batch');
-      return tokenize(texts, options.prompt);
-    });
+    const tokenized = this.tokenizeCalls(calls);
     return this.run(
       tokenized.map((t) => t.batch),
       tokenized.map((t) => t.exclude),
       calls.map((c) => c.options),
+      this.drawSeeds(calls.map((c) => c.options)),
     );
+  }
+
+  /** Each call's texts as the model embeds them (with the call's prompt). */
+  private tokenizeCalls(
+    calls: Array<{ texts: string[]; options: EmbedTensorOptions }>,
+  ): Array<{ batch: EncodedBatch; exclude: number }> {
+    const tokenize = this.encoder.tokenizeForEmbedding?.bind(this.encoder);
+    if (!tokenize) throw new Error('embed: this model embeds no single texts (a cross-encoder scores pairs)');
+    return calls.map(({ texts, options }) => {
+      if (texts.length === 0) throw new Error('embed: empty batch');
+      return tokenize(texts, options.prompt);
+    });
+  }
+
+  /**
+   * One dropout seed per call (the transformer's and the head's), fixed now so backward replays it: the call's
+   * own, else the next of the model's stream; undefined outside training.
+   */
+  private drawSeeds(options: EmbedTensorOptions[]): Array<number | undefined> {
+    const bert = this.encoder.bert;
+    return options.map((o) => {
+      if (!o.training || o.seed !== undefined) return o.seed;
+      const seed = bert.rngState;
+      bert.rngState = seed + 1;
+      return seed;
+    });
   }
 
   /** The forward pass of one `scoreTensor` call of a cross-encoder: logits `[N, numLabels]`. */
@@ -157,7 +180,7 @@ export class OnnxTrainingStep {
     if (pairs.length === 0) throw new Error('score: empty batch');
     const tokenize = this.encoder.tokenizePairs?.bind(this.encoder);
     if (!tokenize) throw new Error('score: this model scores no pairs (it is not a cross-encoder)');
-    const [e] = await this.run([tokenize(pairs)], [0], [options]);
+    const [e] = await this.run([tokenize(pairs)], [0], [options], this.drawSeeds([options]));
     return e!;
   }
 
@@ -165,15 +188,9 @@ export class OnnxTrainingStep {
     batches: EncodedBatch[],
     excludes: number[],
     options: EmbedTensorOptions[],
+    seeds: Array<number | undefined>,
   ): Promise<tf.Tensor2D[]> {
     const enc = this.encoder;
-    // One seed per call for the transformer's and the head's dropout, fixed now so backward replays it.
-    const seeds = options.map((o) => {
-      if (!o.training || o.seed !== undefined) return o.seed;
-      const seed = enc.bert.rngState;
-      enc.bert.rngState = seed + 1;
-      return seed;
-    });
     const first = options[0]!;
     const activations = await this.bert.forwardParts(
       batches,
@@ -215,38 +232,28 @@ export class OnnxTrainingStep {
     calls: Array<{ texts: string[]; options: EmbedTensorOptions }>,
   ): Promise<number | undefined> {
     const head = this.encoder.linearHead?.();
-    const tokenize = this.encoder.tokenizeForEmbedding?.bind(this.encoder);
-    if (!head || !tokenize || form.kind !== 'mnrl' || calls.length < 2 || this.headVariables.length > 0)
+    if (
+      !head ||
+      !this.encoder.tokenizeForEmbedding ||
+      form.kind !== 'mnrl' ||
+      calls.length < 2 ||
+      this.headVariables.length > 0
+    )
       return undefined;
-    const tokenized = calls.map(({ texts, options }) => {
-      if (texts.length === 0) throw new Error('embed: empty batch');
-      return tokenize(texts, options.prompt);
-    });
-    const enc = this.encoder;
-    const seeds = calls.map(({ options: o }) => {
-      if (!o.training || o.seed !== undefined) return o.seed;
-      const seed = enc.bert.rngState;
-      enc.bert.rngState = seed + 1;
-      return seed;
-    });
+    const tokenized = this.tokenizeCalls(calls);
     const batches = tokenized.map((t) => t.batch);
     const weightsPerBatch = tokenized.map((t) => head.poolingWeights(t.batch, t.exclude));
-    const rows = batches.reduce((n, b) => n + b.batchSize, 0);
-    // Row r of call k, packed token t: the pooling weight of t's position in its own layout.
-    const pool = (
-      parts: Array<{ tokenOffset: number; packed: { tokenIndex: Int32Array } }>,
-      tokens: number,
-    ) => {
+    // Row r of part k (call k's batch), packed token t: the pooling weight of t's position in its own layout.
+    const pool: FusedPooling = (parts, rows, tokens) => {
       const out = new Float32Array(rows * tokens);
       let row = 0;
-      parts.forEach(({ tokenOffset, packed }, k) => {
-        const { length } = batches[k]!;
+      parts.forEach(({ tokenOffset, packed, batchSize, length }, k) => {
         const w = weightsPerBatch[k]!;
         packed.tokenIndex.forEach((pos, t) => {
           const r = row + Math.floor(pos / length);
           out[r * tokens + tokenOffset + t] = w[pos]!;
         });
-        row += batches[k]!.batchSize;
+        row += batchSize;
       });
       return out;
     };
@@ -255,7 +262,7 @@ export class OnnxTrainingStep {
       batches,
       this.weights,
       { training: first.training, dropoutRate: first.dropoutRate },
-      seeds,
+      this.drawSeeds(calls.map((c) => c.options)),
       { pool, anchors: batches[0]!.batchSize },
       { scale: form.scale, normalize: head.normalize },
       this.bertGrads,

@@ -56,6 +56,12 @@ export interface TrainingPass {
   readonly dropout: boolean;
 }
 
+/**
+ * A fused step's linear pooling as a `[rows, tokens]` matrix (row-major): row r's weight of each packed token,
+ * built from the pass's parts (`rows`: their batch sizes summed; `tokens`: the pass's packed tokens).
+ */
+export type FusedPooling = (parts: TrainingPass['parts'], rows: number, tokens: number) => Float32Array;
+
 /** What `passInputs` prepares for one pass. */
 interface PassInputs {
   feeds: Record<string, Tensor>;
@@ -252,7 +258,7 @@ export class OnnxBertTrainer {
     weights: WeightSnapshot,
     options: TrainingForwardOptions,
     seeds: Array<number | undefined>,
-    head: { pool: (parts: TrainingPass['parts'], tokens: number) => Float32Array; anchors: number },
+    head: { pool: FusedPooling; anchors: number },
     loss: FusedLoss,
     into: Map<string, Float32Array>,
     embeddingRows: EmbeddingGradientRows[],
@@ -261,9 +267,9 @@ export class OnnxBertTrainer {
     const graph = await this.fusedSession(pass.dropout, batches.length, loss);
     this.maskFeeds(pass, graph.graph.dropoutInputs);
     const { feeds, packed, parts } = pass;
-    const rows = batches.reduce((n, b) => n + b.batchSize, 0);
+    const rows = parts.reduce((n, p) => n + p.batchSize, 0);
     const T = this.ort.Tensor;
-    feeds.pool = new T('float32', head.pool(parts, packed.tokens), [rows, packed.tokens]);
+    feeds.pool = new T('float32', head.pool(parts, rows, packed.tokens), [rows, packed.tokens]);
     feeds.split_rows = new T(
       'int64',
       BigInt64Array.from([BigInt(head.anchors), BigInt(rows - head.anchors)]),
