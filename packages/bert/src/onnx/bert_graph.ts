@@ -234,25 +234,38 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
     const a = `${p}.attention`;
     let attnOut: string;
     if (contrib) {
-      // One [H, 3H] projection for Q, K and V (one GEMM instead of three), as the fused Attention kernel takes them.
-      const qkv = new Float32Array(h * 3 * h);
-      const qkvBias = new Float32Array(3 * h);
-      ['query', 'key', 'value'].forEach((n, k) => {
-        const wt = inOutWeight(`${a}.self.${n}.weight`, h, h);
-        for (let r = 0; r < h; r++) qkv.set(wt.subarray(r * h, (r + 1) * h), r * 3 * h + k * h);
-        qkvBias.set(weight(W, `${a}.self.${n}.bias`, [h]), k * h);
-      });
-      const wQkv = g.initializer(`${a}.self.qkv.weight`, [h, 3 * h], qkv);
-      const bQkv = g.initializer(`${a}.self.qkv.bias`, [3 * h], qkvBias);
       let ctx: string;
       if (packed) {
-        const proj = unpack(g.op('Add', [g.op('MatMul', [x, wQkv]), bQkv]), 3 * h);
-        const [q, k, v] = g.opN('Split', [proj, g.constInt64([h, h, h])], 3, { axis: int(-1) });
+        // Q, K and V as three products straight into MultiHeadAttention's three inputs: one [H, 3H] product
+        // would need a Split of its [B, S, 3H] result (a copy of every value; encode +4% without it, side by
+        // side). onnxruntime's CPU kernel takes no packed QKV ([B, S, N, 3, d]: "not implemented for CPU").
+        const [q, k, v] = ['query', 'key', 'value'].map((n) =>
+          unpack(
+            g.op('Add', [
+              g.op('MatMul', [
+                x,
+                g.initializer(`${a}.self.${n}.weight`, [h, h], inOutWeight(`${a}.self.${n}.weight`, h, h)),
+              ]),
+              vector(`${a}.self.${n}.bias`, h),
+            ]),
+            h,
+          ),
+        );
         ctx = pack(
           g.op('MultiHeadAttention', [q!, k!, v!, '', maskInt32!], { num_heads: int(heads) }, ms),
           h,
         );
       } else {
+        // The fused Attention kernel takes one [H, 3H] projection for Q, K and V.
+        const qkv = new Float32Array(h * 3 * h);
+        const qkvBias = new Float32Array(3 * h);
+        ['query', 'key', 'value'].forEach((n, k) => {
+          const wt = inOutWeight(`${a}.self.${n}.weight`, h, h);
+          for (let r = 0; r < h; r++) qkv.set(wt.subarray(r * h, (r + 1) * h), r * 3 * h + k * h);
+          qkvBias.set(weight(W, `${a}.self.${n}.bias`, [h]), k * h);
+        });
+        const wQkv = g.initializer(`${a}.self.qkv.weight`, [h, 3 * h], qkv);
+        const bQkv = g.initializer(`${a}.self.qkv.bias`, [3 * h], qkvBias);
         ctx = g.op('Attention', [x, wQkv, bQkv, maskInt32!], { num_heads: int(heads) }, ms);
       }
       const o = g.op('MatMul', [ctx, linearWeight(`${a}.output.dense.weight`, h, h)]);
