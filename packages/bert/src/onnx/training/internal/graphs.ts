@@ -195,36 +195,17 @@ function buildGraphs(
   // A fused graph's backward part reuses these forward values instead of recomputing them.
   const fwdHeads = new Map<string, [string, string, string]>();
   const fwdAct = new Map<number, string>();
-  const fwdWqkv = new Map<number, string>();
   let x = drop(layerNormF(emb, 'embeddings.LayerNorm', 'ln:emb'), 'drop:emb');
   for (let i = 0; i < L; i++) {
     const n = layerNames(i);
     save(`x:${i}`, x, [T, h]);
-    const wqkv = f.op(
-      'Concat',
-      [
-        weightIn(f, fWeights, `${n.q}.weight`, [h, h]),
-        weightIn(f, fWeights, `${n.k}.weight`, [h, h]),
-        weightIn(f, fWeights, `${n.v}.weight`, [h, h]),
-      ],
-      { axis: int(1) },
-    );
-    fwdWqkv.set(i, wqkv);
-    const bqkv = f.op(
-      'Concat',
-      [
-        weightIn(f, fWeights, `${n.q}.bias`, [h]),
-        weightIn(f, fWeights, `${n.k}.bias`, [h]),
-        weightIn(f, fWeights, `${n.v}.bias`, [h]),
-      ],
-      { axis: int(0) },
-    );
-    const qkv = f.op('Add', [f.op('MatMul', [x, wqkv]), bqkv]); // [T, 3H]
-    // Saved packed (T·3H values, not 3·B·S·H padded ones: every saved value is copied out of onnxruntime and
-    // back); the backward graph redoes the cheap gather and transposes.
-    save(`qkv:${i}`, qkv, [T, 3 * h]);
+    // Q, K and V as three products (no [H, 3H] weight concatenated each step, no Split of a [·, 3H] result).
+    const proj = [n.q, n.k, n.v].map((name) => linearF(x, name, h, h)); // 3 × [T, H]
+    // Saved packed (T·H values each, not B·S·H padded ones: every saved value is copied out of onnxruntime and
+    // back); the backward graph redoes the cheap gathers and transposes.
+    proj.forEach((t, j) => save(`${'qkv'[j]}:${i}`, t, [T, h]));
     const ctxGroups = groups.map((gk) => {
-      const [q, k, v] = splitHeads(f, qkv, padMap[gk]!, heads, d);
+      const [q, k, v] = proj.map((t) => splitHeads(f, t, padMap[gk]!, heads, d)) as [string, string, string];
       fwdHeads.set(`${i}@${gk}`, [q, k, v]);
       const scores = f.op('Add', [
         f.op('Mul', [
@@ -374,7 +355,11 @@ function buildGraphs(
       const probs = sv(groupInput(`probs:${i}`, gk));
       const [q, k, v] = fused
         ? fwdHeads.get(`${i}@${gk}`)!
-        : splitHeads(g, sv(`qkv:${i}`), gPadMap[gk]!, heads, d);
+        : (['q', 'k', 'v'].map((t) => splitHeads(g, sv(`${t}:${i}`), gPadMap[gk]!, heads, d)) as [
+            string,
+            string,
+            string,
+          ]);
       const tr = (t: string) => g.op('Transpose', [t], { perm: ints([0, 1, 3, 2]) });
       const attnMask = groupInput(`drop:${i}:attn`, gk);
       const dropped = dropout ? g.op('Mul', [probs, gMasks.get(attnMask)!]) : probs;
@@ -393,8 +378,7 @@ function buildGraphs(
       ]);
       const dQ = g.op('MatMul', [dScores, k]);
       const dK = g.op('MatMul', [tr(dScores), q]);
-      // Each of dQ, dK, dV: [B_k, heads, S_k, d] → [B_k, S_k, heads, d] → packed [T_k, H]; then side by side
-      // [T_k, 3H] (a concat of packed values, not of padded ones).
+      // Each of dQ, dK, dV: [B_k, heads, S_k, d] → [B_k, S_k, heads, d] → packed [T_k, H].
       const packHeads = (t: string) =>
         g.op(
           'Gather',
@@ -404,24 +388,23 @@ function buildGraphs(
           ],
           { axis: int(0) },
         );
-      return g.op('Concat', [packHeads(dQ), packHeads(dK), packHeads(dV)], { axis: int(1) });
+      return [packHeads(dQ), packHeads(dK), packHeads(dV)];
     });
-    const dQkv = K === 1 ? dQkvGroups[0]! : g.op('Concat', dQkvGroups, { axis: int(0) });
+    // Q, K and V are three products (as forward): three weight gradients, and dx is the sum of their inputs'
+    // gradients and the residual's.
     const xIn = sv(`x:${i}`);
-    const dWqkv = g.op('Gemm', [xIn, dQkv], { transA: int(1) }); // [H, 3H]
-    const dbqkv = sumRows(dQkv);
-    const wq = weightIn(g, bWeights, `${n.q}.weight`, [h, h]);
-    const wk = weightIn(g, bWeights, `${n.k}.weight`, [h, h]);
-    const wv = weightIn(g, bWeights, `${n.v}.weight`, [h, h]);
-    const wqkv = fused ? fwdWqkv.get(i)! : g.op('Concat', [wq, wk, wv], { axis: int(1) });
-    const parts = g.constInt64([h, h, h]);
-    const dW = g.opN('Split', [dWqkv, parts], 3, { axis: int(1) });
-    const db = g.opN('Split', [dbqkv, parts], 3, { axis: int(0) });
-    [n.q, n.k, n.v].forEach((name, j) => {
-      gradOut(`${name}.weight`, dW[j]!, [h, h]);
-      gradOut(`${name}.bias`, db[j]!, [h]);
+    const dxs = [n.q, n.k, n.v].map((name, j) => {
+      const dProj =
+        K === 1
+          ? dQkvGroups[0]![j]!
+          : g.op(
+              'Concat',
+              dQkvGroups.map((t) => t[j]!),
+              { axis: int(0) },
+            );
+      return linearB(dProj, xIn, name, h, h);
     });
-    dx = g.op('Add', [dr1, g.op('Gemm', [dQkv, wqkv], { transB: int(1) })]);
+    dx = g.op('Sum', [dr1, ...dxs]);
   }
   const dEmb = layerNormB(dropB(dx, 'drop:emb'), 'embeddings.LayerNorm', 'ln:emb');
   g.alias(dEmb, 'd_emb');
@@ -506,24 +489,13 @@ function fusedLossGradient(g: GraphBuilder, x: string, loss: FusedLoss): { loss:
   return { loss: value, dHidden };
 }
 
-/** Packed `[T, 3H]` projections → q, k, v as `[B, heads, S, d]` (padded positions gather token 0). */
-function splitHeads(
-  g: GraphBuilder,
-  qkv: string,
-  padMap: string,
-  heads: number,
-  d: number,
-): [string, string, string] {
-  // [B, S, 3H] → [B, S, 3, heads, d] → [3, B, heads, S, d]
-  const qkv5 = g.op(
+/** A packed `[T, H]` projection → `[B, heads, S, d]` (padded positions gather token 0). */
+function splitHeads(g: GraphBuilder, proj: string, padMap: string, heads: number, d: number): string {
+  return g.op(
     'Transpose',
-    [g.op('Reshape', [g.op('Gather', [qkv, padMap], { axis: int(0) }), g.constInt64([0, 0, 3, heads, d])])],
-    { perm: ints([2, 0, 3, 1, 4]) },
+    [g.op('Reshape', [g.op('Gather', [proj, padMap], { axis: int(0) }), g.constInt64([0, 0, heads, d])])],
+    { perm: ints([0, 2, 1, 3]) },
   );
-  const [q, k, v] = g
-    .opN('Split', [qkv5, g.constInt64([1, 1, 1])], 3, { axis: int(0) })
-    .map((t) => g.op('Squeeze', [t, g.constInt64([0])]));
-  return [q!, k!, v!];
 }
 
 function activationF(g: GraphBuilder, act: BertConfig['hidden_act'], x: string): string {
