@@ -124,6 +124,62 @@ describe('contrastive score / init --cross-encoder / train on a cross-encoder', 
     }
   });
 
+  it('train --eval-sts on a cross-encoder picks the best checkpoint by its main score (spearman) by default', async () => {
+    const sts = join(dir, 'sts.jsonl');
+    writeFileSync(
+      sts,
+      ref.pairs
+        .map(
+          ([sentence1, sentence2], i) =>
+            `${JSON.stringify({ sentence1, sentence2, score: [5, 1, 4, 2, 3][i] })}\n`,
+        )
+        .join(''),
+    );
+    const trained = join(dir, 'ce-best');
+    const r = await runCli([
+      'train',
+      '--model',
+      fixture,
+      '--train',
+      join(dir, 'train.jsonl'),
+      '--loss',
+      'bce',
+      '--eval-sts',
+      sts,
+      '--eval-steps',
+      '1',
+      '--save-steps',
+      '1',
+      '--load-best-model-at-end',
+      '--lr',
+      '1e-3',
+      '--output',
+      trained,
+      '--epochs',
+      '1',
+      '--batch-size',
+      '2',
+      '--no-progress',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('contrastive: best-model metric: eval_sts-dev_spearman');
+    const line = json(r.stdout);
+    expect(line.best_metric).toBe('eval_sts-dev_spearman');
+    // The checkpoint of the first evaluation with the highest spearman (a later tie is no improvement).
+    const evals = readFileSync(join(trained, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>)
+      .filter((l) => 'eval_sts-dev_spearman' in l);
+    // One evaluation per step, then one of the reloaded best model.
+    expect(evals.map((l) => l.step)).toEqual([1, 2, 3, 3]);
+    const best = evals
+      .slice(0, 3)
+      .reduce((a, b) => (b['eval_sts-dev_spearman']! > a['eval_sts-dev_spearman']! ? b : a));
+    expect(line.best_model_checkpoint).toBe(join(trained, `checkpoint-${best.step}`));
+    expect(evals[3]!['eval_sts-dev_spearman']).toBe(best['eval_sts-dev_spearman']);
+  });
+
   it('augsbert: the five steps at a tiny size print gold-only and gold+silver STS-B scores', async () => {
     const tok = fixture;
     expect(

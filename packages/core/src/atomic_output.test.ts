@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -117,5 +117,90 @@ describe('atomic output', () => {
     } finally {
       fs.unmount();
     }
+  });
+});
+
+/**
+ * Runs a node child (tsx, source condition) that opens an atomic output at `path`, writes past the buffer so
+ * the temp file holds data, prints "ready" and waits; then sends it `signal` (or nothing, when the child's
+ * own `then` code ends it). Resolves with its exit code and stdout.
+ */
+function interruptWriter(
+  path: string,
+  signal: NodeJS.Signals | undefined,
+  then = 'setInterval(() => {}, 1 << 30);',
+  before = '',
+): Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+  const code = `import { openAtomicOutput } from ${JSON.stringify(new URL('./atomic_output.ts', import.meta.url).pathname)};
+${before}
+const out = await openAtomicOutput(process.env.OUTPUT_PATH);
+await out.write('x'.repeat(100_000));
+process.stdout.write('ready\\n');
+${then}`;
+  return new Promise((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@contrastive/source', '--import', 'tsx', '--input-type=module', '-e', code],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OUTPUT_PATH: path } },
+    );
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (signal && stdout.startsWith('ready\n') && !child.killed) child.kill(signal);
+    });
+    child.on('error', fail);
+    child.on('close', (status, received) => done({ status, signal: received, stdout }));
+  });
+}
+
+describe('atomic output on interruption', () => {
+  it('SIGINT removes the temp file and exits 130; no output appears', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'out.jsonl');
+    const result = await interruptWriter(path, 'SIGINT');
+    expect(result).toMatchObject({ status: 130, signal: null, stdout: 'ready\n' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('SIGTERM removes the temp file and exits 143; an existing output keeps its content', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'out.jsonl');
+    writeFileSync(path, 'old\n');
+    const result = await interruptWriter(path, 'SIGTERM');
+    expect(result).toMatchObject({ status: 143, signal: null });
+    expect(readdirSync(dir)).toEqual(['out.jsonl']);
+    expect(readFileSync(path, 'utf8')).toBe('old\n');
+  });
+
+  it("the program's own SIGINT listener still decides how to end; the temp file is gone all the same", async () => {
+    const dir = tempDir();
+    const path = join(dir, 'out.jsonl');
+    const own = `process.on('SIGINT', () => { console.log('own handler'); setTimeout(() => process.exit(7), 20); });`;
+    const result = await interruptWriter(path, 'SIGINT', undefined, own);
+    expect(result).toMatchObject({ status: 7, stdout: 'ready\nown handler\n' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('process.exit with an output still open removes its temp file', async () => {
+    const dir = tempDir();
+    const result = await interruptWriter(join(dir, 'out.jsonl'), undefined, 'process.exit(3);');
+    expect(result.status).toBe(3);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('listens for SIGINT/SIGTERM/exit only while an output is open', async () => {
+    const dir = tempDir();
+    const counts = () => ['SIGINT', 'SIGTERM', 'exit'].map((e) => process.listenerCount(e));
+    const before = counts();
+    const first = await openAtomicOutput(join(dir, 'a.txt'));
+    const second = await openAtomicOutput(join(dir, 'b.txt'));
+    expect(counts()).toEqual(before.map((n) => n + 1));
+    await first.commit();
+    expect(counts()).toEqual(before.map((n) => n + 1));
+    await second.abort();
+    expect(counts()).toEqual(before);
+    // A failed open (missing folder) leaves nothing registered either.
+    await expect(openAtomicOutput(join(dir, 'missing', 'c.txt'))).rejects.toThrow(OutputWriteError);
+    expect(counts()).toEqual(before);
   });
 });

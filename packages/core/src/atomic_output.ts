@@ -60,6 +60,59 @@ function resolveTarget(path: string): { target: string; inPlace: boolean } {
   }
 }
 
+/**
+ * Temp files of this process's open atomic outputs. A Ctrl-C or `kill` while a command writes would otherwise
+ * leave `.<name>.tmp-<pid>-<random>` beside the output: while any is open, SIGINT/SIGTERM and process exit
+ * remove them synchronously (a signal handler cannot wait for promises).
+ */
+const openTemporaries = new Set<string>();
+
+/** The shell's code for a process ended by a signal: 128 + its number. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+type CleanedSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+function removeTemporariesSync(): void {
+  for (const temp of [...openTemporaries]) {
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // Best effort: the process is ending, and one undeletable file must not keep the others.
+    }
+    // The last one uninstalls the handlers, so a program that goes on has Node's defaults back.
+    unregisterTemporary(temp);
+  }
+}
+
+function onCleanedSignal(signal: CleanedSignal): void {
+  // Counted before the cleanup below uninstalls this listener.
+  const programListens = process.listenerCount(signal) > 1;
+  // An interrupted output is abandoned: its temp file goes now, whatever happens next (committing it later
+  // then fails naming the output, rather than leaving a half file behind).
+  removeTemporariesSync();
+  // The program has its own listener: it decides whether and how to end.
+  if (programListens) return;
+  // Alone, our listener has replaced Node's default of dying by the signal: end as that would, with the
+  // shell's code.
+  process.exit(SIGNAL_EXIT_CODES[signal]);
+}
+
+// Installed only while a temporary is open, so a process that writes nothing keeps Node's signal defaults.
+function registerTemporary(temp: string): void {
+  if (openTemporaries.size === 0) {
+    for (const signal of Object.keys(SIGNAL_EXIT_CODES) as CleanedSignal[])
+      process.on(signal, onCleanedSignal);
+    process.on('exit', removeTemporariesSync);
+  }
+  openTemporaries.add(temp);
+}
+
+function unregisterTemporary(temp: string): void {
+  if (!openTemporaries.delete(temp) || openTemporaries.size > 0) return;
+  for (const signal of Object.keys(SIGNAL_EXIT_CODES) as CleanedSignal[])
+    process.off(signal, onCleanedSignal);
+  process.off('exit', removeTemporariesSync);
+}
+
 function tempPathFor(target: string): string {
   const random = Math.random().toString(36).slice(2, 10);
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${random}`);
@@ -78,10 +131,13 @@ export async function openAtomicOutput(path: string): Promise<AtomicOutput> {
     throw new OutputWriteError(path, e);
   }
   const temp = inPlace ? undefined : tempPathFor(target);
+  // Registered before the file exists: a signal while the open is in flight must still find it.
+  if (temp) registerTemporary(temp);
   let handle: FileHandle | undefined;
   try {
     handle = await open(temp ?? target, inPlace ? 'w' : 'wx');
   } catch (e) {
+    if (temp) unregisterTemporary(temp);
     throw new OutputWriteError(path, e);
   }
   let pending: Buffer[] = [];
@@ -92,7 +148,10 @@ export async function openAtomicOutput(path: string): Promise<AtomicOutput> {
     const h = handle;
     handle = undefined;
     await h?.close().catch(() => {});
-    if (temp) await rm(temp, { force: true }).catch(() => {});
+    if (temp) {
+      await rm(temp, { force: true }).catch(() => {});
+      unregisterTemporary(temp);
+    }
   };
   const fail = async (e: unknown): Promise<never> => {
     state = 'aborted';
@@ -134,7 +193,10 @@ export async function openAtomicOutput(path: string): Promise<AtomicOutput> {
         const h = handle!;
         handle = undefined;
         await h.close();
-        if (temp) await rename(temp, target);
+        if (temp) {
+          await rename(temp, target);
+          unregisterTemporary(temp);
+        }
         state = 'committed';
       } catch (e) {
         await fail(e);

@@ -11,7 +11,7 @@ import { LlmNegativeMiner } from './llm_miner.js';
 import { type MineOptions, mineHardNegatives } from './mine.js';
 import { RandomMiner } from './random_miner.js';
 import { EmbedderReranker } from './reranker.js';
-import type { MiningRow, Reranker, TextGenerator } from './types.js';
+import type { MiningRow, NegativeMiner, Reranker, TextGenerator } from './types.js';
 
 const ROWS: MiningRow[] = [
   { query: 'what was the revenue growth', pos: 'revenue growth was ten percent' },
@@ -164,11 +164,120 @@ describe('mineHardNegatives (dense, sentence-transformers semantics)', () => {
         .sort((a, b) => b.s - a.s)
         .map((c) => c.t);
       const window = ranked.slice(2, 8).filter((t) => !r.pos.includes(t));
-      expect(r.neg.length).toBe(Math.min(3, window.length));
-      for (const n of r.neg) expect(window).toContain(n);
+      expect(r.neg.length).toBe(3);
+      const fromWindow = Math.min(3, window.length);
+      for (const n of r.neg.slice(0, fromWindow)) expect(window).toContain(n);
+      // A short window is topped up from the rest of the corpus (see the next test).
+      for (const n of r.neg.slice(fromWindow)) expect(window).not.toContain(n);
     }
     const other = await mine({ rangeForSampling: [2, 8], numNegatives: 3, seed: 4 });
     expect(other.records.map((r) => r.neg)).not.toEqual(records.map((r) => r.neg));
+  });
+
+  describe('rangeForSampling tops a short window up from the corpus (hn_mine)', () => {
+    const corpus = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9'];
+    const row: MiningRow = { query: 'q', pos: ['pos a', 'pos b'] };
+    // Ranks c0, the two positives, c1, the query text itself, then c2..c3; the rest is never ranked.
+    const ranking = [
+      { text: 'c0', score: 0.9 },
+      { text: 'pos a', score: 0.85 },
+      { text: 'pos b', score: 0.8 },
+      { text: 'c1', score: 0.7 },
+      { text: 'q', score: 0.65 },
+      { text: 'c2', score: 0.6 },
+      { text: 'c3', score: 0.5 },
+    ];
+    const fixedMiner: NegativeMiner = {
+      name: 'fixed',
+      scored: true,
+      candidates: async (queries) =>
+        queries.map(() => ({ candidates: ranking, positiveScores: [0.85, 0.8] })),
+    };
+    // Window ranks 1..4 = pos a, pos b, c1, q → only c1 is left: 2 of 3 negatives must come from the top-up.
+    const mineShort = (seed: number, options: Partial<MineOptions> = {}) =>
+      mineHardNegatives([row], {
+        miner: fixedMiner,
+        corpus,
+        numNegatives: 3,
+        rangeForSampling: [1, 5],
+        seed,
+        ...options,
+      });
+
+    it('gives exactly numNegatives: the window first, then distinct corpus passages, never a positive', async () => {
+      for (let seed = 0; seed < 20; seed++) {
+        const { records, stats } = await mineShort(seed);
+        const neg = records[0]!.neg;
+        expect(neg).toHaveLength(3);
+        expect(neg[0]).toBe('c1');
+        expect(new Set(neg).size).toBe(3);
+        for (const n of neg.slice(1)) {
+          expect(corpus).toContain(n);
+          expect(n).not.toBe('c1');
+        }
+        expect(stats).toMatchObject({ short: 0, toppedUp: 1 });
+      }
+    });
+
+    it('is deterministic per seed and varies with it', async () => {
+      const draws = new Set<string>();
+      for (let seed = 0; seed < 20; seed++) {
+        const first = (await mineShort(seed)).records[0]!.neg;
+        expect((await mineShort(seed)).records[0]!.neg).toEqual(first);
+        draws.add(first.join('|'));
+      }
+      // 9 eligible passages → 36 possible pairs; 20 seeds drawing only a handful would mean a broken draw.
+      expect(draws.size).toBeGreaterThan(8);
+    });
+
+    it('keeps the miner score of a top-up passage it ranked; a record with an unscored one has no neg_scores', async () => {
+      let sawScored = false;
+      let sawUnscored = false;
+      for (let seed = 0; seed < 30; seed++) {
+        const record = (await mineShort(seed)).records[0]!;
+        const ranked = new Map(ranking.map((c) => [c.text, c.score]));
+        if (record.neg.every((n) => ranked.has(n))) {
+          sawScored = true;
+          expect(record.neg_scores).toEqual(record.neg.map((n) => ranked.get(n)));
+        } else {
+          sawUnscored = true;
+          expect(record.neg_scores).toBeUndefined();
+        }
+        expect(record.pos_scores).toEqual([0.85, 0.8]);
+      }
+      expect(sawScored && sawUnscored).toBe(true);
+    });
+
+    it('rescores top-up passages with the reranker', async () => {
+      const reranker: Reranker = {
+        score: async (pairs) => pairs.map(([, t]) => (t.startsWith('pos') ? 1 : Number(t.slice(1)) / 10)),
+      };
+      const record = (await mineShort(7, { reranker })).records[0]!;
+      expect(record.neg).toHaveLength(3);
+      expect(record.neg_scores).toEqual(record.neg.map((n) => Number(n.slice(1)) / 10));
+    });
+
+    it('never tops up with a passage a score filter dropped from the window', async () => {
+      // maxScore 0.65 drops c1 (0.7): the window is then empty and c1 may not come back.
+      for (let seed = 0; seed < 20; seed++) {
+        const { records, stats } = await mineShort(seed, { maxScore: 0.65 });
+        expect(records[0]!.neg).toHaveLength(3);
+        expect(records[0]!.neg).not.toContain('c1');
+        expect(stats.removed.maxScore).toBe(1);
+      }
+    });
+
+    it('a corpus too small to fill stays short', async () => {
+      const { records, stats } = await mineHardNegatives([row], {
+        miner: fixedMiner,
+        corpus: ['c0', 'c1'],
+        numNegatives: 3,
+        rangeForSampling: [1, 5],
+      });
+      // c1 from the window, c0 (ranked above it) from the top-up; the positives never.
+      expect(records[0]!.neg).toEqual(['c1', 'c0']);
+      expect(stats).toMatchObject({ short: 1, toppedUp: 1 });
+    });
   });
 
   it('queryPrompt is used for mining only', async () => {

@@ -28,6 +28,13 @@ export interface MineOptions {
   /**
    * FlagEmbedding `hn_mine`'s `range_for_sampling` `[a, b]`: draw `numNegatives` at random from the candidates
    * ranked a..b−1 (positives and the query text removed). Replaces rangeMin/rangeMax.
+   *
+   * As `hn_mine` does, a query whose window holds fewer than `numNegatives` candidates is topped up with
+   * passages drawn at random (seeded) from the rest of the corpus, after the window's: never a positive, an
+   * alias, the query text, a window candidate (taken, or dropped by a score filter) or a duplicate. Counted in
+   * `stats.toppedUp`; `stats.short` counts the queries the corpus could not fill even so. A top-up passage
+   * keeps the reranker's score (it is rescored) or else the miner's, when the miner ranked it; a record with a
+   * negative nobody scored has no `neg_scores`.
    */
   rangeForSampling?: readonly [number, number];
   /** Drop candidates scoring above this. */
@@ -66,8 +73,10 @@ export interface MiningStats {
   candidates: number;
   /** Candidates removed by each filter. */
   removed: { maxScore: number; minScore: number; absoluteMargin: number; relativeMargin: number };
-  /** Queries that got fewer than numNegatives negatives. */
+  /** Queries that got fewer than numNegatives negatives (with rangeForSampling: even after the top-up). */
   short: number;
+  /** With rangeForSampling: queries whose short window was topped up with random corpus passages. */
+  toppedUp: number;
   rangeMax?: number;
 }
 
@@ -195,6 +204,7 @@ export async function mineHardNegatives(
     candidates: 0,
     removed: { maxScore: 0, minScore: 0, absoluteMargin: 0, relativeMargin: 0 },
     short: 0,
+    toppedUp: 0,
     ...(scored && !flag ? { rangeMax } : {}),
   };
   const records: MinedRecord[] = [];
@@ -228,6 +238,20 @@ export async function mineHardNegatives(
       chosen = sampleIndices(pool.length, numNegatives, random)
         .sort((a, b) => a - b)
         .map((i) => pool[i]!);
+      if (chosen.length < numNegatives) {
+        // hn_mine fills a short window from the whole corpus; every window candidate is either chosen already
+        // or was removed on purpose (positive, query text, score filter), so none of them may come back.
+        const blocked = new Set([
+          ...excluded,
+          same(q.query),
+          ...result.candidates.slice(rangeMin, rangeMax).map((c) => same(c.text)),
+        ]);
+        const texts = drawFromCorpus(corpus, numNegatives - chosen.length, blocked, random);
+        if (texts.length > 0) {
+          stats.toppedUp++;
+          chosen = [...chosen, ...(await scoreTopUp(q.query, texts, result.candidates, options.reranker))];
+        }
+      }
     } else {
       const window = scored ? pool.slice(0, rangeMax).slice(rangeMin) : pool;
       if ((options.samplingStrategy ?? 'top') === 'random') {
@@ -240,11 +264,65 @@ export async function mineHardNegatives(
     if (chosen.length < numNegatives) stats.short++;
     const record: MinedRecord = { query: q.query, pos: [...q.positives], neg: chosen.map((c) => c.text) };
     if (positiveScores) record.pos_scores = positiveScores.map(round);
-    if (scored) record.neg_scores = chosen.map((c) => round(c.score ?? Number.NaN));
+    // A top-up passage the miner never ranked has no score: then the record has none rather than a hole.
+    if (scored && chosen.every((c) => c.score !== undefined))
+      record.neg_scores = chosen.map((c) => round(c.score!));
     if (options.prompt !== undefined) record.prompt = options.prompt;
     records.push(record);
   }
   return { records, stats };
+}
+
+/**
+ * Up to `count` corpus passages in a seeded random order, skipping blocked texts (compared trimmed) and
+ * repeats. The permutation is drawn lazily (Fisher–Yates with only the swapped slots stored), so a big corpus
+ * costs O(draws), and a small one whose passages are nearly all blocked ends after one pass instead of looping.
+ */
+function drawFromCorpus(
+  corpus: readonly string[],
+  count: number,
+  blocked: ReadonlySet<string>,
+  random: () => number,
+): string[] {
+  const out: string[] = [];
+  const taken = new Set<string>();
+  const swapped = new Map<number, number>();
+  for (let i = 0; i < corpus.length && out.length < count; i++) {
+    const j = i + Math.floor(random() * (corpus.length - i));
+    const pick = swapped.get(j) ?? j;
+    swapped.set(j, swapped.get(i) ?? i);
+    const text = corpus[pick]!;
+    const key = same(text);
+    if (blocked.has(key) || taken.has(key)) continue;
+    taken.add(key);
+    out.push(text);
+  }
+  return out;
+}
+
+/**
+ * Scores of top-up passages on the same scale as the window's: the reranker's when there is one (its scores
+ * replaced the miner's), else the miner's for a passage it ranked, else none.
+ */
+async function scoreTopUp(
+  query: string,
+  texts: readonly string[],
+  ranked: readonly Candidate[],
+  reranker: Reranker | undefined,
+): Promise<Candidate[]> {
+  if (reranker) {
+    const s = await reranker.score(texts.map((t) => [query, t]));
+    if (s.length !== texts.length)
+      throw new Error(`the reranker returned ${s.length} scores for ${texts.length} pairs`);
+    return texts.map((text, i) => ({ text, score: s[i]! }));
+  }
+  const minerScores = new Map<string, number>();
+  for (const c of ranked)
+    if (c.score !== undefined && !minerScores.has(c.text)) minerScores.set(c.text, c.score);
+  return texts.map((text) => {
+    const score = minerScores.get(text);
+    return score === undefined ? { text } : { text, score };
+  });
 }
 
 /** sentence-transformers' filters, in its order: margins against the lowest positive score, then max/min score. */

@@ -1,5 +1,11 @@
 export { SentenceTransformerTrainer } from './trainer.js';
-export type { TrainerOptions, TrainResult, TrainerEvaluator, EvaluationFunction } from './trainer.js';
+export type {
+  TrainerOptions,
+  TrainResult,
+  TrainerEvaluator,
+  EvaluationFunction,
+  EvaluationModel,
+} from './trainer.js';
 export { resolveTrainingArguments, DEFAULT_TRAINING_ARGUMENTS } from './arguments.js';
 export type { TrainingArguments } from './arguments.js';
 export { lrMultiplier, warmupStepsFor } from './scheduler.js';

@@ -37,19 +37,31 @@ import { savedPrompts } from './saved_prompts.js';
 import { lrMultiplier, warmupStepsFor } from './scheduler.js';
 import type { TrainableEncoder, TrainingEngine } from './types.js';
 
-/** An evaluator as @contrastive/eval-mteb defines it (any `embed(texts)` model in, named scores out). */
+/**
+ * The model being trained as an evaluator sees it, on the evaluation engine: `embed` for @contrastive/eval-mteb's
+ * evaluators, `predict` (pair scores) for its cross-encoder evaluators. Either throws where the model has none.
+ */
+export interface EvaluationModel {
+  embed(texts: string[]): Promise<ArrayLike<number>[]>;
+  predict(pairs: Array<[string, string]>): Promise<ArrayLike<number>[] | number[]>;
+}
+
+/**
+ * An evaluator as @contrastive/eval-mteb defines it (an embedding model, or a cross-encoder's `predict`, in;
+ * named scores out). eval-mteb's evaluators and cross-encoder evaluators are such objects as they are.
+ */
 export interface TrainerEvaluator {
   name?: string;
   /** The score that names this evaluator's quality (best-model selection uses it). */
   mainScoreName?: string;
-  evaluate(model: { embed(texts: string[]): Promise<ArrayLike<number>[]> }): Promise<{
+  evaluate(model: EvaluationModel): Promise<{
     scores: Record<string, number>;
     mainScore?: number;
     mainScoreName?: string;
   }>;
 }
 
-/** Or simply a function returning named metrics. */
+/** Or simply a function returning named metrics (it declares no main score: see `metricForBestModel`). */
 export type EvaluationFunction<M extends TrainableEncoder = TrainableEncoder> = (
   model: M,
 ) => Promise<Record<string, number>>;
@@ -327,9 +339,15 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
     const out: Record<string, number> = {};
     const engine = this.args.evalEngine;
     // The model embeds on the engine asked for (an onnxruntime snapshot of the current weights under auto/onnx).
-    const runner = {
-      engine,
-      embed: (texts: string[]) => this.model.embed(texts, { engine }),
+    // A cross-encoder evaluator scores pairs: handing it `predict` lets it be an evaluator object with a
+    // declared main score (picking the best model) rather than a bare function that declares none.
+    const runner: EvaluationModel = {
+      embed: (texts) => this.model.embed(texts, { engine }),
+      predict: (pairs) => {
+        if (!this.model.predict)
+          throw new Error('this evaluator scores sentence pairs (predict): it needs a cross-encoder model');
+        return this.model.predict(pairs, { engine });
+      },
     };
     this.mainScoreKeys = [];
     try {

@@ -18,6 +18,14 @@ export interface TrainingEngine {
 export interface TrainableEncoder extends EmbeddingModel {
   /** Embeddings for evaluators, on the requested engine. */
   embed(texts: string[], options?: { engine?: EngineChoice }): Promise<ArrayLike<number>[]>;
+  /**
+   * Scores of sentence pairs for evaluators (a cross-encoder's `predict`: one number per pair, or a row of
+   * label scores), on the requested engine. Absent on a model that embeds single texts.
+   */
+  predict?(
+    pairs: Array<[string, string]>,
+    options?: { engine?: EngineChoice },
+  ): Promise<ArrayLike<number>[] | number[]>;
   /** Writes the model (its own on-disk format) into `dir`; `modelCard` becomes its README.md. */
   save(dir: string, options?: { modelCard?: string }): Promise<void>;
   /** Restores weights saved by `save` of a model of the same shape (checkpoints, best model). */

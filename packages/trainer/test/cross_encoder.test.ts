@@ -79,4 +79,75 @@ describe('SentenceTransformerTrainer trains a CrossEncoder unchanged', () => {
     again.dispose();
     model.dispose();
   }, 120_000);
+
+  it("picks the best model by a cross-encoder evaluator's declared main score, as for a bi-encoder", async () => {
+    const model = await CrossEncoder.load(sharedPath('fixtures', 'tiny-cross-encoder'), { maxLength: 24 });
+    model.onnxOptions = { threads: 2 };
+    const train = snli('dev').slice(0, 48);
+    const data = {
+      columnNames: ['sentence1', 'sentence2', 'label'],
+      numRows: train.length,
+      column: (name: string) =>
+        name === 'sentence1'
+          ? train.map((r) => r.s1)
+          : name === 'sentence2'
+            ? train.map((r) => r.s2)
+            : train.map((r) => r.label),
+    };
+    // The main score peaks at the second evaluation (step 4); the first-listed metric, the trainer's last
+    // resort, peaks at the first (step 2), so each rule picks a different checkpoint. The fourth evaluation
+    // runs after the best model is reloaded.
+    const main = [0.2, 0.9, 0.5, 0];
+    const first = [0.9, 0.1, 0.3, 0];
+    const predicted: number[] = [];
+    let call = 0;
+    const pairs = train.slice(0, 4).map((r) => [r.s1, r.s2] as [string, string]);
+    const out = mkdtempSync(join(tmpdir(), 'ce-best-'));
+    dirs.push(out);
+    const trainer = new SentenceTransformerTrainer({
+      model,
+      args: {
+        outputDir: out,
+        maxSteps: 6,
+        perDeviceTrainBatchSize: 8,
+        learningRate: 1e-3,
+        evalStrategy: 'steps',
+        evalSteps: 2,
+        saveSteps: 2,
+        loadBestModelAtEnd: true,
+        loggingStrategy: 'no',
+        progress: false,
+        engineThreads: 2,
+      },
+      trainDataset: data,
+      loss: createLoss('bce'),
+      // An evaluator object as eval-mteb's cross-encoder evaluators are: it scores pairs with `predict`.
+      evaluator: {
+        name: 'pairs',
+        mainScoreName: 'main',
+        evaluate: async (m) => {
+          const scores = (await m.predict(pairs)) as number[];
+          predicted.push(...scores);
+          const i = call++;
+          return { scores: { first: first[i]!, main: main[i]! }, mainScore: main[i]! };
+        },
+      },
+    });
+    const r = await trainer.train();
+    expect(call).toBe(4);
+    // The trained model's sigmoid scores reached the evaluator.
+    expect(predicted).toHaveLength(16);
+    for (const p of predicted) expect(p > 0 && p < 1).toBe(true);
+    expect(r.bestModelCheckpoint).toBe(join(out, 'checkpoint-4'));
+    // The reloaded best model scores as it did at step 4, not as at step 6.
+    expect(predicted.slice(12)).toEqual(predicted.slice(4, 8));
+    expect(predicted.slice(12)).not.toEqual(predicted.slice(8, 12));
+    // Reloaded at the end: the model scores as the checkpoint does.
+    const best = await CrossEncoder.load(join(out, 'checkpoint-4'));
+    expect(await model.predict(pairs, { engine: 'tfjs' })).toEqual(
+      await best.predict(pairs, { engine: 'tfjs' }),
+    );
+    best.dispose();
+    model.dispose();
+  }, 120_000);
 });

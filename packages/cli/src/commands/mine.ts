@@ -305,7 +305,7 @@ export function registerMine(program: Command): void {
     .option('--range-max <n>', 'consider only the n best candidates', parsePositiveInt('--range-max'))
     .option(
       '--range-for-sampling <A-B>',
-      'FlagEmbedding hn_mine: sample from ranks A..B-1',
+      'FlagEmbedding hn_mine: sample from ranks A..B-1 (a short window is topped up at random from the corpus)',
       parseRangeForSampling,
     )
     .option('--max-score <x>', 'drop candidates scoring above x', parseNumber('--max-score'))

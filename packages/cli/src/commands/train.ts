@@ -218,16 +218,20 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     };
     process.stderr.write(`contrastive: ${loss.name}: ${defaults.pooling} pooling (a plain BERT folder)\n`);
   }
-  const evaluators =
+  // A cross-encoder is evaluated on --eval-sts by the correlation of its pair scores (main score spearman).
+  const evaluators: TrainerEvaluator[] =
     crossEncoder && evaluator
-      ? [crossEncoderSts(model as CrossEncoder, evaluator)]
+      ? [
+          new CrossEncoderCorrelationEvaluator(evaluator.data, {
+            name: evaluator.name,
+            split: evaluator.split,
+          }),
+        ]
       : [...(evaluator ? [evaluator] : []), ...extraEvaluators];
   // Named up front: the best model is picked by this metric (--metric-for-best-model, else the first main score).
   const bestMetric =
     args.metricForBestModel ??
-    (evaluators[0] && typeof evaluators[0] !== 'function' && evaluators[0].mainScoreName
-      ? `eval_${evaluators[0].name}_${evaluators[0].mainScoreName}`
-      : undefined);
+    (evaluators[0]?.mainScoreName ? `eval_${evaluators[0].name}_${evaluators[0].mainScoreName}` : undefined);
   if (bestMetric) process.stderr.write(`contrastive: best-model metric: ${bestMetric}\n`);
   if (evaluators.length > 0 && args.evalStrategy === undefined) {
     args.evalStrategy = 'steps';
@@ -492,13 +496,4 @@ export function registerTrain(program: Command): void {
     .action(async (o: TrainCliOptions) => {
       process.stdout.write(`${JSON.stringify(await runTrain(o))}\n`);
     });
-}
-
-/** --eval-sts on a cross-encoder: the correlation of its scores with the gold scores (sts-dev_spearman, …). */
-function crossEncoderSts(model: CrossEncoder, sts: StsEvaluator): () => Promise<Record<string, number>> {
-  const ev = new CrossEncoderCorrelationEvaluator(sts.data, { name: sts.name, split: sts.split });
-  return async () => {
-    const r = await ev.evaluate(model);
-    return Object.fromEntries(Object.entries(r.scores).map(([k, v]) => [`${sts.name}_${k}`, v]));
-  };
 }
