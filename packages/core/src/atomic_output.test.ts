@@ -181,6 +181,17 @@ describe('atomic output on interruption', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('a program that handles SIGINT and goes on can still commit its output', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'out.jsonl');
+    const then = `process.on('SIGINT', () => out.commit().then(() => { console.log('committed'); process.exit(0); }));
+setInterval(() => {}, 1 << 30);`;
+    const result = await interruptWriter(path, 'SIGINT', then);
+    expect(result).toMatchObject({ status: 0, stdout: 'ready\ncommitted\n' });
+    expect(readdirSync(dir)).toEqual(['out.jsonl']);
+    expect(readFileSync(path, 'utf8')).toBe('x'.repeat(100_000));
+  });
+
   it('process.exit with an output still open removes its temp file', async () => {
     const dir = tempDir();
     const result = await interruptWriter(join(dir, 'out.jsonl'), undefined, 'process.exit(3);');

@@ -84,13 +84,10 @@ function removeTemporariesSync(): void {
 }
 
 function onCleanedSignal(signal: CleanedSignal): void {
-  // Counted before the cleanup below uninstalls this listener.
-  const programListens = process.listenerCount(signal) > 1;
-  // An interrupted output is abandoned: its temp file goes now, whatever happens next (committing it later
-  // then fails naming the output, rather than leaving a half file behind).
+  // The program has its own listener: it decides whether and how to end. If it ends, the exit hook removes
+  // the temporaries; if it goes on, its outputs can still be committed.
+  if (process.listenerCount(signal) > 1) return;
   removeTemporariesSync();
-  // The program has its own listener: it decides whether and how to end.
-  if (programListens) return;
   // Alone, our listener has replaced Node's default of dying by the signal: end as that would, with the
   // shell's code.
   process.exit(SIGNAL_EXIT_CODES[signal]);
