@@ -5,7 +5,11 @@ import { initBackend, tf } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import { BertModel, SentenceEncoder, parseBertConfig } from '../src/index.js';
-import { OnnxBertTrainer, type WeightSnapshot } from '../src/onnx/training/internal/bert_engine.js';
+import {
+  OnnxBertTrainer,
+  type WeightSnapshot,
+  attentionGroupCount,
+} from '../src/onnx/training/internal/bert_engine.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as { texts: string[] };
@@ -45,44 +49,92 @@ function upstream(mask: Int32Array, h: number, seed: number): Float32Array {
 }
 
 describe('OnnxBertTrainer (BERT forward/backward on onnxruntime)', () => {
-  it('matches BertModel.forward and every tfjs gradient on a padded batch (no dropout)', async () => {
-    const h = encoder.bert.config.hidden_size;
-    const texts = [
-      ...ref.texts,
-      'a much longer sentence than the others, with quite a few more tokens in it',
-    ];
-    const batch = encoder.tokenizer.encodeBatch(texts, 64);
-    const weights = engine.snapshotWeights();
-    const acts = await engine.forward(batch, weights);
-    const ids = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.length], 'int32');
-    const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
-    const expected = encoder.bert.forward({ inputIds: ids, attentionMask: mask });
-    const want = expected.dataSync();
-    // Padding rows are zero in the engine's output; compare real tokens.
-    const realOnly = Float32Array.from(want, (v, i) => (batch.attentionMask[Math.floor(i / h)] ? v : 0));
-    expect(maxAbs(acts.hidden, realOnly)).toBeLessThan(1e-4);
-
-    const dHidden = upstream(batch.attentionMask, h, 7);
-    const grads = new Map<string, Float32Array>();
-    await engine.backward(acts, dHidden, weights, grads);
-
-    const vars = encoder.bert.namedVariables().filter((v) => !v.name.startsWith('pooler.'));
-    const r = tf.tensor3d(dHidden, [batch.batchSize, batch.length, h]);
-    const { value, grads: tfGrads } = tf.variableGrads(
-      () => tf.sum(tf.mul(encoder.bert.forward({ inputIds: ids, attentionMask: mask }), r)),
-      vars.map((v) => v.variable),
+  /** `n` texts of varied lengths (1 to ~2n words), in no length order. */
+  const variedTexts = (n: number, wordsPer: number) =>
+    Array.from({ length: n }, (_, i) =>
+      Array.from(
+        { length: 1 + ((i * 7) % n) * wordsPer },
+        (_, w) => ref.texts[w % ref.texts.length]!.split(' ')[0],
+      )
+        .join(' ')
+        .toLowerCase(),
     );
-    for (const v of vars) {
-      const want = tfGrads[v.variable.name]!.dataSync();
-      const got = grads.get(v.name);
-      expect(got, v.name).toBeDefined();
-      // Relative to the gradient's scale (LayerNorm and embedding gradients differ by orders of magnitude).
-      // Floor: the key bias's gradient is exactly zero in theory (softmax ignores a per-row constant).
-      const scale = Math.max(maxAbsOf(want), 1e-3);
-      expect(maxAbs(got!, want) / scale, v.name).toBeLessThan(1e-5);
-    }
-    expect(grads.has('pooler.dense.weight')).toBe(false);
-    tf.dispose([ids, mask, expected, r, value, ...Object.values(tfGrads)]);
+  it.each([
+    {
+      name: 'a padded batch',
+      texts: [...ref.texts, 'a much longer sentence than the others, with quite a few more tokens in it'],
+      maxLength: 64,
+      groups: 1,
+    },
+    // Rows sorted by length and cut into attention groups of their own padded lengths (attentionGroupCount).
+    {
+      name: '24 rows of varied lengths (3 attention groups)',
+      texts: variedTexts(24, 2),
+      maxLength: 64,
+      groups: 3,
+    },
+    {
+      name: '16 rows of varied lengths (2 attention groups)',
+      texts: variedTexts(16, 4),
+      maxLength: 64,
+      groups: 2,
+    },
+  ])(
+    'matches BertModel.forward and every tfjs gradient on $name (no dropout)',
+    async ({ texts, maxLength, groups }) => {
+      const h = encoder.bert.config.hidden_size;
+      const batch = encoder.tokenizer.encodeBatch(texts, maxLength);
+      expect(attentionGroupCount(batch.batchSize, batch.length)).toBe(groups);
+      const weights = engine.snapshotWeights();
+      const acts = await engine.forward(batch, weights);
+      expect(acts.pass.groups.length).toBe(groups);
+      if (groups > 1) {
+        // Each group is padded only to its own longest row.
+        const lengths = acts.pass.groups.map((g) => g.length);
+        expect(Math.min(...lengths)).toBeLessThan(batch.length);
+        expect(Math.max(...lengths)).toBe(batch.length);
+      }
+      const ids = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.length], 'int32');
+      const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.length], 'int32');
+      const expected = encoder.bert.forward({ inputIds: ids, attentionMask: mask });
+      const want = expected.dataSync();
+      // Padding rows are zero in the engine's output; compare real tokens.
+      const realOnly = Float32Array.from(want, (v, i) => (batch.attentionMask[Math.floor(i / h)] ? v : 0));
+      expect(maxAbs(acts.hidden, realOnly)).toBeLessThan(1e-4);
+
+      const dHidden = upstream(batch.attentionMask, h, 7);
+      const grads = new Map<string, Float32Array>();
+      await engine.backward(acts, dHidden, weights, grads);
+
+      const vars = encoder.bert.namedVariables().filter((v) => !v.name.startsWith('pooler.'));
+      const r = tf.tensor3d(dHidden, [batch.batchSize, batch.length, h]);
+      const { value, grads: tfGrads } = tf.variableGrads(
+        () => tf.sum(tf.mul(encoder.bert.forward({ inputIds: ids, attentionMask: mask }), r)),
+        vars.map((v) => v.variable),
+      );
+      for (const v of vars) {
+        const want = tfGrads[v.variable.name]!.dataSync();
+        const got = grads.get(v.name);
+        expect(got, v.name).toBeDefined();
+        // Relative to the gradient's scale (LayerNorm and embedding gradients differ by orders of magnitude).
+        // Floor: the key bias's gradient is exactly zero in theory (softmax ignores a per-row constant).
+        const scale = Math.max(maxAbsOf(want), 1e-3);
+        expect(maxAbs(got!, want) / scale, v.name).toBeLessThan(1e-5);
+      }
+      expect(grads.has('pooler.dense.weight')).toBe(false);
+      tf.dispose([ids, mask, expected, r, value, ...Object.values(tfGrads)]);
+    },
+  );
+
+  it('attention groups: a function of batch size and padded length', () => {
+    expect([
+      attentionGroupCount(7, 200),
+      attentionGroupCount(16, 40),
+      attentionGroupCount(32, 64),
+      attentionGroupCount(32, 65),
+      attentionGroupCount(8, 256),
+      attentionGroupCount(512, 10),
+    ]).toEqual([1, 2, 4, 8, 2, 8]);
   });
 
   it.each(['relu', 'gelu_new', 'gelu_pytorch_tanh'] as const)(
@@ -196,13 +248,15 @@ describe('OnnxBertTrainer (BERT forward/backward on onnxruntime)', () => {
 
   it('runs several batches as one pass with the results of one pass each (dropout masks, gradients)', async () => {
     const h = encoder.bert.config.hidden_size;
-    // Different lengths: the pass runs attention at the longest, the others' extra keys masked.
+    // Different lengths, and the first batch in two attention groups of its own: each batch's dropout masks
+    // are one stream of draws per site, continued across its groups, as in a pass of its own.
     const long = encoder.tokenizer.encodeBatch(
-      [...ref.texts.slice(0, 2), 'a much longer sentence than the others, with quite a few more tokens'],
+      [...variedTexts(15, 3), 'a much longer sentence than the others, with quite a few more tokens'],
       64,
     );
     const short = encoder.tokenizer.encodeBatch(['short one', 'two words'], 64);
     expect(long.length).toBeGreaterThan(short.length);
+    expect(attentionGroupCount(long.batchSize, long.length)).toBe(2);
     const weights = engine.snapshotWeights();
     const opts = { training: true, dropoutRate: 0.3 };
     const alone = [

@@ -77,21 +77,26 @@ describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)',
   });
 
   it.each([
-    ['mean pooling', 'mean', false, false],
-    ['cls pooling + Normalize', 'cls', true, false],
-    ['mean_sqrt_len + a prompt left out of the pooling', 'mean_sqrt_len', false, true],
+    ['mean pooling', 'mean', false, false, 4],
+    ['cls pooling + Normalize', 'cls', true, false, 4],
+    ['mean_sqrt_len + a prompt left out of the pooling', 'mean_sqrt_len', false, true, 4],
+    // Rows of varied lengths in two attention groups per column: the pooling maps each group back to its rows.
+    ['mean pooling, 16 rows in attention groups', 'mean', false, false, 16],
   ] as const)(
     'MNRL as one fused step inside onnxruntime (%s): the general path’s loss and gradients, dropout on',
-    async (_, mode, normalize, prompt) => {
+    async (_, mode, normalize, prompt, rows) => {
       const encoder = await SentenceEncoder.load(fixture);
       encoder.pooling = { ...encoder.pooling, modes: [mode], includePrompt: !prompt };
       encoder.normalizeOutput = normalize;
       const engine = await OnnxTrainingEngine.create(encoder, { threads: 1 });
       engines.push(engine);
+      // Row i: the i mod 4-th text, lengthened by (i·3 mod 7) words.
+      const column = (texts: string[]) =>
+        Array.from({ length: rows }, (_, i) => `${texts[i % 4]} ${'more '.repeat((i * 3) % 7)}`.trim());
       const batch: LossBatch = {
         columnNames: ['anchor', 'positive', 'negative'],
-        columns: { anchor: premises, positive: hypotheses, negative: negatives },
-        size: 4,
+        columns: { anchor: column(premises), positive: column(hypotheses), negative: column(negatives) },
+        size: rows,
       };
       const ctx: LossContext = {
         training: true,

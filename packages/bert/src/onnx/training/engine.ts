@@ -10,12 +10,19 @@ import {
   type TrainingActivations,
   type TrainingPass,
   type WeightSnapshot,
+  forEachGroupToken,
   scatterEmbeddingRows,
 } from './internal/bert_engine.js';
 
 export interface OnnxTrainingEngineOptions {
   /** onnxruntime intra-op threads. Default 2. */
   threads?: number;
+  /**
+   * At most this many attention groups per batch: rows of similar length whose attention is padded only to
+   * their own longest row (default: chosen by batch size and padded length; 1: one group per batch). Without
+   * dropout the results agree to float rounding; with dropout a different count draws different masks.
+   */
+  maxAttentionGroups?: number;
 }
 
 /**
@@ -243,18 +250,18 @@ export class OnnxTrainingStep {
     const tokenized = this.tokenizeCalls(calls);
     const batches = tokenized.map((t) => t.batch);
     const weightsPerBatch = tokenized.map((t) => head.poolingWeights(t.batch, t.exclude));
-    // Row r of part k (call k's batch), packed token t: the pooling weight of t's position in its own layout.
-    const pool: FusedPooling = (parts, rows, tokens) => {
+    // Pooling row of each call's first row (calls' rows one call after the other).
+    const rowOffsets = batches.map((_, k) => batches.slice(0, k).reduce((n, b) => n + b.batchSize, 0));
+    // Packed token t of attention group g: the pooling weight of its position in its call's own layout.
+    const pool: FusedPooling = (groups, rows, tokens) => {
       const out = new Float32Array(rows * tokens);
-      let row = 0;
-      parts.forEach(({ tokenOffset, packed, batchSize, length }, k) => {
-        const w = weightsPerBatch[k]!;
-        packed.tokenIndex.forEach((pos, t) => {
-          const r = row + Math.floor(pos / length);
-          out[r * tokens + tokenOffset + t] = w[pos]!;
+      for (const g of groups) {
+        const { length } = batches[g.part]!;
+        const w = weightsPerBatch[g.part]!;
+        forEachGroupToken(g, length, (t, at) => {
+          out[(rowOffsets[g.part]! + Math.floor(at / length)) * tokens + g.tokenOffset + t] = w[at]!;
         });
-        row += batchSize;
-      });
+      }
       return out;
     };
     const first = calls[0]!.options;

@@ -9,7 +9,13 @@ import {
   allocateHeapMoments,
   setSimdAdamW,
 } from '../adamw_update.js';
-import { dropoutMask, dropoutMaskScalar, hostKernelsOn, tfjsWasmHeap } from './host_kernels.js';
+import {
+  dropoutMask,
+  dropoutMaskScalar,
+  dropoutSeedAfter,
+  hostKernelsOn,
+  tfjsWasmHeap,
+} from './host_kernels.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', nativeMatMul: false });
@@ -38,6 +44,20 @@ describe('wasm SIMD host kernels', () => {
           expect(simd.length).toBe(n);
           expect(Buffer.from(simd.buffer).equals(Buffer.from(scalar.buffer))).toBe(true);
         }
+  });
+
+  it('dropoutSeedAfter continues a mask: a mask drawn in pieces is the mask drawn at once', () => {
+    const seed = 0xdeadbeef;
+    const whole = dropoutMaskScalar(1000, 0.4, seed);
+    for (const cut of [0, 1, 7, 333, 999, 1000]) {
+      const head = dropoutMask(cut, 0.4, seed);
+      const tail = dropoutMask(1000 - cut, 0.4, dropoutSeedAfter(seed, cut));
+      expect(Array.from([...head, ...tail]), `cut ${cut}`).toEqual(Array.from(whole));
+    }
+    // Past 2³² draws the counter wraps (mod 2³² arithmetic, exact for large counts).
+    expect(dropoutSeedAfter(5, 2 ** 32)).toBe(5);
+    expect(dropoutSeedAfter(5, 2 ** 32 + 3)).toBe(dropoutSeedAfter(5, 3));
+    expect(() => dropoutSeedAfter(1, -1)).toThrow(/non-negative integer/);
   });
 
   it('dropoutMask keeps 1 − rate of the values, scaled by 1/(1 − rate)', () => {

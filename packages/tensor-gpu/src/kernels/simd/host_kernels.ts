@@ -117,6 +117,18 @@ export function dropoutMask(
   return into ? place(view) : view.slice();
 }
 
+/**
+ * The seed whose mask continues `seed`'s after `draws` values: `dropoutMask(a + b, r, seed)` is
+ * `dropoutMask(a, r, seed)` followed by `dropoutMask(b, r, dropoutSeedAfter(seed, a))` (mulberry32 is
+ * counter-based: draw i hashes seed + (i+1)·0x6d2b79f5).
+ */
+export function dropoutSeedAfter(seed: number, draws: number): number {
+  if (!Number.isSafeInteger(draws) || draws < 0)
+    throw new Error(`dropoutSeedAfter: draws must be a non-negative integer, got ${draws}`);
+  // Math.imul takes draws mod 2³² exactly (ToInt32) and multiplies mod 2³².
+  return (seed + Math.imul(draws, 0x6d2b79f5)) >>> 0;
+}
+
 /** The scalar generator (the definition the SIMD kernel is held to; also the fallback without wasm SIMD). */
 export function dropoutMaskScalar(n: number, rate: number, seed: number): Float32Array {
   const out = new Float32Array(n);
