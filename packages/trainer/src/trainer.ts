@@ -42,6 +42,8 @@ import type { TrainableEncoder, TrainingEngine } from './types.js';
  * evaluators, `predict` (pair scores) for its cross-encoder evaluators. Either throws where the model has none.
  */
 export interface EvaluationModel {
+  /** The engine the evaluation runs on (the trainer's `evalEngine`). */
+  readonly engine: TrainingArguments['evalEngine'];
   embed(texts: string[]): Promise<ArrayLike<number>[]>;
   predict(pairs: Array<[string, string]>): Promise<ArrayLike<number>[] | number[]>;
 }
@@ -342,6 +344,7 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
     // A cross-encoder evaluator scores pairs: handing it `predict` lets it be an evaluator object with a
     // declared main score (picking the best model) rather than a bare function that declares none.
     const runner: EvaluationModel = {
+      engine,
       embed: (texts) => this.model.embed(texts, { engine }),
       predict: (pairs) => {
         if (!this.model.predict)
