@@ -25,22 +25,27 @@ function snli(split: 'dev' | 'test') {
   return rows.filter((r, i) => labels[i]!.trim() !== '' && r.s1 !== '');
 }
 
+/** SNLI rows as the trainer's (sentence1, sentence2, label) data set. */
+function pairDataset(rows: ReturnType<typeof snli>) {
+  return {
+    columnNames: ['sentence1', 'sentence2', 'label'],
+    numRows: rows.length,
+    column: (name: string) =>
+      name === 'sentence1'
+        ? rows.map((r) => r.s1)
+        : name === 'sentence2'
+          ? rows.map((r) => r.s2)
+          : rows.map((r) => r.label),
+  };
+}
+
 describe('SentenceTransformerTrainer trains a CrossEncoder unchanged', () => {
   it('bce on SNLI dev (entailment vs not) beats the majority baseline on SNLI test', async () => {
     const started = Date.now();
     const model = await CrossEncoder.load(sharedPath('fixtures', 'tiny-cross-encoder'), { maxLength: 40 });
     model.onnxOptions = { threads: 2 };
     const train = snli('dev');
-    const data = {
-      columnNames: ['sentence1', 'sentence2', 'label'],
-      numRows: train.length,
-      column: (name: string) =>
-        name === 'sentence1'
-          ? train.map((r) => r.s1)
-          : name === 'sentence2'
-            ? train.map((r) => r.s2)
-            : train.map((r) => r.label),
-    };
+    const data = pairDataset(train);
     const out = mkdtempSync(join(tmpdir(), 'ce-train-'));
     dirs.push(out);
     const trainer = new SentenceTransformerTrainer({
@@ -84,16 +89,7 @@ describe('SentenceTransformerTrainer trains a CrossEncoder unchanged', () => {
     const model = await CrossEncoder.load(sharedPath('fixtures', 'tiny-cross-encoder'), { maxLength: 24 });
     model.onnxOptions = { threads: 2 };
     const train = snli('dev').slice(0, 48);
-    const data = {
-      columnNames: ['sentence1', 'sentence2', 'label'],
-      numRows: train.length,
-      column: (name: string) =>
-        name === 'sentence1'
-          ? train.map((r) => r.s1)
-          : name === 'sentence2'
-            ? train.map((r) => r.s2)
-            : train.map((r) => r.label),
-    };
+    const data = pairDataset(train);
     // The main score peaks at the second evaluation (step 4); the first-listed metric, the trainer's last
     // resort, peaks at the first (step 2), so each rule picks a different checkpoint. The fourth evaluation
     // runs after the best model is reloaded.
