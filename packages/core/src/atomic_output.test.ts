@@ -172,6 +172,13 @@ describe('atomic output on interruption', () => {
     expect(readFileSync(path, 'utf8')).toBe('old\n');
   });
 
+  it('SIGHUP (a closed terminal) removes the temp file and exits 129', async () => {
+    const dir = tempDir();
+    const result = await interruptWriter(join(dir, 'out.jsonl'), 'SIGHUP');
+    expect(result).toMatchObject({ status: 129, signal: null });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("the program's own SIGINT listener still decides how to end; the temp file is gone all the same", async () => {
     const dir = tempDir();
     const path = join(dir, 'out.jsonl');
@@ -201,7 +208,7 @@ setInterval(() => {}, 1 << 30);`;
 
   it('listens for SIGINT/SIGTERM/exit only while an output is open', async () => {
     const dir = tempDir();
-    const counts = () => ['SIGINT', 'SIGTERM', 'exit'].map((e) => process.listenerCount(e));
+    const counts = () => ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit'].map((e) => process.listenerCount(e));
     const before = counts();
     const first = await openAtomicOutput(join(dir, 'a.txt'));
     const second = await openAtomicOutput(join(dir, 'b.txt'));

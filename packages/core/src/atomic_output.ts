@@ -62,13 +62,14 @@ function resolveTarget(path: string): { target: string; inPlace: boolean } {
 
 /**
  * Temp files of this process's open atomic outputs. A Ctrl-C or `kill` while a command writes would otherwise
- * leave `.<name>.tmp-<pid>-<random>` beside the output: while any is open, SIGINT/SIGTERM and process exit
+ * leave `.<name>.tmp-<pid>-<random>` beside the output: while any is open, SIGINT/SIGTERM/SIGHUP (a closed
+ * terminal) and process exit
  * remove them synchronously (a signal handler cannot wait for promises).
  */
 const openTemporaries = new Set<string>();
 
 /** The shell's code for a process ended by a signal: 128 + its number. */
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 type CleanedSignal = keyof typeof SIGNAL_EXIT_CODES;
 
 function removeTemporariesSync(): void {
