@@ -41,13 +41,12 @@ const engines = {
 };
 const loss = createLoss('mnrl', { scale: 20 });
 const optimizer = new AdamW(encoder.namedVariables(), { lr: 2e-5, weightDecay: 0.01 });
-let next = 0;
 /** Warm-up and `steps` timed steps from pair `start` (both configurations of a round see the same batches). */
 async function pairsPerSecond(engine: OnnxTrainingEngine, start: number): Promise<number> {
-  next = start;
-  const step = async () => {
-    const rows = Array.from({ length: 32 }, (_, i) => (next + i) % queries.length);
-    next += 32;
+  // Step i trains pairs start + 32·i .. start + 32·i + 31 (wrapping around the data) with seed i's dropout.
+  const step = async (i: number) => {
+    const first = start + 32 * i;
+    const rows = Array.from({ length: 32 }, (_, j) => (first + j) % queries.length);
     const batch = {
       columnNames: ['anchor', 'positive'],
       columns: { anchor: rows.map((r) => queries[r]!), positive: rows.map((r) => passages[r]!) },
@@ -57,7 +56,7 @@ async function pairsPerSecond(engine: OnnxTrainingEngine, start: number): Promis
     try {
       const { grads } = await computeLossAndGradientsExternal(loss, encoder, s, batch, {
         training: true,
-        seed: next,
+        seed: first,
         dropoutRate: 0.1,
       });
       optimizer.applyGradients(grads);
@@ -66,9 +65,9 @@ async function pairsPerSecond(engine: OnnxTrainingEngine, start: number): Promis
       s.dispose();
     }
   };
-  await step(); // warm-up (the session of this batch's group count)
+  await step(0); // warm-up (the session of this batch's group count)
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await step();
+  for (let i = 1; i <= steps; i++) await step(i);
   tf.tidy(() => tf.sum(encoder.namedVariables()[0]!.variable)).dataSync();
   return Math.round(((steps * 32) / ((performance.now() - t0) / 1000)) * 10) / 10;
 }

@@ -63,8 +63,7 @@ function resolveTarget(path: string): { target: string; inPlace: boolean } {
 /**
  * Temp files of this process's open atomic outputs. A Ctrl-C or `kill` while a command writes would otherwise
  * leave `.<name>.tmp-<pid>-<random>` beside the output: while any is open, SIGINT/SIGTERM/SIGHUP (a closed
- * terminal) and process exit
- * remove them synchronously (a signal handler cannot wait for promises).
+ * terminal) and process exit remove them synchronously (a signal handler cannot wait for promises).
  */
 const openTemporaries = new Set<string>();
 

@@ -237,8 +237,8 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
       let ctx: string;
       if (packed) {
         // Q, K and V as three products straight into MultiHeadAttention's three inputs: one [H, 3H] product
-        // would need a Split of its [B, S, 3H] result (a copy of every value; encode +4% without it, side by
-        // side). onnxruntime's CPU kernel takes no packed QKV ([B, S, N, 3, d]: "not implemented for CPU").
+        // would need a Split of its [B, S, 3H] result (a copy of every value). onnxruntime's CPU kernel takes no
+        // packed QKV ([B, S, N, 3, d]: "not implemented for CPU").
         const [q, k, v] = ['query', 'key', 'value'].map((n) =>
           unpack(
             g.op('Add', [

@@ -57,7 +57,7 @@ export interface TrainingActivations {
 export interface TrainingPass {
   readonly feeds: Record<string, Tensor>;
   readonly packed: PackedBatch;
-  /** Per batch: its first packed token and its own packing (positions in its own `[B_i, S_i]` layout). */
+  /** Per batch: its own padded layout `[B_i, S_i]` (its tokens are in `groups`). */
   readonly parts: Array<{ batchSize: number; length: number }>;
   /** The attention groups the batches' rows were split into (see `AttentionGroup`), in packed-token order. */
   readonly groups: AttentionGroup[];
@@ -616,12 +616,11 @@ function concatPacked(own: PackedBatch[]): PackedBatch {
   };
 }
 
-/** Packs the real tokens of a right-padded batch (row-major order). */
 /**
  * Attention groups per batch: ⌊rows / 8⌋ (one up to 15 rows), twice that when the batch is padded beyond 64
  * tokens, at most 8. More groups pad less (attention's work grows with the square of the padded length) but
- * each adds nodes to the graph; measured here (MiniLM shape, batch 32, MNRL): SNLI pairs (~40 tokens) +3% with
- * 4 groups, 8 no better; Financial-QA question/context pairs (up to 256 tokens) +50% with 4, +65% with 8.
+ * each adds nodes to the graph: on short pairs (SNLI, ~40 tokens) 8 groups did no better than 4 here, on
+ * passages up to 256 tokens 8 did better than 4 (`scripts/bench/attention_groups.ts`).
  * A function of the batch's size and padded length only, so a run meets few graph variants (one session per
  * number of groups in a pass).
  */
@@ -681,6 +680,7 @@ export function forEachGroupToken(
   }
 }
 
+/** Packs the real tokens of a right-padded batch (row-major order). */
 function pack(batch: EncodedBatch): PackedBatch {
   const { batchSize: b, length: s, attentionMask, inputIds, tokenTypeIds } = batch;
   let tokens = 0;

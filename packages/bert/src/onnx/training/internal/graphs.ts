@@ -48,6 +48,9 @@ export interface TrainingGraphs {
 
 export const gradName = (weight: string) => `grad:${weight}`;
 
+/** The saved projections of a layer (`q:<layer>`, `k:<layer>`, `v:<layer>`), in Q, K, V order. */
+const QKV = ['q', 'k', 'v'] as const;
+
 /** The linear layers and LayerNorms of one encoder layer, by Hugging Face name. */
 function layerNames(i: number) {
   const p = `encoder.layer.${i}`;
@@ -203,7 +206,7 @@ function buildGraphs(
     const proj = [n.q, n.k, n.v].map((name) => linearF(x, name, h, h)); // 3 × [T, H]
     // Saved packed (T·H values each, not B·S·H padded ones: every saved value is copied out of onnxruntime and
     // back); the backward graph redoes the cheap gathers and transposes.
-    proj.forEach((t, j) => save(`${'qkv'[j]}:${i}`, t, [T, h]));
+    proj.forEach((t, j) => save(`${QKV[j]}:${i}`, t, [T, h]));
     const ctxGroups = groups.map((gk) => {
       const [q, k, v] = proj.map((t) => splitHeads(f, t, padMap[gk]!, heads, d)) as [string, string, string];
       fwdHeads.set(`${i}@${gk}`, [q, k, v]);
@@ -355,7 +358,7 @@ function buildGraphs(
       const probs = sv(groupInput(`probs:${i}`, gk));
       const [q, k, v] = fused
         ? fwdHeads.get(`${i}@${gk}`)!
-        : (['q', 'k', 'v'].map((t) => splitHeads(g, sv(`${t}:${i}`), gPadMap[gk]!, heads, d)) as [
+        : (QKV.map((t) => splitHeads(g, sv(`${t}:${i}`), gPadMap[gk]!, heads, d)) as [
             string,
             string,
             string,
