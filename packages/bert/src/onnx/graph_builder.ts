@@ -155,6 +155,21 @@ export class GraphBuilder {
     });
   }
 
+  /**
+   * Graphs are written in opset-17 forms (module writers included); an opset-18+ model takes a reduction's
+   * `axes` as an input instead of an attribute.
+   */
+  private axesAsInput(node: NodeMessage): NodeMessage {
+    if (node.domain !== '' || !REDUCE_AXES_INPUT_SINCE_18.has(node.op_type)) return node;
+    const axes = node.attribute.find((a) => a.name === 'axes');
+    if (!axes) return node;
+    return {
+      ...node,
+      input: [node.input[0] ?? '', this.constInt64(axes.ints ?? [])],
+      attribute: node.attribute.filter((a) => a !== axes),
+    };
+  }
+
   model(options: {
     opset: number;
     producerVersion: string;
@@ -163,16 +178,16 @@ export class GraphBuilder {
   }): ModelMessage {
     const opsets = [{ domain: '', version: options.opset }];
     for (const d of this.domains) opsets.push({ domain: d, version: 1 });
+    const nodes = options.opset >= 18 ? this.nodes.map((n) => this.axesAsInput(n)) : this.nodes;
     return {
-      // IR version 8 goes with opsets 17–18.
-      ir_version: 8,
+      ir_version: irVersionFor(options.opset),
       opset_import: opsets,
       producer_name: 'contrastive',
       producer_version: options.producerVersion,
       doc_string: options.docString,
       graph: {
         name: 'main',
-        node: this.nodes,
+        node: nodes,
         initializer: this.initializers,
         input: this.inputs,
         output: this.outputs,
@@ -181,6 +196,27 @@ export class GraphBuilder {
     };
   }
 }
+
+/** The ONNX IR version that goes with an opset (onnx's release table). */
+function irVersionFor(opset: number): number {
+  if (opset >= 23) return 11;
+  if (opset >= 21) return 10;
+  if (opset >= 19) return 9;
+  return 8;
+}
+
+/** Reductions whose `axes` moved from an attribute to an input in opset 18 (ReduceSum did in 13). */
+const REDUCE_AXES_INPUT_SINCE_18 = new Set([
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
+  'ReduceMax',
+  'ReduceMean',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceSumSquare',
+]);
 
 function valueInfo(name: string, elemType: OnnxDataTypeId, dims: Dim[]): ValueInfoMessage {
   return {

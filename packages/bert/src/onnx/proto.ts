@@ -61,7 +61,7 @@ message OperatorSetIdProto { string domain = 1; int64 version = 2; }
 `;
 
 /** TensorProto.DataType values. */
-export const OnnxDataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
+export const OnnxDataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9 } as const;
 export type OnnxDataTypeId = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /** AttributeProto.AttributeType values. */
