@@ -48,6 +48,17 @@ for (const name of ['snapshotWeights', 'forwardParts', 'backwardParts', 'fusedSt
   };
 }
 
+{
+  const { OnnxTrainingStep } = await import('../../packages/bert/src/onnx/training/engine.js');
+  const sp = OnnxTrainingStep.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const orig = sp.gradients!;
+  sp.gradients = function (this: unknown, ...a: unknown[]) {
+    const t0 = performance.now();
+    const r = orig.apply(this, a);
+    add('step.gradients', t0);
+    return r;
+  };
+}
 // onnxruntime's profiler, switched on for every session the engine creates (forward and backward graphs);
 // every session's run() is timed (`ort.run`: the wall time inside onnxruntime, the rest of a phase is JS).
 const profileDir = args['ort-profile'] ? mkdtempSync(join(tmpdir(), 'ort-profile-')) : undefined;

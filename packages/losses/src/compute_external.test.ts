@@ -1,5 +1,5 @@
 import { DenseModule, OnnxTrainingEngine, SentenceEncoder, randomDense } from '@contrastive/bert';
-import { initBackend, tf } from '@contrastive/tensor-gpu';
+import { globalNorm, initBackend, tf } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import { computeLossAndGradients, computeLossAndGradientsExternal } from './compute.js';
@@ -45,6 +45,7 @@ async function expectSameGradients(encoder: SentenceEncoder, loss: Loss, batch: 
   expect(tf.memory().numTensors - before).toBe(got.grads.size);
   expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want.loss)));
   expectCloseGradients(got.grads, want.grads);
+  expectSameNorm(got.grads, want.grads);
   tf.dispose([...want.grads.values(), ...got.grads.values()]);
   return got.loss;
 }
@@ -63,6 +64,16 @@ function expectCloseGradients(got: Map<string, tf.Tensor>, want: Map<string, tf.
     });
     expect(diff / scale, name).toBeLessThan(1e-4);
   }
+}
+
+/**
+ * The engine's word-embedding gradient carries its nonzero rows (clipping's norm reads only those): the global
+ * norm still equals that of gradients read whole.
+ */
+function expectSameNorm(got: Map<string, tf.Tensor>, want: Map<string, tf.Tensor>): void {
+  const reference = globalNorm(want.values());
+  expect(reference).toBeGreaterThan(0);
+  expect(Math.abs(globalNorm(got.values()) - reference)).toBeLessThan(1e-4 * reference);
 }
 
 describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)', () => {
@@ -130,6 +141,7 @@ describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)',
       expect(fused.calls).toBe(1);
       expect(Math.abs(fused.loss - general.loss)).toBeLessThan(1e-5 * Math.max(1, general.loss));
       expectCloseGradients(fused.grads, general.grads);
+      expectSameNorm(fused.grads, general.grads);
       tf.dispose([...fused.grads.values(), ...general.grads.values()]);
       // Options the fused form lacks take the general path.
       expect(new MultipleNegativesRankingLoss({ maskFalseNegatives: true }).fusedForm()).toBeUndefined();

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend.js';
-import { globalNorm, readFloat32 } from './host_view.js';
+import { forEachRowRange, globalNorm, markNonzeroRows, readFloat32 } from './host_view.js';
 import { tf } from './tf.js';
 
 beforeAll(async () => {
@@ -28,6 +28,41 @@ describe('readFloat32 / globalNorm', () => {
     expect(globalNorm([a, b])).toBeCloseTo(13, 10); // √(9 + 16 + 144)
     expect(globalNorm([])).toBe(0);
     tf.dispose([a, b]);
+  });
+
+  it('reads only the recorded nonzero rows of a table (markNonzeroRows), and checks the record', () => {
+    const rows = 20;
+    const values = new Float32Array(rows * 3);
+    for (const [r, v] of [
+      [2, 1],
+      [3, -2],
+      [4, 0.5],
+      [17, 3],
+    ] as const)
+      values.fill(v, r * 3, r * 3 + 3);
+    const t = tf.tensor2d(values, [rows, 3]);
+    const whole = globalNorm([t]);
+    expect(whole).toBeCloseTo(Math.sqrt(3 * (1 + 4 + 0.25 + 9)), 10);
+    markNonzeroRows(t, Int32Array.of(2, 3, 4, 17));
+    expect(globalNorm([t])).toBeCloseTo(whole, 12);
+    // Trusted, not checked: a row left out is not read.
+    const partial = tf.tensor2d(values, [rows, 3]);
+    markNonzeroRows(partial, Int32Array.of(2, 3));
+    expect(globalNorm([partial])).toBeCloseTo(Math.sqrt(3 * (1 + 4)), 10);
+    // A tensor derived from it has no record and is read whole.
+    const copy = tf.add(partial, 0);
+    expect(globalNorm([copy])).toBeCloseTo(whole, 10);
+    expect(() => markNonzeroRows(t, Int32Array.of(3, 2))).toThrow(/ascend without repeats \(index 1: 3, 2\)/);
+    expect(() => markNonzeroRows(t, Int32Array.of(20))).toThrow(/row 20 \(index 0\) is outside \[0, 20\)/);
+    expect(() => markNonzeroRows(tf.tensor1d([1]), Int32Array.of(0))).toThrow(/must be 2-D/);
+    const ranges: number[][] = [];
+    forEachRowRange(Int32Array.of(2, 3, 4, 9, 11, 12), (a, b) => ranges.push([a, b]));
+    expect(ranges).toEqual([
+      [2, 5],
+      [9, 10],
+      [11, 13],
+    ]);
+    tf.dispose([t, partial, copy]);
   });
 
   it('copies where the backend has no heap view (cpu)', async () => {

@@ -23,8 +23,47 @@ export function readFloat32(t: tf.Tensor): Float32Array {
 }
 
 /**
+ * Rows of 2-D tensors known to hold every nonzero value (a scattered embedding gradient: the few vocabulary rows
+ * of a batch in a 30k-row table), keyed by the tensor's data. `globalNorm` and the AdamW step read only those
+ * rows instead of the whole table. A derived tensor (`tf.add`, a clone's new data) has no entry: it is read whole.
+ */
+const nonzeroRowsByData = new WeakMap<object, Int32Array>();
+
+/**
+ * Records that every row of the 2-D tensor `t` outside `rows` (ascending, no repeats) is zero. Call it after the
+ * tensor's values are final; the promise is the caller's (it is not checked against the values).
+ */
+export function markNonzeroRows(t: tf.Tensor, rows: Int32Array): void {
+  if (t.rank !== 2) throw new Error(`markNonzeroRows: tensor must be 2-D, got shape [${t.shape}]`);
+  const n = t.shape[0]!;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (!(r >= 0 && r < n)) throw new Error(`markNonzeroRows: row ${r} (index ${i}) is outside [0, ${n})`);
+    if (i > 0 && r <= rows[i - 1]!)
+      throw new Error(`markNonzeroRows: rows must ascend without repeats (index ${i}: ${rows[i - 1]}, ${r})`);
+  }
+  nonzeroRowsByData.set(t.dataId, rows);
+}
+
+/** The rows `markNonzeroRows` recorded for this tensor's data, if any. */
+export function nonzeroRowsOf(t: { dataId: object }): Int32Array | undefined {
+  return nonzeroRowsByData.get(t.dataId);
+}
+
+/** Calls `run(firstRow, endRow)` for each maximal range of consecutive rows in `rows` (ascending). */
+export function forEachRowRange(rows: Int32Array, run: (from: number, to: number) => void): void {
+  for (let i = 0; i < rows.length; ) {
+    let j = i + 1;
+    while (j < rows.length && rows[j] === rows[j - 1]! + 1) j++;
+    run(rows[i]!, rows[j - 1]! + 1);
+    i = j;
+  }
+}
+
+/**
  * √(Σ‖tᵢ‖²) over tensors, read in place (one pass, no temporaries): the global gradient norm of clipping.
- * Accumulated in double precision; on wasm by a SIMD kernel on the heap itself.
+ * Accumulated in double precision; on wasm by a SIMD kernel on the heap itself. A tensor with recorded nonzero
+ * rows (`markNonzeroRows`) is read on those rows only.
  */
 export function globalNorm(tensors: Iterable<tf.Tensor>): number {
   let sum = 0;
@@ -32,14 +71,25 @@ export function globalNorm(tensors: Iterable<tf.Tensor>): number {
   const simd = heap && hostKernelsOn(heap);
   for (const t of tensors) {
     const values = readFloat32(t);
-    if (simd && values.buffer === heap.buffer) {
-      sum += simd.sum_squares(values.byteOffset, values.length);
+    const squares = (from: number, to: number) => {
+      if (simd && values.buffer === heap.buffer)
+        return simd.sum_squares(values.byteOffset + from * 4, to - from);
+      let s = 0;
+      for (let i = from; i < to; i++) {
+        const v = values[i]!;
+        s += v * v;
+      }
+      return s;
+    };
+    const rows = nonzeroRowsOf(t);
+    if (!rows) {
+      sum += squares(0, values.length);
       continue;
     }
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      sum += v * v;
-    }
+    const cols = t.shape[1]!;
+    forEachRowRange(rows, (r0, r1) => {
+      sum += squares(r0 * cols, r1 * cols);
+    });
   }
   return Math.sqrt(sum);
 }

@@ -1,3 +1,4 @@
+import { nonzeroRowsOf } from '../host_view.js';
 import { tf } from '../tf.js';
 import { type WasmMemory, hostKernelsOn, tfjsWasmHeap } from './simd/host_kernels.js';
 
@@ -165,6 +166,8 @@ function adamwSimd(
   out: Float32Array,
   a: AdamWUpdateAttrs,
   shape: number[],
+  /** The rows that hold every nonzero gradient value, where known (`markNonzeroRows`). */
+  gradientRows?: Int32Array,
 ): boolean {
   const heap = tfjsWasmHeap(backend);
   const k = heap && hostKernelsOn(heap);
@@ -221,9 +224,14 @@ function adamwSimd(
   const cols = p.length / rows;
   moments.activeRows ??= activeRowsOf(m, v, rows, cols);
   const active = moments.activeRows;
-  k.nonzero_rows(gOff, rows, cols, scratch.flags);
-  const flags = new Uint8Array(heap.buffer, scratch.flags, rows);
-  for (let r = 0; r < rows; r++) active[r] = active[r]! | flags[r]!;
+  if (gradientRows) {
+    // The gradient's nonzero rows are known (a scattered embedding gradient): no scan of the whole table.
+    for (let i = 0; i < gradientRows.length; i++) active[gradientRows[i]!] = 1;
+  } else {
+    k.nonzero_rows(gOff, rows, cols, scratch.flags);
+    const flags = new Uint8Array(heap.buffer, scratch.flags, rows);
+    for (let r = 0; r < rows; r++) active[r] = active[r]! | flags[r]!;
+  }
   const decay = f(a.decayFactor);
   for (let r0 = 0; r0 < rows; ) {
     const on = active[r0];
@@ -278,7 +286,19 @@ export const adamwUpdateWasmConfig: tf.KernelConfig = {
     const pOut = b.makeOutput(p.shape, 'float32');
     if (simdAdamWEnabled) ensureScratch(b, p.shape.length === 2 ? p.shape[0]! : 0);
     const views = [b.typedArrayFromHeap(p), b.typedArrayFromHeap(g), b.typedArrayFromHeap(pOut)] as const;
-    if (!simdAdamWEnabled || !adamwSimd(b, views[0], views[1], a.moments, views[2], a, p.shape))
+    if (
+      !simdAdamWEnabled ||
+      !adamwSimd(
+        b,
+        views[0],
+        views[1],
+        a.moments,
+        views[2],
+        a,
+        p.shape,
+        nonzeroRowsOf(g as { dataId: object }),
+      )
+    )
       adamwLoop(views[0], views[1], a.moments.m, a.moments.v, views[2], a);
     return pOut;
   },

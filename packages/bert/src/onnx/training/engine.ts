@@ -1,4 +1,4 @@
-import { type NamedVariable, readFloat32, tf } from '@contrastive/tensor-gpu';
+import { type NamedVariable, markNonzeroRows, readFloat32, tf } from '@contrastive/tensor-gpu';
 import type { BertModel } from '../../model.js';
 import type { EncodedBatch } from '../../tokenizer.js';
 import type { EmbedTensorOptions } from '../../types.js';
@@ -352,9 +352,17 @@ export class OnnxTrainingStep {
         ? tensors.map((t) => readFloat32(t))
         : names.map((n) => new Float32Array(shapes.get(n)!.reduce((a, d) => a * d, 1)));
       scatterEmbeddingRows(this.embeddingRows, h, { word: views[0]!, position: views[1]!, type: views[2]! });
+      // The few vocabulary rows the step used: clipping's norm and AdamW read those, not the 30k-row table.
+      const wordRows = new Uint8Array(shapes.get(EMBEDDINGS.word)![0]!);
+      for (const { packed } of this.embeddingRows) for (const id of packed.ids) wordRows[id] = 1;
       names.forEach((n, i) => {
         const g = heap ? tensors[i]! : tf.tensor(views[i]!, shapes.get(n)!, 'float32');
         const prev = out.get(n);
+        if (!prev && n === EMBEDDINGS.word)
+          markNonzeroRows(
+            g,
+            Int32Array.from(wordRows.keys()).filter((r) => wordRows[r] === 1),
+          );
         out.set(n, prev ? tf.add(prev, g) : g);
         if (prev) {
           prev.dispose();

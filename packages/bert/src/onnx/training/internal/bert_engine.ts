@@ -171,9 +171,10 @@ export class OnnxBertTrainer {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      // Shapes change every batch: the arena would keep the largest batch's activations for good (~+200 MB
-      // RSS over 40 MiniLM steps); plain allocations cost no measurable time here.
-      enableCpuMemArena: false,
+      // onnxruntime's arena on (its default): over 40 MiniLM steps of varied shapes (fused step, attention
+      // groups) it ran ~4% faster than plain allocations and ended with ~70 MB less RSS (the arena reuses its
+      // blocks; freed allocations went back through malloc and page faults).
+      enableCpuMemArena: true,
     };
   }
 
