@@ -2,8 +2,9 @@
  * Where the time of one ONNX-engine training step goes (MNRL, batch 32, MiniLM shape, dropout 0.1): prints the
  * mean milliseconds per step of each phase as one JSON line. `--ort-profile`: also onnxruntime's own profile of
  * the forward and backward graphs, milliseconds per step by operator type (which kernels the time is in).
+ * `--per-step`: each step's milliseconds and minor page faults on stderr (the first steps grow the heaps).
  * Usage: node --conditions=@contrastive/source --import tsx scripts/bench/profile_onnx_train.ts [--steps 5]
- *   [--threads 2] [--ort-profile]
+ *   [--threads 2] [--dropout 0.1] [--per-step] [--ort-profile]
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,8 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '5' },
     threads: { type: 'string', default: '2' },
     'ort-profile': { type: 'boolean', default: false },
+    dropout: { type: 'string', default: '0.1' },
+    'per-step': { type: 'boolean', default: false },
   },
 });
 const steps = Number(args.steps);
@@ -98,6 +101,7 @@ const engine = await OnnxTrainingEngine.create(encoder, { threads: Number(args.t
 const loss = createLoss('mnrl', { scale: 20 });
 const optimizer = new AdamW(encoder.namedVariables(), { lr: 2e-5, weightDecay: 0.01 });
 const pairs = snliEntailmentPairs();
+let lastFaults = process.resourceUsage().minorPageFault;
 for (let i = 0; i <= steps; i++) {
   if (i === 1) for (const k of Object.keys(ms)) delete ms[k];
   const rows = pairs.slice(i * 32, (i + 1) * 32);
@@ -107,11 +111,12 @@ for (let i = 0; i <= steps; i++) {
     size: rows.length,
   };
   let t0 = performance.now();
+  const stepStart = t0;
   const step = engine.beginStep();
   const { grads } = await computeLossAndGradientsExternal(loss, encoder, step, batch, {
     training: true,
     seed: i,
-    dropoutRate: 0.1,
+    dropoutRate: Number(args.dropout),
   });
   step.dispose();
   add('lossAndGradients', t0);
@@ -123,6 +128,13 @@ for (let i = 0; i <= steps; i++) {
   for (const g of grads.values()) g.dispose();
   tf.tidy(() => tf.sum(encoder.namedVariables()[0]!.variable)).dataSync();
   add('adamw', t0);
+  if (args['per-step']) {
+    const faults = process.resourceUsage().minorPageFault;
+    process.stderr.write(
+      `${JSON.stringify({ step: i, ms: Math.round(performance.now() - stepStart), minor_page_faults: faults - lastFaults })}\n`,
+    );
+    lastFaults = faults;
+  }
   void norm;
 }
 const out: Record<string, unknown> = {};
