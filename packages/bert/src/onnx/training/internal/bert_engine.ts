@@ -172,8 +172,8 @@ export class OnnxBertTrainer {
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       // onnxruntime's arena on (its default): over 40 MiniLM steps of varied shapes (fused step, attention
-      // groups) it ran ~4% faster than plain allocations and ended with ~70 MB less RSS (the arena reuses its
-      // blocks; freed allocations went back through malloc and page faults).
+      // groups) it was faster than plain allocations and ended with less RSS in our profile runs (the arena
+      // reuses its blocks; freed allocations went back through malloc and page faults).
       enableCpuMemArena: true,
     };
   }
