@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 
 const fixture = sharedPath('fixtures', 'tiny-cross-encoder');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
@@ -12,7 +12,7 @@ const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as
 };
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'contrastive-ce-cli-'));
+  dir = tempDir('contrastive-ce-cli-');
   writeFileSync(
     join(dir, 'pairs.jsonl'),
     ref.pairs
@@ -26,9 +26,28 @@ beforeAll(() => {
       .join(''),
   );
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const json = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
+
+/** `contrastive train` on this file's train.jsonl: one epoch of batch 2, no progress bar, `flags` besides. */
+const trainOnPairs = (model: string, loss: string, output: string, flags: string[] = []) =>
+  runCli([
+    'train',
+    '--model',
+    model,
+    '--train',
+    join(dir, 'train.jsonl'),
+    '--loss',
+    loss,
+    ...flags,
+    '--output',
+    output,
+    '--epochs',
+    '1',
+    '--batch-size',
+    '2',
+    '--no-progress',
+  ]);
 
 describe('contrastive score / init --cross-encoder / train on a cross-encoder', () => {
   it('score: every row with "score" = sigmoid(logit), matching PyTorch (1e-4)', async () => {
@@ -87,22 +106,7 @@ describe('contrastive score / init --cross-encoder / train on a cross-encoder', 
     expect(cfg.num_labels).toBe(3);
 
     const trained = join(dir, 'ce3-trained');
-    const train = await runCli([
-      'train',
-      '--model',
-      model,
-      '--train',
-      join(dir, 'train.jsonl'),
-      '--loss',
-      'ce',
-      '--output',
-      trained,
-      '--epochs',
-      '1',
-      '--batch-size',
-      '2',
-      '--no-progress',
-    ]);
+    const train = await trainOnPairs(model, 'ce', trained);
     expect(train.status, train.stderr).toBe(0);
     expect(json(train.stdout).steps).toBe(3);
     const out = join(dir, 'scored3.jsonl');
@@ -136,14 +140,7 @@ describe('contrastive score / init --cross-encoder / train on a cross-encoder', 
         .join(''),
     );
     const trained = join(dir, 'ce-best');
-    const r = await runCli([
-      'train',
-      '--model',
-      fixture,
-      '--train',
-      join(dir, 'train.jsonl'),
-      '--loss',
-      'bce',
+    const r = await trainOnPairs(fixture, 'bce', trained, [
       '--eval-sts',
       sts,
       '--eval-steps',
@@ -153,13 +150,6 @@ describe('contrastive score / init --cross-encoder / train on a cross-encoder', 
       '--load-best-model-at-end',
       '--lr',
       '1e-3',
-      '--output',
-      trained,
-      '--epochs',
-      '1',
-      '--batch-size',
-      '2',
-      '--no-progress',
     ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('contrastive: best-model metric: eval_sts-dev_spearman');

@@ -1,19 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CrossEncoder } from '@contrastive/bert';
 import { createLoss } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 import { SentenceTransformerTrainer } from '../src/index.js';
 
-const dirs: string[] = [];
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 function snli(split: 'dev' | 'test') {
@@ -46,8 +42,7 @@ describe('SentenceTransformerTrainer trains a CrossEncoder unchanged', () => {
     model.onnxOptions = { threads: 2 };
     const train = snli('dev');
     const data = pairDataset(train);
-    const out = mkdtempSync(join(tmpdir(), 'ce-train-'));
-    dirs.push(out);
+    const out = tempDir('ce-train-');
     const trainer = new SentenceTransformerTrainer({
       model,
       args: {
@@ -98,8 +93,7 @@ describe('SentenceTransformerTrainer trains a CrossEncoder unchanged', () => {
     const predicted: number[] = [];
     let call = 0;
     const pairs = train.slice(0, 4).map((r) => [r.s1, r.s2] as [string, string]);
-    const out = mkdtempSync(join(tmpdir(), 'ce-best-'));
-    dirs.push(out);
+    const out = tempDir('ce-best-');
     const trainer = new SentenceTransformerTrainer({
       model,
       args: {
