@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { SentenceEncoder, SentenceTokenizer, presetConfig } from '../../packages/bert/src/index.js';
 import { OnnxTrainingEngine } from '../../packages/bert/src/onnx/index.js';
 import { loadOnnxRuntime } from '../../packages/bert/src/onnx/runtime.js';
+import { OnnxTrainingStep } from '../../packages/bert/src/onnx/training/engine.js';
 import { OnnxBertTrainer } from '../../packages/bert/src/onnx/training/internal/bert_engine.js';
 import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { computeLossAndGradientsExternal, createLoss } from '../../packages/losses/src/index.js';
@@ -38,30 +39,28 @@ const ms: Record<string, number> = {};
 const add = (k: string, t0: number) => {
   ms[k] = (ms[k] ?? 0) + performance.now() - t0;
 };
-// Wrap the engine's phases (prototype methods) with timers.
-const proto = OnnxBertTrainer.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-for (const name of ['snapshotWeights', 'forwardParts', 'backwardParts', 'fusedStep']) {
-  const orig = proto[name]!;
-  proto[name] = function (this: unknown, ...a: unknown[]) {
-    const t0 = performance.now();
-    const r = orig.apply(this, a);
-    if (r instanceof Promise) return r.finally(() => add(`engine.${name}`, t0));
-    add(`engine.${name}`, t0);
-    return r;
-  };
+/** Wraps prototype methods with timers, added up under `<prefix>.<name>` (a promise is timed to its end). */
+function timeMethods(prototype: object, names: string[], prefix: string): void {
+  const proto = prototype as Record<string, (...a: unknown[]) => unknown>;
+  for (const name of names) {
+    const orig = proto[name]!;
+    proto[name] = function (this: unknown, ...a: unknown[]) {
+      const t0 = performance.now();
+      const r = orig.apply(this, a);
+      if (r instanceof Promise) return r.finally(() => add(`${prefix}.${name}`, t0));
+      add(`${prefix}.${name}`, t0);
+      return r;
+    };
+  }
 }
+// The engine's phases, and the step's gradients() (copies into tfjs tensors, the embedding scatter).
+timeMethods(
+  OnnxBertTrainer.prototype,
+  ['snapshotWeights', 'forwardParts', 'backwardParts', 'fusedStep'],
+  'engine',
+);
+timeMethods(OnnxTrainingStep.prototype, ['gradients'], 'step');
 
-{
-  const { OnnxTrainingStep } = await import('../../packages/bert/src/onnx/training/engine.js');
-  const sp = OnnxTrainingStep.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const orig = sp.gradients!;
-  sp.gradients = function (this: unknown, ...a: unknown[]) {
-    const t0 = performance.now();
-    const r = orig.apply(this, a);
-    add('step.gradients', t0);
-    return r;
-  };
-}
 // onnxruntime's profiler, switched on for every session the engine creates (forward and backward graphs);
 // every session's run() is timed (`ort.run`: the wall time inside onnxruntime, the rest of a phase is JS).
 const profileDir = args['ort-profile'] ? mkdtempSync(join(tmpdir(), 'ort-profile-')) : undefined;
