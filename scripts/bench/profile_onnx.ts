@@ -1,10 +1,11 @@
 /**
- * Where the ONNX engine's time goes: runs the length-sorted encode pass of the benchmark under onnxruntime's
- * profiler and prints milliseconds per operator type (after onnxruntime's own fusions).
+ * Where the ONNX engine's time goes: runs the benchmark's length-sorted encode pass (`SentenceEncoder.encode`,
+ * batch 64: its token-count order and attention parts included) under onnxruntime's profiler and prints
+ * milliseconds per operator type (after onnxruntime's own fusions), then per run: its shape and attention time.
  *
  *   node --conditions=@contrastive/source --import tsx scripts/bench/profile_onnx.ts [mini|base] [contrib|standard]
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,12 +14,7 @@ import {
   SentenceTokenizer,
   presetConfig,
 } from '../../packages/bert/src/index.js';
-import {
-  type OnnxOpSet,
-  buildBertGraph,
-  encodeModel,
-  loadOnnxRuntime,
-} from '../../packages/bert/src/onnx/index.js';
+import { type OnnxOpSet, loadOnnxRuntime } from '../../packages/bert/src/onnx/index.js';
 import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { initBackend } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
@@ -33,56 +29,50 @@ const ops = (process.argv[3] ?? 'contrib') as OnnxOpSet;
 await initBackend({ backend: 'wasm' });
 const texts = snliEntailmentPairs()
   .slice(0, 1024)
-  .map((p) => p.premise)
-  .sort((a, b) => b.length - a.length);
+  .map((p) => p.premise);
 const enc = SentenceEncoder.random({
   config: presetConfig(shape),
   tokenizer: SentenceTokenizer.fromDir(miniLmConfigDir()),
   maxSeqLength: 128,
 });
-const ort = await loadOnnxRuntime();
-const bytes = encodeModel(
-  buildBertGraph({
-    config: enc.bert.config,
-    weights: await enc.bert.exportWeights(),
-    ops,
-    output: 'sentence_embedding',
-    // The head modules' ONNX forms (Pooling), as the encode path fuses them.
-    head: enc.modules.flatMap((m) => m.onnx?.() ?? []),
-  }),
-);
-const prefix = join(mkdtempSync(join(tmpdir(), 'onnx-profile-')), 'profile');
-const session = await ort.InferenceSession.create(bytes, {
-  intraOpNumThreads: 2,
-  graphOptimizationLevel: 'all',
-  enableProfiling: true,
-  profileFilePrefix: prefix,
-});
-for (let s = 0; s < texts.length; s += 64) {
-  const b = enc.tokenizer.encodeBatch(texts.slice(s, s + 64), 128);
-  const t = (a: Int32Array) =>
-    new ort.Tensor(
-      'int64',
-      BigInt64Array.from(a, (v) => BigInt(v)),
-      [b.batchSize, b.length],
-    );
-  await session.run({ input_ids: t(b.inputIds), attention_mask: t(b.attentionMask) }, ['sentence_embedding']);
+enc.onnxOptions = { threads: 2, ops };
+
+// The profiler switched on for the session the encoder creates (the one session of this process).
+const dir = mkdtempSync(join(tmpdir(), 'onnx-profile-'));
+const profiled: Array<{ endProfiling(): void }> = [];
+{
+  const sessions = (await loadOnnxRuntime()).InferenceSession as unknown as {
+    create(model: unknown, options: object): Promise<{ endProfiling(): void }>;
+  };
+  const create = sessions.create.bind(sessions);
+  sessions.create = async (model, options) => {
+    const s = await create(model, {
+      ...options,
+      enableProfiling: true,
+      profileFilePrefix: join(dir, 'profile'),
+    });
+    profiled.push(s);
+    return s;
+  };
 }
-session.endProfiling();
-await session.release();
-const dir = join(prefix, '..');
+await enc.encode(texts, { batchSize: 64, engine: 'onnx' });
+for (const s of profiled) s.endProfiling();
+await enc.release();
+
 const file = readdirSync(dir).find((f) => f.endsWith('.json'));
 if (!file) throw new Error(`${dir}: onnxruntime wrote no profile`);
 const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Array<{
   cat?: string;
   name: string;
+  ts: number;
   dur: number;
-  args?: { op_name?: string };
+  args?: { op_name?: string; input_type_shape?: Array<Record<string, number[]>> };
 }>;
+rmSync(dir, { recursive: true, force: true });
 const byOp = new Map<string, number>();
 let total = 0;
-for (const e of events) {
-  if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
+for (const e of nodes) {
   const op = e.args?.op_name ?? '?';
   byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
   total += e.dur;
@@ -90,5 +80,22 @@ for (const e of events) {
 for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1])) {
   console.log(
     JSON.stringify({ op, ms: Math.round(us / 100) / 10, share: Math.round((1000 * us) / total) / 10 }),
+  );
+}
+// Per run: the attention input's [B, S] and the run's attention milliseconds.
+for (const run of events.filter((e) => e.name === 'model_run')) {
+  let attention = 0;
+  let bs: number[] | undefined;
+  for (const e of nodes) {
+    if (e.ts < run.ts || e.ts > run.ts + run.dur || e.args?.op_name !== 'Attention') continue;
+    attention += e.dur;
+    bs = Object.values(e.args.input_type_shape?.[0] ?? {})[0]?.slice(0, 2);
+  }
+  console.log(
+    JSON.stringify({
+      run_ms: Math.round(run.dur / 100) / 10,
+      bs,
+      attention_ms: Math.round(attention / 100) / 10,
+    }),
   );
 }

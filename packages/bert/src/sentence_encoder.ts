@@ -59,6 +59,9 @@ export type EncoderTrainingEngine = TrainingEngineHandle<ReturnType<OnnxTraining
 
 const ST_VERSION = '5.1.0';
 
+/** Sorted encode: batches per window whose texts are ordered by token count (see `encode`). */
+const ENCODE_SORT_WINDOW_BATCHES = 64;
+
 function readJsonIfExists<T>(path: string): T | undefined {
   if (!existsSync(path)) return undefined;
   try {
@@ -425,8 +428,12 @@ export class SentenceEncoder {
       prompt ? texts.map((t) => prompt + t) : texts,
       this.maxSeqLength,
     );
-    const exclude = prompt && this.excludesPromptFromPooling ? this.tokenizer.tokenIds(prompt).length + 1 : 0;
-    return { batch, exclude };
+    return { batch, exclude: this.promptTokensExcluded(prompt) };
+  }
+
+  /** Leading tokens the pooling leaves out: [CLS] and the prompt's, when the model excludes its prompt. */
+  private promptTokensExcluded(prompt: string | undefined): number {
+    return prompt && this.excludesPromptFromPooling ? this.tokenizer.tokenIds(prompt).length + 1 : 0;
   }
 
   private readonly onnxSession = new OnnxSessionCache();
@@ -513,26 +520,38 @@ export class SentenceEncoder {
       throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
     const prompt = this.resolvePrompt(options.prompt, options.promptName);
     const embedder = await this.batchEmbedder(options.engine ?? 'auto');
+    const sort = options.sortByLength ?? true;
     const order = texts.map((_, i) => i);
-    if (options.sortByLength ?? true) order.sort((a, b) => texts[b]!.length - texts[a]!.length || a - b);
+    if (sort) order.sort((a, b) => texts[b]!.length - texts[a]!.length || a - b);
     const out: Float32Array[] = new Array(texts.length);
     const dim = this.dimension;
     const keep = options.truncateDim ?? this.truncateDim ?? dim;
     if (options.truncateDim !== undefined) checkTruncateDim(keep, dim, 'encode: truncateDim');
     // As sentence-transformers: truncate, then normalize (a Normalize module's unit vectors are no longer unit).
     const renormalize = options.normalize === true && (!this.normalizeOutput || keep < dim);
-    for (let s = 0; s < order.length; s += batchSize) {
-      const idx = order.slice(s, s + batchSize);
-      const { batch, exclude } = this.tokenizeForEmbedding(
-        idx.map((i) => texts[i]!),
-        prompt,
+    const exclude = this.promptTokensExcluded(prompt);
+    let done = 0;
+    // Texts are tokenized a window of batches at a time. Sorted, each window's texts are ordered again by their
+    // token counts (characters only approximate them): a batch's sequences then have nearly one length, so
+    // attention (which runs on the padded layout) pads little. Same embeddings; memory stays one window's ids.
+    const window = sort ? batchSize * ENCODE_SORT_WINDOW_BATCHES : batchSize;
+    for (let w = 0; w < order.length; w += window) {
+      const idx = order.slice(w, w + window);
+      const ids = idx.map((i) =>
+        this.tokenizer.encodeIds(prompt ? prompt + texts[i]! : texts[i]!, this.maxSeqLength),
       );
-      const data = await embedder.embedBatch(batch, exclude);
-      idx.forEach((i, r) => {
-        const v = data.slice(r * dim, r * dim + keep);
-        out[i] = renormalize ? normalizeVector(v) : v;
-      });
-      options.progress?.(Math.min(s + batchSize, order.length), order.length);
+      const local = idx.map((_, k) => k);
+      if (sort) local.sort((a, b) => ids[b]!.length - ids[a]!.length || a - b);
+      for (let s = 0; s < local.length; s += batchSize) {
+        const rows = local.slice(s, s + batchSize);
+        const data = await embedder.embedBatch(this.tokenizer.pad(rows.map((k) => ids[k]!)), exclude);
+        rows.forEach((k, r) => {
+          const v = data.slice(r * dim, r * dim + keep);
+          out[idx[k]!] = renormalize ? normalizeVector(v) : v;
+        });
+        done += rows.length;
+        options.progress?.(done, order.length);
+      }
     }
     return out;
   }

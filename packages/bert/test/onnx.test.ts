@@ -12,7 +12,8 @@ import {
   parseBertConfig,
   randomDense,
 } from '../src/index.js';
-import { decodeModel, exportOnnx, loadOnnxRuntime } from '../src/onnx/index.js';
+import { OnnxEncoderSession, decodeModel, exportOnnx, loadOnnxRuntime } from '../src/onnx/index.js';
+import { attentionParts } from '../src/onnx/internal/batch_rows.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
@@ -82,6 +83,74 @@ describe('the ONNX encode engine on the tiny-bert fixture', () => {
     await expect(e.encode(texts, { batchSize: 0 })).rejects.toThrow(
       /batchSize must be a positive integer, got 0/,
     );
+  });
+
+  it('batches length-sorted texts by token count, not characters (each batch one slice of that order)', async () => {
+    const e = await engine(encoder);
+    // Characters and tokens disagree: one long word is a few word pieces, single letters are a token each.
+    const texts = [
+      'antidisestablishmentarianism',
+      'a b c d e f g h',
+      'incomprehensibilities',
+      'x y z w v u t',
+      'hello',
+      'q r s',
+    ];
+    const tokens = texts.map((t) => encoder.tokenizer.encodeIds(t, encoder.maxSeqLength).length);
+    const byTokens = [...tokens].sort((a, b) => b - a);
+    const byChars = texts
+      .map((t, i) => [t.length, tokens[i]!] as const)
+      .sort((a, b) => b[0] - a[0])
+      .map(([, n]) => n);
+    const batchesOf = (lengths: number[]) =>
+      [0, 2, 4].map((s) =>
+        lengths
+          .slice(s, s + 2)
+          .sort((a, b) => a - b)
+          .join(','),
+      );
+    // The texts are chosen so that batching by characters would pair other lengths.
+    expect(batchesOf(byChars)).not.toEqual(batchesOf(byTokens));
+    const pad = vi.spyOn(SentenceTokenizer.prototype, 'pad');
+    try {
+      const out = await e.encode(texts, { batchSize: 2 });
+      const seen = pad.mock.calls.map(([seqs]) =>
+        seqs
+          .map((q) => q.length)
+          .sort((a, b) => a - b)
+          .join(','),
+      );
+      expect(seen).toEqual(batchesOf(byTokens));
+      const one = await Promise.all(texts.map(async (t) => (await e.encode([t]))[0]!));
+      expect(maxDiff(out, one)).toBeLessThan(1e-5);
+    } finally {
+      pad.mockRestore();
+    }
+  });
+
+  it('runs a batch of very different lengths as attention parts, with the same embeddings', async () => {
+    const e = await engine(encoder);
+    const words = ref.texts.join(' ').split(/\s+/);
+    const text = (n: number, k: number) =>
+      Array.from({ length: n }, (_, i) => words[(i + k) % words.length]!).join(' ');
+    // 32 long rows (cut at the fixture's 32 tokens) and 32 of ~19 tokens, interleaved: the packed graph pads
+    // attention to the longest row.
+    const texts = Array.from({ length: 64 }, (_, k) => (k % 2 ? text(15, k % 4) : text(40, k)));
+    const batch = encoder.tokenizer.encodeBatch(texts, encoder.maxSeqLength);
+    const parts = attentionParts(batch);
+    expect(parts?.map((p) => p.length)).toEqual([32, 32]);
+    const runs = vi.spyOn(
+      OnnxEncoderSession.prototype as unknown as { embedRows: () => Promise<Float32Array> },
+      'embedRows',
+    );
+    try {
+      const whole = await e.encode(texts, { batchSize: 64, sortByLength: false });
+      expect(runs).toHaveBeenCalledTimes(2);
+      const one = await Promise.all(texts.map(async (t) => (await e.encode([t]))[0]!));
+      expect(maxDiff(whole, one)).toBeLessThan(1e-5);
+    } finally {
+      runs.mockRestore();
+    }
   });
 
   it('normalize: true gives unit vectors in the direction of the plain ones; embed returns number[][]', async () => {

@@ -5,6 +5,7 @@ import type { BertConfig } from '../config.js';
 import { type HeadModule, type OnnxModuleWriter, applyModules } from '../modules/module.js';
 import type { EncodedBatch } from '../tokenizer.js';
 import { type OnnxOpSet, type TorchTensor, buildBertGraph } from './bert_graph.js';
+import { attentionParts, selectRows } from './internal/batch_rows.js';
 import { encodeModel } from './proto.js';
 import { type OnnxRuntime, loadOnnxRuntime } from './runtime.js';
 
@@ -49,6 +50,8 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
     /** Whether the head runs inside the graph. */
     readonly fused: boolean,
     readonly modelBytes: number,
+    /** Whether the dense layers run on the real tokens only (the packed graph: attention alone pads). */
+    private readonly packed: boolean,
   ) {}
 
   static async create(
@@ -80,7 +83,8 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
       executionMode: 'sequential',
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     });
-    return new OnnxEncoderSession(ort, session, source, fused, bytes.byteLength);
+    const packed = (options.ops ?? 'contrib') === 'contrib' && fused && (options.removePadding ?? true);
+    return new OnnxEncoderSession(ort, session, source, fused, bytes.byteLength, packed);
   }
 
   /**
@@ -89,6 +93,21 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
    */
   async embedBatch(batch: EncodedBatch, excludeLeadingTokens = 0): Promise<Float32Array> {
     if (batch.batchSize === 0) return new Float32Array(0);
+    const parts = this.packed ? attentionParts(batch) : undefined;
+    if (!parts) return this.embedRows(batch, excludeLeadingTokens);
+    // Rows of very different lengths: each part in a run of its own (same embeddings, less attention padding).
+    let out: Float32Array | undefined;
+    for (const rows of parts) {
+      const data = await this.embedRows(selectRows(batch, rows), excludeLeadingTokens);
+      const dim = data.length / rows.length;
+      out ??= new Float32Array(batch.batchSize * dim);
+      const into = out;
+      rows.forEach((r, i) => into.set(data.subarray(i * dim, (i + 1) * dim), r * dim));
+    }
+    return out!;
+  }
+
+  private async embedRows(batch: EncodedBatch, excludeLeadingTokens: number): Promise<Float32Array> {
     const dims = [batch.batchSize, batch.length];
     const feeds: Record<string, Tensor> = {
       input_ids: new this.ort.Tensor('int64', toInt64(batch.inputIds), dims),

@@ -3,6 +3,7 @@ import { dropoutMask, dropoutSeedAfter, readFloat32, tf } from '@contrastive/ten
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { BertModel } from '../../../model.js';
 import type { EncodedBatch } from '../../../tokenizer.js';
+import { rowLength, selectRows } from '../../internal/batch_rows.js';
 import { encodeModel } from '../../proto.js';
 import { type OnnxRuntime, loadOnnxRuntime } from '../../runtime.js';
 import {
@@ -641,30 +642,6 @@ function attentionGroupRows(batch: EncodedBatch, maxGroups: number): Int32Array[
   return Array.from({ length: groups }, (_, k) =>
     order.slice(Math.floor((k * b) / groups), Math.floor(((k + 1) * b) / groups)),
   );
-}
-
-/** One past the last real token of row r (padding is on the right; a hole in the mask stays inside). */
-function rowLength(mask: Int32Array, r: number, s: number): number {
-  for (let q = s; q > 0; q--) if (mask[r * s + q - 1]) return q;
-  return 0;
-}
-
-/** The rows `rows` of a batch as a batch of their own, padded to the longest of them. */
-function selectRows(batch: EncodedBatch, rows: Int32Array): EncodedBatch {
-  const s = batch.length;
-  const length = Math.max(1, ...Array.from(rows, (r) => rowLength(batch.attentionMask, r, s)));
-  const take = (from: Int32Array) => {
-    const out = new Int32Array(rows.length * length);
-    rows.forEach((r, i) => out.set(from.subarray(r * s, r * s + length), i * length));
-    return out;
-  };
-  return {
-    inputIds: take(batch.inputIds),
-    attentionMask: take(batch.attentionMask),
-    tokenTypeIds: take(batch.tokenTypeIds),
-    batchSize: rows.length,
-    length,
-  };
 }
 
 /** Each token of a group: its packed index in the group and its flat position in its batch's own layout. */
