@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { lastJsonLine } from '../../../test-support/training_output.js';
 import { trainingEvaluators } from '../src/commands/train.js';
-
-const fixture = sharedPath('fixtures', 'tiny-bert');
+import { runTrainCli } from './helpers.js';
 
 /** One small file (or folder) per evaluator kind, in the layouts `contrastive eval` reads. */
 function writeEvalData(dir: string) {
@@ -71,39 +71,37 @@ function writeEvalData(dir: string) {
   );
 }
 
+/** Four (anchor, positive) pairs in `dir`/train.jsonl. */
+function writeTrainData(dir: string): string {
+  const file = join(dir, 'train.jsonl');
+  writeFileSync(
+    file,
+    [
+      ['a cat sits', 'a cat is sitting'],
+      ['rain today', 'it rains today'],
+      ['capital of france', 'Paris is the capital of France.'],
+      ['who wrote hamlet', 'Hamlet was written by Shakespeare.'],
+    ]
+      .map(([anchor, positive]) => JSON.stringify({ anchor, positive }))
+      .join('\n'),
+  );
+  return file;
+}
+
+/** Two MNRL steps of batch 4 on `train` with an evaluation after each, no progress bar, `flags` besides. */
+const trainTwoSteps = (train: string, output: string, flags: string[]) =>
+  runTrainCli({ train, loss: 'mnrl', output, maxSteps: 2, batchSize: 4, progress: false }, [
+    '--eval-steps',
+    '1',
+    ...flags,
+  ]);
+
 describe('contrastive train --eval <kind>=<file>', () => {
   it('runs every kind of evaluator during training, names the best-model metric, and scores as eval does', async () => {
     const dir = tempDir('train-eval-');
     writeEvalData(dir);
-    writeFileSync(
-      join(dir, 'train.jsonl'),
-      [
-        ['a cat sits', 'a cat is sitting'],
-        ['rain today', 'it rains today'],
-        ['capital of france', 'Paris is the capital of France.'],
-        ['who wrote hamlet', 'Hamlet was written by Shakespeare.'],
-      ]
-        .map(([anchor, positive]) => JSON.stringify({ anchor, positive }))
-        .join('\n'),
-    );
     const out = join(dir, 'model');
-    const r = await runCli([
-      'train',
-      '--model',
-      fixture,
-      '--train',
-      join(dir, 'train.jsonl'),
-      '--loss',
-      'mnrl',
-      '--max-steps',
-      '2',
-      '--batch-size',
-      '4',
-      '--eval-steps',
-      '1',
-      '--output',
-      out,
-      '--no-progress',
+    const r = await trainTwoSteps(writeTrainData(dir), out, [
       '--eval',
       `sts=${join(dir, 'sts.jsonl')}`,
       '--eval',
@@ -118,7 +116,7 @@ describe('contrastive train --eval <kind>=<file>', () => {
       `reranking=${join(dir, 'rerank.jsonl')}`,
     ]);
     expect(r.status, r.stderr).toBe(0);
-    const line = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    const line = lastJsonLine(r.stdout) as {
       eval: Record<string, number>;
       best_metric: string;
     };
