@@ -96,6 +96,15 @@ const trainTwoSteps = (train: string, output: string, flags: string[]) =>
     ...flags,
   ]);
 
+/** The evaluation lines of a run's metrics.jsonl (the final one left out). */
+function evaluations(out: string, key: string): Array<Record<string, number>> {
+  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number>)
+    .filter((m) => key in m && !m.final);
+}
+
 describe('contrastive train --eval <kind>=<file>', () => {
   it('runs every kind of evaluator during training, names the best-model metric, and scores as eval does', async () => {
     const dir = tempDir('train-eval-');
@@ -152,6 +161,37 @@ describe('contrastive train --eval <kind>=<file>', () => {
     ]);
     expect(e.status, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout.trim()).main_score).toBeCloseTo(line.eval.eval_sts_spearman_cosine!, 5);
+  }, 300_000);
+
+  it('--metric-for-best-model without eval_: the CLI names the key the trainer picked the best checkpoint by', async () => {
+    const dir = tempDir('train-eval-');
+    writeEvalData(dir);
+    const out = join(dir, 'model');
+    // The triplet evaluator comes first, so only the flag makes the STS score the best-model metric.
+    const r = await trainTwoSteps(writeTrainData(dir), out, [
+      '--save-steps',
+      '1',
+      '--eval',
+      `triplet=${join(dir, 'triplets.jsonl')}`,
+      '--eval',
+      `sts=${join(dir, 'sts.jsonl')}`,
+      '--metric-for-best-model',
+      'spearman_cosine',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const line = lastJsonLine(r.stdout) as { best_metric: string; best_model_checkpoint: string };
+    expect(line.best_metric).toBe('eval_sts_spearman_cosine');
+    expect(r.stderr).toContain('contrastive: best-model metric: eval_sts_spearman_cosine\n');
+    expect(r.stderr.match(/best-model metric: /g)).toHaveLength(1);
+    // What the trainer recorded with the best checkpoint: the same key, and its best value during training.
+    const state = JSON.parse(readFileSync(join(line.best_model_checkpoint, 'trainer_state.json'), 'utf8'));
+    expect(state.bestMetricKey).toBe(line.best_metric);
+    const scores = evaluations(out, line.best_metric).map((m) => m[line.best_metric]!);
+    expect(scores).toHaveLength(2);
+    expect(state.bestMetric).toBe(Math.max(...scores));
+    expect(line.best_model_checkpoint).toBe(
+      join(out, `checkpoint-${scores.indexOf(Math.max(...scores)) + 1}`),
+    );
   }, 300_000);
 
   it('builds named evaluators and refuses bad specs with the kind and file', async () => {
