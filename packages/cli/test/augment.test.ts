@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PARAPHRASE_PROMPT, fillTemplate } from '@contrastive/augment';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type ChatServer, startChatServer } from '../../../test-support/chat_server.js';
 import { runCli, runCliAsync } from '../../../test-support/cli.js';
+import { tempDir } from '../../../test-support/temp.js';
 
 let dir: string;
 const SENTENCES = [
@@ -14,10 +14,9 @@ const SENTENCES = [
 ];
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'contrastive-augment-cli-'));
+  dir = tempDir('contrastive-augment-cli-');
   writeFileSync(join(dir, 'in.txt'), `${SENTENCES.join('\n')}\n`);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const readOut = (path: string) =>
   readFileSync(path, 'utf8')

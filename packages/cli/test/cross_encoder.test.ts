@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { lastJsonLine as json } from '../../../test-support/training_output.js';
+import { initTinyArgs, runTrainCli } from './helpers.js';
 
 const fixture = sharedPath('fixtures', 'tiny-cross-encoder');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
@@ -27,27 +29,12 @@ beforeAll(() => {
   );
 });
 
-const json = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
-
 /** `contrastive train` on this file's train.jsonl: one epoch of batch 2, no progress bar, `flags` besides. */
 const trainOnPairs = (model: string, loss: string, output: string, flags: string[] = []) =>
-  runCli([
-    'train',
-    '--model',
-    model,
-    '--train',
-    join(dir, 'train.jsonl'),
-    '--loss',
-    loss,
-    ...flags,
-    '--output',
-    output,
-    '--epochs',
-    '1',
-    '--batch-size',
-    '2',
-    '--no-progress',
-  ]);
+  runTrainCli(
+    { model, train: join(dir, 'train.jsonl'), loss, output, epochs: 1, batchSize: 2, progress: false },
+    flags,
+  );
 
 describe('contrastive score / init --cross-encoder / train on a cross-encoder', () => {
   it('score: every row with "score" = sigmoid(logit), matching PyTorch (1e-4)', async () => {
@@ -87,18 +74,7 @@ describe('contrastive score / init --cross-encoder / train on a cross-encoder', 
 
   it('init --cross-encoder --num-labels 3, then train --loss ce, then score --softmax', async () => {
     const model = join(dir, 'ce3');
-    const init = await runCli([
-      'init',
-      '--cross-encoder',
-      '--num-labels',
-      '3',
-      '--preset',
-      'tiny',
-      '--tokenizer',
-      fixture,
-      '--output',
-      model,
-    ]);
+    const init = await runCli(initTinyArgs(fixture, model, ['--cross-encoder', '--num-labels', '3']));
     expect(init.status, init.stderr).toBe(0);
     expect(json(init.stdout)).toMatchObject({ cross_encoder: true, num_labels: 3 });
     const cfg = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8'));
@@ -173,25 +149,9 @@ describe('contrastive score / init --cross-encoder / train on a cross-encoder', 
   it('augsbert: the five steps at a tiny size print gold-only and gold+silver STS-B scores', async () => {
     const tok = fixture;
     expect(
-      (
-        await runCli([
-          'init',
-          '--cross-encoder',
-          '--num-labels',
-          '2',
-          '--preset',
-          'tiny',
-          '--tokenizer',
-          tok,
-          '--output',
-          join(dir, 'aug-ce'),
-        ])
-      ).status,
+      (await runCli(initTinyArgs(tok, join(dir, 'aug-ce'), ['--cross-encoder', '--num-labels', '2']))).status,
     ).toBe(0);
-    expect(
-      (await runCli(['init', '--preset', 'tiny', '--tokenizer', tok, '--output', join(dir, 'aug-bi')]))
-        .status,
-    ).toBe(0);
+    expect((await runCli(initTinyArgs(tok, join(dir, 'aug-bi')))).status).toBe(0);
     const r = await runCli([
       'augsbert',
       '--cross-encoder',

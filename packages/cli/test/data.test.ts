@@ -1,17 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsv, readDataFile, readFlagJsonl, readJsonl } from '@contrastive/data-nli';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 import { parseRatios, parseRenames, runDataConvert, runDataSplit } from '../src/commands/data.js';
-
-const tmp = () => mkdtempSync(join(tmpdir(), 'data-cli-'));
 
 describe('contrastive data convert', () => {
   it('snli-lines → pairs, triplets, scored-pairs and nli with row counts', async () => {
-    const dir = tmp();
+    const dir = tempDir('data-cli-');
     const input = sharedPath('data', 'snli');
     const labels = readFileSync(join(input, 'labels.dev'), 'utf8').split('\n').filter(Boolean);
     const pairs = await runDataConvert({
@@ -65,7 +63,7 @@ describe('contrastive data convert', () => {
   });
 
   it('stsb → scored-pairs scaled to [0, 1]; csv with renames → pairs; bad rows skipped with their lines', async () => {
-    const dir = tmp();
+    const dir = tempDir('data-cli-');
     const sts = await runDataConvert({
       from: 'stsb',
       input: sharedPath('data', 'stsb', 'sts-dev.csv'),
@@ -99,7 +97,7 @@ describe('contrastive data convert', () => {
 
 describe('contrastive data split', () => {
   it('writes train/val/test 8:1:1, stratified, and reports counts', async () => {
-    const dir = tmp();
+    const dir = tempDir('data-cli-');
     const input = join(dir, 'in.jsonl');
     writeFileSync(
       input,
@@ -128,7 +126,7 @@ describe('contrastive data split', () => {
 
 describe('contrastive data (through the CLI)', () => {
   it('prints one JSON line and fails with the file and line of a bad row', async () => {
-    const dir = tmp();
+    const dir = tempDir('data-cli-');
     const ok = await runCli([
       'data',
       'convert',

@@ -1,21 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFlagJsonl, readJsonl } from '@contrastive/data-nli';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 import { runDataConvert, runDataSplit } from '../src/commands/data.js';
-
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'data-flag-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 function flagFile(dir: string, n = 20): string {
   const path = join(dir, 'flag.jsonl');
@@ -36,7 +26,7 @@ function flagFile(dir: string, n = 20): string {
 
 describe('data convert --from flag', () => {
   it('--teacher-scores margin / list writes the label column margin-mse / distill-kl read', async () => {
-    const dir = tmp();
+    const dir = tempDir('data-flag-');
     const input = flagFile(dir, 2);
     await runDataConvert({
       from: 'flag',
@@ -64,7 +54,7 @@ describe('data convert --from flag', () => {
   });
 
   it('keeps prompt and type through flag → flag; --prepend-prompt puts the prompt on the query', async () => {
-    const dir = tmp();
+    const dir = tempDir('data-flag-');
     const input = flagFile(dir, 2);
     await runDataConvert({ from: 'flag', input, to: 'flag', output: join(dir, 'f.jsonl') });
     const back = await readFlagJsonl(join(dir, 'f.jsonl'));
@@ -82,7 +72,7 @@ describe('data convert --from flag', () => {
 
 describe('data split on FlagEmbedding JSONL', () => {
   it('splits whole records 8:1:1 and keeps every field (CLI)', async () => {
-    const dir = tmp();
+    const dir = tempDir('data-flag-');
     const input = flagFile(dir, 20);
     const r = await runCli([
       'data',
@@ -119,7 +109,7 @@ describe('data split on FlagEmbedding JSONL', () => {
 
 describe('data convert --to beir', () => {
   it('QA CSV → corpus.jsonl, queries.jsonl, qrels/test.tsv that eval --task retrieval reads', async () => {
-    const dir = tmp();
+    const dir = tempDir('data-flag-');
     const csv = join(dir, 'qa.csv');
     writeFileSync(
       csv,

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 
 const model = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as {
@@ -13,7 +13,7 @@ const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as {
 
 describe('contrastive encode', () => {
   it('embeds a .txt and a .jsonl file in input order, matching the PyTorch reference', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'enc-'));
+    const dir = tempDir('enc-');
     const texts = ref.texts.filter((t) => !t.includes('\n') && t.trim() !== '').slice(0, 6);
     writeFileSync(join(dir, 'in.txt'), `${texts.join('\n')}\n`);
     writeFileSync(join(dir, 'in.jsonl'), texts.map((text) => JSON.stringify({ text })).join('\n'));
@@ -71,7 +71,7 @@ describe('contrastive encode', () => {
   });
 
   it('fails clearly on a missing model, a missing input and an empty line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'enc-'));
+    const dir = tempDir('enc-');
     writeFileSync(join(dir, 'bad.txt'), 'first\n\nthird\n');
     const noModel = await runCli([
       'encode',
@@ -105,7 +105,7 @@ describe('contrastive encode', () => {
     ]);
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('none.txt: input file not found');
-    const noWeights = mkdtempSync(join(tmpdir(), 'enc-model-'));
+    const noWeights = tempDir('enc-model-');
     writeFileSync(join(noWeights, 'config.json'), readFileSync(join(model, 'config.json')));
     writeFileSync(join(dir, 'ok.txt'), 'hello\n');
     const r = await runCli([

@@ -1,13 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 import { type EvalCommandOptions, buildEvaluator, runEval } from '../src/commands/eval.js';
 import { buildProgram } from '../src/main.js';
-
-const tmp = () => mkdtempSync(join(tmpdir(), 'eval-cli-'));
 
 /** Deterministic stand-in model: letter-frequency vectors (no tfjs), so the evaluation path runs fast. */
 const letterModel = {
@@ -24,7 +22,14 @@ const letterModel = {
 };
 
 function options(o: Partial<EvalCommandOptions>): EvalCommandOptions {
-  return { model: 'fake', task: 'sts', split: 'test', output: join(tmp(), 'r.json'), batchSize: 16, ...o };
+  return {
+    model: 'fake',
+    task: 'sts',
+    split: 'test',
+    output: join(tempDir('eval-cli-'), 'r.json'),
+    batchSize: 16,
+    ...o,
+  };
 }
 
 describe('contrastive eval (evaluation path with an injected model)', () => {
@@ -42,7 +47,7 @@ describe('contrastive eval (evaluation path with an injected model)', () => {
   });
 
   it('classification takes --data (train) and --test with the Banking77 "category" column', async () => {
-    const dir = tmp();
+    const dir = tempDir('eval-cli-');
     // A small slice of Banking77: the first 40 rows of each file hold a handful of intents.
     const slice = (name: string, n: number) =>
       readFileSync(sharedPath('data', 'banking77', name), 'utf8')
@@ -84,7 +89,7 @@ describe('contrastive eval (evaluation path with an injected model)', () => {
   });
 
   it('retrieval, triplet, pair and reranking files', async () => {
-    const dir = tmp();
+    const dir = tempDir('eval-cli-');
     mkdirSync(join(dir, 'beir', 'qrels'), { recursive: true });
     writeFileSync(
       join(dir, 'beir', 'corpus.jsonl'),
@@ -150,7 +155,7 @@ describe('contrastive eval end to end with the tiny model', () => {
   it('matches scipy on the PyTorch reference embeddings within 1e-4', async () => {
     const model = sharedPath('fixtures', 'tiny-bert');
     const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as { texts: string[] };
-    const dir = tmp();
+    const dir = tempDir('eval-cli-');
     const gold = [1, 2, 2, 4, 0.5, 2];
     writeFileSync(
       join(dir, 'sts.jsonl'),

@@ -17,8 +17,9 @@ import { describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { lastJsonLine } from '../../../test-support/training_output.js';
+import { tinyBert as model, runTrainCli, trainArgs } from './helpers.js';
 
-const model = sharedPath('fixtures', 'tiny-bert');
 const stsDev = sharedPath('data', 'stsb', 'sts-dev.csv');
 
 /** A failed run: non-zero exit, one `contrastive: <message>` line, no stack trace. */
@@ -272,26 +273,12 @@ describe('train and data convert read a CSV score column the same way (issue 13,
     const rows = Array.from({ length: 8 }, (_, i) => `first ${i},second ${i},${(i % 5) / 4}`);
     const csv = join(dir, 'scored.csv');
     writeFileSync(csv, `sentence1,sentence2,score\n${rows.join('\n')}\n`);
-    const r = await runCli([
-      'train',
-      '--model',
-      model,
-      '--train',
-      csv,
-      '--loss',
-      'cosine',
-      '--output',
-      join(dir, 'run'),
-      '--max-steps',
-      '1',
-      '--batch-size',
-      '4',
-      '--no-progress',
-      '--save-strategy',
-      'no',
-    ]);
+    const r = await runTrainCli(
+      { train: csv, loss: 'cosine', output: join(dir, 'run'), maxSteps: 1, batchSize: 4, progress: false },
+      ['--save-strategy', 'no'],
+    );
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ steps: 1 });
+    expect(lastJsonLine(r.stdout)).toMatchObject({ steps: 1 });
     const converted = await runCli([
       'data',
       'convert',
@@ -311,17 +298,7 @@ describe('train and data convert read a CSV score column the same way (issue 13,
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'sentence1,sentence2,score\na,b,0.5\nc,d,high\n');
     expectFailure(
-      await runCli([
-        'train',
-        '--model',
-        model,
-        '--train',
-        bad,
-        '--loss',
-        'cosine',
-        '--output',
-        join(dir, 'run2'),
-      ]),
+      await runTrainCli({ train: bad, loss: 'cosine', output: join(dir, 'run2') }),
       `${bad}:3 (score): "high" is not a number`,
     );
     expectFailure(
@@ -397,19 +374,7 @@ describe('one training run per output folder (issue 13, item 2)', () => {
       ).join('\n'),
     );
     const out = join(dir, 'run');
-    const args = [
-      'train',
-      '--model',
-      model,
-      '--train',
-      pairs,
-      '--loss',
-      'mnrl',
-      '--output',
-      out,
-      '--batch-size',
-      '8',
-    ];
+    const args = trainArgs({ train: pairs, loss: 'mnrl', output: out, batchSize: 8 });
     // Long enough to outlast the second process's start (~2 s) however fast a step is (~100 steps/s here).
     const first = runCli([...args, '--max-steps', '600', '--save-steps', '200', '--logging-steps', '1']);
     // Wait until the first run holds the folder.

@@ -1,20 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 import { parseRangeForSampling, readMiningCorpus } from '../src/commands/mine.js';
-
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'mine-cli-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 const ROWS = [
   { query: 'what was the revenue growth', pos: 'revenue growth was ten percent' },
@@ -34,7 +24,7 @@ const PASSAGES = [
 ];
 
 function setup(): { dir: string; input: string; corpus: string; beir: string } {
-  const dir = tmp();
+  const dir = tempDir('mine-cli-');
   const input = join(dir, 'rows.jsonl');
   writeFileSync(input, `${ROWS.map((r) => JSON.stringify(r)).join('\n')}\n`);
   const corpus = join(dir, 'corpus.jsonl');

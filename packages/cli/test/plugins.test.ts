@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
-import { repoRoot, sharedPath } from '../../../test-support/shared.js';
+import { repoRoot } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
+import { runTrainCli, tinyBert } from './helpers.js';
 
 let dir: string;
 const cliDir = fileURLToPath(new URL('..', import.meta.url));
@@ -57,7 +58,7 @@ export function register(api) {
 `;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'contrastive-plugins-'));
+  dir = tempDir('contrastive-plugins-');
   // The plugin imports @contrastive/tensor-gpu and @contrastive/losses as an installed plugin would: here they
   // resolve through the CLI package's own node_modules (the same files the CLI runs, so one tfjs instance).
   symlinkSync(join(cliDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -71,7 +72,6 @@ beforeAll(() => {
       .join('\n'),
   );
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('contrastive --plugin', () => {
   it('uses a plugin augmenter by --method, before or after the subcommand', async () => {
@@ -119,7 +119,7 @@ describe('contrastive --plugin', () => {
       join(dir, 'plugin.mjs'),
       'eval',
       '--model',
-      sharedPath('fixtures', 'tiny-bert'),
+      tinyBert,
       '--task',
       'mean-norm',
       '--data',
@@ -200,17 +200,9 @@ describe('contrastive --plugin', () => {
     const config = join(dir, 'train.yaml');
     writeFileSync(config, 'plugins:\n  - ./plugin.mjs\nloss: plugin-pull\nmax-steps: 2\nbatch-size: 2\n');
     const output = join(dir, 'out');
-    const r = await runCli([
-      'train',
+    const r = await runTrainCli({ train: join(dir, 'pairs.jsonl'), output, progress: false }, [
       '--config',
       config,
-      '--model',
-      sharedPath('fixtures', 'tiny-bert'),
-      '--train',
-      join(dir, 'pairs.jsonl'),
-      '--output',
-      output,
-      '--no-progress',
     ]);
     expect(r.status, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout.trim()) as { steps: number; train_loss: number };

@@ -1,12 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
+import { lastJsonLine as json } from '../../../test-support/training_output.js';
+import { initTinyArgs, runTrainCli, trainArgs } from './helpers.js';
 
 const tokenizerDir = sharedPath('models', 'all-MiniLM-L6-v2-config');
-const json = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
 
 /** SNLI dev entailment pairs and STS-B dev pairs as JSONL, read straight from ../shared. */
 function writeData(dir: string, nPairs: number, nSts: number) {
@@ -38,23 +39,20 @@ function writeData(dir: string, nPairs: number, nSts: number) {
   writeFileSync(join(dir, 'sts.jsonl'), `${sts.join('\n')}\n`);
 }
 
+/** A temp folder with `writeData`'s files and a tiny model made by `contrastive init` in `model/`. */
+async function dataAndTinyModel(prefix: string, nPairs: number, nSts: number): Promise<string> {
+  const dir = tempDir(prefix);
+  writeData(dir, nPairs, nSts);
+  expect((await runCli(initTinyArgs(tokenizerDir, join(dir, 'model')))).status).toBe(0);
+  return dir;
+}
+
 describe('contrastive init + train', () => {
   it('init --preset tiny writes a loadable sentence-transformers folder of the fixture shape', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'init-'));
-    const r = await runCli([
-      'init',
-      '--preset',
-      'tiny',
-      '--tokenizer',
-      tokenizerDir,
-      '--output',
-      join(dir, 'm'),
-      '--pooling',
-      'cls',
-      '--normalize',
-      '--seed',
-      '7',
-    ]);
+    const dir = tempDir('init-');
+    const r = await runCli(
+      initTinyArgs(tokenizerDir, join(dir, 'm'), ['--pooling', 'cls', '--normalize', '--seed', '7']),
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(json(r.stdout)).toMatchObject({ hidden_size: 32, layers: 2, pooling: 'cls', normalize: true });
     const config = JSON.parse(readFileSync(join(dir, 'm', 'config.json'), 'utf8'));
@@ -88,45 +86,29 @@ describe('contrastive init + train', () => {
   });
 
   it('train: MNRL with STS evaluation, checkpoints, metrics and the final JSON line; resume continues', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'train-'));
-    writeData(dir, 200, 100);
-    expect(
-      (
-        await runCli([
-          'init',
-          '--preset',
-          'tiny',
-          '--tokenizer',
-          tokenizerDir,
-          '--output',
-          join(dir, 'model'),
-        ])
-      ).status,
-    ).toBe(0);
+    const dir = await dataAndTinyModel('train-', 200, 100);
     const out = join(dir, 'run');
-    const args = [
-      'train',
-      '--model',
-      join(dir, 'model'),
-      '--train',
-      join(dir, 'pairs.jsonl'),
-      '--loss',
-      'mnrl',
-      '--eval-sts',
-      join(dir, 'sts.jsonl'),
-      '--output',
-      out,
-      '--batch-size',
-      '16',
-      '--lr',
-      '1e-3',
-      '--logging-steps',
-      '4',
-      '--save-steps',
-      '4',
-      '--seed',
-      '3',
-    ];
+    const args = trainArgs(
+      {
+        model: join(dir, 'model'),
+        train: join(dir, 'pairs.jsonl'),
+        loss: 'mnrl',
+        output: out,
+        batchSize: 16,
+      },
+      [
+        '--eval-sts',
+        join(dir, 'sts.jsonl'),
+        '--lr',
+        '1e-3',
+        '--logging-steps',
+        '4',
+        '--save-steps',
+        '4',
+        '--seed',
+        '3',
+      ],
+    );
     const r = await runCli([...args, '--max-steps', '8']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/training engine: onnxruntime-node \(\d+ threads\)/);
@@ -149,21 +131,7 @@ describe('contrastive init + train', () => {
   });
 
   it('train: softmax on NLI infers the number of labels; --config YAML supplies options', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'train-'));
-    writeData(dir, 48, 10);
-    expect(
-      (
-        await runCli([
-          'init',
-          '--preset',
-          'tiny',
-          '--tokenizer',
-          tokenizerDir,
-          '--output',
-          join(dir, 'model'),
-        ])
-      ).status,
-    ).toBe(0);
+    const dir = await dataAndTinyModel('train-', 48, 10);
     writeFileSync(
       join(dir, 'cfg.yaml'),
       `model: ${join(dir, 'model')}\ntrain: ${join(dir, 'nli.jsonl')}\nloss: softmax\nmax_steps: 3\nbatch-size: 16\nsave_strategy: "no"\nengine: tfjs\n`,
@@ -175,48 +143,28 @@ describe('contrastive init + train', () => {
   });
 
   it('train: clear errors for a wrong loss, wrong columns and bad flags', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'train-'));
-    writeData(dir, 16, 10);
-    expect(
-      (
-        await runCli([
-          'init',
-          '--preset',
-          'tiny',
-          '--tokenizer',
-          tokenizerDir,
-          '--output',
-          join(dir, 'model'),
-        ])
-      ).status,
-    ).toBe(0);
-    const base = ['train', '--model', join(dir, 'model'), '--output', join(dir, 'run'), '--max-steps', '1'];
-    const unknown = await runCli([...base, '--train', join(dir, 'pairs.jsonl'), '--loss', 'magic']);
+    const dir = await dataAndTinyModel('train-', 16, 10);
+    const run = (loss: string, flags: string[] = []) =>
+      runTrainCli(
+        {
+          model: join(dir, 'model'),
+          train: join(dir, 'pairs.jsonl'),
+          loss,
+          output: join(dir, 'run'),
+          maxSteps: 1,
+        },
+        flags,
+      );
+    const unknown = await run('magic');
     expect(unknown.status).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown loss "magic"; known losses: .*mnrl/);
-    const cols = await runCli([...base, '--train', join(dir, 'pairs.jsonl'), '--loss', 'cosine']);
+    const cols = await run('cosine');
     expect(cols.status).not.toBe(0);
     expect(cols.stderr).toMatch(/data set "pairs": .*label/i);
-    const flag = await runCli([
-      ...base,
-      '--train',
-      join(dir, 'pairs.jsonl'),
-      '--loss',
-      'mnrl',
-      '--lr',
-      'fast',
-    ]);
+    const flag = await run('mnrl', ['--lr', 'fast']);
     expect(flag.status).not.toBe(0);
     expect(flag.stderr).toContain('--lr must be a number');
-    const engine = await runCli([
-      ...base,
-      '--train',
-      join(dir, 'pairs.jsonl'),
-      '--loss',
-      'mnrl',
-      '--engine',
-      'gpu',
-    ]);
+    const engine = await run('mnrl', ['--engine', 'gpu']);
     expect(engine.status).not.toBe(0);
     expect(engine.stderr).toContain('--engine must be auto, onnx or tfjs, got "gpu"');
   });

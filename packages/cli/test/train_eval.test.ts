@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { lastJsonLine } from '../../../test-support/training_output.js';
 import { trainingEvaluators } from '../src/commands/train.js';
-
-const fixture = sharedPath('fixtures', 'tiny-bert');
+import { runTrainCli } from './helpers.js';
 
 /** One small file (or folder) per evaluator kind, in the layouts `contrastive eval` reads. */
 function writeEvalData(dir: string) {
@@ -71,39 +71,46 @@ function writeEvalData(dir: string) {
   );
 }
 
+/** Four (anchor, positive) pairs in `dir`/train.jsonl. */
+function writeTrainData(dir: string): string {
+  const file = join(dir, 'train.jsonl');
+  writeFileSync(
+    file,
+    [
+      ['a cat sits', 'a cat is sitting'],
+      ['rain today', 'it rains today'],
+      ['capital of france', 'Paris is the capital of France.'],
+      ['who wrote hamlet', 'Hamlet was written by Shakespeare.'],
+    ]
+      .map(([anchor, positive]) => JSON.stringify({ anchor, positive }))
+      .join('\n'),
+  );
+  return file;
+}
+
+/** Two MNRL steps of batch 4 on `train` with an evaluation after each, no progress bar, `flags` besides. */
+const trainTwoSteps = (train: string, output: string, flags: string[]) =>
+  runTrainCli({ train, loss: 'mnrl', output, maxSteps: 2, batchSize: 4, progress: false }, [
+    '--eval-steps',
+    '1',
+    ...flags,
+  ]);
+
+/** The evaluation lines of a run's metrics.jsonl (the final one left out). */
+function evaluations(out: string, key: string): Array<Record<string, number>> {
+  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number>)
+    .filter((m) => key in m && !m.final);
+}
+
 describe('contrastive train --eval <kind>=<file>', () => {
   it('runs every kind of evaluator during training, names the best-model metric, and scores as eval does', async () => {
     const dir = tempDir('train-eval-');
     writeEvalData(dir);
-    writeFileSync(
-      join(dir, 'train.jsonl'),
-      [
-        ['a cat sits', 'a cat is sitting'],
-        ['rain today', 'it rains today'],
-        ['capital of france', 'Paris is the capital of France.'],
-        ['who wrote hamlet', 'Hamlet was written by Shakespeare.'],
-      ]
-        .map(([anchor, positive]) => JSON.stringify({ anchor, positive }))
-        .join('\n'),
-    );
     const out = join(dir, 'model');
-    const r = await runCli([
-      'train',
-      '--model',
-      fixture,
-      '--train',
-      join(dir, 'train.jsonl'),
-      '--loss',
-      'mnrl',
-      '--max-steps',
-      '2',
-      '--batch-size',
-      '4',
-      '--eval-steps',
-      '1',
-      '--output',
-      out,
-      '--no-progress',
+    const r = await trainTwoSteps(writeTrainData(dir), out, [
       '--eval',
       `sts=${join(dir, 'sts.jsonl')}`,
       '--eval',
@@ -118,7 +125,7 @@ describe('contrastive train --eval <kind>=<file>', () => {
       `reranking=${join(dir, 'rerank.jsonl')}`,
     ]);
     expect(r.status, r.stderr).toBe(0);
-    const line = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    const line = lastJsonLine(r.stdout) as {
       eval: Record<string, number>;
       best_metric: string;
     };
@@ -154,6 +161,37 @@ describe('contrastive train --eval <kind>=<file>', () => {
     ]);
     expect(e.status, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout.trim()).main_score).toBeCloseTo(line.eval.eval_sts_spearman_cosine!, 5);
+  }, 300_000);
+
+  it('--metric-for-best-model without eval_: the CLI names the key the trainer picked the best checkpoint by', async () => {
+    const dir = tempDir('train-eval-');
+    writeEvalData(dir);
+    const out = join(dir, 'model');
+    // The triplet evaluator comes first, so only the flag makes the STS score the best-model metric.
+    const r = await trainTwoSteps(writeTrainData(dir), out, [
+      '--save-steps',
+      '1',
+      '--eval',
+      `triplet=${join(dir, 'triplets.jsonl')}`,
+      '--eval',
+      `sts=${join(dir, 'sts.jsonl')}`,
+      '--metric-for-best-model',
+      'spearman_cosine',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const line = lastJsonLine(r.stdout) as { best_metric: string; best_model_checkpoint: string };
+    expect(line.best_metric).toBe('eval_sts_spearman_cosine');
+    expect(r.stderr).toContain('contrastive: best-model metric: eval_sts_spearman_cosine\n');
+    expect(r.stderr.match(/best-model metric: /g)).toHaveLength(1);
+    // What the trainer recorded with the best checkpoint: the same key, and its best value during training.
+    const state = JSON.parse(readFileSync(join(line.best_model_checkpoint, 'trainer_state.json'), 'utf8'));
+    expect(state.bestMetricKey).toBe(line.best_metric);
+    const scores = evaluations(out, line.best_metric).map((m) => m[line.best_metric]!);
+    expect(scores).toHaveLength(2);
+    expect(state.bestMetric).toBe(Math.max(...scores));
+    expect(line.best_model_checkpoint).toBe(
+      join(out, `checkpoint-${scores.indexOf(Math.max(...scores)) + 1}`),
+    );
   }, 300_000);
 
   it('builds named evaluators and refuses bad specs with the kind and file', async () => {

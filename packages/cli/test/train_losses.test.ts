@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listLosses } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 import { registerTrain, runTrain } from '../src/commands/train.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
@@ -59,10 +59,9 @@ function writeLayouts(d: string) {
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
-  dir = mkdtempSync(join(tmpdir(), 'losses-cli-'));
+  dir = tempDir('losses-cli-');
   writeLayouts(dir);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cases: Array<[string, string, string[]]> = [
   ['softmax', 'nli', []],

@@ -2,10 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
-import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { runTrainCli } from './helpers.js';
 
-const fixture = sharedPath('fixtures', 'tiny-bert');
 const PAIRS = [
   ['what is the capital of france', 'Paris is the capital of France.'],
   ['how tall is mount everest', 'Mount Everest is 8,849 metres tall.'],
@@ -43,23 +42,17 @@ describe('prompts given at training are saved with the model', () => {
         PAIRS.map(([query, pos]) => JSON.stringify({ query, pos })).join('\n'),
       );
       const out = join(dir, 'model');
-      const r = await runCli([
-        'train',
-        '--model',
-        fixture,
-        '--train',
-        join(dir, 'train.jsonl'),
-        '--loss',
-        'mnrl',
-        '--max-steps',
-        '1',
-        '--batch-size',
-        '4',
-        '--output',
-        out,
-        '--no-progress',
-        ...flags,
-      ]);
+      const r = await runTrainCli(
+        {
+          train: join(dir, 'train.jsonl'),
+          loss: 'mnrl',
+          output: out,
+          maxSteps: 1,
+          batchSize: 4,
+          progress: false,
+        },
+        flags,
+      );
       expect(r.status, r.stderr).toBe(0);
       const st = JSON.parse(readFileSync(join(out, 'config_sentence_transformers.json'), 'utf8'));
       expect(st.prompts).toEqual(prompts);
@@ -92,16 +85,7 @@ describe('prompts given at training are saved with the model', () => {
   it('refuses two ways of giving prompts at once', async () => {
     const dir = tempDir('train-prompts-');
     writeFileSync(join(dir, 'train.jsonl'), JSON.stringify({ query: 'a', pos: 'b' }));
-    const r = await runCli([
-      'train',
-      '--model',
-      fixture,
-      '--train',
-      join(dir, 'train.jsonl'),
-      '--loss',
-      'mnrl',
-      '--output',
-      join(dir, 'm'),
+    const r = await runTrainCli({ train: join(dir, 'train.jsonl'), loss: 'mnrl', output: join(dir, 'm') }, [
       '--prompt',
       'x: ',
       '--query-instruction',

@@ -1,30 +1,37 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SentenceEncoder } from '@contrastive/bert';
 import { initBackend, readSafetensors } from '@contrastive/tensor-gpu';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 import { lastJsonLine, loggedLosses, stsSentences } from '../../../test-support/training_output.js';
+import { type TrainRun, initTinyArgs, trainArgs } from './helpers.js';
 
 const tokenizerDir = sharedPath('models', 'all-MiniLM-L6-v2-config');
 let dir: string;
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
-  dir = mkdtempSync(join(tmpdir(), 'tsdae-cli-'));
-  const r = await runCli(
-    ['init', '--preset', 'tiny', '--tokenizer', tokenizerDir, '--pooling', 'cls'].concat([
-      '--output',
-      join(dir, 'model'),
-    ]),
-  );
+  dir = tempDir('tsdae-cli-');
+  const r = await runCli(initTinyArgs(tokenizerDir, join(dir, 'model'), ['--pooling', 'cls']));
   expect(r.status, r.stderr).toBe(0);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const common = ['--seed', '1', '--no-progress'];
+/** `contrastive train --loss tsdae` of batch 8 on `dir`/`file`, from this file's tiny model unless `run.model`. */
+const tsdaeArgs = (file: string, run: Omit<TrainRun, 'train' | 'loss'>, flags: string[]) =>
+  trainArgs(
+    {
+      model: join(dir, 'model'),
+      train: join(dir, file),
+      loss: 'tsdae',
+      batchSize: 8,
+      progress: false,
+      ...run,
+    },
+    [...flags, '--seed', '1'],
+  );
 
 describe('contrastive train --loss tsdae on plain sentences', () => {
   // 150 steps take ~70 s of CPU on this tiny model (the 30522-word LM head dominates), over the test budget on a
@@ -33,9 +40,16 @@ describe('contrastive train --loss tsdae on plain sentences', () => {
     writeFileSync(join(dir, 'sts.txt'), `${stsSentences(2000).join('\n')}\n`);
     const out = join(dir, 'tsdae');
     const r = await runCli(
-      ['train', '--model', join(dir, 'model'), '--train', join(dir, 'sts.txt'), '--loss', 'tsdae']
-        .concat(['--output', out, '--max-steps', '40', '--batch-size', '8', '--lr', '2e-3'])
-        .concat(['--lr-scheduler', 'constant', '--logging-steps', '10', '--save-strategy', 'no', ...common]),
+      tsdaeArgs('sts.txt', { output: out, maxSteps: 40 }, [
+        '--lr',
+        '2e-3',
+        '--lr-scheduler',
+        'constant',
+        '--logging-steps',
+        '10',
+        '--save-strategy',
+        'no',
+      ]),
     );
     expect(r.status, r.stderr).toBe(0);
     expect(lastJsonLine(r.stdout).steps).toBe(40);
@@ -57,10 +71,15 @@ describe('contrastive train --loss tsdae on plain sentences', () => {
   it('{"text"} JSONL resumes exactly (the noise is seeded by the step); default lr 3e-5 is used', async () => {
     const rows = stsSentences(48).map((text) => JSON.stringify({ text }));
     writeFileSync(join(dir, 'sentences.jsonl'), `${rows.join('\n')}\n`);
-    const args = (out: string, steps: number) =>
-      ['train', '--model', join(dir, 'model'), '--train', join(dir, 'sentences.jsonl'), '--loss', 'tsdae']
-        .concat(['--output', out, '--max-steps', String(steps), '--batch-size', '8'])
-        .concat(['--save-steps', '3', '--logging-steps', '1', '--lr-scheduler', 'constant', ...common]);
+    const args = (output: string, maxSteps: number) =>
+      tsdaeArgs('sentences.jsonl', { output, maxSteps }, [
+        '--save-steps',
+        '3',
+        '--logging-steps',
+        '1',
+        '--lr-scheduler',
+        'constant',
+      ]);
     const whole = join(dir, 'whole');
     const r1 = await runCli(args(whole, 6));
     expect(r1.status, r1.stderr).toBe(0);
@@ -91,9 +110,12 @@ describe('contrastive train --loss tsdae on plain sentences', () => {
     writeFileSync(join(dir, 'few.txt'), `${stsSentences(16).join('\n')}\n`);
     const out = join(dir, 'from-mlm');
     const r = await runCli(
-      ['train', '--model', sharedPath('fixtures', 'tiny-mlm'), '--train', join(dir, 'few.txt')]
-        .concat(['--loss', 'tsdae', '--output', out, '--max-steps', '2', '--batch-size', '8'])
-        .concat(['--save-strategy', 'no', '--engine', 'tfjs', ...common]),
+      tsdaeArgs('few.txt', { model: sharedPath('fixtures', 'tiny-mlm'), output: out, maxSteps: 2 }, [
+        '--save-strategy',
+        'no',
+        '--engine',
+        'tfjs',
+      ]),
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/DenoisingAutoEncoderLoss: cls pooling/);

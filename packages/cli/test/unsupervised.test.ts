@@ -1,43 +1,47 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SentenceEncoder } from '@contrastive/bert';
 import { initBackend } from '@contrastive/tensor-gpu';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 import { lastJsonLine, loggedLosses, stsSentences } from '../../../test-support/training_output.js';
+import { type TrainRun, initTinyArgs, runTrainCli } from './helpers.js';
 
 const tokenizerDir = sharedPath('models', 'all-MiniLM-L6-v2-config');
 let dir: string;
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
-  dir = mkdtempSync(join(tmpdir(), 'unsupervised-cli-'));
-  const r = await runCli([
-    'init',
-    '--preset',
-    'tiny',
-    '--tokenizer',
-    tokenizerDir,
-    '--output',
-    join(dir, 'model'),
-  ]);
+  dir = tempDir('unsupervised-cli-');
+  const r = await runCli(initTinyArgs(tokenizerDir, join(dir, 'model')));
   expect(r.status, r.stderr).toBe(0);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const common = ['--save-strategy', 'no', '--seed', '1', '--no-progress'];
+/**
+ * `contrastive train` on `dir`/`file` from this file's tiny model (unless `run.model`): no progress, no
+ * checkpoints, seed 1, `flags` besides.
+ */
+const trainOn = (file: string, run: Omit<TrainRun, 'train'>, flags: string[] = []) =>
+  runTrainCli({ model: join(dir, 'model'), train: join(dir, file), progress: false, ...run }, [
+    ...flags,
+    '--save-strategy',
+    'no',
+    '--seed',
+    '1',
+  ]);
 
 describe('contrastive train on plain sentences', async () => {
   it('--loss simcse on 2k STS-B sentences (.txt) lowers the logged loss by ≥ 20% in 150 steps', async () => {
     writeFileSync(join(dir, 'sts.txt'), `${stsSentences(2000).join('\n')}\n`);
     const out = join(dir, 'simcse');
-    const r = await runCli(
-      ['train', '--model', join(dir, 'model'), '--train', join(dir, 'sts.txt'), '--loss', 'simcse']
-        .concat(['--output', out, '--max-steps', '150', '--batch-size', '16', '--lr', '1e-3'])
-        .concat(['--logging-steps', '10', ...common]),
-    );
+    const r = await trainOn('sts.txt', { loss: 'simcse', output: out, maxSteps: 150, batchSize: 16 }, [
+      '--lr',
+      '1e-3',
+      '--logging-steps',
+      '10',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(lastJsonLine(r.stdout).steps).toBe(150);
     const losses = loggedLosses(out);
@@ -49,27 +53,10 @@ describe('contrastive train on plain sentences', async () => {
     const rows = stsSentences(64).map((text) => JSON.stringify({ text }));
     writeFileSync(join(dir, 'sentences.jsonl'), `${rows.join('\n')}\n`);
     const out = join(dir, 'ct');
-    const r = await runCli(
-      [
-        'train',
-        '--model',
-        join(dir, 'model'),
-        '--train',
-        join(dir, 'sentences.jsonl'),
-        '--loss',
-        'ct',
-      ].concat([
-        '--output',
-        out,
-        '--max-steps',
-        '4',
-        '--batch-size',
-        '16',
-        '--logging-steps',
-        '2',
-        ...common,
-      ]),
-    );
+    const r = await trainOn('sentences.jsonl', { loss: 'ct', output: out, maxSteps: 4, batchSize: 16 }, [
+      '--logging-steps',
+      '2',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(lastJsonLine(r.stdout).train_loss).toBeGreaterThan(0);
   }, 120_000);
@@ -104,34 +91,20 @@ describe('contrastive train: the triplet family and MegaBatchMarginLoss', async 
     ] as const) {
       const out = join(dir, loss);
       const extra = file === 'labelled.jsonl' ? ['--batch-sampler', 'group_by_label'] : [];
-      const r = await runCli(
-        [
-          'train',
-          '--model',
-          join(dir, 'model'),
-          '--train',
-          join(dir, file),
-          '--loss',
-          loss,
-          '--output',
-          out,
-        ].concat(['--max-steps', '2', '--batch-size', '16', '--logging-steps', '1', ...extra, ...common]),
-      );
+      const r = await trainOn(file, { loss, output: out, maxSteps: 2, batchSize: 16 }, [
+        '--logging-steps',
+        '1',
+        ...extra,
+      ]);
       expect(r.status, `${loss}: ${r.stderr}`).toBe(0);
       expect(Number.isFinite(lastJsonLine(r.stdout).train_loss), loss).toBe(true);
     }
     // Wrong layout: a clear error naming what the loss needs.
-    const bad = await runCli(
-      [
-        'train',
-        '--model',
-        join(dir, 'model'),
-        '--train',
-        join(dir, 'pairs.jsonl'),
-        '--loss',
-        'batch-hard-triplet',
-      ].concat(['--output', join(dir, 'bad'), '--max-steps', '1', ...common]),
-    );
+    const bad = await trainOn('pairs.jsonl', {
+      loss: 'batch-hard-triplet',
+      output: join(dir, 'bad'),
+      maxSteps: 1,
+    });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/BatchHardTripletLoss needs \(text\) with an integer class label/);
   }, 180_000);
@@ -157,19 +130,13 @@ describe('contrastive pretrain-mlm', async () => {
     const encoder = await SentenceEncoder.load(out);
     expect(encoder.pooling.modes).toEqual(['mean']);
     encoder.dispose();
-    const ft = await runCli(
-      [
-        'train',
-        '--model',
-        out,
-        '--train',
-        join(dir, 'corpus.txt'),
-        '--loss',
-        'simcse',
-        '--output',
-        join(dir, 'ft'),
-      ].concat(['--max-steps', '2', '--batch-size', '8', ...common]),
-    );
+    const ft = await trainOn('corpus.txt', {
+      model: out,
+      loss: 'simcse',
+      output: join(dir, 'ft'),
+      maxSteps: 2,
+      batchSize: 8,
+    });
     expect(ft.status, ft.stderr).toBe(0);
     const bad = await runCli([
       'pretrain-mlm',

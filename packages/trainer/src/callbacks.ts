@@ -4,7 +4,14 @@ export interface TrainerState {
   epoch: number;
   maxSteps: number;
   logHistory: Array<Record<string, number>>;
+  /** The best value so far of `bestMetricKey`. */
   bestMetric?: number;
+  /**
+   * The metric the trainer picks the best model by, as it resolved it at the last evaluation during training
+   * (`metricForBestModel`, else the first evaluator's main score, else the first metric); set from the first
+   * evaluation on.
+   */
+  bestMetricKey?: string;
   bestModelCheckpoint?: string;
 }
 

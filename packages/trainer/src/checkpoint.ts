@@ -18,6 +18,8 @@ export interface TrainerCheckpointState {
   batchInEpoch: number;
   logHistory: Array<Record<string, number>>;
   bestMetric?: number;
+  /** The metric `bestMetric` is a value of (see `TrainerState.bestMetricKey`). */
+  bestMetricKey?: string;
   bestModelCheckpoint?: string;
   /** Training-loss accumulator since the last log, so the next logged mean is the same. */
   lossSum: number;

@@ -89,6 +89,12 @@ export interface TrainResult {
   trainLoss: number;
   /** Scores of the last evaluation (after loading the best model, when asked). */
   eval: Record<string, number>;
+  /**
+   * The metric the best model was picked by: `metricForBestModel` as found among the metrics (`spearman_cosine`
+   * finds `eval_sts-dev_spearman_cosine`), else the first evaluator's main score (as its result names it), else
+   * the first metric. Undefined when nothing was evaluated during training.
+   */
+  bestMetricKey?: string;
   bestModelCheckpoint?: string;
 }
 
@@ -128,6 +134,8 @@ interface Run {
   progress: Progress;
   lastCheckpoint: string | undefined;
   lastEval: Record<string, number>;
+  /** `metricForBestModel` matched no metric and the run said so (once). */
+  warnedBestMetric: boolean;
   lastLr: number;
   lastGradNorm: number;
 }
@@ -377,10 +385,11 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
   }
 
   /**
-   * The metric that picks the best model: `metricForBestModel` when given, else the first evaluator's declared
-   * main score, else the first metric.
+   * The one rule for the metric that picks the best model: `metricForBestModel` when given (found by `metric`:
+   * full key, `eval_`-prefixed, or suffix), else the first evaluator's main score, else the first metric.
+   * Resolved against each evaluation's metrics; the run records the key (state, checkpoints, result).
    */
-  private bestMetricKey(metrics: Record<string, number>): string | undefined {
+  private resolveBestMetricKey(metrics: Record<string, number>): string | undefined {
     if (this.args.metricForBestModel) return metric(metrics, this.args.metricForBestModel);
     return this.mainScoreKeys.find((k) => k in metrics) ?? Object.keys(metrics)[0];
   }
@@ -487,6 +496,7 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
       epoch: st.epoch,
       logHistory: st.logHistory,
       bestMetric: st.bestMetric,
+      bestMetricKey: st.bestMetricKey,
       bestModelCheckpoint: st.bestModelCheckpoint,
     });
     return {
@@ -502,6 +512,7 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
       progress: createProgress('train', totalSteps, { enabled: a.progress }),
       lastCheckpoint: resumeDir ?? listCheckpoints(out).pop(),
       lastEval: {},
+      warnedBestMetric: false,
       lastLr: 0,
       lastGradNorm: 0,
     };
@@ -631,6 +642,16 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
   private async evaluateDuringTraining(run: Run): Promise<void> {
     if (this.evaluators.length === 0) return;
     run.lastEval = await this.evaluate();
+    const key = this.resolveBestMetricKey(run.lastEval);
+    if (key !== undefined) {
+      run.st.bestMetricKey = key;
+      this.state.bestMetricKey = key;
+    } else if (this.args.metricForBestModel && !run.warnedBestMetric) {
+      run.warnedBestMetric = true;
+      this.report(
+        `contrastive: warning: metricForBestModel "${this.args.metricForBestModel}" names none of the evaluation's metrics (${Object.keys(run.lastEval).join(', ')}); no best model is picked`,
+      );
+    }
     const entry = { step: run.st.globalStep, epoch: this.epochProgress(run), ...run.lastEval };
     run.st.logHistory.push(entry);
     this.appendMetrics(run, entry);
@@ -639,7 +660,8 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
 
   private async save(run: Run): Promise<void> {
     const st = run.st;
-    const key = this.bestMetricKey(run.lastEval);
+    // The key the last evaluation resolved (evaluateDuringTraining), which the run reports.
+    const key = st.bestMetricKey;
     let improved = false;
     if (key !== undefined && run.lastEval[key] !== undefined) {
       const v = run.lastEval[key]!;
@@ -694,6 +716,7 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
       globalStep: st.globalStep,
       trainLoss: count > 0 ? (st.runLossSum ?? 0) / count : Number.NaN,
       eval: finalEval,
+      bestMetricKey: st.bestMetricKey,
       bestModelCheckpoint: st.bestModelCheckpoint,
     };
     try {

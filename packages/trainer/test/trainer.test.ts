@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SentenceEncoder } from '@contrastive/bert';
 import { type Loss, computeLoss, createLoss } from '@contrastive/losses';
 import { initBackend, readSafetensors, tf } from '@contrastive/tensor-gpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runProcess } from '../../../test-support/cli.js';
 import { repoRoot } from '../../../test-support/shared.js';
 import {
@@ -380,10 +380,89 @@ describe('SentenceTransformerTrainer', () => {
     });
     const r = await t.train();
     expect(r.globalStep).toBe(8); // evaluations at 2 (0.2), 4 (0.9), 6 (0.5), 8 (0.4): two without improvement
+    expect(r.bestMetricKey).toBe('eval_score');
+    expect(t.state.bestMetricKey).toBe('eval_score');
     expect(r.bestModelCheckpoint).toBe(join(out, 'checkpoint-4'));
     expect(listCheckpoints(out).map((d) => d.split('/').pop())).toEqual(['checkpoint-4', 'checkpoint-8']);
     const best = await SentenceEncoder.load(join(out, 'checkpoint-4'));
     expect(maxWeightDiff(await weightsOf(best), await weightsOf(t.model))).toBe(0);
+  });
+
+  it('names the metric it picks the best model by: the main score its evaluator reports, or metricForBestModel found without eval_', async () => {
+    // The evaluator declares "declared" up front, but its results name "actual" as the main score (the results
+    // win). "declared" peaks at the 1st evaluation, "actual" at the 2nd, "other" at the 3rd.
+    const trainer = async (out: string, metricForBestModel?: string, progress = false) => {
+      let calls = 0;
+      const seen: Array<string | undefined> = [];
+      const t = new SentenceTransformerTrainer({
+        model: await loadTiny(),
+        args: {
+          outputDir: out,
+          maxSteps: 3,
+          perDeviceTrainBatchSize: 8,
+          evalStrategy: 'steps',
+          evalSteps: 1,
+          saveSteps: 1,
+          metricForBestModel,
+          progress,
+        },
+        trainDataset: pairData,
+        loss: createLoss('mnrl'),
+        evaluator: {
+          name: 'probe',
+          mainScoreName: 'declared',
+          evaluate: async () => {
+            calls++;
+            const peak = (at: number) => (calls === at ? 10 : 1);
+            return {
+              scores: { declared: peak(1), actual: peak(2), other: peak(3) },
+              mainScoreName: 'actual',
+            };
+          },
+        },
+        callbacks: [{ onEvaluate: (state) => void seen.push(state.bestMetricKey) }],
+      });
+      return { t, seen };
+    };
+    const byMain = await trainer(tmp('best-key-'));
+    const r = await byMain.t.train();
+    expect(r.bestMetricKey).toBe('eval_probe_actual');
+    // Known from the first evaluation on, to callbacks too.
+    expect(byMain.seen).toEqual(['eval_probe_actual', 'eval_probe_actual', 'eval_probe_actual']);
+    expect(r.bestModelCheckpoint).toBe(join(r.outputDir, 'checkpoint-2'));
+    const state = JSON.parse(readFileSync(join(r.outputDir, 'checkpoint-3', 'trainer_state.json'), 'utf8'));
+    expect(state).toMatchObject({ bestMetricKey: 'eval_probe_actual', bestMetric: 10 });
+
+    const out = tmp('best-key-named-');
+    const byName = await (await trainer(out, 'other')).t.train();
+    expect(byName.bestMetricKey).toBe('eval_probe_other');
+    expect(byName.bestModelCheckpoint).toBe(join(out, 'checkpoint-3'));
+    // A resumed run that evaluates no more still names the key, from the checkpoint.
+    const again = await trainer(out, 'other');
+    const resumed = await again.t.train({ resumeFromCheckpoint: join(out, 'checkpoint-3') });
+    expect(again.seen).toEqual([]);
+    expect(resumed.globalStep).toBe(3);
+    expect(resumed.bestMetricKey).toBe('eval_probe_other');
+    expect(resumed.bestModelCheckpoint).toBe(join(out, 'checkpoint-3'));
+
+    // A name that matches no metric picks nothing, names no key, and says so once (progress on).
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const none = await trainer(tmp('best-key-none-'), 'nope', true);
+      const r = await none.t.train();
+      expect(r.bestMetricKey).toBeUndefined();
+      expect(r.bestModelCheckpoint).toBeUndefined();
+      expect(none.seen).toEqual([undefined, undefined, undefined]);
+    } finally {
+      write.mockRestore();
+    }
+    expect(lines.filter((l) => l.includes('metricForBestModel'))).toEqual([
+      'contrastive: warning: metricForBestModel "nope" names none of the evaluation\'s metrics (eval_probe_declared, eval_probe_actual, eval_probe_other); no best model is picked\n',
+    ]);
   });
 
   it('gradient accumulation 2×4 equals one batch of 8 for a per-pair loss', async () => {

@@ -16,6 +16,7 @@ import { initBackend } from '@contrastive/tensor-gpu';
 import {
   type ColumnarDataset,
   SentenceTransformerTrainer,
+  type TrainerCallback,
   type TrainerEvaluator,
   type TrainingArguments,
 } from '@contrastive/trainer';
@@ -228,11 +229,6 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
           }),
         ]
       : [...(evaluator ? [evaluator] : []), ...extraEvaluators];
-  // Named up front: the best model is picked by this metric (--metric-for-best-model, else the first main score).
-  const bestMetric =
-    args.metricForBestModel ??
-    (evaluators[0]?.mainScoreName ? `eval_${evaluators[0].name}_${evaluators[0].mainScoreName}` : undefined);
-  if (bestMetric) process.stderr.write(`contrastive: best-model metric: ${bestMetric}\n`);
   if (evaluators.length > 0 && args.evalStrategy === undefined) {
     args.evalStrategy = 'steps';
     args.evalSteps ??= args.loggingSteps ?? 500;
@@ -243,6 +239,7 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     trainDataset: datasets,
     loss,
     evaluator: evaluators.length > 0 ? evaluators : undefined,
+    callbacks: [nameBestMetric()],
     baseModel: o.model,
   });
   const before = evaluators.length > 0 && o.evalBefore ? await trainer.evaluate() : undefined;
@@ -255,8 +252,23 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     train_loss: r.trainLoss,
     eval: r.eval,
     ...(before ? { eval_before: before } : {}),
-    ...(bestMetric ? { best_metric: bestMetric } : {}),
+    ...(r.bestMetricKey ? { best_metric: r.bestMetricKey } : {}),
     ...(r.bestModelCheckpoint ? { best_model_checkpoint: r.bestModelCheckpoint } : {}),
+  };
+}
+
+/**
+ * Names on stderr the metric the trainer picks the best model by, once its first evaluation has resolved it
+ * (again if a later one resolves another). The rule is the trainer's alone (`TrainerState.bestMetricKey`).
+ */
+function nameBestMetric(): TrainerCallback {
+  let named: string | undefined;
+  return {
+    onEvaluate(state) {
+      if (state.bestMetricKey === undefined || state.bestMetricKey === named) return;
+      named = state.bestMetricKey;
+      process.stderr.write(`contrastive: best-model metric: ${named}\n`);
+    },
   };
 }
 

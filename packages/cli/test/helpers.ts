@@ -1,0 +1,51 @@
+import { type CliResult, runCli } from '../../../test-support/cli.js';
+import { sharedPath } from '../../../test-support/shared.js';
+
+/** The tiny sentence-transformers BERT of ../shared that most CLI tests train, encode and evaluate with. */
+export const tinyBert = sharedPath('fixtures', 'tiny-bert');
+
+/** The options of a `contrastive train` run that most tests set; anything else goes in `flags`. */
+export interface TrainRun {
+  /** The model folder (default: the tiny BERT fixture). */
+  model?: string;
+  /** A training file, or several (repeated `--train`). */
+  train?: string | string[];
+  /** Omitted: the config file's (`--config` in `flags`). */
+  loss?: string;
+  output: string;
+  maxSteps?: number;
+  epochs?: number;
+  batchSize?: number;
+  /** `false` adds `--no-progress`. */
+  progress?: boolean;
+}
+
+/** The arguments of `contrastive train` for `run`, then `flags` as given. */
+export function trainArgs(run: TrainRun, flags: string[] = []): string[] {
+  const number = (flag: string, value: number | undefined) =>
+    value === undefined ? [] : [flag, String(value)];
+  return [
+    'train',
+    '--model',
+    run.model ?? tinyBert,
+    ...[run.train ?? []].flat().flatMap((file) => ['--train', file]),
+    ...(run.loss === undefined ? [] : ['--loss', run.loss]),
+    '--output',
+    run.output,
+    ...number('--max-steps', run.maxSteps),
+    ...number('--epochs', run.epochs),
+    ...number('--batch-size', run.batchSize),
+    ...(run.progress === false ? ['--no-progress'] : []),
+    ...flags,
+  ];
+}
+
+/** `contrastive train` run as `trainArgs(run, flags)` says. */
+export function runTrainCli(run: TrainRun, flags: string[] = []): Promise<CliResult> {
+  return runCli(trainArgs(run, flags));
+}
+
+/** `contrastive init --preset tiny`: a tiny random BERT with `tokenizer`'s vocabulary in `output`, `flags` besides. */
+export function initTinyArgs(tokenizer: string, output: string, flags: string[] = []): string[] {
+  return ['init', '--preset', 'tiny', '--tokenizer', tokenizer, '--output', output, ...flags];
+}
