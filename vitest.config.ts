@@ -5,7 +5,12 @@ import { defineConfig } from 'vitest/config';
 // so a change in one package is seen by the others' tests without a rebuild.
 export default defineConfig({
   resolve: { conditions: ['@contrastive/source', 'module', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['@contrastive/source', 'module', 'node', 'default'], externalConditions: ['node'] } },
+  ssr: {
+    resolve: {
+      conditions: ['@contrastive/source', 'module', 'node', 'default'],
+      externalConditions: ['node'],
+    },
+  },
   test: {
     include: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
