@@ -18,8 +18,8 @@ export interface EncodeOptions {
    */
   engine?: EngineChoice;
   /**
-   * Batch texts in order of length (the default, as sentence-transformers does: batches pad little) or in input
-   * order. Output is in input order either way.
+   * Batch texts in order of length (the default, as sentence-transformers does, then by token count within
+   * windows of 64 batches: batches pad little) or in input order. Output is in input order either way.
    */
   sortByLength?: boolean;
   /**
