@@ -33,6 +33,11 @@ function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
   return m;
 }
 
+/** Each text encoded in a batch of its own (no padding, no parts): the reference for batched encodes. */
+function eachAlone(e: { encode(texts: string[]): Promise<Float32Array[]> }, texts: string[]) {
+  return Promise.all(texts.map(async (t) => (await e.encode([t]))[0]!));
+}
+
 let encoder: SentenceEncoder;
 const engines: SentenceEncoder[] = [];
 /** The encoder's encode/embed on its onnxruntime snapshot built with `options`. */
@@ -71,7 +76,7 @@ describe('the ONNX encode engine on the tiny-bert fixture', () => {
   it('keeps input order whatever the batching (length-sorted or not, batches of mixed lengths)', async () => {
     const e = await engine(encoder);
     const texts = [...ref.texts, 'a', ref.texts[0]!.repeat(3)];
-    const one = await Promise.all(texts.map(async (t) => (await e.encode([t]))[0]!));
+    const one = await eachAlone(e, texts);
     expect(maxDiff(await e.encode(texts, { batchSize: 3 }), one)).toBeLessThan(1e-5);
     expect(maxDiff(await e.encode(texts, { batchSize: 5, sortByLength: false }), one)).toBeLessThan(1e-5);
     // Each text alone has no padding: the padded batches must give the same vectors.
@@ -121,7 +126,7 @@ describe('the ONNX encode engine on the tiny-bert fixture', () => {
           .join(','),
       );
       expect(seen).toEqual(batchesOf(byTokens));
-      const one = await Promise.all(texts.map(async (t) => (await e.encode([t]))[0]!));
+      const one = await eachAlone(e, texts);
       expect(maxDiff(out, one)).toBeLessThan(1e-5);
     } finally {
       pad.mockRestore();
@@ -146,7 +151,7 @@ describe('the ONNX encode engine on the tiny-bert fixture', () => {
     try {
       const whole = await e.encode(texts, { batchSize: 64, sortByLength: false });
       expect(runs).toHaveBeenCalledTimes(2);
-      const one = await Promise.all(texts.map(async (t) => (await e.encode([t]))[0]!));
+      const one = await eachAlone(e, texts);
       expect(maxDiff(whole, one)).toBeLessThan(1e-5);
     } finally {
       runs.mockRestore();
