@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SentenceEncoder, registerModule } from '@contrastive/bert';
 import { createLoss } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff } from '../../../test-support/compare.js';
 import { sharedPath } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 import { SentenceTransformerTrainer } from '../src/index.js';
 import { SoftsignDense, SoftsignDenseType } from './fixtures/softsign_dense.js';
 
@@ -17,12 +17,6 @@ const texts = [
   'a',
   'The cat sleeps all day long.',
 ];
-const dirs: string[] = [];
-const tmp = (p: string) => {
-  const d = mkdtempSync(join(tmpdir(), p));
-  dirs.push(d);
-  return d;
-};
 
 const maxDiff = maxAbsDiff;
 
@@ -30,15 +24,12 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
   registerModule(SoftsignDenseType); // the one registration line
 });
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 describe('a head module added in one file plus one registration', () => {
   it('loads, encodes on both backends, trains on both engines and saves', async () => {
     const base = await SentenceEncoder.load(fixture);
     base.addModule(SoftsignDense.random(32, 12, 5));
-    const saved = join(tmp('custom-module-'), 'model');
+    const saved = join(tempDir('custom-module-'), 'model');
     await base.save(saved);
     const modules = JSON.parse(readFileSync(join(saved, 'modules.json'), 'utf8')) as Array<{
       path: string;
@@ -70,7 +61,7 @@ describe('a head module added in one file plus one registration', () => {
     };
     const weightsAfter = async (engine: 'onnx' | 'tfjs') => {
       const m = await SentenceEncoder.load(saved);
-      const out = join(tmp(`custom-train-${engine}-`), 'run');
+      const out = join(tempDir(`custom-train-${engine}-`), 'run');
       await new SentenceTransformerTrainer({
         model: m,
         args: {

@@ -1,27 +1,14 @@
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createLoss } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runProcess } from '../../../test-support/cli.js';
+import { tempDir } from '../../../test-support/temp.js';
 import { type BatchSampler, SentenceTransformerTrainer } from '../src/index.js';
 import { columnar, loadTiny, snliPairs } from './helpers.js';
 
-const dirs: string[] = [];
-const tmp = (p: string) => {
-  const d = mkdtempSync(join(tmpdir(), p));
-  dirs.push(d);
-  return d;
-};
 const pairs = snliPairs(48);
 const data = () => columnar({ anchor: pairs.anchor, positive: pairs.positive });
 const child = (out: string, env: Record<string, string> = {}) =>
@@ -45,18 +32,15 @@ const metricLines = (out: string) =>
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
 });
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 describe('trainer reliability', () => {
   it('a kill during a save, then resume: metrics.jsonl and train_loss equal the uninterrupted run; temporaries removed', async () => {
-    const whole = tmp('whole-');
+    const whole = tempDir('whole-');
     const wholeRun = await child(whole);
     expect(wholeRun.status, wholeRun.stderr).toBe(0);
     const expected = JSON.parse(wholeRun.stdout.trim()) as { trainLoss: number };
 
-    const out = tmp('killed-');
+    const out = tempDir('killed-');
     expect((await child(out, { CONTRASTIVE_TEST_KILL_DURING_SAVE: '4' })).signal).toBe('SIGKILL');
     expect(readdirSync(out).some((n) => n.startsWith('.checkpoint-4.tmp'))).toBe(true);
     // The killed run's lock is stale (its pid is gone): resuming takes it over.
@@ -104,7 +88,7 @@ describe('trainer reliability', () => {
   });
 
   it('a second run into an output folder in use refuses at once, naming the other run', async () => {
-    const out = tmp('locked-');
+    const out = tempDir('locked-');
     writeFileSync(
       join(out, '.contrastive-train.lock'),
       JSON.stringify({ pid: process.pid, host: hostname(), started: '2026-01-01T00:00:00Z' }),
@@ -130,7 +114,7 @@ describe('trainer reliability', () => {
   });
 
   it('a failed write names the file and the step (disk full: /dev/full fails every write with ENOSPC)', async () => {
-    const out = tmp('full-');
+    const out = tempDir('full-');
     symlinkSync('/dev/full', join(out, 'metrics.jsonl'));
     const args = {
       outputDir: out,
@@ -149,7 +133,7 @@ describe('trainer reliability', () => {
     await expect(t.train()).rejects.toThrow(/metrics\.jsonl: cannot write metrics at step 2 \(ENOSPC/);
 
     // A checkpoint save that fails (here the model's own writer, as on a full disk) names the step and the path.
-    const out2 = tmp('fullsave-');
+    const out2 = tempDir('fullsave-');
     const model = await loadTiny();
     const failing = Object.assign(Object.create(model) as typeof model, {
       save: async () => {
@@ -187,7 +171,7 @@ describe('trainer reliability', () => {
         return { scores: { other: calls, main: calls === 2 ? 10 : 1 }, mainScoreName: 'main' };
       },
     };
-    const out = tmp('sampler-');
+    const out = tempDir('sampler-');
     const t = new SentenceTransformerTrainer({
       model: await loadTiny(),
       args: {

@@ -1,18 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Loss, createLoss } from '@contrastive/losses';
 import { initBackend } from '@contrastive/tensor-gpu';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test-support/temp.js';
 import { SentenceTransformerTrainer } from '../src/index.js';
 import { columnar, loadTiny } from './helpers.js';
 
-const dirs: string[] = [];
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('a per-row prompt column (FlagEmbedding records)', () => {
@@ -27,8 +21,7 @@ describe('a per-row prompt column (FlagEmbedding records)', () => {
         return inner.forward!(m, b, c);
       },
     };
-    const out = mkdtempSync(join(tmpdir(), 'row-prompts-'));
-    dirs.push(out);
+    const out = tempDir('row-prompts-');
     const n = 8;
     const data = columnar({
       anchor: Array.from({ length: n }, (_, i) => `question ${i}`),

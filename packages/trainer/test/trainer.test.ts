@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SentenceEncoder } from '@contrastive/bert';
 import { type Loss, computeLoss, createLoss } from '@contrastive/losses';
@@ -7,6 +6,7 @@ import { initBackend, readSafetensors, tf } from '@contrastive/tensor-gpu';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runProcess } from '../../../test-support/cli.js';
 import { repoRoot } from '../../../test-support/shared.js';
+import { tempDir } from '../../../test-support/temp.js';
 import {
   EarlyStoppingCallback,
   NonFiniteLossError,
@@ -16,7 +16,6 @@ import {
 } from '../src/index.js';
 import { columnar, loadTiny, maxWeightDiff, snliPairs, weightsOf } from './helpers.js';
 
-const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 const pairs = snliPairs(64);
 const pairData = columnar({ anchor: pairs.anchor, positive: pairs.positive });
 
@@ -31,7 +30,7 @@ describe('SentenceTransformerTrainer', () => {
       model: await loadTiny(),
       args: {
         trainEngine,
-        outputDir: tmp('leak-'),
+        outputDir: tempDir('leak-'),
         maxSteps: 20,
         perDeviceTrainBatchSize: 8,
         loggingSteps: 1,
@@ -49,7 +48,7 @@ describe('SentenceTransformerTrainer', () => {
   });
 
   it('writes metrics.jsonl, a plot, a model card and the final model; the loss goes down', async () => {
-    const out = tmp('outputs-');
+    const out = tempDir('outputs-');
     let evals = 0;
     const trainer = new SentenceTransformerTrainer({
       model: await loadTiny(),
@@ -116,7 +115,7 @@ describe('SentenceTransformerTrainer', () => {
         progress: false,
         trainEngine,
       };
-      const outA = tmp('resume-a-');
+      const outA = tempDir('resume-a-');
       const a = new SentenceTransformerTrainer({
         model: await loadTiny(),
         args: { ...args, outputDir: outA },
@@ -125,7 +124,7 @@ describe('SentenceTransformerTrainer', () => {
       });
       await a.train();
       expect(listCheckpoints(outA).map((d) => d.split('/').pop())).toEqual(['checkpoint-3', 'checkpoint-6']);
-      const outB = tmp('resume-b-');
+      const outB = tempDir('resume-b-');
       const b = new SentenceTransformerTrainer({
         model: await loadTiny(),
         args: { ...args, outputDir: outB },
@@ -152,7 +151,7 @@ describe('SentenceTransformerTrainer', () => {
       const rows = { anchor: pairs.anchor.slice(0, 8), positive: pairs.positive.slice(0, 8) };
       const model = await loadTiny();
       model.pooling = { ...model.pooling, includePrompt: false };
-      const out = tmp('prompts-');
+      const out = tempDir('prompts-');
       const t = new SentenceTransformerTrainer({
         model,
         args: {
@@ -205,7 +204,7 @@ describe('SentenceTransformerTrainer', () => {
       const t = new SentenceTransformerTrainer({
         model: await loadTiny(),
         args: {
-          outputDir: tmp(`engines-${trainEngine}-`),
+          outputDir: tempDir(`engines-${trainEngine}-`),
           maxSteps: 3,
           perDeviceTrainBatchSize: 8,
           learningRate: 1e-3,
@@ -229,7 +228,7 @@ describe('SentenceTransformerTrainer', () => {
   });
 
   it('a kill during a checkpoint save leaves the previous checkpoint loadable and no partial one', async () => {
-    const out = tmp('kill-');
+    const out = tempDir('kill-');
     const r = await runProcess(
       process.execPath,
       [
@@ -286,7 +285,7 @@ describe('SentenceTransformerTrainer', () => {
         return batches.indexOf(key) === 2 ? (tf.mul(l, Number.NaN) as tf.Scalar) : l;
       },
     };
-    const out = tmp('nan-');
+    const out = tempDir('nan-');
     const t = new SentenceTransformerTrainer({
       model: await loadTiny(),
       args: { outputDir: out, maxSteps: 5, perDeviceTrainBatchSize: 4, saveSteps: 2, progress: false },
@@ -309,7 +308,7 @@ describe('SentenceTransformerTrainer', () => {
       () =>
         new SentenceTransformerTrainer({
           model,
-          args: { outputDir: tmp('cols-') },
+          args: { outputDir: tempDir('cols-') },
           trainDataset: columnar({ anchor: ['a', 'b'] }),
           loss: createLoss('mnrl'),
         }),
@@ -318,7 +317,7 @@ describe('SentenceTransformerTrainer', () => {
       () =>
         new SentenceTransformerTrainer({
           model,
-          args: { outputDir: tmp('cols-') },
+          args: { outputDir: tempDir('cols-') },
           trainDataset: columnar({ sentence1: ['a'], sentence2: ['b'] }),
           loss: createLoss('cosine'),
         }),
@@ -327,7 +326,7 @@ describe('SentenceTransformerTrainer', () => {
       () =>
         new SentenceTransformerTrainer({
           model,
-          args: { outputDir: tmp('cols-') },
+          args: { outputDir: tempDir('cols-') },
           trainDataset: columnar({ a: ['x'], b: [3] }),
           loss: createLoss('mnrl'),
         }),
@@ -335,7 +334,7 @@ describe('SentenceTransformerTrainer', () => {
   });
 
   it('SoftmaxLoss: classifier trained and checkpointed, but not part of the saved encoder', async () => {
-    const out = tmp('softmax-');
+    const out = tempDir('softmax-');
     const n = 24;
     const t = new SentenceTransformerTrainer({
       model: await loadTiny(),
@@ -355,7 +354,7 @@ describe('SentenceTransformerTrainer', () => {
   });
 
   it('loads the best checkpoint at the end, keeps it through rotation, and stops early', async () => {
-    const out = tmp('best-');
+    const out = tempDir('best-');
     const scores = [0.2, 0.9, 0.5, 0.4, 0.3];
     let i = 0;
     const t = new SentenceTransformerTrainer({
@@ -424,7 +423,7 @@ describe('SentenceTransformerTrainer', () => {
       });
       return { t, seen };
     };
-    const byMain = await trainer(tmp('best-key-'));
+    const byMain = await trainer(tempDir('best-key-'));
     const r = await byMain.t.train();
     expect(r.bestMetricKey).toBe('eval_probe_actual');
     // Known from the first evaluation on, to callbacks too.
@@ -433,7 +432,7 @@ describe('SentenceTransformerTrainer', () => {
     const state = JSON.parse(readFileSync(join(r.outputDir, 'checkpoint-3', 'trainer_state.json'), 'utf8'));
     expect(state).toMatchObject({ bestMetricKey: 'eval_probe_actual', bestMetric: 10 });
 
-    const out = tmp('best-key-named-');
+    const out = tempDir('best-key-named-');
     const byName = await (await trainer(out, 'other')).t.train();
     expect(byName.bestMetricKey).toBe('eval_probe_other');
     expect(byName.bestModelCheckpoint).toBe(join(out, 'checkpoint-3'));
@@ -452,7 +451,7 @@ describe('SentenceTransformerTrainer', () => {
       return true;
     });
     try {
-      const none = await trainer(tmp('best-key-none-'), 'nope', true);
+      const none = await trainer(tempDir('best-key-none-'), 'nope', true);
       const r = await none.t.train();
       expect(r.bestMetricKey).toBeUndefined();
       expect(r.bestModelCheckpoint).toBeUndefined();
@@ -475,7 +474,7 @@ describe('SentenceTransformerTrainer', () => {
       const t = new SentenceTransformerTrainer({
         model: await loadTiny(),
         args: {
-          outputDir: tmp('accum-'),
+          outputDir: tempDir('accum-'),
           maxSteps: 1,
           perDeviceTrainBatchSize: batch,
           gradientAccumulationSteps: accum,
@@ -515,7 +514,7 @@ describe('SentenceTransformerTrainer', () => {
     const make = async (evalEngine: 'onnx' | 'tfjs') =>
       new SentenceTransformerTrainer({
         model: await loadTiny(),
-        args: { outputDir: tmp('evalengine-'), evalEngine, progress: false },
+        args: { outputDir: tempDir('evalengine-'), evalEngine, progress: false },
         trainDataset: pairData,
         loss: createLoss('mnrl'),
         evaluator: probe,
@@ -529,7 +528,7 @@ describe('SentenceTransformerTrainer', () => {
   });
 
   it('restores optimizer moments from a checkpoint', async () => {
-    const out = tmp('opt-');
+    const out = tempDir('opt-');
     const t = new SentenceTransformerTrainer({
       model: await loadTiny(),
       args: { outputDir: out, maxSteps: 2, perDeviceTrainBatchSize: 8, saveSteps: 2, progress: false },
