@@ -424,11 +424,13 @@ export class SentenceEncoder {
    * tokens pooling leaves out: [CLS] + the prompt's when include_prompt is false (as sentence-transformers), else 0.
    */
   tokenizeForEmbedding(texts: string[], prompt?: string): { batch: EncodedBatch; exclude: number } {
-    const batch = this.tokenizer.encodeBatch(
-      prompt ? texts.map((t) => prompt + t) : texts,
-      this.maxSeqLength,
-    );
+    const batch = this.tokenizer.pad(texts.map((t) => this.textIds(t, prompt)));
     return { batch, exclude: this.promptTokensExcluded(prompt) };
+  }
+
+  /** `[CLS] prompt text [SEP]` as the model embeds it, cut at `maxSeqLength`. */
+  private textIds(text: string, prompt: string | undefined): number[] {
+    return this.tokenizer.encodeIds(prompt ? prompt + text : text, this.maxSeqLength);
   }
 
   /** Leading tokens the pooling leaves out: [CLS] and the prompt's, when the model excludes its prompt. */
@@ -537,9 +539,7 @@ export class SentenceEncoder {
     const window = sort ? batchSize * ENCODE_SORT_WINDOW_BATCHES : batchSize;
     for (let w = 0; w < order.length; w += window) {
       const idx = order.slice(w, w + window);
-      const ids = idx.map((i) =>
-        this.tokenizer.encodeIds(prompt ? prompt + texts[i]! : texts[i]!, this.maxSeqLength),
-      );
+      const ids = idx.map((i) => this.textIds(texts[i]!, prompt));
       const local = idx.map((_, k) => k);
       if (sort) local.sort((a, b) => ids[b]!.length - ids[a]!.length || a - b);
       for (let s = 0; s < local.length; s += batchSize) {
