@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EncodedBatch } from '../../tokenizer.js';
-import { attentionParts, rowLength, selectRows } from './batch_rows.js';
+import { attentionParts, rowLength, rowsByLength, selectRows } from './batch_rows.js';
 
 /** A batch whose row r has `lengths[r]` real tokens (ids 100 + position), right-padded. */
 function batchOf(lengths: number[]): EncodedBatch {
@@ -58,5 +58,16 @@ describe('selectRows', () => {
     expect(Array.from(s.inputIds)).toEqual([100, 101, 102, 100, 101, 0]);
     expect(Array.from(s.attentionMask)).toEqual([1, 1, 1, 1, 1, 0]);
     expect(rowLength(s.attentionMask, 1, s.length)).toBe(2);
+  });
+});
+
+describe('rowsByLength', () => {
+  it('orders rows by real length either way, ties by row index', () => {
+    const b = batchOf([3, 5, 3, 1]);
+    expect(rowsByLength(b, 'shortest-first')).toEqual({
+      lengths: [3, 5, 3, 1],
+      rows: Int32Array.of(3, 0, 2, 1),
+    });
+    expect(Array.from(rowsByLength(b, 'longest-first').rows)).toEqual([1, 0, 2, 3]);
   });
 });

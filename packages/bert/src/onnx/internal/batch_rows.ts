@@ -6,6 +6,19 @@ export function rowLength(mask: Int32Array, r: number, s: number): number {
   return 0;
 }
 
+/** Each row's real length (`rowLength`) and the rows ordered by it, ties by row index. */
+export function rowsByLength(
+  batch: EncodedBatch,
+  order: 'shortest-first' | 'longest-first',
+): { lengths: number[]; rows: Int32Array } {
+  const lengths = Array.from({ length: batch.batchSize }, (_, r) =>
+    rowLength(batch.attentionMask, r, batch.length),
+  );
+  const sign = order === 'shortest-first' ? 1 : -1;
+  const rows = Int32Array.from(lengths.keys()).sort((a, b) => sign * (lengths[a]! - lengths[b]!) || a - b);
+  return { lengths, rows };
+}
+
 /** The rows `rows` of a batch as a batch of their own, padded to the longest of them. */
 export function selectRows(batch: EncodedBatch, rows: Int32Array): EncodedBatch {
   const s = batch.length;
@@ -35,10 +48,7 @@ export function attentionParts(
   batch: EncodedBatch,
   { minTokens = 512, minFill = 0.7 }: { minTokens?: number; minFill?: number } = {},
 ): Int32Array[] | undefined {
-  const lengths = Array.from({ length: batch.batchSize }, (_, r) =>
-    rowLength(batch.attentionMask, r, batch.length),
-  );
-  const sorted = Int32Array.from(lengths.keys()).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+  const { lengths, rows: sorted } = rowsByLength(batch, 'longest-first');
   const parts: Int32Array[] = [];
   const split = (rows: Int32Array) => {
     let tokens = 0;

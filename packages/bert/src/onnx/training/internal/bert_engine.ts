@@ -3,7 +3,7 @@ import { dropoutMask, dropoutSeedAfter, readFloat32, tf } from '@contrastive/ten
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { BertModel } from '../../../model.js';
 import type { EncodedBatch } from '../../../tokenizer.js';
-import { rowLength, selectRows } from '../../internal/batch_rows.js';
+import { rowsByLength, selectRows } from '../../internal/batch_rows.js';
 import { encodeModel } from '../../proto.js';
 import { type OnnxRuntime, loadOnnxRuntime } from '../../runtime.js';
 import {
@@ -632,13 +632,10 @@ export function attentionGroupCount(batchSize: number, length: number): number {
 
 /** A batch's rows as attention groups: sorted by real length (ties by row), cut into near-equal counts. */
 function attentionGroupRows(batch: EncodedBatch, maxGroups: number): Int32Array[] {
-  const { batchSize: b, length: s, attentionMask } = batch;
-  const groups = Math.min(maxGroups, attentionGroupCount(b, s));
+  const b = batch.batchSize;
+  const groups = Math.min(maxGroups, attentionGroupCount(b, batch.length));
   if (groups === 1) return [Int32Array.from({ length: b }, (_, i) => i)];
-  const lengths = Array.from({ length: b }, (_, r) => rowLength(attentionMask, r, s));
-  const order = Int32Array.from({ length: b }, (_, i) => i).sort(
-    (x, y) => lengths[x]! - lengths[y]! || x - y,
-  );
+  const order = rowsByLength(batch, 'shortest-first').rows;
   return Array.from({ length: groups }, (_, k) =>
     order.slice(Math.floor((k * b) / groups), Math.floor(((k + 1) * b) / groups)),
   );
