@@ -5,7 +5,7 @@
  *
  *   node --conditions=@contrastive/source --import tsx scripts/bench/profile_onnx.ts [mini|base] [contrib|standard]
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,10 +14,11 @@ import {
   SentenceTokenizer,
   presetConfig,
 } from '../../packages/bert/src/index.js';
-import { type OnnxOpSet, loadOnnxRuntime } from '../../packages/bert/src/onnx/index.js';
+import type { OnnxOpSet } from '../../packages/bert/src/onnx/index.js';
 import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { initBackend } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
+import { kernelEvents, microsecondsByOp, profileSessions } from './ort_profile.js';
 
 exitOnFatalErrors('profile_onnx');
 
@@ -39,45 +40,16 @@ enc.onnxOptions = { threads: 2, ops };
 
 // The profiler switched on for the session the encoder creates (the one session of this process).
 const dir = mkdtempSync(join(tmpdir(), 'onnx-profile-'));
-const profiled: Array<{ endProfiling(): void }> = [];
-{
-  const sessions = (await loadOnnxRuntime()).InferenceSession as unknown as {
-    create(model: unknown, options: object): Promise<{ endProfiling(): void }>;
-  };
-  const create = sessions.create.bind(sessions);
-  sessions.create = async (model, options) => {
-    const s = await create(model, {
-      ...options,
-      enableProfiling: true,
-      profileFilePrefix: join(dir, 'profile'),
-    });
-    profiled.push(s);
-    return s;
-  };
-}
+const profiler = await profileSessions({ dir });
 await enc.encode(texts, { batchSize: 64, engine: 'onnx' });
-for (const s of profiled) s.endProfiling();
+const [events] = profiler.finish();
 await enc.release();
-
-const file = readdirSync(dir).find((f) => f.endsWith('.json'));
-if (!file) throw new Error(`${dir}: onnxruntime wrote no profile`);
-const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Array<{
-  cat?: string;
-  name: string;
-  ts: number;
-  dur: number;
-  args?: { op_name?: string; input_type_shape?: Array<Record<string, number[]>> };
-}>;
 rmSync(dir, { recursive: true, force: true });
-const byOp = new Map<string, number>();
-let total = 0;
-const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
-for (const e of nodes) {
-  const op = e.args?.op_name ?? '?';
-  byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
-  total += e.dur;
-}
-for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1])) {
+if (!events) throw new Error(`${dir}: onnxruntime wrote no profile`);
+const byOp = microsecondsByOp(events);
+const total = byOp.reduce((a, [, us]) => a + us, 0);
+const nodes = kernelEvents(events);
+for (const [op, us] of byOp) {
   console.log(
     JSON.stringify({ op, ms: Math.round(us / 100) / 10, share: Math.round((1000 * us) / total) / 10 }),
   );

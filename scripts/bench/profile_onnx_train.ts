@@ -6,19 +6,19 @@
  * Usage: node --conditions=@contrastive/source --import tsx scripts/bench/profile_onnx_train.ts [--steps 5]
  *   [--threads 2] [--dropout 0.1] [--per-step] [--ort-profile]
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SentenceEncoder, SentenceTokenizer, presetConfig } from '../../packages/bert/src/index.js';
 import { OnnxTrainingEngine } from '../../packages/bert/src/onnx/index.js';
-import { loadOnnxRuntime } from '../../packages/bert/src/onnx/runtime.js';
 import { OnnxTrainingStep } from '../../packages/bert/src/onnx/training/engine.js';
 import { OnnxBertTrainer } from '../../packages/bert/src/onnx/training/internal/bert_engine.js';
 import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { computeLossAndGradientsExternal, createLoss } from '../../packages/losses/src/index.js';
 import { AdamW, globalNorm, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
+import { microsecondsByOp, profileSessions } from './ort_profile.js';
 
 exitOnFatalErrors('profile_onnx_train');
 
@@ -64,33 +64,7 @@ timeMethods(OnnxTrainingStep.prototype, ['gradients'], 'step');
 // onnxruntime's profiler, switched on for every session the engine creates (forward and backward graphs);
 // every session's run() is timed (`ort.run`: the wall time inside onnxruntime, the rest of a phase is JS).
 const profileDir = args['ort-profile'] ? mkdtempSync(join(tmpdir(), 'ort-profile-')) : undefined;
-const profiled: Array<{ endProfiling(): void }> = [];
-{
-  interface TimedSession {
-    endProfiling(): void;
-    run(...a: unknown[]): Promise<unknown>;
-  }
-  const sessions = (await loadOnnxRuntime()).InferenceSession as unknown as {
-    create(model: unknown, options: object): Promise<TimedSession>;
-  };
-  const create = sessions.create.bind(sessions);
-  let n = 0;
-  sessions.create = async (model, options) => {
-    const s = await create(
-      model,
-      profileDir
-        ? { ...options, enableProfiling: true, profileFilePrefix: join(profileDir, `session${n++}`) }
-        : options,
-    );
-    const run = s.run.bind(s);
-    s.run = (...a: unknown[]) => {
-      const t0 = performance.now();
-      return run(...a).finally(() => add('ort.run', t0));
-    };
-    if (profileDir) profiled.push(s);
-    return s;
-  };
-}
+const profiler = await profileSessions({ dir: profileDir, onRun: (t0) => add('ort.run', t0) });
 
 await initBackend({ backend: 'wasm' });
 const config = presetConfig('mini');
@@ -138,23 +112,10 @@ for (let i = 0; i <= steps; i++) {
 }
 const out: Record<string, unknown> = {};
 if (profileDir) {
-  for (const s of profiled) s.endProfiling();
-  // Every session the engine created: keep those that ran.
-  for (const file of readdirSync(profileDir)) {
-    const events = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Array<{
-      cat: string;
-      name: string;
-      dur: number;
-      args?: { op_name?: string };
-    }>;
-    const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
-    if (runs.length === 0) continue;
-    const byOp: Record<string, number> = {};
-    for (const e of events) {
-      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
-      const op = e.args?.op_name ?? '?';
-      byOp[op] = (byOp[op] ?? 0) + e.dur;
-    }
+  // Every session the engine created that ran.
+  for (const events of profiler.finish()) {
+    const runs = events.filter((e) => e.name === 'model_run');
+    const byOp = Object.fromEntries(microsecondsByOp(events));
     // Microseconds over every profiled step (the warm-up included) → milliseconds per step.
     const perStep = (us: number) => Math.round(us / 1000 / (steps + 1));
     // Sessions come in forward/backward pairs per variant (dropout, attention groups); only the backward graph
@@ -165,11 +126,7 @@ if (profileDir) {
       Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v + (prev[k] ?? 0)]));
     out[`ort.${graph}`] = sum({
       run_ms: perStep(runs.reduce((a, e) => a + e.dur, 0)),
-      ...Object.fromEntries(
-        Object.entries(byOp)
-          .sort((a, b) => b[1] - a[1])
-          .map(([op, us]) => [op, perStep(us)]),
-      ),
+      ...Object.fromEntries(Object.entries(byOp).map(([op, us]) => [op, perStep(us)])),
     });
   }
   if (process.env.KEEP_ORT_PROFILE) process.stderr.write(`ort profiles kept in ${profileDir}\n`);
