@@ -239,9 +239,11 @@ describe('OnnxBertTrainer (BERT forward/backward on onnxruntime)', () => {
       const g = grads.get(name)!;
       let analytic = 0;
       for (let i = 0; i < n; i++) analytic += g[i]! * dir[i]!;
-      const eps = 1e-3;
+      // Float32 forward passes: a step of 1e-3 left up to ~3% of rounding noise on the query weight's derivative,
+      // one of 1e-2 ~5% of the central difference's O(ε²) error on the position embeddings'; 3e-3 keeps both
+      // under 0.5%.
+      const eps = 3e-3;
       const numeric = ((await f(name, dir, eps)) - (await f(name, dir, -eps))) / (2 * eps);
-      // float32 forward passes: a central difference is good to ~1e-2 here.
       expect(Math.abs(numeric - analytic) / Math.max(Math.abs(analytic), 1e-2), name).toBeLessThan(1.5e-2);
     }
   });

@@ -394,8 +394,8 @@ export class OnnxBertTrainer {
         BigInt64Array.from(p.tokenIndex, (v) => BigInt(v)),
         [p.tokens],
       );
-      feeds[groupInput('mask_add', k)] = new T('float32', maskAdd, [bk, 1, 1, sk]);
-      feeds[groupInput('query_mask', k)] = new T('float32', queryMask, [bk, 1, sk, 1]);
+      feeds[groupInput('mask_add', k)] = new T('float32', maskAdd, [bk, 1, sk]);
+      feeds[groupInput('query_mask', k)] = new T('float32', queryMask, [bk, sk, 1]);
     });
     return { feeds, packed, parts, groups, dropout, bases, hiddenRate, attnRate };
   }
@@ -423,7 +423,7 @@ export class OnnxBertTrainer {
         groups.forEach(({ part, batchSize: bk, length: sk }, k) => {
           const n = bk * heads * sk * sk;
           const mask = dropoutMask(n, pass.attnRate, next(part, n));
-          feeds[groupInput(name, k)] = new T('float32', mask, [bk, heads, sk, sk]);
+          feeds[groupInput(name, k)] = new T('float32', mask, [heads, bk, sk, sk]);
         });
         return;
       }

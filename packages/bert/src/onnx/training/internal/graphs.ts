@@ -9,8 +9,9 @@ import { type ModelMessage, OnnxDataType } from '../../proto.js';
  * of the last hidden state into the gradient of every encoder weight.
  *
  * Layout: tokens are packed (`[T, H]`, T = real tokens of the batch, no padding) for every dense layer, which
- * is where the arithmetic is; attention gathers them into `[B, heads, S, S]` with `pad_map` and back with
- * `token_index`. The embedding lookup (a gather) and its gradient (a scatter-add) are done by the caller in
+ * is where the arithmetic is. Attention works head-major: each projection is transposed once per layer to
+ * `[heads, T, d]`, each attention group gathers its `[heads, B, S, d]` rows from it with `pad_map` and packs them
+ * back with `token_index` (a transpose per group and projection would cost more than the group's products). The embedding lookup (a gather) and its gradient (a scatter-add) are done by the caller in
  * JavaScript, so the graphs start at the embedding sum `emb [T, H]` and end at its gradient `d_emb`.
  *
  * Weights are graph inputs (not initializers), in the tfjs layout of `BertModel` (Linear weights `[in, out]`),
@@ -134,6 +135,7 @@ function buildGraphs(
   const dropout = options.dropout;
   const F = OnnxDataType.FLOAT;
   const I64 = OnnxDataType.INT64;
+  const heads4 = headMajor(heads, d, h);
 
   // ---------------------------------------------------------------- forward
   const f = new GraphBuilder();
@@ -152,9 +154,10 @@ function buildGraphs(
   const emb = f.input('emb', F, [T, h]);
   const padMap = groups.map((k) => inputOnce(f, groupInput('pad_map', k), I64, [Bk(k), Sk(k)]));
   const tokenIndex = groups.map((k) => inputOnce(f, groupInput('token_index', k), I64, [Tk(k)]));
-  const maskAdd = groups.map((k) => f.input(groupInput('mask_add', k), F, [Bk(k), 1, 1, Sk(k)]));
+  // [B_k, 1, S_k]: broadcast against head-major scores [heads, B_k, S_k, S_k] as [1, B_k, 1, S_k].
+  const maskAdd = groups.map((k) => f.input(groupInput('mask_add', k), F, [Bk(k), 1, Sk(k)]));
   /**
-   * Dropout masks are inputs of both graphs: `[T, H]` on hidden states, per group `[B_k, heads, S_k, S_k]` on
+   * Dropout masks are inputs of both graphs: `[T, H]` on hidden states, per group `[heads, B_k, S_k, S_k]` on
    * attention probabilities (keyed `drop:<layer>:attn@k`).
    */
   const maskInputs = (g: GraphBuilder) =>
@@ -165,7 +168,7 @@ function buildGraphs(
               (k) =>
                 [
                   groupInput(name, k),
-                  inputOnce(g, groupInput(name, k), F, [Bk(k), heads, Sk(k), Sk(k)]),
+                  inputOnce(g, groupInput(name, k), F, [heads, Bk(k), Sk(k), Sk(k)]),
                 ] as const,
             )
           : [[name, inputOnce(g, name, F, [T, h])] as const],
@@ -207,30 +210,22 @@ function buildGraphs(
     // Saved packed (T·H values each, not B·S·H padded ones: every saved value is copied out of onnxruntime and
     // back); the backward graph redoes the cheap gathers and transposes.
     proj.forEach((t, j) => save(`${QKV[j]}:${i}`, t, [T, h]));
+    const projHeads = proj.map((t) => heads4.toHeads(f, t));
     const ctxGroups = groups.map((gk) => {
-      const [q, k, v] = proj.map((t) => splitHeads(f, t, padMap[gk]!, heads, d)) as [string, string, string];
+      const [q, k, v] = projHeads.map((t) => heads4.gatherGroup(f, t, padMap[gk]!)) as [
+        string,
+        string,
+        string,
+      ];
       fwdHeads.set(`${i}@${gk}`, [q, k, v]);
-      const scores = f.op('Add', [
-        f.op('Mul', [
-          f.op('MatMul', [q, f.op('Transpose', [k], { perm: ints([0, 1, 3, 2]) })]),
-          f.constFloat(scale),
-        ]),
-        maskAdd[gk]!,
-      ]);
+      const scores = f.op('Add', [fusedMatMul(f, q, k, { transB: true, alpha: scale }), maskAdd[gk]!]);
       const probs = f.op('Softmax', [scores], { axis: int(-1) });
-      save(groupInput(`probs:${i}`, gk), probs, [Bk(gk), heads, Sk(gk), Sk(gk)]);
-      const ctx4 = f.op('MatMul', [drop(probs, groupInput(`drop:${i}:attn`, gk)), v]); // [B_k, heads, S_k, d]
-      return f.op(
-        'Gather',
-        [
-          f.op('Reshape', [f.op('Transpose', [ctx4], { perm: ints([0, 2, 1, 3]) }), f.constInt64([-1, h])]),
-          tokenIndex[gk]!,
-        ],
-        { axis: int(0) },
-      );
+      save(groupInput(`probs:${i}`, gk), probs, [heads, Bk(gk), Sk(gk), Sk(gk)]);
+      const ctx4 = f.op('MatMul', [drop(probs, groupInput(`drop:${i}:attn`, gk)), v]); // [heads, B_k, S_k, d]
+      return heads4.packGroup(f, ctx4, tokenIndex[gk]!);
     });
     // The groups' tokens are consecutive ranges of the packed tokens, in group order.
-    const ctx = K === 1 ? ctxGroups[0]! : f.op('Concat', ctxGroups, { axis: int(0) });
+    const ctx = heads4.fromHeads(f, heads4.concatTokens(f, ctxGroups));
     save(`ctx:${i}`, ctx, [T, h]);
     const ao = drop(linearF(ctx, n.o, h, h), `drop:${i}:ao`);
     const a1 = layerNormF(f.op('Add', [ao, x]), n.ln1, `ln1:${i}`);
@@ -272,9 +267,10 @@ function buildGraphs(
   const sv = (name: string) => inSaved.get(name)!;
   const gPadMap = groups.map((k) => inputOnce(g, groupInput('pad_map', k), I64, [Bk(k), Sk(k)]));
   const gTokenIndex = groups.map((k) => inputOnce(g, groupInput('token_index', k), I64, [Tk(k)]));
-  // 1 for real query positions [B, 1, S, 1]: padded rows of the attention gradient must be zero (their
-  // outputs were dropped by the packing), not the gradient of token 0 that `pad_map` points them at.
-  const queryMask = groups.map((k) => g.input(groupInput('query_mask', k), F, [Bk(k), 1, Sk(k), 1]));
+  // 1 for real query positions [B, S, 1] (broadcast as [1, B, S, 1]): padded rows of the attention gradient
+  // must be zero (their outputs were dropped by the packing), not the gradient of token 0 that `pad_map` points
+  // them at.
+  const queryMask = groups.map((k) => g.input(groupInput('query_mask', k), F, [Bk(k), Sk(k), 1]));
   const gMasks = maskInputs(g);
   const dropB = (dx: string, mask: string) => (dropout ? g.op('Mul', [dx, gMasks.get(mask)!]) : dx);
   const gradOut = (weight: string, value: string, dims: number[]) => {
@@ -340,71 +336,45 @@ function buildGraphs(
     const dr1 = layerNormB(da1, n.ln1, `ln1:${i}`);
     const dAo = dropB(dr1, `drop:${i}:ao`);
     const dCtx = linearB(dAo, sv(`ctx:${i}`), n.o, h, h);
+    // Attention, head-major: the context gradient transposed once, each group's rows gathered from it.
+    const dCtxHeads = heads4.toHeads(g, dCtx);
+    // A separate backward graph rebuilds the heads from the saved packed projections (a fused graph has them).
+    const savedHeads = fused ? [] : QKV.map((t) => heads4.toHeads(g, sv(`${t}:${i}`)));
     const dQkvGroups = groups.map((gk) => {
-      // Attention: back to [B_k, heads, S_k, d], padded query rows zeroed.
-      const dCtx4 = g.op('Mul', [
-        g.op(
-          'Transpose',
-          [
-            g.op('Reshape', [
-              g.op('Gather', [dCtx, gPadMap[gk]!], { axis: int(0) }),
-              g.constInt64([0, 0, heads, d]),
-            ]),
-          ],
-          { perm: ints([0, 2, 1, 3]) },
-        ),
-        queryMask[gk]!,
-      ]);
+      // [heads, B_k, S_k, d], padded query rows zeroed.
+      const dCtx4 = g.op('Mul', [heads4.gatherGroup(g, dCtxHeads, gPadMap[gk]!), queryMask[gk]!]);
       const probs = sv(groupInput(`probs:${i}`, gk));
       const [q, k, v] = fused
         ? fwdHeads.get(`${i}@${gk}`)!
-        : (QKV.map((t) => splitHeads(g, sv(`${t}:${i}`), gPadMap[gk]!, heads, d)) as [
-            string,
-            string,
-            string,
-          ]);
-      const tr = (t: string) => g.op('Transpose', [t], { perm: ints([0, 1, 3, 2]) });
+        : (savedHeads.map((t) => heads4.gatherGroup(g, t, gPadMap[gk]!)) as [string, string, string]);
       const attnMask = groupInput(`drop:${i}:attn`, gk);
       const dropped = dropout ? g.op('Mul', [probs, gMasks.get(attnMask)!]) : probs;
-      const dV = g.op('MatMul', [tr(dropped), dCtx4]);
-      const dProbs = dropB(g.op('MatMul', [dCtx4, tr(v)]), attnMask);
-      // Softmax backward: p ⊙ (dp − Σ dp ⊙ p), then the 1/√d scale.
+      const dV = fusedMatMul(g, dropped, dCtx4, { transA: true });
+      const dProbs = dropB(fusedMatMul(g, dCtx4, v, { transB: true }), attnMask);
+      // Softmax backward: p ⊙ (dp − Σ dp ⊙ p); the 1/√d scale is folded into the two products below.
       const dScores = g.op('Mul', [
-        g.op('Mul', [
-          probs,
-          g.op('Sub', [
-            dProbs,
-            g.op('ReduceSum', [g.op('Mul', [dProbs, probs]), g.constInt64([-1])], { keepdims: int(1) }),
-          ]),
+        probs,
+        g.op('Sub', [
+          dProbs,
+          g.op('ReduceSum', [g.op('Mul', [dProbs, probs]), g.constInt64([-1])], { keepdims: int(1) }),
         ]),
-        g.constFloat(scale),
       ]);
-      const dQ = g.op('MatMul', [dScores, k]);
-      const dK = g.op('MatMul', [tr(dScores), q]);
-      // Each of dQ, dK, dV: [B_k, heads, S_k, d] → [B_k, S_k, heads, d] → packed [T_k, H].
-      const packHeads = (t: string) =>
-        g.op(
-          'Gather',
-          [
-            g.op('Reshape', [g.op('Transpose', [t], { perm: ints([0, 2, 1, 3]) }), g.constInt64([-1, h])]),
-            gTokenIndex[gk]!,
-          ],
-          { axis: int(0) },
-        );
-      return [packHeads(dQ), packHeads(dK), packHeads(dV)];
+      const dQ = fusedMatMul(g, dScores, k, { alpha: scale });
+      const dK = fusedMatMul(g, dScores, q, { transA: true, alpha: scale });
+      // Each of dQ, dK, dV: the group's real tokens, [heads, T_k, d].
+      return [dQ, dK, dV].map((t) => heads4.packGroup(g, t, gTokenIndex[gk]!));
     });
     // Q, K and V are three products (as forward): three weight gradients, and dx is the sum of their inputs'
     // gradients and the residual's.
     const xIn = sv(`x:${i}`);
     const dxs = [n.q, n.k, n.v].map((name, j) => {
-      const dProj =
-        K === 1
-          ? dQkvGroups[0]![j]!
-          : g.op(
-              'Concat',
-              dQkvGroups.map((t) => t[j]!),
-              { axis: int(0) },
-            );
+      const dProj = heads4.fromHeads(
+        g,
+        heads4.concatTokens(
+          g,
+          dQkvGroups.map((t) => t[j]!),
+        ),
+      );
       return linearB(dProj, xIn, name, h, h);
     });
     dx = g.op('Sum', [dr1, ...dxs]);
@@ -492,13 +462,42 @@ function fusedLossGradient(g: GraphBuilder, x: string, loss: FusedLoss): { loss:
   return { loss: value, dHidden };
 }
 
-/** A packed `[T, H]` projection → `[B, heads, S, d]` (padded positions gather token 0). */
-function splitHeads(g: GraphBuilder, proj: string, padMap: string, heads: number, d: number): string {
-  return g.op(
-    'Transpose',
-    [g.op('Reshape', [g.op('Gather', [proj, padMap], { axis: int(0) }), g.constInt64([0, 0, heads, d])])],
-    { perm: ints([0, 2, 1, 3]) },
-  );
+/**
+ * Attention's head-major layout. A projection `[T, H]` is transposed once per layer to `[heads, T, d]`; a group
+ * gathers its padded `[heads, B_k, S_k, d]` from that along the token axis (padded positions gather token 0) and
+ * its results go back as its real tokens `[heads, T_k, d]`, concatenated over groups in group order (each
+ * group's tokens are a consecutive range of the packed tokens) and transposed back once.
+ */
+function headMajor(heads: number, d: number, h: number) {
+  return {
+    toHeads: (g: GraphBuilder, t: string) =>
+      g.op('Transpose', [g.op('Reshape', [t, g.constInt64([0, heads, d])])], { perm: ints([1, 0, 2]) }),
+    fromHeads: (g: GraphBuilder, t: string) =>
+      g.op('Reshape', [g.op('Transpose', [t], { perm: ints([1, 0, 2]) }), g.constInt64([0, h])]),
+    gatherGroup: (g: GraphBuilder, th: string, padMap: string) =>
+      g.op('Gather', [th, padMap], { axis: int(1) }),
+    packGroup: (g: GraphBuilder, t4: string, tokenIndex: string) =>
+      g.op('Gather', [g.op('Reshape', [t4, g.constInt64([0, -1, d])]), tokenIndex], { axis: int(1) }),
+    concatTokens: (g: GraphBuilder, parts: string[]) =>
+      parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: int(1) }),
+  };
+}
+
+/**
+ * A batched product with its operands' last two axes transposed in place and the result scaled (onnxruntime's
+ * com.microsoft FusedMatMul): no transposed copy, no pass for the scale.
+ */
+function fusedMatMul(
+  g: GraphBuilder,
+  a: string,
+  b: string,
+  options: { transA?: boolean; transB?: boolean; alpha?: number },
+): string {
+  const attrs: Record<string, Attr> = {};
+  if (options.transA) attrs.transA = int(1);
+  if (options.transB) attrs.transB = int(1);
+  if (options.alpha !== undefined) attrs.alpha = float(options.alpha);
+  return g.op('FusedMatMul', [a, b], attrs, { domain: 'com.microsoft' });
 }
 
 function activationF(g: GraphBuilder, act: BertConfig['hidden_act'], x: string): string {
