@@ -201,6 +201,7 @@ function buildGraphs(
   // A fused graph's backward part reuses these forward values instead of recomputing them.
   const fwdHeads = new Map<string, [string, string, string]>();
   const fwdAct = new Map<number, string>();
+  const fwdDropped = new Map<string, string>();
   let x = drop(layerNormF(emb, 'embeddings.LayerNorm', 'ln:emb'), 'drop:emb');
   for (let i = 0; i < L; i++) {
     const n = layerNames(i);
@@ -221,7 +222,9 @@ function buildGraphs(
       const scores = f.op('Add', [fusedMatMul(f, q, k, { transB: true, alpha: scale }), maskAdd[gk]!]);
       const probs = f.op('Softmax', [scores], { axis: int(-1) });
       save(groupInput(`probs:${i}`, gk), probs, [heads, Bk(gk), Sk(gk), Sk(gk)]);
-      const ctx4 = f.op('MatMul', [drop(probs, groupInput(`drop:${i}:attn`, gk)), v]); // [heads, B_k, S_k, d]
+      const dropped = drop(probs, groupInput(`drop:${i}:attn`, gk));
+      fwdDropped.set(`${i}@${gk}`, dropped);
+      const ctx4 = f.op('MatMul', [dropped, v]); // [heads, B_k, S_k, d]
       return heads4.packGroup(f, ctx4, tokenIndex[gk]!);
     });
     // The groups' tokens are consecutive ranges of the packed tokens, in group order.
@@ -348,7 +351,11 @@ function buildGraphs(
         ? fwdHeads.get(`${i}@${gk}`)!
         : (savedHeads.map((t) => heads4.gatherGroup(g, t, gPadMap[gk]!)) as [string, string, string]);
       const attnMask = groupInput(`drop:${i}:attn`, gk);
-      const dropped = dropout ? g.op('Mul', [probs, gMasks.get(attnMask)!]) : probs;
+      const dropped = fused
+        ? fwdDropped.get(`${i}@${gk}`)!
+        : dropout
+          ? g.op('Mul', [probs, gMasks.get(attnMask)!])
+          : probs;
       const dV = fusedMatMul(g, dropped, dCtx4, { transA: true });
       const dProbs = dropB(fusedMatMul(g, dCtx4, v, { transB: true }), attnMask);
       // Softmax backward: p ⊙ (dp − Σ dp ⊙ p); the 1/√d scale is folded into the two products below.
@@ -516,14 +523,15 @@ function activationGrad(
       scale: 1,
     };
   if (act === 'gelu') {
-    // 2·(Φ(x) + x·φ(x)) = 1 + erf(u) + x·exp(ln√(2/π) − u²), u = x/√2: nine passes instead of twelve.
+    // 2·(Φ(x) + x·φ(x)) = 1 + erf(u) + x·exp(ln√(2/π) − u²), u = x/√2: eight passes instead of twelve (the
+    // two sums and the 1 in one Sum).
     const u = g.op('Mul', [x, g.constFloat(Math.SQRT1_2)]);
     const xPdf2 = g.op('Mul', [
       x,
       g.op('Exp', [g.op('Sub', [g.constFloat(Math.log(Math.sqrt(2 / Math.PI))), g.op('Mul', [u, u])])]),
     ]);
     return {
-      grad: g.op('Add', [g.op('Add', [g.op('Erf', [u]), xPdf2]), g.constFloat(1)]),
+      grad: g.op('Sum', [g.op('Erf', [u]), xPdf2, g.constFloat(1)]),
       scale: 0.5,
     };
   }
