@@ -7,8 +7,10 @@ import { rowsByLength, selectRows } from '../../internal/batch_rows.js';
 import { encodeModel } from '../../proto.js';
 import { type OnnxRuntime, loadOnnxRuntime } from '../../runtime.js';
 import {
+  EMBEDDINGS,
   type FusedLoss,
   type FusedTrainingGraph,
+  TOKEN_INPUTS,
   type TrainingGraphs,
   buildFusedTrainingGraph,
   buildTrainingGraphs,
@@ -119,11 +121,7 @@ export interface EmbeddingGradientRows {
   dEmb: Float32Array;
 }
 
-export const EMBEDDINGS = {
-  word: 'embeddings.word_embeddings.weight',
-  position: 'embeddings.position_embeddings.weight',
-  type: 'embeddings.token_type_embeddings.weight',
-};
+export { EMBEDDINGS };
 /** As BertModel: the additive attention mask of padding keys. */
 const MASK_NEGATIVE = -1e9;
 
@@ -255,7 +253,7 @@ export class OnnxBertTrainer {
     seeds: Array<number | undefined> = [],
   ): Promise<TrainingActivations[]> {
     const h = this.bert.config.hidden_size;
-    const pass = this.passInputs(batches, weights, options, seeds);
+    const pass = this.passInputs(batches, options, seeds);
     const { graphs, forward } = await this.sessionsFor(pass.dropout, pass.groups.length);
     const { feeds, packed, parts, groups, dropout } = pass;
     this.maskFeeds(pass, graphs.dropoutInputs);
@@ -264,9 +262,10 @@ export class OnnxBertTrainer {
     this.weightFeeds(graphs.forwardWeights, weights, runFeeds);
     const out = await forward.run(runFeeds, fetches);
     const hiddenPacked = out[graphs.hiddenOutput]!.data as Float32Array;
-    // What the backward graph takes: index maps, masks and the saved activations (not emb / mask_add).
+    // What the backward graph takes: index maps, masks and the saved activations (not the tokens / mask_add).
+    const forwardOnly = new Set<string>(Object.values(TOKEN_INPUTS));
     const kept = Object.fromEntries(
-      Object.entries(feeds).filter(([k]) => k !== 'emb' && !k.startsWith('mask_add@')),
+      Object.entries(feeds).filter(([k]) => !forwardOnly.has(k) && !k.startsWith('mask_add@')),
     );
     for (const { output, input } of graphs.saved) kept[input] = out[output]!;
     const result: TrainingPass = { feeds: kept, packed, parts, groups, dropout };
@@ -302,7 +301,7 @@ export class OnnxBertTrainer {
     into: Map<string, Float32Array>,
     embeddingRows: EmbeddingGradientRows[],
   ): Promise<number> {
-    const pass = this.passInputs(batches, weights, options, seeds);
+    const pass = this.passInputs(batches, options, seeds);
     const graph = await this.fusedSession(pass.dropout, pass.groups.length, loss);
     this.maskFeeds(pass, graph.graph.dropoutInputs);
     const { feeds, packed, parts, groups } = pass;
@@ -327,10 +326,9 @@ export class OnnxBertTrainer {
     return (out[graph.graph.lossOutput]!.data as Float32Array)[0]!;
   }
 
-  /** Index maps, masks and embedding sums of the batches of one pass (dropout masks: `maskFeeds`). */
+  /** Token inputs and index maps of the batches of one pass (dropout masks: `maskFeeds`). */
   private passInputs(
     batches: EncodedBatch[],
-    weights: WeightSnapshot,
     options: TrainingForwardOptions,
     seeds: Array<number | undefined>,
   ): PassInputs {
@@ -354,7 +352,6 @@ export class OnnxBertTrainer {
       this.bert.rngState = base + 1;
       return base;
     });
-    const h = c.hidden_size;
     const parts = batches.map((x) => ({ batchSize: x.batchSize, length: x.length }));
     const groups: AttentionGroup[] = [];
     let offset = 0;
@@ -375,8 +372,16 @@ export class OnnxBertTrainer {
     });
     const packed = concatPacked(groups.map((g) => g.packed));
     const T = this.ort.Tensor;
+    const tokens = (values: Int32Array | undefined) =>
+      new T(
+        'int64',
+        values ? BigInt64Array.from(values, (v) => BigInt(v)) : new BigInt64Array(packed.tokens),
+        [packed.tokens],
+      );
     const feeds: Record<string, Tensor> = {
-      emb: new T('float32', this.embeddingSum(packed, weights), [packed.tokens, h]),
+      [TOKEN_INPUTS.ids]: tokens(packed.ids),
+      [TOKEN_INPUTS.positions]: tokens(packed.positions),
+      [TOKEN_INPUTS.types]: tokens(packed.typeIds),
     };
     // Attention group k in its own padded layout; pad_map points into all the packed tokens.
     groups.forEach(({ tokenOffset, packed: p, batchSize: bk, length: sk }, k) => {
@@ -520,23 +525,6 @@ export class OnnxBertTrainer {
         position: zeroLike(into, EMBEDDINGS.position, weights),
         type: zeroLike(into, EMBEDDINGS.type, weights),
       });
-  }
-
-  /** word[id] + position[p] + type[t] for every packed token (the lookup tfjs's `gather` does). */
-  private embeddingSum(packed: PackedBatch, weights: WeightSnapshot): Float32Array {
-    const h = this.bert.config.hidden_size;
-    const word = weights.values(EMBEDDINGS.word);
-    const pos = weights.values(EMBEDDINGS.position);
-    const type = weights.values(EMBEDDINGS.type);
-    const out = new Float32Array(packed.tokens * h);
-    for (let t = 0; t < packed.tokens; t++) {
-      const w = packed.ids[t]! * h;
-      const p = packed.positions[t]! * h;
-      const y = (packed.typeIds?.[t] ?? 0) * h;
-      const o = t * h;
-      for (let j = 0; j < h; j++) out[o + j] = word[w + j]! + type[y + j]! + pos[p + j]!;
-    }
-    return out;
   }
 
   /** Frees the native sessions. */

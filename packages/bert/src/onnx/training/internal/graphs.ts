@@ -11,8 +11,10 @@ import { type ModelMessage, OnnxDataType } from '../../proto.js';
  * Layout: tokens are packed (`[T, H]`, T = real tokens of the batch, no padding) for every dense layer, which
  * is where the arithmetic is. Attention works head-major: each projection is transposed once per layer to
  * `[heads, T, d]`, each attention group gathers its `[heads, B, S, d]` rows from it with `pad_map` and packs them
- * back with `token_index` (a transpose per group and projection would cost more than the group's products). The embedding lookup (a gather) and its gradient (a scatter-add) are done by the caller in
- * JavaScript, so the graphs start at the embedding sum `emb [T, H]` and end at its gradient `d_emb`.
+ * back with `token_index` (a transpose per group and projection would cost more than the group's products).
+ * The forward graph starts at the packed tokens' ids, positions and types (the embedding lookup is three
+ * gathers); the backward graph ends at the gradient of the embedding sum, `d_emb [T, H]`, which the caller
+ * scatter-adds into the used rows of the tables.
  *
  * Weights are graph inputs (not initializers), in the tfjs layout of `BertModel` (Linear weights `[in, out]`),
  * so one session serves every step. Dropout masks are inputs too (0 or 1/(1-p)), drawn by the caller from a
@@ -20,6 +22,16 @@ import { type ModelMessage, OnnxDataType } from '../../proto.js';
  */
 
 const T: Dim = 'tokens';
+
+/** The embedding tables, by Hugging Face name. */
+export const EMBEDDINGS = {
+  word: 'embeddings.word_embeddings.weight',
+  position: 'embeddings.position_embeddings.weight',
+  type: 'embeddings.token_type_embeddings.weight',
+};
+
+/** The forward graph's token inputs (`[T]`, int64): ids, positions and token types of the packed tokens. */
+export const TOKEN_INPUTS = { ids: 'token_ids', positions: 'token_positions', types: 'token_types' };
 /** Group k's dimensions (its rows, their padded length, its tokens). */
 const Bk = (k: number): Dim => `batch@${k}`;
 const Sk = (k: number): Dim => `sequence@${k}`;
@@ -151,7 +163,16 @@ function buildGraphs(
     if (!list.includes(name)) list.push(name);
     return inputOnce(g, name, F, dims);
   };
-  const emb = f.input('emb', F, [T, h]);
+  // word + token type + position rows, added in that order in float32 (as BertEmbeddings).
+  const lookup = (table: string, rows: number, ids: string) =>
+    f.op('Gather', [weightIn(f, fWeights, table, [rows, h]), f.input(ids, I64, [T])], { axis: int(0) });
+  const emb = f.op('Add', [
+    f.op('Add', [
+      lookup(EMBEDDINGS.word, c.vocab_size, TOKEN_INPUTS.ids),
+      lookup(EMBEDDINGS.type, c.type_vocab_size, TOKEN_INPUTS.types),
+    ]),
+    lookup(EMBEDDINGS.position, c.max_position_embeddings, TOKEN_INPUTS.positions),
+  ]);
   const padMap = groups.map((k) => inputOnce(f, groupInput('pad_map', k), I64, [Bk(k), Sk(k)]));
   const tokenIndex = groups.map((k) => inputOnce(f, groupInput('token_index', k), I64, [Tk(k)]));
   // [B_k, 1, S_k]: broadcast against head-major scores [heads, B_k, S_k, S_k] as [1, B_k, 1, S_k].
