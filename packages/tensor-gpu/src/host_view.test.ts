@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend.js';
-import { forEachRowRange, globalNorm, markNonzeroRows, readFloat32 } from './host_view.js';
+import { forEachRowRange, globalNorm, markNonzeroRows, readFloat32, squaredNorm } from './host_view.js';
 import { tf } from './tf.js';
 
 beforeAll(async () => {
@@ -28,6 +28,24 @@ describe('readFloat32 / globalNorm', () => {
     expect(globalNorm([a, b])).toBeCloseTo(13, 10); // √(9 + 16 + 144)
     expect(globalNorm([])).toBe(0);
     tf.dispose([a, b]);
+  });
+
+  it('remembers a tensor’s Σ t² (squaredNorm), which globalNorm then uses without reading the tensor again', () => {
+    const values = [
+      [1, 2],
+      [3, 4],
+    ];
+    const t = tf.tensor2d(values);
+    expect(squaredNorm(t)).toBeCloseTo(30, 12);
+    // Remembered per tensor data: a row record made afterwards (a false one here) is not read any more.
+    markNonzeroRows(t, Int32Array.of(0));
+    expect(squaredNorm(t)).toBeCloseTo(30, 12);
+    expect(globalNorm([t])).toBeCloseTo(Math.sqrt(30), 12);
+    // The same values and record on fresh data: read on row 0 only.
+    const u = tf.tensor2d(values);
+    markNonzeroRows(u, Int32Array.of(0));
+    expect(squaredNorm(u)).toBeCloseTo(5, 12);
+    tf.dispose([t, u]);
   });
 
   it('reads only the recorded nonzero rows of a table (markNonzeroRows), and checks the record', () => {

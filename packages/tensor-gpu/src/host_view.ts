@@ -60,36 +60,49 @@ export function forEachRowRange(rows: Int32Array, run: (from: number, to: number
   }
 }
 
+/** Each tensor data's Σ t², once computed (a tensor's values never change). */
+const squaredNormByData = new WeakMap<object, number>();
+
 /**
- * √(Σ‖tᵢ‖²) over tensors, read in place (one pass, no temporaries): the global gradient norm of clipping.
- * Accumulated in double precision; on wasm by a SIMD kernel on the heap itself. A tensor with recorded nonzero
- * rows (`markNonzeroRows`) is read on those rows only.
+ * Σ t² of a float32 tensor in double precision, read in place (wasm: a SIMD kernel on the heap); a tensor with
+ * recorded nonzero rows (`markNonzeroRows`) is read on those rows only. Remembered per tensor data, so calling
+ * it right after writing a tensor (its values still in cache) makes a later `globalNorm` over it free.
  */
-export function globalNorm(tensors: Iterable<tf.Tensor>): number {
-  let sum = 0;
+export function squaredNorm(t: tf.Tensor): number {
+  const known = squaredNormByData.get(t.dataId);
+  if (known !== undefined) return known;
   const heap = tf.getBackend() === 'wasm' ? tfjsWasmHeap(tf.backend()) : undefined;
   const simd = heap && hostKernelsOn(heap);
-  for (const t of tensors) {
-    const values = readFloat32(t);
-    const squares = (from: number, to: number) => {
-      if (simd && values.buffer === heap.buffer)
-        return simd.sum_squares(values.byteOffset + from * 4, to - from);
-      let s = 0;
-      for (let i = from; i < to; i++) {
-        const v = values[i]!;
-        s += v * v;
-      }
-      return s;
-    };
-    const rows = nonzeroRowsOf(t);
-    if (!rows) {
-      sum += squares(0, values.length);
-      continue;
+  const values = readFloat32(t);
+  const squares = (from: number, to: number) => {
+    if (simd && values.buffer === heap.buffer)
+      return simd.sum_squares(values.byteOffset + from * 4, to - from);
+    let s = 0;
+    for (let i = from; i < to; i++) {
+      const v = values[i]!;
+      s += v * v;
     }
+    return s;
+  };
+  const rows = nonzeroRowsOf(t);
+  let sum = 0;
+  if (!rows) sum = squares(0, values.length);
+  else {
     const cols = t.shape[1]!;
     forEachRowRange(rows, (r0, r1) => {
       sum += squares(r0 * cols, r1 * cols);
     });
   }
+  squaredNormByData.set(t.dataId, sum);
+  return sum;
+}
+
+/**
+ * √(Σ‖tᵢ‖²) over tensors (`squaredNorm` of each, one pass, no temporaries): the global gradient norm of
+ * clipping, accumulated in double precision.
+ */
+export function globalNorm(tensors: Iterable<tf.Tensor>): number {
+  let sum = 0;
+  for (const t of tensors) sum += squaredNorm(t);
   return Math.sqrt(sum);
 }

@@ -223,8 +223,10 @@ describe('SentenceTransformerTrainer', () => {
     const onnx = await run('onnx');
     const tfjs = await run('tfjs');
     expect(onnx.loss).toBeCloseTo(tfjs.loss, 4);
-    // Three AdamW steps at lr 1e-3 move weights by ~3e-3; the engines agree far below that.
-    expect(maxWeightDiff(onnx.weights, tfjs.weights)).toBeLessThan(2e-5);
+    // Three AdamW steps at lr 1e-3 move a weight by up to 3e-3; the engines agree far below that. Not to ~1e-6:
+    // Adam divides by √v + 1e-8, so for an element whose gradient is near zero the engines' float32 rounding
+    // differences become a visible share of its step (the largest difference seen: 2.4e-5).
+    expect(maxWeightDiff(onnx.weights, tfjs.weights)).toBeLessThan(1e-4);
   });
 
   it('a kill during a checkpoint save leaves the previous checkpoint loadable and no partial one', async () => {

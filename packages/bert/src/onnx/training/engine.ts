@@ -1,4 +1,4 @@
-import { type NamedVariable, markNonzeroRows, readFloat32, tf } from '@contrastive/tensor-gpu';
+import { type NamedVariable, markNonzeroRows, readFloat32, squaredNorm, tf } from '@contrastive/tensor-gpu';
 import type { BertModel } from '../../model.js';
 import type { EncodedBatch } from '../../tokenizer.js';
 import type { EmbedTensorOptions } from '../../types.js';
@@ -337,7 +337,11 @@ export class OnnxTrainingStep {
     const vars = this.encoder.bert.namedVariables();
     for (const { name, variable } of vars) {
       const g = this.bertGrads.get(name);
-      if (g) out.set(name, tf.tensor(g, variable.shape, 'float32'));
+      if (!g) continue;
+      const t = tf.tensor(g, variable.shape, 'float32');
+      // Its Σ g² now, while the copy is still in cache: clipping's global norm then reads no gradient again.
+      squaredNorm(t);
+      out.set(name, t);
     }
     this.bertGrads.clear();
     if (this.embeddingRows.length > 0) {
