@@ -149,6 +149,39 @@ describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)',
     },
   );
 
+  it('two fused steps at once (the second’s dropout masks in arrays of its own) give what they give in turn', async () => {
+    const encoder = await SentenceEncoder.load(fixture);
+    const engine = await OnnxTrainingEngine.create(encoder, { threads: 1 });
+    engines.push(engine);
+    const batch: LossBatch = {
+      columnNames: ['anchor', 'positive'],
+      columns: { anchor: premises, positive: hypotheses },
+      size: 4,
+    };
+    const loss = new MultipleNegativesRankingLoss();
+    const step = async (seed: number) => {
+      const s = engine.beginStep();
+      try {
+        return await computeLossAndGradientsExternal(loss, encoder, s, batch, {
+          training: true,
+          seed,
+          dropoutRate: 0.3,
+        });
+      } finally {
+        s.dispose();
+      }
+    };
+    const together = await Promise.all([step(1), step(2)]);
+    const inTurn = [await step(1), await step(2)];
+    // Different seeds: different masks, so a mask drawn over the other step's would show.
+    expect(Math.abs(together[0]!.loss - together[1]!.loss)).toBeGreaterThan(1e-4);
+    together.forEach((r, i) => {
+      expect(r.loss).toBe(inTurn[i]!.loss);
+      expectCloseGradients(r.grads, inTurn[i]!.grads);
+    });
+    tf.dispose([...together, ...inTurn].flatMap((r) => [...r.grads.values()]));
+  });
+
   it('SoftmaxLoss: the classifier (a loss parameter) and the model get their gradients', async () => {
     const encoder = await SentenceEncoder.load(fixture);
     const batch: LossBatch = {

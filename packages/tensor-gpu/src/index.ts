@@ -4,7 +4,7 @@ export { initBackend, ensureBackend } from './backend.js';
 export type { BackendName, BackendReport, BackendAttempt, InitBackendOptions } from './backend.js';
 export { registerMissingKernels, nativeMatMulStatus, nativeMatMulCounts } from './kernels/index.js';
 export type { NativeMatMulStatus } from './kernels/index.js';
-export { dropoutMask, dropoutSeedAfter } from './kernels/simd/host_kernels.js';
+export { DropoutMaskBuffer, dropoutMask, dropoutSeedAfter } from './kernels/simd/host_kernels.js';
 export { linear, layerNorm, gelu, geluTanh, dropout } from './ops/index.js';
 export {
   readSafetensors,

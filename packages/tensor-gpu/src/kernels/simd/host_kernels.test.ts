@@ -10,6 +10,7 @@ import {
   setSimdAdamW,
 } from '../adamw_update.js';
 import {
+  DropoutMaskBuffer,
   dropoutMask,
   dropoutMaskScalar,
   dropoutSeedAfter,
@@ -58,6 +59,36 @@ describe('wasm SIMD host kernels', () => {
     expect(dropoutSeedAfter(5, 2 ** 32)).toBe(5);
     expect(dropoutSeedAfter(5, 2 ** 32 + 3)).toBe(dropoutSeedAfter(5, 3));
     expect(() => dropoutSeedAfter(1, -1)).toThrow(/non-negative integer/);
+  });
+
+  it('DropoutMaskBuffer draws masks side by side as views, each the scalar generator’s mask bit for bit', () => {
+    const buffer = new DropoutMaskBuffer();
+    // Sizes that leave unaligned offsets (the SIMD kernel stores four values at a time) and a zero rate.
+    const draws = [
+      { n: 5, rate: 0.1, seed: 1 },
+      { n: 1003, rate: 0.25, seed: -7 },
+      { n: 70_001, rate: 0.5, seed: 0xdeadbeef | 0 },
+      { n: 3, rate: 0, seed: 4 },
+    ];
+    buffer.reserve(draws.reduce((n, d) => n + d.n, 0));
+    let offset = 0;
+    const views = draws.map(({ n, rate, seed }) => {
+      const view = buffer.draw(offset, n, rate, seed);
+      offset += n;
+      return view;
+    });
+    // Each view still holds its own mask after the later draws, and shares the buffer (no copies).
+    draws.forEach(({ n, rate, seed }, i) => {
+      const want = rate === 0 ? new Float32Array(n).fill(1) : dropoutMaskScalar(n, rate, seed);
+      expect(Buffer.from(views[i]!.slice().buffer).equals(Buffer.from(want.buffer)), `draw ${i}`).toBe(true);
+      expect(views[i]!.buffer).toBe(views[0]!.buffer);
+    });
+    expect(Array.from(buffer.view(5, 1003))).toEqual(Array.from(views[1]!));
+    expect(() => buffer.draw(offset - 2, 3, 0.1, 1)).toThrow(
+      /3 values from 71010 do not fit the 71012 reserved/,
+    );
+    expect(() => buffer.draw(0, 1, 1, 1)).toThrow(/rate must be in \[0, 1\)/);
+    expect(() => buffer.reserve(-1)).toThrow(/non-negative integer/);
   });
 
   it('dropoutMask keeps 1 − rate of the values, scaled by 1/(1 − rate)', () => {

@@ -118,6 +118,49 @@ export function dropoutMask(
 }
 
 /**
+ * Dropout masks drawn straight into a memory of their own, each a view on it (no copy per mask): the masks of
+ * one pass, handed to onnxruntime as they are. `reserve(n)` sizes it for `n` values (views taken before a
+ * `reserve` are not valid after it); `draw(offset, n, rate, seed)` writes values `[offset, offset + n)` exactly
+ * as `dropoutMask(n, rate, seed)` and returns their view.
+ */
+export class DropoutMaskBuffer {
+  private readonly memory = new WASM.Memory({ initial: 1 });
+  private size = 0;
+
+  reserve(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new Error(`DropoutMaskBuffer.reserve: n must be a non-negative integer, got ${n}`);
+    const need = Math.ceil((n * 4) / 65536);
+    const have = this.memory.buffer.byteLength / 65536;
+    if (need > have) this.memory.grow(need - have);
+    this.size = n;
+  }
+
+  /** Values `[offset, offset + n)` as drawn so far (several draws side by side as one mask). */
+  view(offset: number, n: number): Float32Array {
+    if (!(offset >= 0) || offset + n > this.size)
+      throw new Error(
+        `DropoutMaskBuffer.view: ${n} values from ${offset} do not fit the ${this.size} reserved`,
+      );
+    return new Float32Array(this.memory.buffer, offset * 4, n);
+  }
+
+  draw(offset: number, n: number, rate: number, seed: number): Float32Array {
+    if (!(rate >= 0) || rate >= 1) throw new Error(`dropoutMask: rate must be in [0, 1), got ${rate}`);
+    const view = this.view(offset, n);
+    const threshold = Math.ceil(rate * 4294967296);
+    if (rate === 0) view.fill(1);
+    else if (threshold > 0xffffffff) view.fill(0);
+    else {
+      const k = n > 0 ? hostKernelsOn(this.memory) : undefined;
+      if (k) k.dropout_mask(offset * 4, n, seed | 0, threshold | 0, 1 / (1 - rate));
+      else view.set(dropoutMaskScalar(n, rate, seed));
+    }
+    return view;
+  }
+}
+
+/**
  * The seed whose mask continues `seed`'s after `draws` values: `dropoutMask(a + b, r, seed)` is
  * `dropoutMask(a, r, seed)` followed by `dropoutMask(b, r, dropoutSeedAfter(seed, a))` (mulberry32 is
  * counter-based: draw i hashes seed + (i+1)·0x6d2b79f5).

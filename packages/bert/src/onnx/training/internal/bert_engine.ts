@@ -1,5 +1,5 @@
 import { mixSeed } from '@contrastive/core';
-import { dropoutMask, dropoutSeedAfter, readFloat32, tf } from '@contrastive/tensor-gpu';
+import { DropoutMaskBuffer, dropoutMask, dropoutSeedAfter, readFloat32, tf } from '@contrastive/tensor-gpu';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { BertModel } from '../../../model.js';
 import type { EncodedBatch } from '../../../tokenizer.js';
@@ -134,6 +134,9 @@ const MASK_NEGATIVE = -1e9;
  */
 export class OnnxBertTrainer {
   /** Fused-step sessions by dropout, attention groups and loss. */
+  /** The fused step's dropout masks (one run's at a time; `maskBufferBusy` while a run reads them). */
+  private readonly maskBuffer = new DropoutMaskBuffer();
+  private maskBufferBusy = false;
   private readonly fused = new Map<
     string,
     Promise<{ graph: FusedTrainingGraph; session: InferenceSession }>
@@ -303,7 +306,9 @@ export class OnnxBertTrainer {
   ): Promise<number> {
     const pass = this.passInputs(batches, options, seeds);
     const graph = await this.fusedSession(pass.dropout, pass.groups.length, loss);
-    this.maskFeeds(pass, graph.graph.dropoutInputs);
+    // The masks live only for this run: drawn into the engine's mask buffer unless another step's run is using it.
+    const buffer = this.maskBufferBusy ? undefined : this.maskBuffer;
+    this.maskFeeds(pass, graph.graph.dropoutInputs, buffer);
     const { feeds, packed, parts, groups } = pass;
     const rows = parts.reduce((n, p) => n + p.batchSize, 0);
     const T = this.ort.Tensor;
@@ -315,11 +320,17 @@ export class OnnxBertTrainer {
     );
     feeds.inv_anchors = new T('float32', Float32Array.of(1 / head.anchors), []);
     this.weightFeeds(graph.graph.weights, weights, feeds);
-    const out = await graph.session.run(feeds, [
-      graph.graph.lossOutput,
-      ...graph.graph.gradients.map((g) => g.output),
-      'd_emb',
-    ]);
+    if (buffer) this.maskBufferBusy = true;
+    let out: InferenceSession.ReturnType;
+    try {
+      out = await graph.session.run(feeds, [
+        graph.graph.lossOutput,
+        ...graph.graph.gradients.map((g) => g.output),
+        'd_emb',
+      ]);
+    } finally {
+      if (buffer) this.maskBufferBusy = false;
+    }
     for (const { weight, output } of graph.graph.gradients)
       addInto(into, weight, out[output]!.data as Float32Array);
     embeddingRows.push({ packed, dEmb: out.d_emb!.data as Float32Array });
@@ -407,15 +418,32 @@ export class OnnxBertTrainer {
 
   /**
    * The dropout masks of a pass, each batch's from its own seed (as in a pass of its own): per site, one stream
-   * of draws per batch, continued across the batch's attention groups in order.
+   * of draws per batch, continued across the batch's attention groups in order. With `buffer`, drawn into it as
+   * views (no array and no copy per mask), valid until its next use; else into arrays of their own (a pass whose
+   * feeds outlive the call: `forwardParts` keeps them for the backward run).
    */
-  private maskFeeds(pass: PassInputs, dropoutInputs: string[]): void {
+  private maskFeeds(pass: PassInputs, dropoutInputs: string[], buffer?: DropoutMaskBuffer): void {
     if (!pass.dropout) return;
     const { feeds, groups, packed, bases } = pass;
     const h = this.bert.config.hidden_size;
     const heads = this.bert.config.num_attention_heads;
     const tok = packed.tokens;
     const T = this.ort.Tensor;
+    const attnSize = ({ batchSize: bk, length: sk }: AttentionGroup) => bk * heads * sk * sk;
+    if (buffer) {
+      const perAttnSite = groups.reduce((n, g) => n + attnSize(g), 0);
+      buffer.reserve(
+        dropoutInputs.reduce((n, name) => n + (name.endsWith(':attn') ? perAttnSite : tok * h), 0),
+      );
+    }
+    let used = 0;
+    /** `n` values at the next place: a view on `buffer`, or an array (`into`, else its own). */
+    const draw = (n: number, rate: number, seed: number, into?: { array: Float32Array; offset: number }) => {
+      if (!buffer) return dropoutMask(n, rate, seed, into);
+      const view = buffer.draw(used, n, rate, seed);
+      used += n;
+      return view;
+    };
     dropoutInputs.forEach((name, site) => {
       // Draws used so far by each batch's stream at this site.
       const drawn = new Map<number, number>();
@@ -425,19 +453,21 @@ export class OnnxBertTrainer {
         return dropoutSeedAfter(mixSeed(bases[part]!, site), before);
       };
       if (name.endsWith(':attn')) {
-        groups.forEach(({ part, batchSize: bk, length: sk }, k) => {
-          const n = bk * heads * sk * sk;
-          const mask = dropoutMask(n, pass.attnRate, next(part, n));
-          feeds[groupInput(name, k)] = new T('float32', mask, [heads, bk, sk, sk]);
+        groups.forEach((g, k) => {
+          const n = attnSize(g);
+          const mask = draw(n, pass.attnRate, next(g.part, n));
+          feeds[groupInput(name, k)] = new T('float32', mask, [heads, g.batchSize, g.length, g.length]);
         });
         return;
       }
-      const mask = new Float32Array(tok * h);
+      // Groups' tokens are consecutive in packed order: each group's part of the mask follows the previous one.
+      const start = used;
+      const own = buffer ? undefined : new Float32Array(tok * h);
       for (const { part, tokenOffset, packed: p } of groups) {
         const n = p.tokens * h;
-        dropoutMask(n, pass.hiddenRate, next(part, n), { array: mask, offset: tokenOffset * h });
+        draw(n, pass.hiddenRate, next(part, n), own && { array: own, offset: tokenOffset * h });
       }
-      feeds[name] = new T('float32', mask, [tok, h]);
+      feeds[name] = new T('float32', own ?? buffer!.view(start, tok * h), [tok, h]);
     });
   }
 
