@@ -147,7 +147,7 @@ function buildGraphs(
   const dropout = options.dropout;
   const F = OnnxDataType.FLOAT;
   const I64 = OnnxDataType.INT64;
-  const heads4 = headMajor(heads, d, h);
+  const headLayout = headMajor(heads, d, h);
 
   // ---------------------------------------------------------------- forward
   const f = new GraphBuilder();
@@ -232,9 +232,9 @@ function buildGraphs(
     // Saved packed (T·H values each, not B·S·H padded ones: every saved value is copied out of onnxruntime and
     // back); the backward graph redoes the cheap gathers and transposes.
     proj.forEach((t, j) => save(`${QKV[j]}:${i}`, t, [T, h]));
-    const projHeads = proj.map((t) => heads4.toHeads(f, t));
+    const projHeads = proj.map((t) => headLayout.toHeads(f, t));
     const ctxGroups = groups.map((gk) => {
-      const [q, k, v] = projHeads.map((t) => heads4.gatherGroup(f, t, padMap[gk]!)) as [
+      const [q, k, v] = projHeads.map((t) => headLayout.gatherGroup(f, t, padMap[gk]!)) as [
         string,
         string,
         string,
@@ -246,10 +246,10 @@ function buildGraphs(
       const dropped = drop(probs, groupInput(`drop:${i}:attn`, gk));
       fwdDropped.set(`${i}@${gk}`, dropped);
       const ctx4 = f.op('MatMul', [dropped, v]); // [heads, B_k, S_k, d]
-      return heads4.packGroup(f, ctx4, tokenIndex[gk]!);
+      return headLayout.packGroup(f, ctx4, tokenIndex[gk]!);
     });
     // The groups' tokens are consecutive ranges of the packed tokens, in group order.
-    const ctx = heads4.fromHeads(f, heads4.concatTokens(f, ctxGroups));
+    const ctx = headLayout.fromHeads(f, headLayout.concatTokens(f, ctxGroups));
     save(`ctx:${i}`, ctx, [T, h]);
     const ao = drop(linearF(ctx, n.o, h, h), `drop:${i}:ao`);
     const a1 = layerNormF(f.op('Add', [ao, x]), n.ln1, `ln1:${i}`);
@@ -361,16 +361,16 @@ function buildGraphs(
     const dAo = dropB(dr1, `drop:${i}:ao`);
     const dCtx = linearB(dAo, sv(`ctx:${i}`), n.o, h, h);
     // Attention, head-major: the context gradient transposed once, each group's rows gathered from it.
-    const dCtxHeads = heads4.toHeads(g, dCtx);
+    const dCtxHeads = headLayout.toHeads(g, dCtx);
     // A separate backward graph rebuilds the heads from the saved packed projections (a fused graph has them).
-    const savedHeads = fused ? [] : QKV.map((t) => heads4.toHeads(g, sv(`${t}:${i}`)));
+    const savedHeads = fused ? [] : QKV.map((t) => headLayout.toHeads(g, sv(`${t}:${i}`)));
     const dQkvGroups = groups.map((gk) => {
       // [heads, B_k, S_k, d], padded query rows zeroed.
-      const dCtx4 = g.op('Mul', [heads4.gatherGroup(g, dCtxHeads, gPadMap[gk]!), queryMask[gk]!]);
+      const dCtx4 = g.op('Mul', [headLayout.gatherGroup(g, dCtxHeads, gPadMap[gk]!), queryMask[gk]!]);
       const probs = sv(groupInput(`probs:${i}`, gk));
       const [q, k, v] = fused
         ? fwdHeads.get(`${i}@${gk}`)!
-        : (savedHeads.map((t) => heads4.gatherGroup(g, t, gPadMap[gk]!)) as [string, string, string]);
+        : (savedHeads.map((t) => headLayout.gatherGroup(g, t, gPadMap[gk]!)) as [string, string, string]);
       const attnMask = groupInput(`drop:${i}:attn`, gk);
       const dropped = fused
         ? fwdDropped.get(`${i}@${gk}`)!
@@ -390,15 +390,15 @@ function buildGraphs(
       const dQ = fusedMatMul(g, dScores, k, { alpha: scale });
       const dK = fusedMatMul(g, dScores, q, { transA: true, alpha: scale });
       // Each of dQ, dK, dV: the group's real tokens, [heads, T_k, d].
-      return [dQ, dK, dV].map((t) => heads4.packGroup(g, t, gTokenIndex[gk]!));
+      return [dQ, dK, dV].map((t) => headLayout.packGroup(g, t, gTokenIndex[gk]!));
     });
     // Q, K and V are three products (as forward): three weight gradients, and dx is the sum of their inputs'
     // gradients and the residual's.
     const xIn = sv(`x:${i}`);
     const dxs = [n.q, n.k, n.v].map((name, j) => {
-      const dProj = heads4.fromHeads(
+      const dProj = headLayout.fromHeads(
         g,
-        heads4.concatTokens(
+        headLayout.concatTokens(
           g,
           dQkvGroups.map((t) => t[j]!),
         ),
