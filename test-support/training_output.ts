@@ -16,12 +16,17 @@ export function lastJsonLine(stdout: string) {
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
-/** The training losses a run logged to its `metrics.jsonl`, in order. */
-export function loggedLosses(out: string): number[] {
-  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+/** A JSON-lines file (a CLI's output, a run's `metrics.jsonl`), one parsed value per line; `T` unchecked. */
+export function readJsonl<T = ReturnType<typeof JSON.parse>>(path: string): T[] {
+  return readFileSync(path, 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l))
+    .map((l) => JSON.parse(l) as T);
+}
+
+/** The training losses a run logged to its `metrics.jsonl`, in order. */
+export function loggedLosses(out: string): number[] {
+  return readJsonl(join(out, 'metrics.jsonl'))
     .filter((m) => 'loss' in m)
     .map((m) => m.loss as number);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
 import {
   DenseModule,
@@ -62,6 +62,11 @@ afterAll(async () => {
 });
 
 describe('the ONNX encode engine on the tiny-bert fixture', () => {
+  // Each test's spies are put back after it, passed or failed.
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('reproduces the PyTorch reference embeddings and the tfjs encoder, with each op set', async () => {
     const tfjs = await encoder.encode(ref.texts, { batchSize: 4, engine: 'tfjs' });
     expect(maxDiff(tfjs, ref.embeddings)).toBeLessThan(1e-4);
@@ -117,20 +122,16 @@ describe('the ONNX encode engine on the tiny-bert fixture', () => {
     // The texts are chosen so that batching by characters would pair other lengths.
     expect(batchesOf(byChars)).not.toEqual(batchesOf(byTokens));
     const pad = vi.spyOn(SentenceTokenizer.prototype, 'pad');
-    try {
-      const out = await e.encode(texts, { batchSize: 2 });
-      const seen = pad.mock.calls.map(([seqs]) =>
-        seqs
-          .map((q) => q.length)
-          .sort((a, b) => a - b)
-          .join(','),
-      );
-      expect(seen).toEqual(batchesOf(byTokens));
-      const one = await eachAlone(e, texts);
-      expect(maxDiff(out, one)).toBeLessThan(1e-5);
-    } finally {
-      pad.mockRestore();
-    }
+    const out = await e.encode(texts, { batchSize: 2 });
+    const seen = pad.mock.calls.map(([seqs]) =>
+      seqs
+        .map((q) => q.length)
+        .sort((a, b) => a - b)
+        .join(','),
+    );
+    expect(seen).toEqual(batchesOf(byTokens));
+    const one = await eachAlone(e, texts);
+    expect(maxDiff(out, one)).toBeLessThan(1e-5);
   });
 
   it('runs a batch of very different lengths as attention parts, with the same embeddings', async () => {
@@ -148,14 +149,10 @@ describe('the ONNX encode engine on the tiny-bert fixture', () => {
       OnnxEncoderSession.prototype as unknown as { embedRows: () => Promise<Float32Array> },
       'embedRows',
     );
-    try {
-      const whole = await e.encode(texts, { batchSize: 64, sortByLength: false });
-      expect(runs).toHaveBeenCalledTimes(2);
-      const one = await eachAlone(e, texts);
-      expect(maxDiff(whole, one)).toBeLessThan(1e-5);
-    } finally {
-      runs.mockRestore();
-    }
+    const whole = await e.encode(texts, { batchSize: 64, sortByLength: false });
+    expect(runs).toHaveBeenCalledTimes(2);
+    const one = await eachAlone(e, texts);
+    expect(maxDiff(whole, one)).toBeLessThan(1e-5);
   });
 
   it('normalize: true gives unit vectors in the direction of the plain ones; embed returns number[][]', async () => {

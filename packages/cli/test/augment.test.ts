@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type ChatServer, startChatServer } from '../../../test-support/chat_server.js';
 import { runCli, runCliAsync } from '../../../test-support/cli.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { readJsonl } from '../../../test-support/training_output.js';
 
 let dir: string;
 const SENTENCES = [
@@ -18,11 +19,11 @@ beforeAll(() => {
   writeFileSync(join(dir, 'in.txt'), `${SENTENCES.join('\n')}\n`);
 });
 
-const readOut = (path: string) =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { text: string; augmented: string[] });
+/** A line of `contrastive augment`'s output. */
+interface Augmented {
+  text: string;
+  augmented: string[];
+}
 
 describe('contrastive augment', () => {
   it('writes {"text", "augmented"} per line, reproducibly from --seed', async () => {
@@ -47,7 +48,7 @@ describe('contrastive augment', () => {
       texts: 3,
       augmented: 9,
     });
-    const rows = readOut(out);
+    const rows = readJsonl<Augmented>(out);
     expect(rows.map((row) => row.text)).toEqual(SENTENCES);
     for (const row of rows) {
       expect(row.augmented).toHaveLength(3);
@@ -82,7 +83,7 @@ describe('contrastive augment', () => {
       out,
     ]);
     expect(r.status).toBe(0);
-    const rows = readOut(out);
+    const rows = readJsonl<Augmented>(out);
     expect(rows).toHaveLength(3);
     for (const row of rows) {
       expect(row.augmented).toHaveLength(4);
@@ -92,7 +93,7 @@ describe('contrastive augment', () => {
     expect((await runCli(['augment', '--method', 'synonym', '--input', input, '--output', syn])).status).toBe(
       0,
     );
-    const changed = readOut(syn).filter(
+    const changed = readJsonl<Augmented>(syn).filter(
       (row) =>
         row.augmented[0] !==
         row.text
@@ -130,7 +131,7 @@ describe('contrastive augment', () => {
       expect(r.stderr).toContain('generator: HTTP 500: overloaded; retry 1');
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ augmented: 6, requests: 7, cache_hits: 0 });
-      const rows = readOut(out);
+      const rows = readJsonl<Augmented>(out);
       expect(rows[0]!.augmented[0]).toBe(`echo: ${fillTemplate(PARAPHRASE_PROMPT, { text: SENTENCES[0]! })}`);
       expect(new Set(server.requests.map((q) => q.body.seed)).size).toBe(6);
       // A second run is answered from the on-disk cache.

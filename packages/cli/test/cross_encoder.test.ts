@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
-import { lastJsonLine as json } from '../../../test-support/training_output.js';
+import { lastJsonLine as json, readJsonl } from '../../../test-support/training_output.js';
 import { initTinyArgs, runTrainCli } from './helpers.js';
 
 const fixture = sharedPath('fixtures', 'tiny-cross-encoder');
@@ -52,10 +52,7 @@ describe('contrastive score / init --cross-encoder / train on a cross-encoder', 
     ]);
     expect(r.status, r.stderr).toBe(0);
     expect(json(r.stdout)).toMatchObject({ command: 'score', pairs: 5, num_labels: 1, max_length: 20 });
-    const rows = readFileSync(out, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const rows = readJsonl(out);
     rows.forEach((row, i) => {
       expect(row.id).toBe(i);
       expect(Math.abs(row.score - ref.scores[i]!)).toBeLessThan(1e-4);
@@ -97,8 +94,8 @@ describe('contrastive score / init --cross-encoder / train on a cross-encoder', 
       out,
     ]);
     expect(score.status, score.stderr).toBe(0);
-    for (const l of readFileSync(out, 'utf8').trim().split('\n')) {
-      const s = JSON.parse(l).scores as number[];
+    for (const row of readJsonl<{ scores: number[] }>(out)) {
+      const s = row.scores;
       expect(s).toHaveLength(3);
       expect(s.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     }
@@ -132,11 +129,9 @@ describe('contrastive score / init --cross-encoder / train on a cross-encoder', 
     const line = json(r.stdout);
     expect(line.best_metric).toBe('eval_sts-dev_spearman');
     // The checkpoint of the first evaluation with the highest spearman (a later tie is no improvement).
-    const evals = readFileSync(join(trained, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, number>)
-      .filter((l) => 'eval_sts-dev_spearman' in l);
+    const evals = readJsonl<Record<string, number>>(join(trained, 'metrics.jsonl')).filter(
+      (l) => 'eval_sts-dev_spearman' in l,
+    );
     // One evaluation per step, then one of the reloaded best model.
     expect(evals.map((l) => l.step)).toEqual([1, 2, 3, 3]);
     const best = evals

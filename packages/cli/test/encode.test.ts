@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { readJsonl } from '../../../test-support/training_output.js';
 
 const model = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as {
@@ -41,10 +42,7 @@ describe('contrastive encode', () => {
       expect(r.stderr).toContain(`inference engine: ${engine === 'tfjs' ? 'tfjs' : 'onnxruntime-node'}`);
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout.trim())).toMatchObject({ count: texts.length, dimension: 32 });
-      const rows = readFileSync(out, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l).embedding as number[]);
+      const rows = readJsonl<{ embedding: number[] }>(out).map((row) => row.embedding);
       rows.forEach((e, i) => {
         const j = ref.texts.indexOf(texts[i]!);
         e.forEach((x, k) => expect(Math.abs(x - ref.embeddings[j]![k]!)).toBeLessThan(1e-4));

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { readJsonl } from '../../../test-support/training_output.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 const SHORT = [
@@ -54,10 +55,7 @@ async function encodeCli(model: string, texts: string[], tag: string): Promise<n
   writeFileSync(input, `${texts.join('\n')}\n`);
   const r = await runCli(['encode', '--model', model, '--input', input, '--output', output]);
   expect(r.status, r.stderr).toBe(0);
-  return readFileSync(output, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => (JSON.parse(l) as { embedding: number[] }).embedding);
+  return readJsonl<{ embedding: number[] }>(output).map((row) => row.embedding);
 }
 
 function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {

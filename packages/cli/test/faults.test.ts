@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
-import { lastJsonLine } from '../../../test-support/training_output.js';
+import { lastJsonLine, readJsonl } from '../../../test-support/training_output.js';
 import { tinyBert as model, runTrainCli, trainArgs } from './helpers.js';
 
 const stsDev = sharedPath('data', 'stsb', 'sts-dev.csv');
@@ -385,10 +385,7 @@ describe('one training run per output folder (issue 13, item 2)', () => {
     expectFailure(second, /another training run \(pid \d+ on .*\) is writing to this output folder/);
     const r = await first;
     expect(r.status, r.stderr).toBe(0);
-    const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { step: number }).step);
+    const steps = readJsonl<{ step: number }>(join(out, 'metrics.jsonl')).map((m) => m.step);
     expect(steps).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
     expect(existsSync(lock)).toBe(false);
   });

@@ -5,12 +5,10 @@ import { initBackend, readSafetensors } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChatServer, startChatServer } from '../../../test-support/chat_server.js';
 import { runCli } from '../../../test-support/cli.js';
-import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { lastJsonLine, readJsonl } from '../../../test-support/training_output.js';
 import { sampleGplTuples } from '../src/gpl.js';
-
-const tinyBert = sharedPath('fixtures', 'tiny-bert');
-const tinyCrossEncoder = sharedPath('fixtures', 'tiny-cross-encoder');
+import { tinyBert, tinyCrossEncoder } from './helpers.js';
 
 const PASSAGES = [
   'The central bank raised interest rates by half a point to fight inflation.',
@@ -35,12 +33,6 @@ const expectedQueries = (i: number) => {
     `what about ${words.slice(-3).join(' ')}`,
   ];
 };
-
-const lines = <T>(path: string): T[] =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as T);
 
 interface Tuple {
   query: string;
@@ -107,7 +99,7 @@ describe('contrastive gpl', () => {
       '--no-progress',
     ]);
     expect(r.status, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const summary = lastJsonLine(r.stdout);
     expect(summary).toMatchObject({
       command: 'gpl',
       passages: 8,
@@ -129,12 +121,12 @@ describe('contrastive gpl', () => {
       expect(prompt).toContain('Write 3 different search queries');
     });
     const data = join(output, 'gpl-data');
-    const rows = lines<{ query: string; pos: string }>(join(data, 'queries.jsonl'));
+    const rows = readJsonl<{ query: string; pos: string }>(join(data, 'queries.jsonl'));
     expect(rows).toEqual(PASSAGES.flatMap((p, i) => expectedQueries(i).map((query) => ({ query, pos: p }))));
 
     // (2) The model's own negatives are the 3 passages it ranks nearest the query (cosine), the positive excluded.
     const model = await SentenceEncoder.load(tinyBert, { maxSeqLength: 350 });
-    const hard = lines<HardNegatives>(join(data, 'hard-negatives.jsonl'));
+    const hard = readJsonl<HardNegatives>(join(data, 'hard-negatives.jsonl'));
     expect(hard).toHaveLength(24);
     const passageEmb = (await model.encode(PASSAGES, { normalize: true })).map((e) => Array.from(e));
     const queryEmb = (
@@ -155,7 +147,7 @@ describe('contrastive gpl', () => {
     });
 
     // (3) 12 tuples = 3 steps × 4; each label is the cross-encoder's score difference, recomputed here.
-    const tuples = lines<Tuple>(join(data, 'gpl-training-data.jsonl'));
+    const tuples = readJsonl<Tuple>(join(data, 'gpl-training-data.jsonl'));
     expect(tuples).toHaveLength(12);
     const byQuery = new Map(hard.map((h) => [h.query, h]));
     const ce = await CrossEncoder.load(tinyCrossEncoder);
@@ -216,14 +208,14 @@ describe('contrastive gpl', () => {
       '--no-progress',
     ]);
     expect(r2.status, r2.stderr).toBe(0);
-    expect(JSON.parse(r2.stdout.trim().split('\n').pop()!)).toMatchObject({
+    expect(lastJsonLine(r2.stdout)).toMatchObject({
       reused: ['queries', 'hard-negatives'],
       retrievers: ['self', 'bm25'],
       requests: 0,
       tuples: 12,
     });
     expect(server.requests).toHaveLength(8);
-    const tuples2 = lines<Tuple>(join(data, 'gpl-training-data.jsonl'));
+    const tuples2 = readJsonl<Tuple>(join(data, 'gpl-training-data.jsonl'));
     tuples2.forEach((t, i) => {
       expect(t.negative).toBe(tuples[i]!.negative);
       expect(Math.abs(t.label - tuples[i]!.label)).toBeLessThan(1e-5);

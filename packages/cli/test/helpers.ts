@@ -4,6 +4,9 @@ import { sharedPath } from '../../../test-support/shared.js';
 /** The tiny sentence-transformers BERT of ../shared that most CLI tests train, encode and evaluate with. */
 export const tinyBert = sharedPath('fixtures', 'tiny-bert');
 
+/** The tiny one-label cross-encoder of ../shared (same vocabulary as `tinyBert`). */
+export const tinyCrossEncoder = sharedPath('fixtures', 'tiny-cross-encoder');
+
 /** The options of a `contrastive train` run that most tests set; anything else goes in `flags`. */
 export interface TrainRun {
   /** The model folder (default: the tiny BERT fixture). */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { readJsonl } from '../../../test-support/training_output.js';
 import { parseRangeForSampling, readMiningCorpus } from '../src/commands/mine.js';
 
 const ROWS = [
@@ -43,12 +44,6 @@ function setup(): { dir: string; input: string; corpus: string; beir: string } {
   return { dir, input, corpus, beir };
 }
 
-const lines = (path: string) =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-
 describe('contrastive mine', () => {
   it('bm25 → FlagEmbedding JSONL with scores and a prompt; one JSON line on stdout', async () => {
     const { dir, input, corpus } = setup();
@@ -71,7 +66,7 @@ describe('contrastive mine', () => {
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim());
     expect(summary).toMatchObject({ command: 'mine', strategy: 'bm25', queries: 3, rows: 4, written: 3 });
-    const records = lines(output);
+    const records = readJsonl(output);
     expect(records[1]).toMatchObject({
       query: 'how much debt',
       pos: ['total debt was two billion', 'long term debt rose'],
@@ -106,7 +101,7 @@ describe('contrastive mine', () => {
     ];
     const a = await runCli([...args, '--output', join(dir, 'a.jsonl')]);
     expect(a.status, a.stderr).toBe(0);
-    const triplets = lines(join(dir, 'a.jsonl'));
+    const triplets = readJsonl(join(dir, 'a.jsonl'));
     expect(triplets).toHaveLength(4 * 3); // 4 (query, positive) pairs × 3 negatives
     expect(Object.keys(triplets[0])).toEqual(['anchor', 'positive', 'negative']);
     expect(readdirSync(cache).length).toBe(2);
@@ -134,7 +129,7 @@ describe('contrastive mine', () => {
       out,
     ]);
     expect(r.status, r.stderr).toBe(0);
-    const pairs = lines(out);
+    const pairs = readJsonl(out);
     expect(pairs.filter((p: { label: number }) => p.label === 1)).toHaveLength(4);
     expect(pairs.filter((p: { label: number }) => p.label === 0)).toHaveLength(3);
     const nt = join(dir, 'nt.jsonl');
@@ -157,7 +152,7 @@ describe('contrastive mine', () => {
         ])
       ).status,
     ).toBe(0);
-    expect(Object.keys(lines(nt)[0])).toEqual(['anchor', 'positive', 'negative_1', 'negative_2']);
+    expect(Object.keys(readJsonl(nt)[0])).toEqual(['anchor', 'positive', 'negative_1', 'negative_2']);
   });
 
   it('a BEIR positive given as bare text is never returned as a negative', async () => {
@@ -177,7 +172,7 @@ describe('contrastive mine', () => {
       out,
     ]);
     expect(r.status, r.stderr).toBe(0);
-    const debt = lines(out)[1];
+    const debt = readJsonl(out)[1];
     expect(debt.neg).not.toContain('Debt. total debt was two billion');
     expect(debt.neg).toHaveLength(5);
     expect(readMiningCorpus(beir).passages).toContain('Debt. total debt was two billion');

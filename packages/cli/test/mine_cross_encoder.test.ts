@@ -1,13 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CrossEncoder, SentenceEncoder } from '@contrastive/bert';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
-import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
-
-const crossEncoderDir = sharedPath('fixtures', 'tiny-cross-encoder');
+import { readJsonl } from '../../../test-support/training_output.js';
+import { tinyBert, tinyCrossEncoder } from './helpers.js';
 const ROWS = [
   { query: 'what was the revenue growth', pos: 'revenue growth was ten percent' },
   { query: 'how much debt', pos: 'total debt was two billion' },
@@ -26,15 +25,9 @@ const PASSAGES = [
 let ce: CrossEncoder;
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
-  ce = await CrossEncoder.load(crossEncoderDir);
+  ce = await CrossEncoder.load(tinyCrossEncoder);
 });
 afterAll(() => ce.dispose());
-
-const lines = (path: string) =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
 
 describe('contrastive mine --reranker <cross-encoder>', () => {
   it('rescores with the cross-encoder and drops false negatives above (positive score − margin)', async () => {
@@ -71,7 +64,7 @@ describe('contrastive mine --reranker <cross-encoder>', () => {
       '--strategy',
       'random',
       '--reranker',
-      crossEncoderDir,
+      tinyCrossEncoder,
       '--num-negatives',
       '3',
       '--margin',
@@ -82,7 +75,7 @@ describe('contrastive mine --reranker <cross-encoder>', () => {
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim());
     expect(summary.removed.absoluteMargin).toBeGreaterThan(0);
-    const records = lines(output);
+    const records = readJsonl(output);
     expect(records).toHaveLength(2);
     let dropped = 0;
     records.forEach((record, qi) => {
@@ -109,7 +102,6 @@ describe('contrastive mine --reranker <cross-encoder>', () => {
     writeFileSync(input, `${ROWS.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const corpus = join(dir, 'corpus.jsonl');
     writeFileSync(corpus, `${PASSAGES.map((text) => JSON.stringify({ text })).join('\n')}\n`);
-    const tinyBert = sharedPath('fixtures', 'tiny-bert');
     const output = join(dir, 'out.jsonl');
     const r = await runCli([
       'mine',
@@ -128,7 +120,7 @@ describe('contrastive mine --reranker <cross-encoder>', () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     const encoder = await SentenceEncoder.load(tinyBert);
-    const [first] = lines(output);
+    const [first] = readJsonl(output);
     const emb = await encoder.encode([first.query, ...first.pos, ...first.neg], { normalize: true });
     encoder.dispose();
     const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, k) => s + x * b[k]!, 0);
@@ -149,7 +141,7 @@ describe('contrastive mine --reranker <cross-encoder>', () => {
       '--preset',
       'tiny',
       '--tokenizer',
-      crossEncoderDir,
+      tinyCrossEncoder,
       '--output',
       three,
     ]);

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { repoRoot } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { readJsonl } from '../../../test-support/training_output.js';
 import { runTrainCli, tinyBert } from './helpers.js';
 
 let dir: string;
@@ -92,10 +93,7 @@ describe('contrastive --plugin', () => {
         out,
       ]);
       expect(r.status, r.stderr).toBe(0);
-      const lines = readFileSync(out, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
+      const lines = readJsonl(out);
       expect(lines).toEqual([
         { text: 'a cat', augmented: ['A CAT!', 'A CAT!!'] },
         { text: 'Two dogs', augmented: ['TWO DOGS!', 'TWO DOGS!!'] },
@@ -172,10 +170,7 @@ describe('contrastive --plugin', () => {
       out,
     ]);
     expect(r.status, r.stderr).toBe(0);
-    const mined = readFileSync(out, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { query: string; neg: string[] });
+    const mined = readJsonl<{ query: string; neg: string[] }>(out);
     // Longest first, the row's own positive skipped.
     expect(mined.map((m) => [m.query, m.neg])).toEqual([
       ['q1', ['a fairly long passage', 'medium text']],

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
-import { lastJsonLine as json } from '../../../test-support/training_output.js';
+import { lastJsonLine as json, readJsonl } from '../../../test-support/training_output.js';
 import { initTinyArgs, runTrainCli, trainArgs } from './helpers.js';
 
 const tokenizerDir = sharedPath('models', 'all-MiniLM-L6-v2-config');
@@ -118,10 +118,7 @@ describe('contrastive init + train', () => {
     expect(res.eval['eval_sts-dev_spearman_cosine']).toBeGreaterThan(-1);
     expect(existsSync(join(out, 'checkpoint-4', 'trainer_state.json'))).toBe(true);
     expect(existsSync(join(out, 'modules.json'))).toBe(true);
-    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const metrics = readJsonl(join(out, 'metrics.jsonl'));
     expect(metrics.filter((m) => 'loss' in m).map((m) => m.step)).toEqual([4, 8]);
     expect(metrics.some((m) => 'eval_sts-dev_spearman_cosine' in m && m.step === 4)).toBe(true);
     // Resuming from checkpoint-8 with --max-steps 12 continues at step 9 and ends at 12.

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
-import { lastJsonLine } from '../../../test-support/training_output.js';
+import { lastJsonLine, readJsonl } from '../../../test-support/training_output.js';
 import { trainingEvaluators } from '../src/commands/train.js';
 import { runTrainCli } from './helpers.js';
 
@@ -98,11 +98,7 @@ const trainTwoSteps = (train: string, output: string, flags: string[]) =>
 
 /** The evaluation lines of a run's metrics.jsonl (the final one left out). */
 function evaluations(out: string, key: string): Array<Record<string, number>> {
-  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, number>)
-    .filter((m) => key in m && !m.final);
+  return readJsonl<Record<string, number>>(join(out, 'metrics.jsonl')).filter((m) => key in m && !m.final);
 }
 
 describe('contrastive train --eval <kind>=<file>', () => {
@@ -141,10 +137,7 @@ describe('contrastive train --eval <kind>=<file>', () => {
     ])
       expect(line.eval, key).toHaveProperty([key]);
     // The retrieval folder's dev qrels were used: both queries are scored.
-    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const metrics = readJsonl(join(out, 'metrics.jsonl'));
     expect(metrics.filter((m) => 'eval_sts_spearman_cosine' in m).length).toBeGreaterThanOrEqual(2);
 
     // The final score of the saved model equals `contrastive eval` on it.

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { readJsonl } from '../../../test-support/training_output.js';
 import { runTrainCli } from './helpers.js';
 
 const PAIRS = [
@@ -13,10 +14,7 @@ const PAIRS = [
 ];
 
 function embeddings(file: string): number[][] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => (JSON.parse(l) as { embedding: number[] }).embedding);
+  return readJsonl<{ embedding: number[] }>(file).map((row) => row.embedding);
 }
 
 describe('prompts given at training are saved with the model', () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { readJsonl } from '../../../test-support/training_output.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 
@@ -25,10 +26,7 @@ describe('--truncate-dim / --truncate-dims (Matryoshka)', () => {
       expect(r.status, r.stderr).toBe(0);
       return {
         line: JSON.parse(r.stdout.trim()) as { dimension: number },
-        rows: readFileSync(join(dir, out), 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => (JSON.parse(l) as { embedding: number[] }).embedding),
+        rows: readJsonl<{ embedding: number[] }>(join(dir, out)).map((row) => row.embedding),
       };
     };
     const full = await run([], 'full.jsonl');

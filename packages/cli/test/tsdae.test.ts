@@ -6,7 +6,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
-import { lastJsonLine, loggedLosses, stsSentences } from '../../../test-support/training_output.js';
+import {
+  lastJsonLine,
+  loggedLosses,
+  readJsonl,
+  stsSentences,
+} from '../../../test-support/training_output.js';
 import { type TrainRun, initTinyArgs, trainArgs } from './helpers.js';
 
 const tokenizerDir = sharedPath('models', 'all-MiniLM-L6-v2-config');
@@ -83,10 +88,7 @@ describe('contrastive train --loss tsdae on plain sentences', () => {
     const whole = join(dir, 'whole');
     const r1 = await runCli(args(whole, 6));
     expect(r1.status, r1.stderr).toBe(0);
-    const lrs = readFileSync(join(whole, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
+    const lrs = readJsonl(join(whole, 'metrics.jsonl'))
       .filter((m) => 'learning_rate' in m)
       .map((m) => m.learning_rate as number);
     expect(lrs.every((lr) => Math.abs(lr - 3e-5) < 1e-12)).toBe(true);
