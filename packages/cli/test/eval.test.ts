@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
+import { lastJsonLine } from '../../../test-support/training_output.js';
 import { type EvalCommandOptions, buildEvaluator, runEval } from '../src/commands/eval.js';
 import { buildProgram } from '../src/main.js';
 
@@ -176,7 +177,7 @@ describe('contrastive eval end to end with the tiny model', () => {
       out,
     ]);
     expect(r.status).toBe(0);
-    const line = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const line = lastJsonLine(r.stdout);
     expect(line).toMatchObject({ main_score_name: 'spearman_cosine', output: out });
     const json = JSON.parse(readFileSync(out, 'utf8'));
     // scipy.stats on reference.json's PyTorch embeddings of the same 6 pairs (computed outside the project).
