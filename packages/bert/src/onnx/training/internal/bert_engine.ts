@@ -133,10 +133,10 @@ const MASK_NEGATIVE = -1e9;
  * results match `BertModel.forward` and tfjs's gradients (tests).
  */
 export class OnnxBertTrainer {
-  /** Fused-step sessions by dropout, attention groups and loss. */
   /** The fused step's dropout masks (one run's at a time; `maskBufferBusy` while a run reads them). */
   private readonly maskBuffer = new DropoutMaskBuffer();
   private maskBufferBusy = false;
+  /** Fused-step sessions by dropout, attention groups and loss. */
   private readonly fused = new Map<
     string,
     Promise<{ graph: FusedTrainingGraph; session: InferenceSession }>
