@@ -52,7 +52,7 @@ describe('ExactVectorIndex', () => {
 });
 
 describe('createUsearchIndex (optional peer)', () => {
-  it('finds the exact top-5 of a small corpus (HNSW recall 1 here)', async () => {
+  it('finds the top-5 of a small corpus with their exact scores (HNSW recall near 1 here)', async () => {
     const d = 8;
     const corpus = randomMatrix(300, d, 3);
     const queries = randomMatrix(20, d, 4);
@@ -62,9 +62,19 @@ describe('createUsearchIndex (optional peer)', () => {
     let hits = 0;
     for (let q = 0; q < 20; q++) {
       const ref = bruteForce(queries, corpus, d, q, 5).map((x) => x.c);
-      hits += [...r.indices.subarray(q * 5, q * 5 + 5)].filter((c) => ref.includes(c)).length;
+      const found = [...r.indices.subarray(q * 5, q * 5 + 5)];
+      hits += found.filter((c) => ref.includes(c)).length;
       expect(r.scores[q * 5]).toBeCloseTo(bruteForce(queries, corpus, d, q, 1)[0]!.s, 4);
+      // Each result's key and score are its own: the score is the inner product with that corpus row, in order.
+      found.forEach((c, j) => {
+        let s = 0;
+        for (let i = 0; i < d; i++) s += queries[q * d + i]! * corpus[c * d + i]!;
+        expect(r.scores[q * 5 + j]).toBeCloseTo(s, 4);
+        if (j > 0) expect(r.scores[q * 5 + j]).toBeLessThanOrEqual(r.scores[q * 5 + j - 1]!);
+      });
     }
-    expect(hits / 100).toBeGreaterThanOrEqual(0.98);
+    // usearch builds the graph with several threads, so recall varies from run to run: 1 in most runs here, 0.95
+    // once under the full test suite's load. Approximate, not exact: the bound leaves room for that.
+    expect(hits / 100).toBeGreaterThanOrEqual(0.9);
   });
 });
