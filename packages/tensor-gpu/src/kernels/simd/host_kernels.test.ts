@@ -87,7 +87,7 @@ describe('wasm SIMD host kernels', () => {
     expect(() => buffer.draw(offset - 2, 3, 0.1, 1)).toThrow(
       /3 values from 71010 do not fit the 71012 reserved/,
     );
-    expect(() => buffer.draw(0, 1, 1, 1)).toThrow(/rate must be in \[0, 1\)/);
+    expect(() => buffer.draw(0, 1, 1, 1)).toThrow(/DropoutMaskBuffer.draw: rate must be in \[0, 1\)/);
     expect(() => buffer.reserve(-1)).toThrow(/non-negative integer/);
   });
 
