@@ -146,7 +146,8 @@ export class DropoutMaskBuffer {
   }
 
   draw(offset: number, n: number, rate: number, seed: number): Float32Array {
-    if (!(rate >= 0) || rate >= 1) throw new Error(`DropoutMaskBuffer.draw: rate must be in [0, 1), got ${rate}`);
+    if (!(rate >= 0) || rate >= 1)
+      throw new Error(`DropoutMaskBuffer.draw: rate must be in [0, 1), got ${rate}`);
     const view = this.view(offset, n);
     const threshold = Math.ceil(rate * 4294967296);
     if (rate === 0) view.fill(1);
