@@ -28,19 +28,29 @@ const hypotheses = [
 ];
 const negatives = ['A man sleeps.', 'Cats sit indoors.', 'Nobody reads.', 'The kids are asleep at home'];
 
+/** `f` on a new training step of `engine`, disposed after it (passed or failed). */
+async function inStep<T>(
+  engine: OnnxTrainingEngine,
+  f: (step: ReturnType<OnnxTrainingEngine['beginStep']>) => Promise<T>,
+): Promise<T> {
+  const step = engine.beginStep();
+  try {
+    return await f(step);
+  } finally {
+    step.dispose();
+  }
+}
+
 /** Every gradient of the tfjs tape and of the onnxruntime engine agree (relative to each gradient's scale). */
 async function expectSameGradients(encoder: SentenceEncoder, loss: Loss, batch: LossBatch, ctx: LossContext) {
   const engine = await OnnxTrainingEngine.create(encoder, { threads: 1 });
   engines.push(engine);
   const want = computeLossAndGradients(loss, encoder, batch, ctx);
-  const step = engine.beginStep();
-  const before = tf.memory().numTensors;
-  let got: Awaited<ReturnType<typeof computeLossAndGradientsExternal>>;
-  try {
-    got = await computeLossAndGradientsExternal(loss, encoder, step, batch, ctx);
-  } finally {
-    step.dispose();
-  }
+  let before = 0;
+  const got = await inStep(engine, (step) => {
+    before = tf.memory().numTensors;
+    return computeLossAndGradientsExternal(loss, encoder, step, batch, ctx);
+  });
   // Only the returned gradients outlive the call.
   expect(tf.memory().numTensors - before).toBe(got.grads.size);
   expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want.loss)));
@@ -116,26 +126,22 @@ describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)',
         ...(prompt ? { prompts: ['query: ', undefined, undefined] } : {}),
       };
       const loss = new MultipleNegativesRankingLoss({ scale: 15 });
-      const run = async (fused: boolean) => {
-        const step = engine.beginStep();
-        let calls = 0;
-        // The general path: the same step without its fused form.
-        const s: ExternalTrainingStep = fused
-          ? Object.assign(Object.create(step), {
-              trainFused: async (...a: Parameters<NonNullable<ExternalTrainingStep['trainFused']>>) => {
-                const v = await step.trainFused(...a);
-                if (v !== undefined) calls++;
-                return v;
-              },
-            })
-          : Object.assign(Object.create(step), { trainFused: undefined });
-        try {
+      const run = (fused: boolean) =>
+        inStep(engine, async (step) => {
+          let calls = 0;
+          // The general path: the same step without its fused form.
+          const s: ExternalTrainingStep = fused
+            ? Object.assign(Object.create(step), {
+                trainFused: async (...a: Parameters<NonNullable<ExternalTrainingStep['trainFused']>>) => {
+                  const v = await step.trainFused(...a);
+                  if (v !== undefined) calls++;
+                  return v;
+                },
+              })
+            : Object.assign(Object.create(step), { trainFused: undefined });
           const r = await computeLossAndGradientsExternal(loss, encoder, s, batch, ctx);
           return { ...r, calls };
-        } finally {
-          step.dispose();
-        }
-      };
+        });
       const fused = await run(true);
       const general = await run(false);
       expect(fused.calls).toBe(1);
@@ -159,18 +165,10 @@ describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)',
       size: 4,
     };
     const loss = new MultipleNegativesRankingLoss();
-    const step = async (seed: number) => {
-      const s = engine.beginStep();
-      try {
-        return await computeLossAndGradientsExternal(loss, encoder, s, batch, {
-          training: true,
-          seed,
-          dropoutRate: 0.3,
-        });
-      } finally {
-        s.dispose();
-      }
-    };
+    const step = (seed: number) =>
+      inStep(engine, (s) =>
+        computeLossAndGradientsExternal(loss, encoder, s, batch, { training: true, seed, dropoutRate: 0.3 }),
+      );
     const together = await Promise.all([step(1), step(2)]);
     const inTurn = [await step(1), await step(2)];
     // Different seeds: different masks, so a mask drawn over the other step's would show.
