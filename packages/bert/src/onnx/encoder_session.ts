@@ -6,6 +6,7 @@ import { type HeadModule, type OnnxModuleWriter, applyModules } from '../modules
 import type { EncodedBatch } from '../tokenizer.js';
 import { type OnnxOpSet, type TorchTensor, buildBertGraph } from './bert_graph.js';
 import { attentionParts, selectRows } from './internal/batch_rows.js';
+import { toInt64 } from './internal/int64.js';
 import { encodeModel } from './proto.js';
 import { type OnnxRuntime, loadOnnxRuntime } from './runtime.js';
 
@@ -160,10 +161,4 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
   async release(): Promise<void> {
     await this.session.release();
   }
-}
-
-function toInt64(a: Int32Array): BigInt64Array {
-  const out = new BigInt64Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = BigInt(a[i]!);
-  return out;
 }

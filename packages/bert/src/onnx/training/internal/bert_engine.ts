@@ -4,6 +4,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { BertModel } from '../../../model.js';
 import type { EncodedBatch } from '../../../tokenizer.js';
 import { rowsByLength, selectRows } from '../../internal/batch_rows.js';
+import { toInt64 } from '../../internal/int64.js';
 import { encodeModel } from '../../proto.js';
 import { type OnnxRuntime, loadOnnxRuntime } from '../../runtime.js';
 import {
@@ -384,11 +385,7 @@ export class OnnxBertTrainer {
     const packed = concatPacked(groups.map((g) => g.packed));
     const T = this.ort.Tensor;
     const tokens = (values: Int32Array | undefined) =>
-      new T(
-        'int64',
-        values ? BigInt64Array.from(values, (v) => BigInt(v)) : new BigInt64Array(packed.tokens),
-        [packed.tokens],
-      );
+      new T('int64', values ? toInt64(values) : new BigInt64Array(packed.tokens), [packed.tokens]);
     const feeds: Record<string, Tensor> = {
       [TOKEN_INPUTS.ids]: tokens(packed.ids),
       [TOKEN_INPUTS.positions]: tokens(packed.positions),
@@ -405,11 +402,7 @@ export class OnnxBertTrainer {
         queryMask[pos] = 1;
       });
       feeds[groupInput('pad_map', k)] = new T('int64', padMap, [bk, sk]);
-      feeds[groupInput('token_index', k)] = new T(
-        'int64',
-        BigInt64Array.from(p.tokenIndex, (v) => BigInt(v)),
-        [p.tokens],
-      );
+      feeds[groupInput('token_index', k)] = new T('int64', toInt64(p.tokenIndex), [p.tokens]);
       feeds[groupInput('mask_add', k)] = new T('float32', maskAdd, [bk, 1, sk]);
       feeds[groupInput('query_mask', k)] = new T('float32', queryMask, [bk, sk, 1]);
     });
