@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess } from '../../test-support/cli.js';
 import { repoRoot, sharedPath } from '../../test-support/shared.js';
+import { lastJsonLine } from '../../test-support/training_output.js';
 
 const packagesDir = join(repoRoot, 'packages');
 const packages = readdirSync(packagesDir).filter((d) => existsSync(join(packagesDir, d, 'package.json')));
@@ -222,7 +223,7 @@ console.log(JSON.stringify({ backend: tf.getBackend(), summary: report.summary, 
 `,
     );
     const encoded = await run('node', ['encode.mjs', model], project);
-    const out = JSON.parse(encoded.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    const out = lastJsonLine(encoded.stdout) as Record<string, unknown>;
     expect(out.backend).not.toBe('cpu');
     expect(['wasm', 'tensorflow']).toContain(out.backend);
     expect(out).toMatchObject({ n: 2, finite: true });
@@ -269,7 +270,7 @@ console.log(JSON.stringify({ backend: tf.getBackend(), summary: report.summary, 
       ],
       project,
     );
-    const result = JSON.parse(trained.stdout.trim().split('\n').pop()!) as {
+    const result = lastJsonLine(trained.stdout) as {
       steps: number;
       train_loss: number;
     };

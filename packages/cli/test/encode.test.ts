@@ -64,7 +64,7 @@ describe('contrastive encode', () => {
         ])
       ).status,
     ).toBe(0);
-    const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]!).embedding as number[];
+    const first = readJsonl<{ embedding: number[] }>(out)[0]!.embedding;
     expect(Math.hypot(...first)).toBeCloseTo(1, 5);
   });
 
