@@ -308,8 +308,8 @@ function buildGraphs(
     g.output(output, F, dims);
     gradients.push({ weight, output });
   };
-  // Σ over the tokens (bias and LayerNorm gradients) as a product with a row of ones: onnxruntime's CPU
-  // ReduceSum over the first axis took about twice as long as this product in our profile.
+  // Σ over the tokens (bias and LayerNorm gradients) as a product with a row of ones: onnxruntime's CPU kernels
+  // run it faster than ReduceSum over the first axis (`profile_onnx_train.ts --ort-profile` shows both).
   let onesRow: string | undefined;
   const sumRows = (t: string) => {
     onesRow ??= g.op('Expand', [
@@ -554,7 +554,7 @@ function activationGrad(
     };
   if (act === 'gelu') {
     // 2·(Φ(x) + x·φ(x)) = (erf(u) + x·exp(ln√(2/π) − u²)) + 1, u = x/√2. Two Adds, not one Sum of three:
-    // onnxruntime's CPU Sum with a broadcast scalar took longer than both Adds together in our profile.
+    // onnxruntime's CPU Sum with a broadcast scalar is slower than both Adds together (see the op profile).
     const u = g.op('Mul', [x, g.constFloat(Math.SQRT1_2)]);
     const xPdf2 = g.op('Mul', [
       x,
