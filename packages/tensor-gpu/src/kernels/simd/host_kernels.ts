@@ -66,19 +66,39 @@ export function hostKernelsOn(memory: WasmMemory): HostKernelExports | undefined
   return k;
 }
 
-/** A memory of our own with the kernels on it, grown on demand (for arrays that live outside tfjs). */
-class Scratch {
-  private memory = new WASM.Memory({ initial: 1 });
-
-  kernels(bytes: number): { k: HostKernelExports; memory: WasmMemory } | undefined {
-    const need = Math.ceil(bytes / 65536);
-    const have = this.memory.buffer.byteLength / 65536;
-    if (need > have) this.memory.grow(need - have);
-    const k = hostKernelsOn(this.memory);
-    return k ? { k, memory: this.memory } : undefined;
-  }
+/** Grows `memory` (whole 64 KiB pages) to hold at least `bytes`. */
+function ensureBytes(memory: WasmMemory, bytes: number): void {
+  const need = Math.ceil(bytes / 65536);
+  const have = memory.buffer.byteLength / 65536;
+  if (need > have) memory.grow(need - have);
 }
-let scratch: Scratch | undefined;
+
+/**
+ * `dropoutMask(n, rate, seed)`'s values written into `view()`, a view on `memory` taken after the rate check
+ * (by the SIMD kernel on that memory where wasm SIMD is available). `who` names the caller in the rate error.
+ */
+function drawMask(
+  memory: WasmMemory,
+  view: () => Float32Array,
+  rate: number,
+  seed: number,
+  who: string,
+): Float32Array {
+  if (!(rate >= 0) || rate >= 1) throw new Error(`${who}: rate must be in [0, 1), got ${rate}`);
+  const out = view();
+  if (rate === 0) return out.fill(1);
+  // draw ≥ rate·2³² (a real) ⇔ draw ≥ ⌈rate·2³²⌉ (an integer): one unsigned compare per value.
+  const threshold = Math.ceil(rate * 4294967296);
+  if (threshold > 0xffffffff) return out.fill(0);
+  const n = out.length;
+  const k = n > 0 ? hostKernelsOn(memory) : undefined;
+  if (k) k.dropout_mask(out.byteOffset, n, seed | 0, threshold | 0, 1 / (1 - rate));
+  else out.set(dropoutMaskScalar(n, rate, seed));
+  return out;
+}
+
+/** `dropoutMask`'s memory of its own (grown on demand), where each mask is drawn before it is copied out. */
+let scratch: WasmMemory | undefined;
 
 /**
  * Inverted-dropout mask of `n` values: 0 with probability `rate`, else 1/(1−rate), from mulberry32 draws after
@@ -92,29 +112,23 @@ export function dropoutMask(
   /** Write the mask into `into.array` from `into.offset` (no new array) and return that array. */
   into?: { array: Float32Array; offset: number },
 ): Float32Array {
-  if (!(rate >= 0) || rate >= 1) throw new Error(`dropoutMask: rate must be in [0, 1), got ${rate}`);
-  if (into && (into.offset < 0 || into.offset + n > into.array.length))
-    throw new Error(`dropoutMask: ${n} values from ${into.offset} do not fit ${into.array.length}`);
-  const place = (mask: Float32Array) => {
-    if (!into) return mask;
-    into.array.set(mask, into.offset);
-    return into.array;
-  };
-  if (rate === 0) {
-    if (!into) return new Float32Array(n).fill(1);
-    into.array.fill(1, into.offset, into.offset + n);
-    return into.array;
-  }
-  const keep = 1 / (1 - rate);
-  // draw ≥ rate·2³² (a real) ⇔ draw ≥ ⌈rate·2³²⌉ (an integer): one unsigned compare per value.
-  const threshold = Math.ceil(rate * 4294967296);
-  if (threshold > 0xffffffff) return place(new Float32Array(n));
-  scratch ??= new Scratch();
-  const s = n > 0 ? scratch.kernels(n * 4) : undefined;
-  if (!s) return place(dropoutMaskScalar(n, rate, seed));
-  s.k.dropout_mask(0, n, seed | 0, threshold | 0, keep);
-  const view = new Float32Array(s.memory.buffer, 0, n);
-  return into ? place(view) : view.slice();
+  scratch ??= new WASM.Memory({ initial: 1 });
+  const memory = scratch;
+  const mask = drawMask(
+    memory,
+    () => {
+      if (into && (into.offset < 0 || into.offset + n > into.array.length))
+        throw new Error(`dropoutMask: ${n} values from ${into.offset} do not fit ${into.array.length}`);
+      ensureBytes(memory, n * 4);
+      return new Float32Array(memory.buffer, 0, n);
+    },
+    rate,
+    seed,
+    'dropoutMask',
+  );
+  if (!into) return mask.slice();
+  into.array.set(mask, into.offset);
+  return into.array;
 }
 
 /**
@@ -130,9 +144,7 @@ export class DropoutMaskBuffer {
   reserve(n: number): void {
     if (!Number.isSafeInteger(n) || n < 0)
       throw new Error(`DropoutMaskBuffer.reserve: n must be a non-negative integer, got ${n}`);
-    const need = Math.ceil((n * 4) / 65536);
-    const have = this.memory.buffer.byteLength / 65536;
-    if (need > have) this.memory.grow(need - have);
+    ensureBytes(this.memory, n * 4);
     this.size = n;
   }
 
@@ -146,18 +158,7 @@ export class DropoutMaskBuffer {
   }
 
   draw(offset: number, n: number, rate: number, seed: number): Float32Array {
-    if (!(rate >= 0) || rate >= 1)
-      throw new Error(`DropoutMaskBuffer.draw: rate must be in [0, 1), got ${rate}`);
-    const view = this.view(offset, n);
-    const threshold = Math.ceil(rate * 4294967296);
-    if (rate === 0) view.fill(1);
-    else if (threshold > 0xffffffff) view.fill(0);
-    else {
-      const k = n > 0 ? hostKernelsOn(this.memory) : undefined;
-      if (k) k.dropout_mask(offset * 4, n, seed | 0, threshold | 0, 1 / (1 - rate));
-      else view.set(dropoutMaskScalar(n, rate, seed));
-    }
-    return view;
+    return drawMask(this.memory, () => this.view(offset, n), rate, seed, 'DropoutMaskBuffer.draw');
   }
 }
 
