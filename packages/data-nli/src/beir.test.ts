@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readJsonl } from '../../../test-support/training_output.js';
 import { qaToBeir, writeBeir } from './beir.js';
 import { Dataset } from './dataset.js';
 
@@ -29,7 +30,7 @@ describe('qaToBeir / writeBeir', () => {
       expect(readFileSync(join(dir, 'qrels', 'test.tsv'), 'utf8')).toBe(
         'query-id\tcorpus-id\tscore\nq0\td0\t1\nq1\td1\t1\nq0\td2\t1\n',
       );
-      expect(JSON.parse(readFileSync(join(dir, 'corpus.jsonl'), 'utf8').split('\n')[0]!)).toEqual({
+      expect(readJsonl(join(dir, 'corpus.jsonl'))[0]).toEqual({
         _id: 'd0',
         title: '',
         text: 'revenue is sales',
