@@ -97,8 +97,7 @@ for (let i = 0; i <= steps; i++) {
   const norm = globalNorm(grads.values());
   add('gradNorm', t0);
   t0 = performance.now();
-  optimizer.applyGradients(grads);
-  for (const g of grads.values()) g.dispose();
+  optimizer.applyGradients(grads, { disposeGradients: true });
   tf.tidy(() => tf.sum(encoder.namedVariables()[0]!.variable)).dataSync();
   add('adamw', t0);
   if (args['per-step']) {

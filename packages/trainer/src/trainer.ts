@@ -576,9 +576,9 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
     const clip = a.maxGradNorm > 0 && gradNorm > a.maxGradNorm ? a.maxGradNorm / (gradNorm + 1e-6) : 1;
     run.lastLr = a.learningRate * lrMultiplier(a.lrSchedulerType, st.globalStep, run.warmup, run.totalSteps);
     run.optimizer.lr = run.lastLr;
-    // The mean and the clipping scale the gradients inside the update (no scaled copies).
-    run.optimizer.applyGradients(step.grads, { gradScale: scale * clip });
-    for (const g of step.grads.values()) g.dispose();
+    // The mean and the clipping scale the gradients inside the update (no scaled copies); each gradient is
+    // released once its parameter is updated.
+    run.optimizer.applyGradients(step.grads, { gradScale: scale * clip, disposeGradients: true });
 
     st.globalStep += 1;
     st.lossSum += step.loss;

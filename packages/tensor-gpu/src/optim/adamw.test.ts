@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { tf } from '../tf.js';
-import { AdamW, defaultNoDecay, paramGroups } from './adamw.js';
+import { AdamW, defaultNoDecay, paramGroups, setFusedAdamW } from './adamw.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -78,6 +78,53 @@ describe('AdamW', () => {
     expect(bias.dataSync()[0]).toBeCloseTo(torchAdamW(2, gb, 0.1, 0), 6);
     expect(opt.step).toBe(3);
   });
+
+  it.each([true, false])(
+    'disposeGradients (fused kernel %s): the same weights, every gradient released, no tensor left',
+    (fused) => {
+      setFusedAdamW(fused);
+      try {
+        const run = (dispose: boolean) => {
+          const w = tf.variable(tf.tensor2d([0.5, -1.5, 2, 0.25], [2, 2]));
+          const b = tf.variable(tf.tensor1d([2, -3]));
+          const opt = new AdamW(
+            [
+              { name: 'dense.weight', variable: w },
+              { name: 'dense.bias', variable: b },
+            ],
+            { lr: 0.1, weightDecay: 0.3 },
+          );
+          const before = tf.memory().numTensors;
+          const released: boolean[] = [];
+          for (let i = 1; i <= 3; i++) {
+            const grads = new Map([
+              ['dense.weight', tf.tensor2d([0.3 * i, -1, 0.1, 2 / i], [2, 2])],
+              ['dense.bias', tf.tensor1d([i, -0.5])],
+              ['not.a.parameter', tf.tensor1d([1])],
+            ]);
+            opt.applyGradients(grads, { disposeGradients: dispose });
+            released.push(...[...grads.values()].map((g) => g.isDisposed));
+            if (!dispose) for (const g of grads.values()) g.dispose();
+          }
+          // The moments are the optimizer's (two per parameter on the composite path, none on the heap path).
+          const moments = tf.memory().numTensors - before;
+          const out = { w: Array.from(w.dataSync()), b: Array.from(b.dataSync()), released, moments };
+          opt.dispose();
+          tf.dispose([w, b]);
+          return out;
+        };
+        const kept = run(false);
+        const given = run(true);
+        expect(given.w).toEqual(kept.w);
+        expect(given.b).toEqual(kept.b);
+        expect(kept.released.every((d) => !d)).toBe(true);
+        expect(given.released).toEqual(Array(9).fill(true));
+        expect(given.moments).toBe(kept.moments);
+      } finally {
+        setFusedAdamW(true);
+      }
+    },
+  );
 
   it('exports and reloads its state so a resumed run continues identically', async () => {
     const mk = () => tf.variable(tf.tensor1d([1, 2, 3]));

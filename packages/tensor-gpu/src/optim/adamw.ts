@@ -143,13 +143,16 @@ export class AdamW {
   /**
    * Applies one update. `grads` maps parameter names to gradients; parameters without one are left alone.
    * `gradScale` multiplies every gradient first (global-norm clipping, the mean over micro-batches) inside the
-   * update, without scaled copies.
+   * update, without scaled copies. `disposeGradients`: the gradients are the update's to dispose, each once its
+   * parameter is updated (the rest at the end). The next parameter's new weights then reuse the memory a
+   * gradient leaves, instead of growing the heap over the first steps while every gradient is still held.
    */
   applyGradients(
     grads: Record<string, tf.Tensor> | Map<string, tf.Tensor>,
-    options: { gradScale?: number } = {},
+    options: { gradScale?: number; disposeGradients?: boolean } = {},
   ): void {
     const gradScale = options.gradScale ?? 1;
+    const release = options.disposeGradients ? (g: tf.Tensor) => g.dispose() : () => {};
     if (!Number.isFinite(gradScale)) throw new Error(`AdamW: gradScale must be finite, got ${gradScale}`);
     const get = (n: string) => (grads instanceof Map ? grads.get(n) : grads[n]);
     this.t += 1;
@@ -189,6 +192,7 @@ export class AdamW {
           });
           variable.assign(pNew);
           pNew.dispose();
+          release(gIn);
           continue;
         }
         let m = this.m.get(name);
@@ -213,8 +217,11 @@ export class AdamW {
           vv.assign(vNew);
           variable.assign(p);
         });
+        release(gIn);
       }
     }
+    // Gradients of no parameter here (disposed twice is a no-op in tfjs).
+    for (const g of grads instanceof Map ? grads.values() : Object.values(grads)) release(g);
   }
 
   /** The full optimizer state, for checkpoints (copies). */
