@@ -7,7 +7,8 @@
  * - encode: the first 1024 premises, batch 64, mean pooling, no gradient, batches in file order and sorted by length.
  * - train: MNRL (scale 20) on batches of 32 (premise, hypothesis), dropout 0.1, full backward, AdamW;
  *   one warm-up step, then 8 timed steps.
- * - Each configuration runs in its own process, which reports its peak RSS.
+ * - Each configuration runs in its own process, which reports its peak RSS. On glibc that process starts with the
+ *   malloc tunables the `contrastive` CLI starts its commands with (`glibc_tunables` in each row).
  *
  * Flags: --quick (128 sentences, 2 training steps), --shape <preset> (every configuration on that shape),
  * --json <file> (also write the lines there), --threads <n> (onnxruntime intra-op threads, default 2),
@@ -34,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { exitOnFatalErrors } from '@contrastive/core';
 import { BERT_PRESETS, type BertPreset } from '../packages/bert/src/config.js';
+import { mallocTunedEnv } from '../packages/cli/src/malloc_tunables.js';
 import { sharedPath } from '../test-support/shared.js';
 
 // No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
@@ -112,9 +114,20 @@ const emit = (row: Row) => {
 };
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
+/**
+ * Our processes (configurations, the roofline) start with the malloc tunables the `contrastive` CLI starts its
+ * commands with; PyTorch's run with the environment as it is.
+ */
+const oursEnv = mallocTunedEnv(process.env) ?? process.env;
+
 /** The last JSON line of a child's stdout and, when it failed, the gist of its stderr (no stack trace). */
-function runChild(command: string, childArgs: string[]): { json: Row[]; status: number | null; why: string } {
+function runChild(
+  command: string,
+  childArgs: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { json: Row[]; status: number | null; why: string } {
   const child = spawnSync(command, childArgs, {
+    env,
     encoding: 'utf8',
     maxBuffer: 1 << 24,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -161,6 +174,7 @@ function runOurs(c: Configuration): Row {
       ...(c.train ? ['--train'] : []),
       ...(args.quick ? ['--sentences', '128', '--train-steps', '2'] : []),
     ]),
+    oursEnv,
   );
   const line = json.pop();
   if (!line) {
@@ -172,6 +186,7 @@ function runOurs(c: Configuration): Row {
       encode_sentences_per_s_sorted: null,
       train_pairs_per_s: null,
       peak_rss_mb: null,
+      glibc_tunables: oursEnv.GLIBC_TUNABLES ?? null,
       error: why,
     };
   }
@@ -249,7 +264,11 @@ function reference(shape: string): Row {
 }
 
 function roofline(): Row {
-  const { json, status, why } = runChild(process.execPath, tsx('roofline.ts', ['--threads', args.threads]));
+  const { json, status, why } = runChild(
+    process.execPath,
+    tsx('roofline.ts', ['--threads', args.threads]),
+    oursEnv,
+  );
   const line = json.pop();
   return status === 0 && line ? line : { error: why };
 }

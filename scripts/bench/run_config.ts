@@ -33,6 +33,8 @@ export interface BenchResult {
   train_pairs_per_s: number | null;
   peak_rss_mb: number | null;
   sentences?: number;
+  /** The GLIBC_TUNABLES this process started with (`pnpm bench` gives ours the CLI's malloc tunables). */
+  glibc_tunables: string | null;
   train_steps?: number;
   /** FLOPs of the protocol from the real token counts (what `--roofline` divides by the matmul rate). */
   encode_gflop_per_sentence?: number;
@@ -92,6 +94,7 @@ const result: BenchResult = {
   train_pairs_per_s: null,
   peak_rss_mb: null,
   sentences: nSentences,
+  glibc_tunables: process.env.GLIBC_TUNABLES ?? null,
 };
 
 const round = (v: number) => Math.round(v * 10) / 10;
@@ -251,8 +254,7 @@ async function trainPairsPerSecond(engine?: OnnxTrainingEngine): Promise<number>
         s.dispose();
       }
     } else grads = computeLossAndGradients(loss, encoder, batch, ctx).grads;
-    optimizer.applyGradients(grads);
-    for (const g of grads.values()) g.dispose();
+    optimizer.applyGradients(grads, { disposeGradients: true });
   };
   const timed = pairs.slice(trainBatch, (trainSteps + 1) * trainBatch);
   const pairFlops =

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { mallocTunedEnv } from '../../../packages/cli/src/malloc_tunables.js';
 import { runProcess } from '../../../test-support/cli.js';
 import { repoRoot } from '../../../test-support/shared.js';
 
@@ -51,6 +52,8 @@ describe('pnpm bench', () => {
       expect(r.encode_sentences_per_s).toBeGreaterThan(0);
       expect(r.encode_sentences_per_s_sorted).toBeGreaterThan(0);
       expect(r.peak_rss_mb).toBeGreaterThan(0);
+      // Each configuration's process ran with the CLI's malloc tunables (on glibc).
+      expect(r.glibc_tunables).toBe((mallocTunedEnv(process.env) ?? process.env).GLIBC_TUNABLES ?? null);
     }
     // Both engines train: tfjs-wasm (GradCache MNRL) and onnxruntime (plain MNRL, loss and AdamW on tfjs).
     for (const r of rows) {
