@@ -18,6 +18,17 @@ export interface RunCliOptions {
   timeoutMs?: number;
 }
 
+/** Node's arguments that run the `contrastive` CLI from its TypeScript sources with `args`. */
+export function cliNodeArgs(args: string[]): string[] {
+  return [
+    '--conditions=@contrastive/source',
+    '--import',
+    'tsx',
+    join(repoRoot, 'packages', 'cli', 'src', 'bin.ts'),
+    ...args,
+  ];
+}
+
 /**
  * Runs the `contrastive` CLI from its TypeScript sources (tsx, with the packages' source export condition),
  * so tests exercise the current code without a build. Asynchronous on purpose: a synchronous spawn blocks the
@@ -29,22 +40,12 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   for (const name of options.unsetEnv ?? []) delete env[name];
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@contrastive/source',
-        '--import',
-        'tsx',
-        join(repoRoot, 'packages', 'cli', 'src', 'bin.ts'),
-        ...args,
-      ],
-      {
-        cwd: options.cwd ?? repoRoot,
-        env,
-        timeout: options.timeoutMs ?? 300_000,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, cliNodeArgs(args), {
+      cwd: options.cwd ?? repoRoot,
+      env,
+      timeout: options.timeoutMs ?? 300_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

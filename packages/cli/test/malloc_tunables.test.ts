@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../test-support/cli.js';
+import { cliNodeArgs, runCli } from '../../../test-support/cli.js';
 import { repoRoot } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { MALLOC_TUNABLES, isGlibc, mallocTunedEnv } from '../src/malloc_tunables.js';
@@ -95,17 +95,11 @@ describe('the CLI runs its commands with the malloc tunables (issue 17)', () => 
     const recordTo = join(dir, 'slow.json');
     const { GLIBC_TUNABLES: _, ...inherited } = process.env;
     const env = { ...inherited, RECORD_TO: recordTo, SLOW: '1' };
-    const cli = spawn(
-      process.execPath,
-      [
-        '--conditions=@contrastive/source',
-        '--import',
-        'tsx',
-        join(repoRoot, 'packages', 'cli', 'src', 'bin.ts'),
-        ...encode('c.jsonl'),
-      ],
-      { cwd: repoRoot, env, stdio: 'ignore' },
-    );
+    const cli = spawn(process.execPath, cliNodeArgs(encode('c.jsonl')), {
+      cwd: repoRoot,
+      env,
+      stdio: 'ignore',
+    });
     const ended = new Promise<NodeJS.Signals | null>((resolve) =>
       cli.on('close', (_, signal) => resolve(signal)),
     );
