@@ -97,7 +97,7 @@ describe('AdamW', () => {
           const before = tf.memory().numTensors;
           const released: boolean[] = [];
           for (let i = 1; i <= 3; i++) {
-            const grads = new Map([
+            const grads = new Map<string, tf.Tensor>([
               ['dense.weight', tf.tensor2d([0.3 * i, -1, 0.1, 2 / i], [2, 2])],
               ['dense.bias', tf.tensor1d([i, -0.5])],
               ['not.a.parameter', tf.tensor1d([1])],
