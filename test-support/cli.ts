@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { mallocTunedEnv } from '../packages/cli/src/malloc_tunables.js';
 import { repoRoot } from './shared.js';
 
 export interface CliResult {
   status: number;
   stdout: string;
   stderr: string;
-  /** The CLI process's id (onnxruntime names files after it). */
+  /** The id of the process started (where the CLI re-runs itself in a child, the parent's). */
   pid: number;
 }
 
@@ -37,7 +38,9 @@ export function cliNodeArgs(args: string[]): string[] {
  * test process.
  */
 export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  // Started with the malloc tunables the CLI would re-run itself with, so it runs in place (one process, one tsx
+  // start); malloc_tunables.test.ts unsets them to test the re-run.
+  const env: NodeJS.ProcessEnv = { ...(mallocTunedEnv(process.env) ?? process.env), ...options.env };
   for (const name of options.unsetEnv ?? []) delete env[name];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, cliNodeArgs(args), {
