@@ -10,11 +10,21 @@ import { spawn } from 'node:child_process';
  */
 export const MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
 
-/** Whether this process runs on glibc (the only C library that reads `GLIBC_TUNABLES`). */
+let glibcRuntime: boolean | undefined;
+
+/**
+ * Whether this process runs on glibc (the only C library that reads `GLIBC_TUNABLES`). Asked once: the answer is
+ * the process's, and a diagnostic report is not cheap (the tests ask before every CLI run).
+ */
 export function isGlibc(): boolean {
-  if (process.platform !== 'linux') return false;
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  return Boolean(report?.header?.glibcVersionRuntime);
+  if (glibcRuntime === undefined) {
+    const report =
+      process.platform === 'linux'
+        ? (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)
+        : undefined;
+    glibcRuntime = Boolean(report?.header?.glibcVersionRuntime);
+  }
+  return glibcRuntime;
 }
 
 /**
