@@ -8,13 +8,18 @@ export interface UsearchIndexOptions {
   expansionAdd?: number;
   /** Candidate list size while searching (default 64; raise it for recall at large k). */
   expansionSearch?: number;
+  /**
+   * Threads that build the graph (default 0: usearch picks). Several threads insert in a racy order, so the graph
+   * and its recall differ between runs; 1 builds the same graph every time.
+   */
+  threads?: number;
 }
 
 interface UsearchModule {
   Index: new (
     options: Record<string, unknown>,
   ) => {
-    add(keys: BigUint64Array, vectors: Float32Array): void;
+    add(keys: BigUint64Array, vectors: Float32Array, threads?: number): void;
     search(
       vectors: Float32Array,
       k: number,
@@ -59,7 +64,7 @@ export async function createUsearchIndex(
       const n = vectors.length / dimension;
       const keys = new BigUint64Array(n);
       for (let i = 0; i < n; i++) keys[i] = BigInt(count + i);
-      index.add(keys, vectors);
+      index.add(keys, vectors, options.threads ?? 0);
       count += n;
     },
     search(
