@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mallocTunedEnv } from '../packages/cli/src/malloc_tunables.js';
 import { repoRoot } from './shared.js';
@@ -19,8 +20,22 @@ export interface RunCliOptions {
   timeoutMs?: number;
 }
 
-/** Node's arguments that run the `contrastive` CLI from its TypeScript sources with `args`. */
+/**
+ * Node's arguments that run the `contrastive` CLI with `args`: from its TypeScript sources through tsx, or, with
+ * `CONTRASTIVE_TEST_CLI=dist` (set by `pnpm test`, which builds every package first), from the built
+ * `packages/cli/dist/bin.js`. A CLI run from sources spends about a second more starting (tsx resolves and
+ * transpiles each module, and each test file's fresh TMPDIR starts tsx's cache cold), and the suite starts the CLI
+ * many times; the built files are also what is published. A single test file run by hand
+ * (`npx vitest run …`) uses the sources, so it needs no build.
+ */
 export function cliNodeArgs(args: string[]): string[] {
+  if (process.env.CONTRASTIVE_TEST_CLI === 'dist') {
+    const bin = join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
+    if (!existsSync(bin)) {
+      throw new Error(`CONTRASTIVE_TEST_CLI=dist: ${bin} is missing; run \`pnpm build\` first`);
+    }
+    return [bin, ...args];
+  }
   return [
     '--conditions=@contrastive/source',
     '--import',
@@ -38,7 +53,7 @@ export function cliNodeArgs(args: string[]): string[] {
  * test process.
  */
 export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
-  // Started with the malloc tunables the CLI would re-run itself with, so it runs in place (one process, one tsx
+  // Started with the malloc tunables the CLI would re-run itself with, so it runs in place (one process, one
   // start); malloc_tunables.test.ts unsets them to test the re-run.
   const env: NodeJS.ProcessEnv = { ...(mallocTunedEnv(process.env) ?? process.env), ...options.env };
   for (const name of options.unsetEnv ?? []) delete env[name];

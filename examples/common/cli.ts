@@ -1,21 +1,23 @@
-// Runs the `contrastive` CLI from its sources as a user would run it, and returns its one JSON line.
+// Runs the `contrastive` CLI as a user would run it, and returns its one JSON line.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { examplesDir } from './results.js';
 
-const bin = join(examplesDir, '..', 'packages', 'cli', 'src', 'bin.ts');
+const cliDir = join(examplesDir, '..', 'packages', 'cli');
+
+/** From the sources through tsx; the built bin under `pnpm test` (`CONTRASTIVE_TEST_CLI=dist`: see test-support/cli.ts). */
+function nodeArgs(args: string[]): string[] {
+  if (process.env.CONTRASTIVE_TEST_CLI === 'dist') return [join(cliDir, 'dist', 'bin.js'), ...args];
+  return ['--conditions=@contrastive/source', '--import', 'tsx', join(cliDir, 'src', 'bin.ts'), ...args];
+}
 
 export async function contrastive(
   args: string[],
   options: { quiet?: boolean } = {},
 ): Promise<Record<string, unknown>> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@contrastive/source', '--import', 'tsx', bin, ...args],
-    {
-      stdio: ['ignore', 'pipe', options.quiet ? 'pipe' : 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, nodeArgs(args), {
+    stdio: ['ignore', 'pipe', options.quiet ? 'pipe' : 'inherit'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => {
