@@ -192,45 +192,36 @@ export async function computeLossAndGradientsExternal(
         embeddings.push(await step.score(c.pairs, c.options));
       }
     }
+    // The second pass replays the recorded calls in order: each must ask for what the first pass asked for.
     let k = 0;
-    const differs = () =>
-      new Error(
-        `${loss.name}: forward() embedded different texts on a second pass over the same batch; a loss must call embedTensor deterministically to train outside tfjs`,
-      );
+    const next = <C extends Call>(kind: C['kind'], same: (c: C) => boolean) => {
+      const c = calls[k];
+      const e = embeddings[k];
+      k++;
+      if (!c || !e || c.kind !== kind || !same(c as C))
+        throw new Error(
+          `${loss.name}: forward() embedded different texts on a second pass over the same batch; a loss must call embedTensor deterministically to train outside tfjs`,
+        );
+      return e;
+    };
     const replay: EmbeddingModel & Partial<PairScoringModel> = {
-      embedTensor: (texts) => {
-        const c = calls[k];
-        const e = embeddings[k];
-        k++;
-        if (
-          !c ||
-          !e ||
-          c.kind !== 'embed' ||
-          c.texts.length !== texts.length ||
-          c.texts.some((t, i) => t !== texts[i])
-        )
-          throw differs();
-        return e;
-      },
+      embedTensor: (texts) =>
+        next<Extract<Call, { kind: 'embed' }>>(
+          'embed',
+          (c) => c.texts.length === texts.length && c.texts.every((t, i) => t === texts[i]),
+        ),
       namedVariables: () => model.namedVariables(),
     };
     if (scorer) {
       Object.assign(replay, {
         numLabels: scorer.numLabels,
-        scoreTensor: (pairs: Array<[string, string]>) => {
-          const c = calls[k];
-          const e = embeddings[k];
-          k++;
-          if (
-            !c ||
-            !e ||
-            c.kind !== 'score' ||
-            c.pairs.length !== pairs.length ||
-            c.pairs.some((p, i) => p[0] !== pairs[i]![0] || p[1] !== pairs[i]![1])
-          )
-            throw differs();
-          return e;
-        },
+        scoreTensor: (pairs: Array<[string, string]>) =>
+          next<Extract<Call, { kind: 'score' }>>(
+            'score',
+            (c) =>
+              c.pairs.length === pairs.length &&
+              c.pairs.every((p, i) => p[0] === pairs[i]![0] && p[1] === pairs[i]![1]),
+          ),
       });
     }
     const xs: tf.Tensor[] = [...embeddings, ...own.map((p) => p.variable), ...direct.map((p) => p.variable)];

@@ -7,7 +7,14 @@ import { GISTEmbedLoss } from './losses/gist.js';
 import { MatryoshkaLoss } from './losses/matryoshka.js';
 import { MultipleNegativesRankingLoss } from './losses/mnrl.js';
 import { SoftmaxLoss } from './losses/softmax.js';
-import type { ExternalTrainingStep, Loss, LossBatch, LossContext } from './types.js';
+import type {
+  EmbeddingModel,
+  ExternalTrainingStep,
+  Loss,
+  LossBatch,
+  LossContext,
+  PairScoringModel,
+} from './types.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 const engines: OnnxTrainingEngine[] = [];
@@ -263,5 +270,56 @@ describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)',
       computeLossAndGradientsExternal(fickle, encoder, step, batch, { training: true }),
     ).rejects.toThrow(/Fickle: forward\(\) embedded different texts/);
     step.dispose();
+  });
+
+  it("replays scoreTensor calls: the logits' gradient reaches backward(); other pairs on the second pass are refused", async () => {
+    // A step that scores a pair as (length of its first text) − (length of its second): loss = Σ logits, so each
+    // call's logits gradient is all ones.
+    const backward: Array<[number, number[]]> = [];
+    const step: ExternalTrainingStep = {
+      dimension: 1,
+      embed: () => Promise.reject(new Error('no embed here')),
+      score: async (pairs) => tf.tensor2d(pairs.map(([a, b]) => [a.length - b.length])),
+      backward: async (i, d) => {
+        backward.push([i, [...d.dataSync()]]);
+      },
+      gradients: () => new Map(),
+      dispose: () => {},
+    };
+    const model = {
+      numLabels: 1,
+      scoreTensor: () => {
+        throw new Error('the model itself is not run');
+      },
+      embedTensor: () => {
+        throw new Error('the model itself is not run');
+      },
+      namedVariables: () => [],
+    };
+    const batch: LossBatch = {
+      columnNames: ['a', 'b'],
+      columns: { a: ['abc', 'x'], b: ['y', 'xyzw'] },
+      size: 2,
+    };
+    const asScorer = (m: EmbeddingModel) => m as EmbeddingModel & PairScoringModel;
+    const pairsOf = (b: LossBatch) => b.columns.a!.map((a, i) => [a, b.columns.b![i]!] as [string, string]);
+    const summed: Loss = {
+      name: 'Summed',
+      columns: { minInputs: 2, label: 'none', description: '(a, b)' },
+      forward: (m, b) => tf.sum(asScorer(m).scoreTensor(pairsOf(b))) as tf.Scalar,
+    };
+    const r = await computeLossAndGradientsExternal(summed, model, step, batch, { training: true });
+    expect(r.loss).toBe(2 + -3);
+    expect(backward).toEqual([[0, [1, 1]]]);
+    let n = 0;
+    const fickle: Loss = {
+      ...summed,
+      name: 'FickleScorer',
+      forward: (m, b) =>
+        tf.sum(asScorer(m).scoreTensor(pairsOf(b).map(([a, c]) => [a, `${c}${n++}`]))) as tf.Scalar,
+    };
+    await expect(
+      computeLossAndGradientsExternal(fickle, model, step, batch, { training: true }),
+    ).rejects.toThrow(/FickleScorer: forward\(\) embedded different texts/);
   });
 });
