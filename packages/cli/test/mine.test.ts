@@ -108,6 +108,12 @@ describe('contrastive mine', () => {
     const b = await runCli([...args, '--output', join(dir, 'b.jsonl')]);
     expect(b.status, b.stderr).toBe(0);
     expect(readFileSync(join(dir, 'b.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'a.jsonl'), 'utf8'));
+    // HNSW (usearch) on an 8-passage corpus finds every neighbour: the same negatives as exact search.
+    const c = await runCli([...args, '--index', 'hnsw', '--output', join(dir, 'c.jsonl')]);
+    expect(c.status, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ strategy: 'dense', index: 'hnsw' });
+    expect(JSON.parse(a.stdout)).toMatchObject({ strategy: 'dense', index: 'exact' });
+    expect(readFileSync(join(dir, 'c.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'a.jsonl'), 'utf8'));
   });
 
   it('from-positives, random, labeled pairs and n-tuples', async () => {
@@ -207,6 +213,23 @@ describe('contrastive mine', () => {
       join(dir, 'y.jsonl'),
     ]);
     expect(noModel.stderr).toContain('--strategy dense needs --model');
+    const hnswBm25 = await runCli([
+      'mine',
+      '--input',
+      input,
+      '--corpus',
+      corpus,
+      '--strategy',
+      'bm25',
+      '--index',
+      'hnsw',
+      '--output',
+      join(dir, 'y.jsonl'),
+    ]);
+    expect(hnswBm25.status).not.toBe(0);
+    expect(hnswBm25.stderr).toContain(
+      '--index hnsw searches embeddings: it needs --strategy dense or hybrid, not bm25',
+    );
     const window = await runCli([
       'mine',
       '--input',

@@ -15,6 +15,7 @@ import {
   type OutputFormat,
   RandomMiner,
   type Reranker,
+  createUsearchIndex,
   formatRecords,
   mineHardNegatives,
 } from '@contrastive/negatives';
@@ -26,6 +27,8 @@ import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.j
 import { pluginMiner, pluginMinerNames } from '../plugins.js';
 
 export const MINE_STRATEGIES = ['random', 'bm25', 'dense', 'hybrid'] as const;
+/** The vector index of dense and hybrid mining: exact search, or HNSW through the optional `usearch` package. */
+export const MINE_INDEXES = ['exact', 'hnsw'] as const;
 /** A built-in strategy, or the name of a miner a plugin registered (`--plugin`). */
 export type MineStrategy = (typeof MINE_STRATEGIES)[number] | (string & {});
 
@@ -60,6 +63,8 @@ export interface MineCommandOptions {
   cacheDir?: string;
   batchSize?: number;
   engine?: Engine;
+  /** Dense and hybrid: `exact` (default) or `hnsw` (approximate, `npm i usearch`). */
+  index?: (typeof MINE_INDEXES)[number];
 }
 
 /** Reads `--input` rows: JSONL of `{"query", "pos"}`, `pos` a text or a list of texts. */
@@ -183,6 +188,10 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
     );
   const needsModel = opts.strategy === 'dense' || opts.strategy === 'hybrid';
   if (needsModel && !opts.model) throw new Error(`--strategy ${opts.strategy} needs --model`);
+  if (opts.index === 'hnsw' && !needsModel)
+    throw new Error(
+      `--index hnsw searches embeddings: it needs --strategy dense or hybrid, not ${opts.strategy}`,
+    );
   const loaded: LoadedEncoder[] = [];
   const batchSize = opts.batchSize ?? 64;
   const load = async (path: string) => {
@@ -214,6 +223,12 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
       cacheDir: opts.cacheDir,
       cacheKey: opts.model ? modelCacheKey(opts.model, undefined) : undefined,
       batchSize: 256,
+      // One build thread: the same graph, so the same negatives, on every run (several threads insert in a racy
+      // order). expansionSearch 300: a candidate list well beyond the k kept (recall).
+      createIndex:
+        opts.index === 'hnsw'
+          ? (d: number) => createUsearchIndex(d, { threads: 1, expansionSearch: 300 })
+          : undefined,
     };
     if (plugin) {
       miner = await plugin({
@@ -269,6 +284,7 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
     return {
       command: 'mine',
       strategy: opts.strategy,
+      ...(needsModel ? { index: opts.index ?? 'exact' } : {}),
       format: opts.format,
       output: opts.output,
       written: out.length,
@@ -335,6 +351,14 @@ export function registerMine(program: Command): void {
       'rescores candidates (false negatives with --margin): a cross-encoder, or a second embedding model',
     )
     .option('--cache-dir <dir>', 'cache embeddings here, keyed by model and text hash')
+    .addOption(
+      new Option(
+        '--index <kind>',
+        'dense/hybrid search: exact, or hnsw (approximate, for large corpora; needs `npm i usearch`)',
+      )
+        .choices(MINE_INDEXES)
+        .default('exact'),
+    )
     .option('--batch-size <n>', 'encode batch size', parsePositiveInt('--batch-size'), 64)
     .option('--engine <name>', 'auto | onnx | tfjs', parseEngine, 'auto')
     .requiredOption('--output <file>', 'output JSONL (written atomically)')
