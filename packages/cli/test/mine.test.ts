@@ -227,9 +227,7 @@ describe('contrastive mine', () => {
       join(dir, 'y.jsonl'),
     ]);
     expect(hnswBm25.status).not.toBe(0);
-    expect(hnswBm25.stderr).toContain(
-      '--index hnsw searches embeddings: it needs --strategy dense or hybrid, not bm25',
-    );
+    expect(hnswBm25.stderr).toContain('--index hnsw is the vector index of --strategy dense, not bm25');
     const window = await runCli([
       'mine',
       '--input',

@@ -27,7 +27,7 @@ import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.j
 import { pluginMiner, pluginMinerNames } from '../plugins.js';
 
 export const MINE_STRATEGIES = ['random', 'bm25', 'dense', 'hybrid'] as const;
-/** The vector index of dense and hybrid mining: exact search, or HNSW through the optional `usearch` package. */
+/** The vector index of dense mining: exact search, or HNSW through the optional `usearch` package. */
 export const MINE_INDEXES = ['exact', 'hnsw'] as const;
 /** A built-in strategy, or the name of a miner a plugin registered (`--plugin`). */
 export type MineStrategy = (typeof MINE_STRATEGIES)[number] | (string & {});
@@ -63,7 +63,7 @@ export interface MineCommandOptions {
   cacheDir?: string;
   batchSize?: number;
   engine?: Engine;
-  /** Dense and hybrid: `exact` (default) or `hnsw` (approximate, `npm i usearch`). */
+  /** Dense mining's vector index: `exact` (default) or `hnsw` (approximate, `npm i usearch`). */
   index?: (typeof MINE_INDEXES)[number];
 }
 
@@ -188,10 +188,9 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
     );
   const needsModel = opts.strategy === 'dense' || opts.strategy === 'hybrid';
   if (needsModel && !opts.model) throw new Error(`--strategy ${opts.strategy} needs --model`);
-  if (opts.index === 'hnsw' && !needsModel)
-    throw new Error(
-      `--index hnsw searches embeddings: it needs --strategy dense or hybrid, not ${opts.strategy}`,
-    );
+  // Hybrid mining re-ranks BM25's candidates by dense score: it searches no vector index.
+  if (opts.index === 'hnsw' && opts.strategy !== 'dense')
+    throw new Error(`--index hnsw is the vector index of --strategy dense, not ${opts.strategy}`);
   const loaded: LoadedEncoder[] = [];
   const batchSize = opts.batchSize ?? 64;
   const load = async (path: string) => {
@@ -284,7 +283,7 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
     return {
       command: 'mine',
       strategy: opts.strategy,
-      ...(needsModel ? { index: opts.index ?? 'exact' } : {}),
+      ...(opts.strategy === 'dense' ? { index: opts.index ?? 'exact' } : {}),
       format: opts.format,
       output: opts.output,
       written: out.length,
@@ -354,7 +353,7 @@ export function registerMine(program: Command): void {
     .addOption(
       new Option(
         '--index <kind>',
-        'dense/hybrid search: exact, or hnsw (approximate, for large corpora; needs `npm i usearch`)',
+        'dense search: exact, or hnsw (approximate, for large corpora; needs `npm i usearch`)',
       )
         .choices(MINE_INDEXES)
         .default('exact'),
