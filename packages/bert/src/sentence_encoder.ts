@@ -10,7 +10,13 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { resolvePrompt } from '@contrastive/core';
-import type { PoolingConfig, SimilarityFunction } from '@contrastive/pooling';
+import {
+  type EmbeddingRows,
+  type PoolingConfig,
+  type SimilarityFunction,
+  embeddingSimilarity,
+  pairwiseEmbeddingSimilarity,
+} from '@contrastive/pooling';
 import {
   type EngineChoice,
   type NamedVariable,
@@ -325,8 +331,28 @@ export class SentenceEncoder {
     return this.modules.some((m) => m instanceof PoolingModule && !m.config.includePrompt);
   }
 
+  /** config_sentence_transformers.json's `similarity_fn_name` (cosine when unset); `similarity()` scores with it. */
   get similarityFunction(): SimilarityFunction {
     return this.stConfig.similarity_fn_name ?? 'cosine';
+  }
+
+  /** Sets the function `similarity()` uses; `save()` writes it (sentence-transformers' `model.similarity_fn_name = …`). */
+  set similarityFunction(fn: SimilarityFunction) {
+    this.stConfig.similarity_fn_name = fn;
+  }
+
+  /**
+   * All-pairs scores of two lists of embeddings (e.g. from `encode`) with the model's similarity function:
+   * `a.length` rows of `b.length` (sentence-transformers' `model.similarity`; euclidean and manhattan are negated
+   * distances, so higher is more similar everywhere).
+   */
+  similarity(a: EmbeddingRows, b: EmbeddingRows): number[][] {
+    return embeddingSimilarity(this.similarityFunction, a, b);
+  }
+
+  /** `a[i]` against `b[i]` with the model's similarity function (sentence-transformers' `similarity_pairwise`). */
+  similarityPairwise(a: EmbeddingRows, b: EmbeddingRows): number[] {
+    return pairwiseEmbeddingSimilarity(this.similarityFunction, a, b);
   }
 
   /**

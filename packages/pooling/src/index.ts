@@ -26,5 +26,7 @@ export {
   pairwiseSimilarity,
   similarity,
   parseSimilarityFunction,
+  embeddingSimilarity,
+  pairwiseEmbeddingSimilarity,
 } from './similarity.js';
-export type { SimilarityFunction } from './similarity.js';
+export type { EmbeddingRows, SimilarityFunction } from './similarity.js';

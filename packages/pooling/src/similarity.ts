@@ -71,3 +71,69 @@ export function parseSimilarityFunction(value: string): SimilarityFunction {
   if (v === 'cosine' || v === 'euclidean' || v === 'manhattan') return v;
   throw new Error(`unknown similarity function "${value}" (cosine, dot, euclidean, manhattan)`);
 }
+
+/** Embeddings on the host: one row per text (what `SentenceEncoder.encode` returns). */
+export type EmbeddingRows = readonly ArrayLike<number>[];
+
+function checkRows(what: string, a: EmbeddingRows, b: EmbeddingRows): number {
+  const d = a[0]?.length ?? b[0]?.length ?? 0;
+  for (const [name, rows] of [
+    ['a', a],
+    ['b', b],
+  ] as const)
+    rows.forEach((r, i) => {
+      if (r.length !== d)
+        throw new Error(`${what}: ${name}[${i}] has ${r.length} values, expected ${d} (the first row's)`);
+    });
+  return d;
+}
+
+/** One pair's score (float64 sums): cosine with sentence-transformers' ε on the norms, distances negated. */
+function score(fn: SimilarityFunction, x: ArrayLike<number>, y: ArrayLike<number>, d: number): number {
+  let s = 0;
+  switch (fn) {
+    case 'cosine': {
+      let xx = 0;
+      let yy = 0;
+      for (let k = 0; k < d; k++) {
+        s += x[k]! * y[k]!;
+        xx += x[k]! * x[k]!;
+        yy += y[k]! * y[k]!;
+      }
+      return s / (Math.max(Math.sqrt(xx), 1e-12) * Math.max(Math.sqrt(yy), 1e-12));
+    }
+    case 'dot':
+      for (let k = 0; k < d; k++) s += x[k]! * y[k]!;
+      return s;
+    case 'euclidean':
+      for (let k = 0; k < d; k++) s += (x[k]! - y[k]!) ** 2;
+      return -Math.sqrt(s);
+    case 'manhattan':
+      for (let k = 0; k < d; k++) s += Math.abs(x[k]! - y[k]!);
+      return -s;
+  }
+}
+
+/**
+ * All-pairs similarity of host embeddings, `N × M` (no tensors, no `[N, M, D]` intermediate): sentence-transformers'
+ * `model.similarity` / `util.cos_sim`, `dot_score`, `euclidean_sim`, `manhattan_sim` (distances negated: higher is
+ * more similar).
+ */
+export function embeddingSimilarity(fn: SimilarityFunction, a: EmbeddingRows, b: EmbeddingRows): number[][] {
+  const d = checkRows('embeddingSimilarity', a, b);
+  return a.map((x) => b.map((y) => score(fn, x, y, d)));
+}
+
+/** Row i of `a` against row i of `b` (sentence-transformers' `model.similarity_pairwise`). */
+export function pairwiseEmbeddingSimilarity(
+  fn: SimilarityFunction,
+  a: EmbeddingRows,
+  b: EmbeddingRows,
+): number[] {
+  const d = checkRows('pairwiseEmbeddingSimilarity', a, b);
+  if (a.length !== b.length)
+    throw new Error(
+      `pairwiseEmbeddingSimilarity: ${a.length} rows in a, ${b.length} in b (pairs need as many)`,
+    );
+  return a.map((x, i) => score(fn, x, b[i]!, d));
+}
