@@ -23,6 +23,11 @@ export {
 } from './vector_index.js';
 export { type UsearchIndexOptions, createUsearchIndex } from './usearch_index.js';
 export {
+  type SemanticSearchHit,
+  type SemanticSearchOptions,
+  semanticSearch,
+} from './semantic_search.js';
+export {
   type EmbedTextsOptions,
   type EmbeddingMatrix,
   embedTexts,
