@@ -582,6 +582,28 @@ export class SentenceEncoder {
     return out;
   }
 
+  /**
+   * `encode` for search queries: with the model's `query` prompt when it has one and neither `prompt` nor
+   * `promptName` is given (sentence-transformers' `encode_query`).
+   */
+  async encodeQuery(texts: string[], options: EncodeOptions = {}): Promise<Float32Array[]> {
+    return this.encode(texts, this.withTaskPrompt(options, ['query']));
+  }
+
+  /**
+   * `encode` for the searched passages: with the first of the model's `document`, `passage` and `corpus` prompts
+   * it has, unless a prompt is given (sentence-transformers' `encode_document`).
+   */
+  async encodeDocument(texts: string[], options: EncodeOptions = {}): Promise<Float32Array[]> {
+    return this.encode(texts, this.withTaskPrompt(options, ['document', 'passage', 'corpus']));
+  }
+
+  private withTaskPrompt(options: EncodeOptions, names: string[]): EncodeOptions {
+    if (options.prompt !== undefined || options.promptName !== undefined) return options;
+    const name = names.find((n) => this.stConfig.prompts?.[n] !== undefined);
+    return name ? { ...options, promptName: name } : options;
+  }
+
   /** `embed(texts) → number[][]`: the shape evaluators accept. */
   async embed(texts: string[], options: EncodeOptions = {}): Promise<number[][]> {
     return (await this.encode(texts, options)).map((v) => Array.from(v));
