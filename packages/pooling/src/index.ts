@@ -30,3 +30,9 @@ export {
   pairwiseEmbeddingSimilarity,
 } from './similarity.js';
 export type { EmbeddingRows, SimilarityFunction } from './similarity.js';
+export {
+  type EmbeddingPrecision,
+  type QuantizeOptions,
+  type QuantizedRows,
+  quantizeEmbeddings,
+} from './quantize.js';
