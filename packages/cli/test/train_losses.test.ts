@@ -51,6 +51,15 @@ function writeLayouts(d: string) {
     'margin',
     rows.map((r, i) => ({ query: r.a, positive: r.b, negative: r.c, label: 0.5 + (i % 4) / 4 })),
   );
+  // Multilingual distillation: a text, its "translation", the teacher's embedding (the fixture is 32 wide).
+  jsonl(
+    'teacher',
+    rows.map((r, i) => ({
+      english: r.a,
+      translated: r.b,
+      label: Array.from({ length: 32 }, (_, j) => Math.sin(i + j) / 10),
+    })),
+  );
   jsonl(
     'distill',
     rows.map((r, i) => ({ query: r.a, positive: r.b, negative: r.c, label: [3 + (i % 2), 1 - (i % 3) / 3] })),
@@ -78,6 +87,7 @@ const cases: Array<[string, string, string[]]> = [
   ['gist', 'pairs', [`guide=${fixture}`]],
   ['margin-mse', 'margin', []],
   ['distill-kl', 'distill', []],
+  ['embedding-mse', 'teacher', []],
   ['matryoshka', 'pairs', ['inner=mnrl', 'dims=32,16']],
 ];
 

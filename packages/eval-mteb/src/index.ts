@@ -14,6 +14,7 @@ export {
 } from './evaluators/classification.js';
 export { RetrievalEvaluator, retrievalScores, type RetrievalOptions } from './evaluators/retrieval.js';
 export { TripletEvaluator } from './evaluators/triplet.js';
+export { MseEvaluator } from './evaluators/mse.js';
 export { PairClassificationEvaluator } from './evaluators/pair_classification.js';
 export { RerankingEvaluator, type RerankingOptions } from './evaluators/reranking.js';
 export {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ClassificationEvaluator,
+  MseEvaluator,
   PairClassificationEvaluator,
   RerankingEvaluator,
   RetrievalEvaluator,
@@ -253,6 +254,57 @@ describe('TripletEvaluator', () => {
     expect(r.scores.manhattan_accuracy).toBeCloseTo(1 / 3, 14);
     expect(r.scores.dot_accuracy).toBeCloseTo(2 / 3, 14);
     expect(r.mainScore).toBe(r.scores.cosine_accuracy);
+  });
+});
+
+describe('MseEvaluator', () => {
+  // Teacher embeddings of the English sentences; the student embeds their "translations".
+  const teacherTable = { hello: [1, 2], world: [0, -1] };
+  const studentTable = { hallo: [1, 1], welt: [2, -1] };
+  it('−MSE × 100 between teacher (source) and student (target) embeddings, by hand', async () => {
+    // Errors: (0, −1) and (2, 0) → Σ² 5 over 4 values → MSE 1.25 → −125.
+    let teacherCalls = 0;
+    const teacher = tableEmbedder(teacherTable);
+    const counting = {
+      embed: (texts: string[]) => {
+        teacherCalls++;
+        return teacher.embed(texts);
+      },
+    };
+    const evaluator = new MseEvaluator(
+      { sourceSentences: ['hello', 'world'], targetSentences: ['hallo', 'welt'], teacher: counting },
+      { name: 'en-de', split: 'dev' },
+    );
+    const r = await evaluator.evaluate(tableEmbedder(studentTable));
+    expect(r).toMatchObject({ task: 'en-de', split: 'dev', mainScoreName: 'negative_mse' });
+    expect(r.scores.negative_mse).toBeCloseTo(-125, 10);
+    expect(r.mainScore).toBe(r.scores.negative_mse);
+    // The teacher embeds once; given embeddings, it is never asked.
+    await evaluator.evaluate(tableEmbedder(studentTable));
+    expect(teacherCalls).toBe(1);
+    const given = new MseEvaluator({
+      sourceSentences: ['hello', 'world'],
+      targetSentences: ['hello', 'world'],
+      teacherEmbeddings: [teacherTable.hello, teacherTable.world],
+    });
+    expect((await given.evaluate(tableEmbedder(teacherTable))).mainScore + 0).toBe(0);
+  });
+  it('names mismatched inputs', async () => {
+    expect(
+      () =>
+        new MseEvaluator({ sourceSentences: ['a'], targetSentences: ['a', 'b'], teacherEmbeddings: [[1]] }),
+    ).toThrow('MseEvaluator: 1 source sentences, 2 target sentences');
+    expect(() => new MseEvaluator({ sourceSentences: ['a'], targetSentences: ['b'] })).toThrow(
+      'MseEvaluator: give teacherEmbeddings or a teacher model',
+    );
+    const wide = new MseEvaluator({
+      sourceSentences: ['a'],
+      targetSentences: ['hallo'],
+      teacherEmbeddings: [[1, 2, 3]],
+    });
+    await expect(wide.evaluate(tableEmbedder(studentTable))).rejects.toThrow(
+      "MseEvaluator: the model's embedding is 2 wide, the teacher's 3",
+    );
   });
 });
 

@@ -50,7 +50,7 @@ export { MatryoshkaLoss, defaultMatryoshkaDims } from './losses/matryoshka.js';
 export type { MatryoshkaLossOptions } from './losses/matryoshka.js';
 export { GISTEmbedLoss } from './losses/gist.js';
 export type { GISTEmbedLossOptions } from './losses/gist.js';
-export { MarginMSELoss, DistillKLDivLoss } from './losses/distillation.js';
+export { MarginMSELoss, DistillKLDivLoss, EmbeddingMSELoss } from './losses/distillation.js';
 export { SimCSELoss } from './losses/simcse.js';
 export { ContrastiveTensionLoss } from './losses/contrastive_tension.js';
 export type { ContrastiveTensionLossOptions } from './losses/contrastive_tension.js';

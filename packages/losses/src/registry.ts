@@ -14,7 +14,7 @@ import {
   crossEncoderMseDefinition,
 } from './losses/cross_encoder.js';
 import { tsdaeDefinition } from './losses/denoising_auto_encoder.js';
-import { distillKlDefinition, marginMseDefinition } from './losses/distillation.js';
+import { distillKlDefinition, embeddingMseDefinition, marginMseDefinition } from './losses/distillation.js';
 import { gistDefinition } from './losses/gist.js';
 import { listNetDefinition } from './losses/list_net.js';
 import { matryoshkaDefinition } from './losses/matryoshka.js';
@@ -107,6 +107,7 @@ for (const definition of [
   matryoshkaDefinition,
   gistDefinition,
   marginMseDefinition,
+  embeddingMseDefinition,
   distillKlDefinition,
   simcseDefinition,
   contrastiveTensionDefinition,

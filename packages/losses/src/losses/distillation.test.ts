@@ -1,8 +1,9 @@
 import { initBackend } from '@contrastive/tensor-gpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TableModel, batchOf, evalCtx } from '../../test/table_model.js';
-import { computeLoss } from '../compute.js';
-import { DistillKLDivLoss, MarginMSELoss } from './distillation.js';
+import { computeLoss, computeLossAndGradients } from '../compute.js';
+import { createLoss } from '../registry.js';
+import { DistillKLDivLoss, EmbeddingMSELoss, MarginMSELoss } from './distillation.js';
 
 let model: TableModel;
 beforeAll(async () => {
@@ -78,5 +79,42 @@ describe('DistillKLDivLoss (hand-computed)', () => {
     expect(() => computeLoss(new DistillKLDivLoss(), model, b, evalCtx)).toThrow(
       /DistillKLDivLoss: label of row 0 must be a list of 2 numbers \(teacher scores/,
     );
+  });
+});
+
+describe('EmbeddingMSELoss (sentence-transformers bi-encoder MSELoss, hand-computed)', () => {
+  // Two columns (an English text and its "translation") against the teacher's embedding of the English text.
+  const batch = () =>
+    batchOf({ en: ['q1', 'q2'], xx: ['p1', 'm2'] }, [
+      [1, 1],
+      [0, 1],
+    ]);
+  it('mean squared error over every value of every column against the label embedding', () => {
+    // en: q1 [1, 2] − [1, 1] → (0, 1); q2 [1, 0] − [0, 1] → (1, −1): Σ² 3 over 4 values.
+    // xx: p1 [3, 0] − [1, 1] → (2, −1); m2 [0, 5] − [0, 1] → (0, 4): Σ² 21 over 4 values.
+    expect(computeLoss(new EmbeddingMSELoss(), model, batch(), evalCtx)).toBeCloseTo((3 / 4 + 21 / 4) / 2, 6);
+  });
+  it('gradient 2 (e − t) / (rows × width × columns) on each embedding', () => {
+    const { loss, grads } = computeLossAndGradients(new EmbeddingMSELoss(), model, batch(), evalCtx);
+    expect(loss).toBeCloseTo(3, 6);
+    const rows = TableModel.rows(grads.get('table')!, model, ['q1', 'q2', 'p1', 'm2']);
+    const g = (e: number) => (2 * e) / (2 * 2 * 2);
+    expect(rows).toEqual(
+      [
+        [0, 1],
+        [1, -1],
+        [2, -1],
+        [0, 4],
+      ].map((r) => r.map((e) => expect.closeTo(g(e), 6))),
+    );
+    for (const t of grads.values()) t.dispose();
+  });
+  it('names a label of the wrong width; the registry builds it by name', () => {
+    const bad = batchOf({ en: ['q1', 'q2'] }, [[1, 1], [0]]);
+    expect(() => computeLoss(new EmbeddingMSELoss(), model, bad, evalCtx)).toThrow(
+      /EmbeddingMSELoss: label of row 1 must be a list of 2 numbers \(the teacher's embedding/,
+    );
+    expect(createLoss('embedding-mse')).toBeInstanceOf(EmbeddingMSELoss);
+    expect(createLoss('EmbeddingMSELoss')).toBeInstanceOf(EmbeddingMSELoss);
   });
 });

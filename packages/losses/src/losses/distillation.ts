@@ -87,6 +87,41 @@ export class DistillKLDivLoss extends EmbeddingLoss {
   }
 }
 
+/**
+ * sentence-transformers' (bi-encoder) MSELoss, for model distillation and multilingual knowledge distillation: the
+ * student's embedding of each text column against the teacher's embedding in the label (e.g. English and its
+ * translation both pulled to the teacher's English embedding), mean squared error over every value. Named
+ * EmbeddingMSELoss here because `MSELoss` is the cross-encoder loss of the registry.
+ */
+export class EmbeddingMSELoss extends EmbeddingLoss {
+  readonly name = 'EmbeddingMSELoss';
+  readonly columns = {
+    minInputs: 1,
+    label: 'list' as const,
+    description: "(text[, text...]) with the teacher's embedding as label",
+  };
+
+  lossFromEmbeddings(embeddings: tf.Tensor2D[], batch: LossBatch): tf.Scalar {
+    const d = embeddings[0]!.shape[1];
+    const labels = listLabels(batch, this.name, d, "the teacher's embedding, as wide as the student's");
+    return tf.tidy(() => {
+      const teacher = tf.tensor2d(labels);
+      const errors = embeddings.map((e) => tf.mean(tf.square(tf.sub(e, teacher))));
+      return tf.div(tf.addN(errors), embeddings.length) as tf.Scalar;
+    });
+  }
+}
+
+/** Registry entry: `embedding-mse` / EmbeddingMSELoss (sentence-transformers' bi-encoder MSELoss). */
+export const embeddingMseDefinition = defineLoss({
+  name: 'embedding-mse',
+  className: 'EmbeddingMSELoss',
+  description:
+    "MSE between the student's embeddings of the text columns and the teacher's embedding in the label (distillation)",
+  options: {},
+  create: () => new EmbeddingMSELoss(),
+});
+
 /** Registry entry: `margin-mse` / MarginMSELoss. */
 export const marginMseDefinition = defineLoss({
   name: 'margin-mse',
