@@ -1,4 +1,4 @@
-import type { EmbeddingRows } from './similarity.js';
+import { type EmbeddingRows, checkRowWidths } from './internal/rows.js';
 
 /** sentence-transformers' embedding precisions. */
 export type EmbeddingPrecision = 'float32' | 'int8' | 'uint8' | 'binary' | 'ubinary';
@@ -31,12 +31,8 @@ function minMax(rows: EmbeddingRows, d: number): [Float64Array, Float64Array] {
   return [lo, hi];
 }
 
-function checkWidth(what: string, rows: EmbeddingRows | readonly ArrayLike<number>[], d: number): void {
-  rows.forEach((r, i) => {
-    if (r.length !== d)
-      throw new RangeError(`quantizeEmbeddings: ${what}[${i}] has ${r.length} values, expected ${d}`);
-  });
-}
+const checkWidth = (what: string, rows: EmbeddingRows, d: number) =>
+  checkRowWidths(`quantizeEmbeddings: ${what}`, rows, d);
 
 /**
  * sentence-transformers' `quantize_embeddings`. `int8` / `uint8`: each dimension's range (given `ranges`, else the

@@ -1,4 +1,5 @@
 import { tf } from '@contrastive/tensor-gpu';
+import { type EmbeddingRows, checkRowWidths } from './internal/rows.js';
 
 export type SimilarityFunction = 'cosine' | 'dot' | 'euclidean' | 'manhattan';
 
@@ -72,19 +73,12 @@ export function parseSimilarityFunction(value: string): SimilarityFunction {
   throw new Error(`unknown similarity function "${value}" (cosine, dot, euclidean, manhattan)`);
 }
 
-/** Embeddings on the host: one row per text (what `SentenceEncoder.encode` returns). */
-export type EmbeddingRows = readonly ArrayLike<number>[];
+export type { EmbeddingRows };
 
 function checkRows(what: string, a: EmbeddingRows, b: EmbeddingRows): number {
   const d = a[0]?.length ?? b[0]?.length ?? 0;
-  for (const [name, rows] of [
-    ['a', a],
-    ['b', b],
-  ] as const)
-    rows.forEach((r, i) => {
-      if (r.length !== d)
-        throw new Error(`${what}: ${name}[${i}] has ${r.length} values, expected ${d} (the first row's)`);
-    });
+  checkRowWidths(`${what}: a`, a, d);
+  checkRowWidths(`${what}: b`, b, d);
   return d;
 }
 
