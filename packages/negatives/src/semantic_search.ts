@@ -1,4 +1,4 @@
-import { ExactVectorIndex, type VectorIndex, normalizeRows } from './vector_index.js';
+import { ExactVectorIndex, type VectorIndex, normalizeRows, toMatrix } from './vector_index.js';
 
 /** Options of semanticSearch. */
 export interface SemanticSearchOptions {
@@ -14,16 +14,6 @@ export interface SemanticSearchOptions {
 export interface SemanticSearchHit {
   corpusId: number;
   score: number;
-}
-
-function matrixOf(what: string, rows: readonly ArrayLike<number>[], d: number): Float32Array {
-  const out = new Float32Array(rows.length * d);
-  rows.forEach((row, i) => {
-    if (row.length !== d)
-      throw new RangeError(`semanticSearch: ${what}[${i}] has ${row.length} values, expected ${d}`);
-    out.set(row, i * d);
-  });
-  return out;
 }
 
 /**
@@ -45,8 +35,8 @@ export async function semanticSearch(
   const d = corpus[0]?.length ?? queries[0]?.length ?? 0;
   if (queries.length === 0) return [];
   if (corpus.length === 0) return queries.map(() => []);
-  const q = matrixOf('queries', queries, d);
-  const c = matrixOf('corpus', corpus, d);
+  const q = toMatrix(queries, d, (i) => `semanticSearch: queries[${i}]`);
+  const c = toMatrix(corpus, d, (i) => `semanticSearch: corpus[${i}]`);
   if (scoreFunction === 'cosine') {
     normalizeRows(q, d);
     normalizeRows(c, d);

@@ -168,16 +168,24 @@ function scoreBlock(
   }
 }
 
+/** Rows → one row-major Float32Array; a row not `d` wide throws, named by `label(i)`. */
+export function toMatrix(
+  rows: readonly ArrayLike<number>[],
+  d: number,
+  label: (i: number) => string = (i) => `embedding ${i}`,
+): Float32Array {
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((row, i) => {
+    if (row.length !== d) throw new RangeError(`${label(i)} has ${row.length} values, expected ${d}`);
+    out.set(row, i * d);
+  });
+  return out;
+}
+
 /** Rows → one row-major Float32Array, each row scaled to unit length (so inner product = cosine). */
 export function toNormalizedMatrix(rows: readonly ArrayLike<number>[], dimension?: number): Float32Array {
   const d = dimension ?? rows[0]?.length ?? 0;
-  const out = new Float32Array(rows.length * d);
-  rows.forEach((row, i) => {
-    if (row.length !== d) throw new RangeError(`embedding ${i} has ${row.length} values, expected ${d}`);
-    out.set(row as ArrayLike<number>, i * d);
-  });
-  normalizeRows(out, d);
-  return out;
+  return normalizeRows(toMatrix(rows, d), d);
 }
 
 /** Scales each row of a row-major matrix to unit L2 norm in place (zero rows stay zero). */
