@@ -98,6 +98,15 @@ export function squaredNorm(t: tf.Tensor): number {
 }
 
 /**
+ * Forgets what was recorded about a tensor data's values (its nonzero rows, its Σ t²): for a kernel that writes
+ * new values into a data it owns alone (AdamW's new weights in the gradient's place). Not exported by the package.
+ */
+export function forgetValueFacts(dataId: object): void {
+  nonzeroRowsByData.delete(dataId);
+  squaredNormByData.delete(dataId);
+}
+
+/**
  * √(Σ‖tᵢ‖²) over tensors (`squaredNorm` of each, one pass, no temporaries): the global gradient norm of
  * clipping, accumulated in double precision.
  */

@@ -1,8 +1,15 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
+import { markNonzeroRows, squaredNorm } from '../host_view.js';
 import { AdamW, setFusedAdamW } from '../optim/adamw.js';
 import { tf } from '../tf.js';
-import { ADAMW_UPDATE_KERNEL, adamwUpdate, fusedAdamWAvailable } from './adamw_update.js';
+import {
+  ADAMW_UPDATE_KERNEL,
+  ROW_SPARSE_MIN_ROWS,
+  adamwUpdate,
+  fusedAdamWAvailable,
+} from './adamw_update.js';
+import { tfjsWasmHeap } from './simd/host_kernels.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', nativeMatMul: false });
@@ -203,5 +210,149 @@ describe('fused AdamW kernel on wasm', () => {
     expect((await opt.exportState()).step).toBe(3);
     expect(reference.m.w!.length).toBe(64);
     for (const x of [opt, g, w]) x.dispose();
+  });
+
+  describe('gradients the update consumes (disposeGradients)', () => {
+    const dataIdOf = (t: tf.Tensor) => (t as unknown as { dataId: object }).dataId;
+    /** A vocabulary-sized table (row-sparse path) and a dense weight, each with its own variable. */
+    const params = () => ({
+      table: tf.tidy(() =>
+        tf.variable(tf.tensor2d(wave(ROW_SPARSE_MIN_ROWS * 4, 40), [ROW_SPARSE_MIN_ROWS, 4])),
+      ),
+      dense: tf.tidy(() => tf.variable(tf.tensor1d(wave(1001, 41)))),
+    });
+    /** Step s's gradients: the table's on rows 3 and 5 only (marked), the dense one everywhere. */
+    const gradients = (s: number) => {
+      const rows = new Float32Array(ROW_SPARSE_MIN_ROWS * 4);
+      rows.set(wave(4, 50 + s), 3 * 4);
+      rows.set(wave(4, 60 + s), 5 * 4);
+      const table = tf.tensor2d(rows, [ROW_SPARSE_MIN_ROWS, 4]);
+      markNonzeroRows(table, Int32Array.of(3, 5));
+      return { table, dense: tf.tensor1d(wave(1001, 70 + s)) };
+    };
+    const named = (p: ReturnType<typeof params>) => [
+      { name: 'embeddings.word_embeddings.weight', variable: p.table },
+      { name: 'layer.dense.weight', variable: p.dense },
+    ];
+    const toMap = (g: ReturnType<typeof gradients>) => ({
+      'embeddings.word_embeddings.weight': g.table,
+      'layer.dense.weight': g.dense,
+    });
+
+    it('writes each new parameter over its gradient, with the values a separate output gets', () => {
+      setFusedAdamW(true);
+      const kept = params();
+      const consumed = params();
+      const optKept = new AdamW(named(kept), { lr: 0.01, weightDecay: 0.1 });
+      const optConsumed = new AdamW(named(consumed), { lr: 0.01, weightDecay: 0.1 });
+      const before = tf.memory().numTensors;
+      for (let s = 1; s <= 3; s++) {
+        const gk = gradients(s);
+        optKept.applyGradients(toMap(gk));
+        tf.dispose([gk.table, gk.dense]);
+        const gc = gradients(s);
+        // Facts recorded about the gradient's values (its Σ g²) must not outlive them.
+        squaredNorm(gc.table);
+        const ids = { table: dataIdOf(gc.table), dense: dataIdOf(gc.dense) };
+        optConsumed.applyGradients(toMap(gc), { disposeGradients: true });
+        expect(gc.table.isDisposed && gc.dense.isDisposed).toBe(true);
+        // The parameters now hold the gradients' data (no new blocks)...
+        expect(dataIdOf(consumed.table)).toBe(ids.table);
+        expect(dataIdOf(consumed.dense)).toBe(ids.dense);
+        expect(dataIdOf(kept.table)).not.toBe(dataIdOf(consumed.table));
+        // ...with exactly the values of the run that kept its gradients.
+        expect(Array.from(consumed.table.dataSync())).toEqual(Array.from(kept.table.dataSync()));
+        expect(Array.from(consumed.dense.dataSync())).toEqual(Array.from(kept.dense.dataSync()));
+        const values = consumed.table.dataSync();
+        let sum = 0;
+        for (let i = 0; i < values.length; i++) sum += values[i]! * values[i]!;
+        expect(squaredNorm(consumed.table)).toBeCloseTo(sum, 6);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      // The update moved the table's untouched rows too (weight decay), not only rows 3 and 5.
+      expect(consumed.table.dataSync()[0]).not.toBe(wave(1, 40)[0]);
+      for (const x of [optKept, optConsumed, kept.table, kept.dense, consumed.table, consumed.dense])
+        x.dispose();
+    });
+
+    it('leaves a gradient whose data another tensor shares, or that serves two parameters', () => {
+      setFusedAdamW(true);
+      const reference = params();
+      const shared = params();
+      const optReference = new AdamW(named(reference), { lr: 0.01 });
+      const optShared = new AdamW(named(shared), { lr: 0.01 });
+      const gr = gradients(1);
+      optReference.applyGradients(toMap(gr));
+      const gs = gradients(1);
+      const alias = gs.dense.clone(); // same data as the dense gradient
+      const aliasBefore = alias.dataSync().slice();
+      optShared.applyGradients(toMap(gs), { disposeGradients: true });
+      expect(Array.from(alias.dataSync())).toEqual(Array.from(aliasBefore));
+      expect(dataIdOf(shared.dense)).not.toBe(dataIdOf(alias));
+      expect(Array.from(shared.dense.dataSync())).toEqual(Array.from(reference.dense.dataSync()));
+      // One tensor as the gradient of two parameters: both updates read its original values, then it is disposed.
+      const a = tf.variable(tf.tensor1d(wave(33, 80)));
+      const b = tf.variable(tf.tensor1d(wave(33, 81)));
+      const ra = tf.variable(tf.tensor1d(wave(33, 80)));
+      const rb = tf.variable(tf.tensor1d(wave(33, 81)));
+      const g = tf.tensor1d(wave(33, 82));
+      const optRa = new AdamW(
+        [
+          { name: 'a', variable: ra },
+          { name: 'b', variable: rb },
+        ],
+        { lr: 0.01 },
+      );
+      optRa.applyGradients({ a: g, b: g });
+      expect(g.isDisposed).toBe(false);
+      const optA = new AdamW(
+        [
+          { name: 'a', variable: a },
+          { name: 'b', variable: b },
+        ],
+        { lr: 0.01 },
+      );
+      optA.applyGradients({ a: g, b: g }, { disposeGradients: true });
+      expect(g.isDisposed).toBe(true);
+      expect(Array.from(a.dataSync())).toEqual(Array.from(ra.dataSync()));
+      expect(Array.from(b.dataSync())).toEqual(Array.from(rb.dataSync()));
+      for (const o of [optReference, optShared, optRa, optA]) o.dispose();
+      tf.dispose([
+        gr.table,
+        gr.dense,
+        alias,
+        a,
+        b,
+        ra,
+        rb,
+        ...Object.values(reference),
+        ...Object.values(shared),
+      ]);
+    });
+
+    it('grows the heap in the first step only: moments for every parameter first, new values in place', () => {
+      setFusedAdamW(true);
+      const heap = tfjsWasmHeap(tf.backend())!;
+      // Large enough that the heap must grow for them: 3 × 4M values (48 MiB of weights).
+      const n = 4 * 1024 * 1024;
+      const vars = [0, 1, 2].map((i) => tf.tidy(() => tf.variable(tf.fill([n], 0.5 + i))));
+      const opt = new AdamW(
+        vars.map((variable, i) => ({ name: `layer.${i}.weight`, variable })),
+        { lr: 0.01 },
+      );
+      const step = (s: number) =>
+        opt.applyGradients(
+          Object.fromEntries(vars.map((_, i) => [`layer.${i}.weight`, tf.fill([n], 0.1 * s + i)])),
+          {
+            disposeGradients: true,
+          },
+        );
+      step(1);
+      const afterFirst = heap.buffer.byteLength;
+      for (let s = 2; s <= 4; s++) step(s);
+      expect(heap.buffer.byteLength).toBe(afterFirst);
+      opt.dispose();
+      tf.dispose(vars);
+    });
   });
 });

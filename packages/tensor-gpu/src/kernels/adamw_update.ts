@@ -1,4 +1,4 @@
-import { nonzeroRowsOf } from '../host_view.js';
+import { forgetValueFacts, nonzeroRowsOf } from '../host_view.js';
 import { tf } from '../tf.js';
 import { type WasmMemory, hostKernelsOn, tfjsWasmHeap } from './simd/host_kernels.js';
 
@@ -18,6 +18,12 @@ export interface AdamWUpdateAttrs {
   sqrtBiasCorrection2: number;
   /** Multiplies the gradient first (clipping and the micro-batch mean, without a scaled copy). Default 1. */
   gradScale?: number;
+  /**
+   * The gradient is the step's to consume: where no other tensor shares its data, the new parameter is written
+   * over it (each value is read before its place is written) and returned as that data, instead of a new
+   * block. The caller must not read the gradient afterwards.
+   */
+  consumeGradient?: boolean;
 }
 
 /** A parameter's Adam moments (host arrays, or `HeapMoments` on the heap), updated in place by each step. */
@@ -262,6 +268,8 @@ export const adamwUpdateWasmConfig: tf.KernelConfig = {
     const b = backend as unknown as {
       makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
       typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+      refCount(dataId: object): number;
+      incRef(dataId: object): void;
     } & WasmAlloc;
     if (!p) throw new Error(`${ADAMW_UPDATE_KERNEL}: input "p" is missing`);
     const size = p.shape.reduce((x, c) => x * c, 1);
@@ -283,7 +291,14 @@ export const adamwUpdateWasmConfig: tf.KernelConfig = {
     }
     // Allocate the output (and the scratch block) before taking any heap view: an allocation may grow (and
     // detach) the heap buffer.
-    const pOut = b.makeOutput(p.shape, 'float32');
+    // In the gradient's place where the step owns it alone: no new block, so the heap does not grow (and fault
+    // fresh pages in) by the largest parameter in the steps after the first.
+    const inPlace = a.consumeGradient === true && g!.dataId !== p.dataId && b.refCount(g!.dataId) === 1;
+    let pOut: tf.TensorInfo;
+    if (inPlace) {
+      b.incRef(g!.dataId);
+      pOut = { dataId: g!.dataId, shape: p.shape, dtype: 'float32' };
+    } else pOut = b.makeOutput(p.shape, 'float32');
     if (simdAdamWEnabled) ensureScratch(b, p.shape.length === 2 ? p.shape[0]! : 0);
     const views = [b.typedArrayFromHeap(p), b.typedArrayFromHeap(g), b.typedArrayFromHeap(pOut)] as const;
     if (
@@ -300,6 +315,8 @@ export const adamwUpdateWasmConfig: tf.KernelConfig = {
       )
     )
       adamwLoop(views[0], views[1], a.moments.m, a.moments.v, views[2], a);
+    // Its nonzero rows and Σ g² described the gradient, not these values.
+    if (inPlace) forgetValueFacts(g!.dataId);
     return pOut;
   },
 };

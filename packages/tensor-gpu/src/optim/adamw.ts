@@ -67,8 +67,9 @@ export function paramGroups(
 
 /**
  * AdamW exactly as `torch.optim.AdamW`: decoupled weight decay `p ← p − lr·wd·p`, then the bias-corrected Adam
- * step `p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)`. New tensors are assigned every step (never written in
- * place): XNNPACK caches packed weights by tensor id on wasm. On wasm the moments are host Float32Arrays and
+ * step `p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)`. Every step assigns new tensor data (a weight's data is
+ * never written in place: XNNPACK caches packed weights by tensor id on wasm); a consumed gradient's data counts
+ * as new. On wasm the moments are host Float32Arrays and
  * the step is one fused pass (see `setFusedAdamW`); elsewhere they are tfjs variables and the step is tfjs ops.
  */
 export class AdamW {
@@ -136,6 +137,29 @@ export class AdamW {
     return fused;
   }
 
+  /**
+   * Gives every parameter with a gradient its moments before any is updated: on the heap where it can (updated in
+   * place there); host arrays otherwise (and loaded state until its first step moves it). All at once, so the
+   * first step's heap already holds weights, moments and gradients together, as every later step does: the heap
+   * grows (and its new pages are first touched) in the first step, not the second.
+   */
+  private allocateMoments(get: (name: string) => tf.Tensor | undefined): void {
+    for (const group of this.groups)
+      for (const { name, variable } of group.params) {
+        let moments = this.host.get(name);
+        if (moments instanceof HeapMoments || !get(name)) continue;
+        const heap = allocateHeapMoments(variable.size);
+        if (heap) {
+          if (moments) {
+            heap.m.set(moments.m);
+            heap.v.set(moments.v);
+          }
+          moments = heap;
+        } else moments ??= { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
+        this.host.set(name, moments);
+      }
+  }
+
   private shapes(): Map<string, number[]> {
     return new Map(this.groups.flatMap((g) => g.params.map((p) => [p.name, p.variable.shape] as const)));
   }
@@ -143,16 +167,16 @@ export class AdamW {
   /**
    * Applies one update. `grads` maps parameter names to gradients; parameters without one are left alone.
    * `gradScale` multiplies every gradient first (global-norm clipping, the mean over micro-batches) inside the
-   * update, without scaled copies. `disposeGradients`: the gradients are the update's to dispose, each once its
-   * parameter is updated (the rest at the end). The next parameter's new weights then reuse the memory a
-   * gradient leaves, instead of growing the heap over the first steps while every gradient is still held.
+   * update, without scaled copies. `disposeGradients`: the gradients are the update's to consume. On the fused
+   * path each parameter's new values are written over its gradient (where no other tensor shares the gradient's
+   * data) instead of into a new block, and each gradient is disposed once its parameter is updated (the rest at
+   * the end): the heap holds weights, moments and gradients, and nothing more, from the first step on.
    */
   applyGradients(
     grads: Record<string, tf.Tensor> | Map<string, tf.Tensor>,
     options: { gradScale?: number; disposeGradients?: boolean } = {},
   ): void {
     const gradScale = options.gradScale ?? 1;
-    const release = options.disposeGradients ? (g: tf.Tensor) => g.dispose() : () => {};
     if (!Number.isFinite(gradScale)) throw new Error(`AdamW: gradScale must be finite, got ${gradScale}`);
     const get = (n: string) => (grads instanceof Map ? grads.get(n) : grads[n]);
     this.t += 1;
@@ -162,25 +186,23 @@ export class AdamW {
     const stepSize = this.lr / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
     const fused = this.useHostMoments();
+    if (fused) this.allocateMoments(get);
+    // A gradient the update disposes is written over with its parameter's new values (no new block) and disposed
+    // once its parameter is updated, unless its data also serves another parameter here (then it is read
+    // unchanged by each and disposed at the end).
+    const dataUses = new Map<object, number>();
+    if (options.disposeGradients)
+      for (const g of grads instanceof Map ? grads.values() : Object.values(grads))
+        dataUses.set(g.dataId, (dataUses.get(g.dataId) ?? 0) + 1);
+    const release = (g: tf.Tensor) => {
+      if (dataUses.get(g.dataId) === 1) g.dispose();
+    };
     for (const group of this.groups) {
       for (const { name, variable } of group.params) {
         const gIn = get(name);
         if (!gIn) continue;
         if (fused) {
-          let moments = this.host.get(name);
-          if (!(moments instanceof HeapMoments)) {
-            // On the heap where it can (updated in place there); host arrays otherwise (and loaded state until
-            // its first step moves it).
-            const heap = allocateHeapMoments(variable.size);
-            if (heap) {
-              if (moments) {
-                heap.m.set(moments.m);
-                heap.v.set(moments.v);
-              }
-              moments = heap;
-            } else moments ??= { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
-            this.host.set(name, moments);
-          }
+          const moments = this.host.get(name)!;
           const pNew = adamwUpdate(variable, gIn, moments, {
             beta1: b1,
             beta2: b2,
@@ -189,6 +211,7 @@ export class AdamW {
             stepSize,
             sqrtBiasCorrection2: sqrtBc2,
             gradScale,
+            consumeGradient: dataUses.get(gIn.dataId) === 1,
           });
           variable.assign(pNew);
           pNew.dispose();
@@ -220,8 +243,9 @@ export class AdamW {
         release(gIn);
       }
     }
-    // Gradients of no parameter here (disposed twice is a no-op in tfjs).
-    for (const g of grads instanceof Map ? grads.values() : Object.values(grads)) release(g);
+    // Gradients of no parameter here, or of several (disposed twice is a no-op in tfjs).
+    if (options.disposeGradients)
+      for (const g of grads instanceof Map ? grads.values() : Object.values(grads)) g.dispose();
   }
 
   /** The full optimizer state, for checkpoints (copies). */
