@@ -9,6 +9,7 @@ import {
   OnnxBertTrainer,
   type WeightSnapshot,
   attentionGroupCount,
+  flaggedRows,
 } from '../src/onnx/training/internal/bert_engine.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
@@ -133,6 +134,20 @@ describe('OnnxBertTrainer (BERT forward/backward on onnxruntime)', () => {
       tf.dispose([ids, mask, expected, r, value, ...Object.values(tfGrads)]);
     },
   );
+
+  it("flaggedRows: the vocabulary rows a batch used, ascending (the word gradient's nonzero rows)", () => {
+    const flags = new Uint8Array(30522);
+    const rng = mulberry32(3);
+    for (let i = 0; i < 700; i++) flags[Math.floor(rng() * flags.length)] = 1;
+    flags[0] = 1;
+    flags[flags.length - 1] = 1;
+    const want: number[] = [];
+    flags.forEach((f, r) => {
+      if (f) want.push(r);
+    });
+    expect(Array.from(flaggedRows(flags))).toEqual(want);
+    expect(flaggedRows(new Uint8Array(5)).length).toBe(0);
+  });
 
   it('attention groups: a function of batch size and padded length', () => {
     expect([

@@ -10,6 +10,7 @@ import {
   type TrainingActivations,
   type TrainingPass,
   type WeightSnapshot,
+  flaggedRows,
   forEachGroupToken,
   scatterEmbeddingRows,
 } from './internal/bert_engine.js';
@@ -362,11 +363,7 @@ export class OnnxTrainingStep {
       names.forEach((n, i) => {
         const g = heap ? tensors[i]! : tf.tensor(views[i]!, shapes.get(n)!, 'float32');
         const prev = out.get(n);
-        if (!prev && n === EMBEDDINGS.word)
-          markNonzeroRows(
-            g,
-            Int32Array.from(wordRows.keys()).filter((r) => wordRows[r] === 1),
-          );
+        if (!prev && n === EMBEDDINGS.word) markNonzeroRows(g, flaggedRows(wordRows));
         out.set(n, prev ? tf.add(prev, g) : g);
         if (prev) {
           prev.dispose();

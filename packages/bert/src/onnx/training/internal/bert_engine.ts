@@ -587,6 +587,18 @@ export function scatterEmbeddingRows(
     }
 }
 
+/**
+ * The indices of the set flags, ascending. A counting loop: `Int32Array.from(flags.keys()).filter(…)` walks an
+ * iterator over the whole vocabulary and took 5–15 ms per training step.
+ */
+export function flaggedRows(flags: Uint8Array): Int32Array {
+  let n = 0;
+  for (let r = 0; r < flags.length; r++) n += flags[r]!;
+  const rows = new Int32Array(n);
+  for (let r = 0, i = 0; r < flags.length; r++) if (flags[r]) rows[i++] = r;
+  return rows;
+}
+
 function zeroLike(into: Map<string, Float32Array>, name: string, weights: WeightSnapshot): Float32Array {
   let g = into.get(name);
   if (!g) {
