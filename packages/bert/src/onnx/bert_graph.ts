@@ -68,7 +68,6 @@ function weight(weights: Record<string, TorchTensor>, name: string, shape: numbe
   return t.data;
 }
 
-/** `[rows, cols]` → `[cols, rows]`. */
 /**
  * The output projection's bias with the value projection's folded in: `b_o + b_v·W_o` (`wo` as `[in, out]`),
  * summed in double precision.
@@ -84,6 +83,7 @@ function valueBiasFolded(wo: Float32Array, bo: Float32Array, bv: Float32Array): 
   return out;
 }
 
+/** `[rows, cols]` → `[cols, rows]`. */
 function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
