@@ -12,8 +12,17 @@ import {
   parseBertConfig,
   randomDense,
 } from '../src/index.js';
-import { OnnxEncoderSession, decodeModel, exportOnnx, loadOnnxRuntime } from '../src/onnx/index.js';
+import { GraphBuilder } from '../src/onnx/graph_builder.js';
+import {
+  OnnxEncoderSession,
+  decodeModel,
+  encodeModel,
+  exportOnnx,
+  loadOnnxRuntime,
+} from '../src/onnx/index.js';
 import { attentionParts } from '../src/onnx/internal/batch_rows.js';
+import { OnnxDataType } from '../src/onnx/proto.js';
+import { CPU_SESSION_CONFIG } from '../src/onnx/runtime.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
@@ -293,6 +302,46 @@ describe('exportOnnx', () => {
     });
     expect(maxDiff(pooled, ref.embeddings)).toBeLessThan(1e-4);
     await session.release();
+  });
+});
+
+describe('CPU_SESSION_CONFIG', () => {
+  it("keeps onnxruntime from fusing a product and its bias into a Gemm (the optimizer's own output shows it)", async () => {
+    const ort = await loadOnnxRuntime();
+    const g = new GraphBuilder();
+    const x = g.input('x', OnnxDataType.FLOAT, [2, 3]);
+    const w = g.initializer(
+      'w',
+      [3, 4],
+      Float32Array.from({ length: 12 }, (_, i) => i / 10),
+    );
+    const b = g.initializer('b', [4], Float32Array.of(1, 2, 3, 4));
+    g.output(g.op('Add', [g.op('MatMul', [x, w]), b]), OnnxDataType.FLOAT, [2, 4]);
+    const bytes = encodeModel(g.model({ opset: 17, producerVersion: '0' }));
+    const dir = mkdtempSync(join(tmpdir(), 'bert-onnx-fusion-'));
+    const feeds = { x: new ort.Tensor('float32', Float32Array.of(1, 2, 3, -1, 0, 1), [2, 3]) };
+    // x·w + b by hand: rows [1, 2, 3] and [-1, 0, 1].
+    const expected = [
+      [4.2, 5.8, 7.4, 9],
+      [1.8, 2.8, 3.8, 4.8],
+    ].flat();
+    const optimizedOps = async (extra?: typeof CPU_SESSION_CONFIG) => {
+      const file = join(dir, extra ? 'config.onnx' : 'default.onnx');
+      const session = await ort.InferenceSession.create(bytes, {
+        graphOptimizationLevel: 'all',
+        optimizedModelFilePath: file,
+        ...(extra ? { extra } : {}),
+      });
+      const out = (await session.run(feeds))[session.outputNames[0]!]!.data as Float32Array;
+      Array.from(out).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+      await session.release();
+      return decodeModel(readFileSync(file)).graph.node.map((n) => n.op_type);
+    };
+    // Without the config onnxruntime fuses them: the check below can fail.
+    expect(await optimizedOps()).toContain('Gemm');
+    const ops = await optimizedOps(CPU_SESSION_CONFIG);
+    expect(ops).not.toContain('Gemm');
+    expect(ops).toEqual(expect.arrayContaining(['MatMul', 'Add']));
   });
 });
 

@@ -6,7 +6,7 @@ import type { EncodedBatch } from '../../../tokenizer.js';
 import { rowsByLength, selectRows } from '../../internal/batch_rows.js';
 import { toInt64 } from '../../internal/int64.js';
 import { encodeModel } from '../../proto.js';
-import { type OnnxRuntime, loadOnnxRuntime } from '../../runtime.js';
+import { CPU_SESSION_CONFIG, type OnnxRuntime, loadOnnxRuntime } from '../../runtime.js';
 import {
   EMBEDDINGS,
   type FusedLoss,
@@ -178,6 +178,7 @@ export class OnnxBertTrainer {
       // groups) it was faster than plain allocations and ended with less RSS in our profile runs (the arena
       // reuses its blocks; freed allocations went back through malloc and page faults).
       enableCpuMemArena: true,
+      extra: CPU_SESSION_CONFIG,
     };
   }
 
