@@ -263,11 +263,11 @@ export function buildBertGraph(options: BertGraphOptions): ModelMessage {
       let ctx: string;
       if (packed) {
         // Q, K and V as three products straight into the attention's three inputs: one [H, 3H] product would
-        // need a Split of its [B, S, 3H] result (a copy of every value). Only the query's has its bias:
-        // onnxruntime's product with a bias runs ~20% slower per value at this size than one without, and the
-        // other two biases are not needed here. The key's adds q·b_k to every score of a query row, which
-        // softmax ignores; the value's adds b_v to every context row (each row's weights sum to 1), so it moves
-        // into the output projection's bias (b_o + b_v·W_o). Same embeddings up to float rounding.
+        // need a Split of its [B, S, 3H] result (a copy of every value). Only the query's has its bias (an Add
+        // pass over [T, H]; CPU_SESSION_CONFIG keeps onnxruntime from fusing it into a slower Gemm): the other
+        // two are not needed here. The key's adds q·b_k to every score of a query row, which softmax ignores;
+        // the value's adds b_v to every context row (each row's weights sum to 1), so it moves into the output
+        // projection's bias (b_o + b_v·W_o). Same embeddings up to float rounding.
         const project = (n: string) =>
           g.op('MatMul', [
             x,
