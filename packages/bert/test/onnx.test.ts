@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
@@ -342,6 +342,7 @@ describe('CPU_SESSION_CONFIG', () => {
     const ops = await optimizedOps(CPU_SESSION_CONFIG);
     expect(ops).not.toContain('Gemm');
     expect(ops).toEqual(expect.arrayContaining(['MatMul', 'Add']));
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
