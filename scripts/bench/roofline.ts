@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { GraphBuilder, int } from '../../packages/bert/src/onnx/graph_builder.js';
 import { OnnxDataType, encodeModel } from '../../packages/bert/src/onnx/proto.js';
-import { loadOnnxRuntime } from '../../packages/bert/src/onnx/runtime.js';
+import { cpuSessionOptions, loadOnnxRuntime } from '../../packages/bert/src/onnx/runtime.js';
 
 // No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
@@ -38,15 +38,10 @@ const w = g.input('w', OnnxDataType.FLOAT, [K, N]);
 // per MB here, a third of this product's time), which is no part of a matmul rate. One scalar leaves (the sum
 // of the product: a read of it, a few percent of the time, counted against the rate).
 g.output(g.op('ReduceSum', [g.op('MatMul', [x, w])], { keepdims: int(0) }), OnnxDataType.FLOAT, []);
-// The session options of our engines (bert_engine.ts, encoder_session.ts): intra-op threads, sequential.
+// The session options of our engines (bert_engine.ts, encoder_session.ts).
 const session = await ort.InferenceSession.create(
   encodeModel(g.model({ opset: 17, producerVersion: '0', docString: 'matmul roofline' })),
-  {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  },
+  cpuSessionOptions(threads),
 );
 const random = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
 const feeds = {

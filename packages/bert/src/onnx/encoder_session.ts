@@ -8,7 +8,7 @@ import { type OnnxOpSet, type TorchTensor, buildBertGraph } from './bert_graph.j
 import { attentionParts, selectRows } from './internal/batch_rows.js';
 import { toInt64 } from './internal/int64.js';
 import { encodeModel } from './proto.js';
-import { CPU_SESSION_CONFIG, type OnnxRuntime, loadOnnxRuntime } from './runtime.js';
+import { type OnnxRuntime, cpuSessionOptions, loadOnnxRuntime } from './runtime.js';
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -79,11 +79,8 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
     });
     const bytes = encodeModel(model);
     const session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
+      ...cpuSessionOptions(threads),
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-      extra: CPU_SESSION_CONFIG,
     });
     const packed = (options.ops ?? 'contrib') === 'contrib' && fused && (options.removePadding ?? true);
     return new OnnxEncoderSession(ort, session, source, fused, bytes.byteLength, packed);

@@ -41,3 +41,17 @@ export function loadOnnxRuntime(): Promise<OnnxRuntime> {
 export const CPU_SESSION_CONFIG = {
   optimization: { disable_specified_optimizers: 'MatMulAddFusion' },
 } as const;
+
+/**
+ * The session options every CPU session of ours starts from (encode, training, the benchmark's roofline): `threads`
+ * intra-op threads, one graph run at a time, full graph optimization, `CPU_SESSION_CONFIG`.
+ */
+export function cpuSessionOptions(threads: number): Ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: CPU_SESSION_CONFIG,
+  };
+}

@@ -6,7 +6,7 @@ import type { EncodedBatch } from '../../../tokenizer.js';
 import { rowsByLength, selectRows } from '../../internal/batch_rows.js';
 import { toInt64 } from '../../internal/int64.js';
 import { encodeModel } from '../../proto.js';
-import { CPU_SESSION_CONFIG, type OnnxRuntime, loadOnnxRuntime } from '../../runtime.js';
+import { type OnnxRuntime, cpuSessionOptions, loadOnnxRuntime } from '../../runtime.js';
 import {
   EMBEDDINGS,
   type FusedLoss,
@@ -170,15 +170,11 @@ export class OnnxBertTrainer {
 
   private sessionOptions(): InferenceSession.SessionOptions {
     return {
-      intraOpNumThreads: this.threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
+      ...cpuSessionOptions(this.threads),
       // onnxruntime's arena on (its default): over 40 MiniLM steps of varied shapes (fused step, attention
       // groups) it was faster than plain allocations and ended with less RSS in our profile runs (the arena
       // reuses its blocks; freed allocations went back through malloc and page faults).
       enableCpuMemArena: true,
-      extra: CPU_SESSION_CONFIG,
     };
   }
 
