@@ -310,7 +310,8 @@ if (!args.reference && !args.roofline) {
   for (let r = 1; r <= rounds; r++) {
     const refs = new Map<string, Row>();
     const ours: Row[] = [];
-    let gemm: Row | undefined;
+    /** The round's matmul rate: the higher of its roofline measurements. */
+    let g: number | undefined;
     const runReference = () => {
       if (!args.reference || torchReason) return;
       for (const shape of shapes) {
@@ -320,12 +321,13 @@ if (!args.reference && !args.roofline) {
       }
     };
     const runOursAll = () => {
-      const measured: Row[] = [];
       const measureRoofline = (when: 'before' | 'after') => {
         if (!args.roofline) return;
-        const row = { ...roofline(), round: r, when };
-        measured.push(row);
+        const row: Row = { ...roofline(), round: r, when };
         emit(row);
+        // The machine's rate is the higher measurement (as each configuration reports its best pass).
+        const measuredRate = num(row.gemm_gflops);
+        if (measuredRate !== undefined) g = Math.max(g ?? measuredRate, measuredRate);
       };
       measureRoofline('before');
       for (const c of selected) {
@@ -334,11 +336,6 @@ if (!args.reference && !args.roofline) {
         emit(row);
       }
       measureRoofline('after');
-      // The machine's rate is the higher measurement (as each configuration reports its best pass).
-      gemm = measured.reduce<Row | undefined>(
-        (best, row) => ((num(row.gemm_gflops) ?? -1) > (num(best?.gemm_gflops) ?? -1) ? row : best),
-        undefined,
-      );
     };
     // Alternating the order cancels a slow drift of the machine's speed.
     if (r % 2 === 1) {
@@ -350,7 +347,6 @@ if (!args.reference && !args.roofline) {
     }
     for (const row of ours) {
       const ref = refs.get(row.shape as string);
-      const g = num(gemm?.gemm_gflops);
       const achieved = (rate: unknown, gflop: unknown) => {
         const x = num(rate);
         const y = num(gflop);
