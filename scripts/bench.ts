@@ -12,6 +12,7 @@
  *
  * Flags: --quick (128 sentences, 2 training steps), --shape <preset> (every configuration on that shape),
  * --json <file> (also write the lines there), --threads <n> (onnxruntime intra-op threads, default 2),
+ * --workers <n> (onnx encode: sessions in worker threads, the threads split among them; default 2),
  * --repeat <n> (best of n timed encode passes), --only <backend> (tfjs-wasm, tfjs-gpu or onnx).
  * - tfjs-gpu rows appear when @tensorflow/tfjs-node-gpu is installed (the same protocol on its CUDA backend).
  *
@@ -57,6 +58,7 @@ const { values: args } = parseArgs({
     shape: { type: 'string' },
     json: { type: 'string' },
     threads: { type: 'string', default: '2' },
+    workers: { type: 'string', default: '2' },
     repeat: { type: 'string', default: '1' },
     only: { type: 'string' },
     reference: { type: 'boolean', default: false },
@@ -170,6 +172,8 @@ function runOurs(c: Configuration): Row {
       c.shape,
       '--threads',
       args.threads,
+      '--workers',
+      args.workers,
       '--repeat',
       args.repeat,
       ...(c.train ? ['--train'] : []),

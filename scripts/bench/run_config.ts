@@ -27,6 +27,8 @@ process.env.ORT_DISABLE_TELEMETRY ??= '1';
 export interface BenchResult {
   backend: 'tfjs-wasm' | 'tfjs-gpu' | 'onnx';
   threads: number;
+  /** onnx: encode sessions in worker threads (`OnnxSessionOptions.workers`), the threads split among them. */
+  encode_workers?: number;
   shape: string;
   encode_sentences_per_s: number | null;
   encode_sentences_per_s_sorted: number | null;
@@ -54,6 +56,7 @@ const { values: args } = parseArgs({
     backend: { type: 'string' },
     shape: { type: 'string', default: 'mini' },
     threads: { type: 'string', default: '2' },
+    workers: { type: 'string', default: '1' },
     sentences: { type: 'string', default: '1024' },
     'encode-batch': { type: 'string', default: '64' },
     train: { type: 'boolean', default: false },
@@ -79,6 +82,7 @@ const positive = (name: string, v: string) => {
   return n;
 };
 const threads = backend === 'onnx' ? positive('threads', args.threads) : 1; // tfjs-wasm runs single-threaded in Node
+const workers = positive('workers', args.workers);
 const nSentences = positive('sentences', args.sentences);
 const encodeBatch = positive('encode-batch', args['encode-batch']);
 const trainSteps = positive('train-steps', args['train-steps']);
@@ -188,7 +192,8 @@ try {
       report();
     }
   } else {
-    encoder.onnxOptions = { threads };
+    encoder.onnxOptions = { threads, workers };
+    result.encode_workers = Math.min(workers, threads);
     const opts = { batchSize: encodeBatch, engine: 'onnx' as const };
     await encoder.encode(fileOrderBatches[0]!, opts); // warm-up (snapshot, allocator, thread pool)
     result.encode_sentences_per_s = await throughput(premises.length, async () => {

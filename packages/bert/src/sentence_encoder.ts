@@ -80,6 +80,8 @@ function readJsonIfExists<T>(path: string): T | undefined {
 /** One tokenized batch embedded by whichever backend runs the transformer. */
 interface BatchEmbedder {
   embedBatch(batch: EncodedBatch, exclude: number): Promise<Float32Array>;
+  /** Batches it runs at once (its sessions); `encode` keeps that many more in flight. Default 1. */
+  readonly parallelism?: number;
 }
 
 /**
@@ -518,6 +520,7 @@ export class SentenceEncoder {
       requested,
       report: options.report,
       threads: this.onnxOptions.threads,
+      describe: (s: OnnxEncoderSession) => (s.parallelism > 1 ? `${s.parallelism} workers` : undefined),
       createOnnx: (threads) =>
         this.onnxSession.build(key, () =>
           OnnxEncoderSession.create(
@@ -563,6 +566,11 @@ export class SentenceEncoder {
     // token counts (characters only approximate them): a batch's sequences then have nearly one length, so
     // attention (which runs on the padded layout) pads little. Same embeddings; memory stays one window's ids.
     const window = sort ? batchSize * ENCODE_SORT_WINDOW_BATCHES : batchSize;
+    // With several sessions (`workers`), batches are queued ahead of them: `parallelism` stay in flight while this
+    // thread pads the next one, so that no session waits on it. One session: each batch is awaited in turn.
+    const parallelism = embedder.parallelism ?? 1;
+    const ahead = parallelism > 1 ? parallelism : 0;
+    const inFlight: Promise<void>[] = [];
     for (let w = 0; w < order.length; w += window) {
       const idx = order.slice(w, w + window);
       const ids = idx.map((i) => this.textIds(texts[i]!, prompt));
@@ -570,15 +578,23 @@ export class SentenceEncoder {
       if (sort) local.sort((a, b) => ids[b]!.length - ids[a]!.length || a - b);
       for (let s = 0; s < local.length; s += batchSize) {
         const rows = local.slice(s, s + batchSize);
-        const data = await embedder.embedBatch(this.tokenizer.pad(rows.map((k) => ids[k]!)), exclude);
-        rows.forEach((k, r) => {
-          const v = data.slice(r * dim, r * dim + keep);
-          out[idx[k]!] = renormalize ? normalizeVector(v) : v;
-        });
-        done += rows.length;
-        options.progress?.(done, order.length);
+        const embedded = embedder
+          .embedBatch(this.tokenizer.pad(rows.map((k) => ids[k]!)), exclude)
+          .then((data) => {
+            rows.forEach((k, r) => {
+              const v = data.slice(r * dim, r * dim + keep);
+              out[idx[k]!] = renormalize ? normalizeVector(v) : v;
+            });
+            done += rows.length;
+            options.progress?.(done, order.length);
+          });
+        // Awaited below; marked handled now so that a failure while an earlier batch is awaited is not unhandled.
+        embedded.catch(() => undefined);
+        inFlight.push(embedded);
+        if (inFlight.length > ahead) await inFlight.shift();
       }
     }
+    await Promise.all(inFlight);
     return out;
   }
 

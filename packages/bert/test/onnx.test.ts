@@ -21,6 +21,7 @@ import {
   loadOnnxRuntime,
 } from '../src/onnx/index.js';
 import { attentionParts } from '../src/onnx/internal/batch_rows.js';
+import { WorkerSession } from '../src/onnx/internal/session_worker.js';
 import { OnnxDataType } from '../src/onnx/proto.js';
 import { CPU_SESSION_CONFIG } from '../src/onnx/runtime.js';
 
@@ -254,6 +255,108 @@ describe('other heads match tfjs', () => {
       /threads must be a positive integer, got 0/,
     );
     encoder.onnxOptions = {};
+  });
+});
+
+describe('sessions in worker threads (workers)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  const source = (enc: SentenceEncoder) => ({
+    config: enc.bert.config,
+    weights: () =>
+      Object.fromEntries(
+        enc.bert
+          .namedVariables()
+          .map(({ name, variable }) => [
+            name,
+            { shape: variable.shape, data: variable.dataSync() as Float32Array },
+          ]),
+      ),
+    head: enc.modules,
+  });
+
+  it('give the embeddings of one session in this thread, in input order, with every worker running batches', async () => {
+    const texts = [...ref.texts, 'a', ref.texts[0]!.repeat(3), ref.texts[2]!.repeat(2), 'b c'];
+    const local = await (await engine(encoder)).encode(texts, { batchSize: 3 });
+    const workers = await engine(await SentenceEncoder.load(fixture), { workers: 2, threads: 2 });
+    const used = new Set<unknown>();
+    const run = WorkerSession.prototype.run;
+    vi.spyOn(WorkerSession.prototype, 'run').mockImplementation(function (this: WorkerSession, ...a) {
+      used.add(this);
+      return run.apply(this, a);
+    });
+    const progress: number[] = [];
+    const out = await workers.encode(texts, { batchSize: 3, progress: (done) => progress.push(done) });
+    expect(maxDiff(out, local)).toBeLessThan(1e-6);
+    expect(maxDiff(out.slice(0, ref.texts.length), ref.embeddings)).toBeLessThan(1e-4);
+    expect(used.size).toBe(2);
+    // Batches may finish out of order; the count still rises to every text.
+    expect(progress.length).toBe(Math.ceil(texts.length / 3));
+    expect(progress.at(-1)).toBe(texts.length);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+  });
+
+  it('share one batch (a single row too), run a head outside the graph, and give the last hidden state', async () => {
+    const enc = SentenceEncoder.random({
+      config: encoder.bert.config,
+      tokenizer: encoder.tokenizer,
+      seed: 8,
+    });
+    enc.pooling = { ...enc.pooling, modes: ['lasttoken', 'mean'] };
+    const tfjs = await enc.encode(ref.texts, { engine: 'tfjs', batchSize: 16 });
+    const one = await OnnxEncoderSession.create(source(enc), { threads: 1 });
+    // Three workers asked for, two threads: two workers of one thread each.
+    const two = await OnnxEncoderSession.create(source(enc), { threads: 2, workers: 3 });
+    try {
+      expect([one.parallelism, two.parallelism, one.fused, two.fused]).toEqual([1, 2, false, false]);
+      const batch = enc.tokenizer.encodeBatch(ref.texts, enc.maxSeqLength);
+      const rows = (data: Float32Array) =>
+        Array.from({ length: batch.batchSize }, (_, r) =>
+          data.subarray(r * enc.dimension, (r + 1) * enc.dimension),
+        );
+      const runs = vi.spyOn(WorkerSession.prototype, 'run');
+      expect(maxDiff(rows(await two.embedBatch(batch)), tfjs)).toBeLessThan(1e-4);
+      expect(runs).toHaveBeenCalledTimes(2);
+      expect(maxDiff(rows(await two.embedBatch(batch)), rows(await one.embedBatch(batch)))).toBeLessThan(
+        1e-6,
+      );
+      const single = enc.tokenizer.encodeBatch([ref.texts[1]!], enc.maxSeqLength);
+      expect(maxDiff([await two.embedBatch(single)], [tfjs[1]!])).toBeLessThan(1e-4);
+      const [a, b] = [await one.lastHiddenState(batch), await two.lastHiddenState(batch)];
+      expect(b.length).toBe(batch.batchSize * batch.length * enc.bert.config.hidden_size);
+      expect(maxDiff([b], [a])).toBeLessThan(1e-6);
+    } finally {
+      await one.release();
+      await two.release();
+    }
+  });
+
+  it("reject a failed run with onnxruntime's message, and refuse runs after release", async () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', OnnxDataType.FLOAT, [2]);
+    const y = g.op('Mul', [x, g.constFloat(3)]);
+    g.output(y, OnnxDataType.FLOAT, [2]);
+    const bytes = encodeModel(g.model({ opset: 17, producerVersion: '0' }));
+    const worker = await WorkerSession.create(bytes, { intraOpNumThreads: 1 });
+    const feed = (...v: number[]) => ({
+      x: { type: 'float32' as const, data: Float32Array.from(v), dims: [v.length] },
+    });
+    const out = await worker.run(feed(1, -2), [y]);
+    expect(Array.from(out[y]!.data as Float32Array)).toEqual([3, -6]);
+    expect(out[y]!.dims).toEqual([2]);
+    // Three values where the graph takes two: onnxruntime's own error, from the worker.
+    await expect(worker.run(feed(1, 2, 3), [y])).rejects.toThrow(/^ONNX engine \(session worker\): .*dim/i);
+    await worker.release();
+    await expect(worker.run(feed(1, -2), [y])).rejects.toThrow(/session worker exited/);
+  });
+
+  it('refuses a bad worker count', async () => {
+    const e = await SentenceEncoder.load(fixture);
+    e.onnxOptions = { workers: 0 };
+    await expect(e.encode(ref.texts, { engine: 'onnx' })).rejects.toThrow(
+      /workers must be a positive integer, got 0/,
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { SentenceEncoder, type SentenceEncoderOptions } from '@contrastive/bert';
+import { type OnnxSessionOptions, SentenceEncoder, type SentenceEncoderOptions } from '@contrastive/bert';
 import { type EngineChoice, parseEngineChoice } from '@contrastive/tensor-gpu';
 import { InvalidArgumentError } from 'commander';
 
@@ -30,9 +30,11 @@ export async function loadEncoder(
   path: string,
   engine: Engine,
   options: SentenceEncoderOptions = {},
-  purpose: 'encode' | 'eval' = 'encode',
+  { purpose = 'encode', onnx }: { purpose?: 'encode' | 'eval'; onnx?: OnnxSessionOptions } = {},
 ): Promise<LoadedEncoder> {
   const model = await SentenceEncoder.load(path, options);
+  // Before the engine is chosen: the snapshot it builds is built with these options.
+  if (onnx) model.onnxOptions = { ...model.onnxOptions, ...onnx };
   const chosen = await model.selectEncodeEngine(engine, {
     purpose,
     report: (line) => process.stderr.write(`${line}\n`),

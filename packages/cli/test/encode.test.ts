@@ -19,12 +19,13 @@ describe('contrastive encode', () => {
     writeFileSync(join(dir, 'in.txt'), `${texts.join('\n')}\n`);
     writeFileSync(join(dir, 'in.jsonl'), texts.map((text) => JSON.stringify({ text })).join('\n'));
     const runs = [
-      ['in.txt', 'tfjs'],
-      ['in.jsonl', 'onnx'],
-      ['in.txt', 'auto'],
+      ['in.txt', 'tfjs', []],
+      ['in.jsonl', 'onnx', []],
+      ['in.txt', 'auto', []],
+      ['in.jsonl', 'onnx', ['--workers', '2']],
     ] as const;
-    for (const [input, engine] of runs) {
-      const out = join(dir, `${input}.${engine}.out.jsonl`);
+    for (const [input, engine, more] of runs) {
+      const out = join(dir, `${input}.${engine}.${more.length}.out.jsonl`);
       const r = await runCli([
         'encode',
         '--model',
@@ -37,8 +38,17 @@ describe('contrastive encode', () => {
         '2',
         '--engine',
         engine,
+        ...more,
       ]);
       expect(r.stderr).toContain('tfjs backend');
+      if (more.length > 0) {
+        // Two worker sessions where there are two threads or more (one thread: one session).
+        const threads = Number(/inference engine: onnxruntime-node \((\d+) threads/.exec(r.stderr)?.[1]);
+        const workers = Math.min(2, threads);
+        expect(r.stderr).toContain(
+          `inference engine: onnxruntime-node (${threads} threads${workers > 1 ? `, ${workers} workers` : ''})`,
+        );
+      }
       expect(r.stderr).toContain(`inference engine: ${engine === 'tfjs' ? 'tfjs' : 'onnxruntime-node'}`);
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout.trim())).toMatchObject({ count: texts.length, dimension: 32 });

@@ -34,6 +34,8 @@ export interface ResolveEngineOptions<T> {
   createOnnx: (threads: number) => Promise<T>;
   /** Receives the one-line report of the choice (e.g. write it to stderr). */
   report?: (line: string) => void;
+  /** More about the onnx engine for the report, after its threads (e.g. `2 workers`). */
+  describe?: (engine: T) => string | undefined;
 }
 
 export type ResolvedEngine<T> =
@@ -59,7 +61,8 @@ export async function resolveEngine<T>(options: ResolveEngineOptions<T>): Promis
     throw new Error(`engine threads must be a positive integer, got ${threads}`);
   try {
     const engine = await options.createOnnx(threads);
-    report?.(`onnxruntime-node (${threads} threads)`);
+    const more = options.describe?.(engine);
+    report?.(`onnxruntime-node (${threads} threads${more ? `, ${more}` : ''})`);
     return { kind: 'onnx', threads, engine };
   } catch (e) {
     if (requested === 'onnx') throw e;

@@ -5,8 +5,9 @@ import type { BertConfig } from '../config.js';
 import { type HeadModule, type OnnxModuleWriter, applyModules } from '../modules/module.js';
 import type { EncodedBatch } from '../tokenizer.js';
 import { type OnnxOpSet, type TorchTensor, buildBertGraph } from './bert_graph.js';
-import { attentionParts, selectRows } from './internal/batch_rows.js';
+import { attentionParts, rowLength, selectRows } from './internal/batch_rows.js';
 import { toInt64 } from './internal/int64.js';
+import { type SessionRunner, type WireTensor, WorkerSession } from './internal/session_worker.js';
 import { encodeModel } from './proto.js';
 import { type OnnxRuntime, cpuSessionOptions, loadOnnxRuntime } from './runtime.js';
 
@@ -21,6 +22,14 @@ export interface OnnxSessionOptions {
   graphOptimizationLevel?: GraphOptimizationLevel;
   /** `contrib` only (default true): dense layers skip padding tokens. */
   removePadding?: boolean;
+  /**
+   * Sessions in worker threads of their own (at most `threads`), the threads split among them; each batch's rows
+   * are shared out so that they all run at once, and `encode` queues batches ahead. Default 1: one session in
+   * this thread with all the threads. Each worker holds its own copy of the weights (memory × workers); on a small
+   * machine, where onnxruntime's threads gain little on each other's small kernels, two one-thread workers
+   * encode faster than one two-thread session.
+   */
+  workers?: number;
 }
 
 /** What the session is built from: the transformer's weights now and the head modules after it. */
@@ -36,6 +45,32 @@ export interface OnnxSessionSource {
   tokenTypes?: boolean;
 }
 
+/** An onnxruntime session in this thread, as a `SessionRunner`. */
+class LocalSession implements SessionRunner {
+  constructor(
+    private readonly ort: OnnxRuntime,
+    private readonly session: InferenceSession,
+  ) {}
+
+  async run(feeds: Record<string, WireTensor>, outputs: string[]): Promise<Record<string, WireTensor>> {
+    const tensors: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(feeds))
+      tensors[name] = new this.ort.Tensor(t.type, t.data, t.dims);
+    const result = await this.session.run(tensors, outputs);
+    const out: Record<string, WireTensor> = {};
+    for (const name of outputs) {
+      const t = result[name];
+      if (!t) throw new Error(`ONNX engine: the session returned no ${name}`);
+      out[name] = { type: 'float32', data: t.data as Float32Array, dims: t.dims };
+    }
+    return out;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
 /**
  * The transformer on onnxruntime-node (inference; a snapshot of the weights it was built from). When every head
  * module has an ONNX form the graph is the whole sentence encoder (one native call per batch); otherwise the graph
@@ -43,17 +78,20 @@ export interface OnnxSessionSource {
  */
 export class OnnxEncoderSession implements TokenEmbeddingBackend {
   readonly engine = 'onnx';
+  private readonly idle: SessionRunner[];
+  private readonly waiting: ((r: SessionRunner) => void)[] = [];
 
   private constructor(
-    private readonly ort: OnnxRuntime,
-    private readonly session: InferenceSession,
+    private readonly runners: SessionRunner[],
     private readonly source: OnnxSessionSource,
     /** Whether the head runs inside the graph. */
     readonly fused: boolean,
     readonly modelBytes: number,
     /** Whether the dense layers run on the real tokens only (the packed graph: attention alone pads). */
     private readonly packed: boolean,
-  ) {}
+  ) {
+    this.idle = [...runners];
+  }
 
   static async create(
     source: OnnxSessionSource,
@@ -62,6 +100,10 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
     const threads = options.threads ?? 2;
     if (!Number.isInteger(threads) || threads < 1)
       throw new Error(`ONNX engine: threads must be a positive integer, got ${threads}`);
+    if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1))
+      throw new Error(`ONNX engine: workers must be a positive integer, got ${options.workers}`);
+    // No more sessions than threads: each has one at least, and together they use `threads`.
+    const workers = Math.min(options.workers ?? 1, threads);
     const ort = await loadOnnxRuntime();
     const writers = source.head.map((m) => m.onnx?.());
     const fused = writers.every((w) => w !== undefined);
@@ -78,12 +120,51 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
       removePadding: options.removePadding,
     });
     const bytes = encodeModel(model);
-    const session = await ort.InferenceSession.create(bytes, {
-      ...cpuSessionOptions(threads),
+    const sessionOptions = (n: number) => ({
+      ...cpuSessionOptions(n),
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     });
+    let runners: SessionRunner[];
+    if (workers === 1)
+      runners = [new LocalSession(ort, await ort.InferenceSession.create(bytes, sessionOptions(threads)))];
+    else {
+      const made = await Promise.allSettled(
+        Array.from({ length: workers }, (_, i) =>
+          WorkerSession.create(
+            bytes,
+            sessionOptions(Math.floor(threads / workers) + (i < threads % workers ? 1 : 0)),
+          ),
+        ),
+      );
+      runners = made.flatMap((m) => (m.status === 'fulfilled' ? [m.value] : []));
+      const failed = made.find((m) => m.status === 'rejected');
+      if (failed) {
+        await Promise.all(runners.map((r) => r.release()));
+        throw (failed as PromiseRejectedResult).reason;
+      }
+    }
     const packed = (options.ops ?? 'contrib') === 'contrib' && fused && (options.removePadding ?? true);
-    return new OnnxEncoderSession(ort, session, source, fused, bytes.byteLength, packed);
+    return new OnnxEncoderSession(runners, source, fused, bytes.byteLength, packed);
+  }
+
+  /** Sessions that run batches at once (one, or `workers`). */
+  get parallelism(): number {
+    return this.runners.length;
+  }
+
+  /** Runs on the first idle session, waiting for one when all are busy. */
+  private async run(
+    feeds: Record<string, WireTensor>,
+    outputs: string[],
+  ): Promise<Record<string, WireTensor>> {
+    const runner = this.idle.pop() ?? (await new Promise<SessionRunner>((r) => this.waiting.push(r)));
+    try {
+      return await runner.run(feeds, outputs);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(runner);
+      else this.idle.push(runner);
+    }
   }
 
   /**
@@ -92,40 +173,71 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
    */
   async embedBatch(batch: EncodedBatch, excludeLeadingTokens = 0): Promise<Float32Array> {
     if (batch.batchSize === 0) return new Float32Array(0);
-    const parts = this.packed ? attentionParts(batch) : undefined;
+    const parts = this.shareOut(batch, this.packed ? attentionParts(batch) : undefined);
     if (!parts) return this.embedRows(batch, excludeLeadingTokens);
-    // Rows of very different lengths: each part in a run of its own (same embeddings, less attention padding).
-    let out: Float32Array | undefined;
-    for (const rows of parts) {
-      const data = await this.embedRows(selectRows(batch, rows), excludeLeadingTokens);
-      const dim = data.length / rows.length;
-      out ??= new Float32Array(batch.batchSize * dim);
-      const into = out;
-      rows.forEach((r, i) => into.set(data.subarray(i * dim, (i + 1) * dim), r * dim));
+    // Parts run at once where there are sessions for them, one after another otherwise (same embeddings).
+    const results = await Promise.all(
+      parts.map((rows) => this.embedRows(selectRows(batch, rows), excludeLeadingTokens)),
+    );
+    const dim = results[0]!.length / parts[0]!.length;
+    const out = new Float32Array(batch.batchSize * dim);
+    parts.forEach((rows, p) => {
+      const data = results[p]!;
+      rows.forEach((r, i) => out.set(data.subarray(i * dim, (i + 1) * dim), r * dim));
+    });
+    return out;
+  }
+
+  /**
+   * With several sessions, the batch's parts (or the whole batch) halved until each session has one: the largest
+   * part by tokens is dealt out row by row in turn, so that both halves get rows of each length.
+   */
+  private shareOut(batch: EncodedBatch, parts: Int32Array[] | undefined): Int32Array[] | undefined {
+    if (this.runners.length === 1) return parts;
+    const tokens = (rows: Int32Array) => {
+      let n = 0;
+      for (const r of rows) n += rowLength(batch.attentionMask, r, batch.length);
+      return n;
+    };
+    const out = parts ?? [Int32Array.from({ length: batch.batchSize }, (_, r) => r)];
+    while (out.length < this.runners.length) {
+      let largest = 0;
+      for (let p = 1; p < out.length; p++) if (tokens(out[p]!) > tokens(out[largest]!)) largest = p;
+      const rows = out[largest]!;
+      if (rows.length < 2) break;
+      out.splice(
+        largest,
+        1,
+        rows.filter((_, i) => i % 2 === 0),
+        rows.filter((_, i) => i % 2 === 1),
+      );
     }
-    return out!;
+    return out.length > 1 ? out : undefined;
+  }
+
+  private feeds(batch: EncodedBatch): Record<string, WireTensor> {
+    const dims = [batch.batchSize, batch.length];
+    const feeds: Record<string, WireTensor> = {
+      input_ids: { type: 'int64', data: toInt64(batch.inputIds), dims },
+      attention_mask: { type: 'int64', data: toInt64(batch.attentionMask), dims },
+    };
+    if (this.source.tokenTypes)
+      feeds.token_type_ids = { type: 'int64', data: toInt64(batch.tokenTypeIds), dims };
+    return feeds;
   }
 
   private async embedRows(batch: EncodedBatch, excludeLeadingTokens: number): Promise<Float32Array> {
     const dims = [batch.batchSize, batch.length];
-    const feeds: Record<string, Tensor> = {
-      input_ids: new this.ort.Tensor('int64', toInt64(batch.inputIds), dims),
-      attention_mask: new this.ort.Tensor('int64', toInt64(batch.attentionMask), dims),
-    };
-    if (this.source.tokenTypes)
-      feeds.token_type_ids = new this.ort.Tensor('int64', toInt64(batch.tokenTypeIds), dims);
+    const feeds = this.feeds(batch);
     if (this.fused) {
       const pm = batch.attentionMask.slice();
       if (excludeLeadingTokens > 0)
         for (let r = 0; r < batch.batchSize; r++)
           pm.fill(0, r * batch.length, r * batch.length + Math.min(excludeLeadingTokens, batch.length));
-      feeds.pooling_mask = new this.ort.Tensor('int64', toInt64(pm), dims);
-      const out = (await this.session.run(feeds, ['sentence_embedding'])).sentence_embedding;
-      if (!out) throw new Error('ONNX engine: the session returned no sentence_embedding');
-      return out.data as Float32Array;
+      feeds.pooling_mask = { type: 'int64', data: toInt64(pm), dims };
+      return (await this.run(feeds, ['sentence_embedding'])).sentence_embedding!.data as Float32Array;
     }
-    const hidden = (await this.session.run(feeds, ['token_embeddings'])).token_embeddings;
-    if (!hidden) throw new Error('ONNX engine: the session returned no token_embeddings');
+    const hidden = (await this.run(feeds, ['token_embeddings'])).token_embeddings!;
     const h = this.source.config.hidden_size;
     const emb = tf.tidy(() =>
       applyModules(
@@ -142,21 +254,14 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
 
   /** The transformer's last hidden state `[B, L, H]` of one tokenized batch (the `TokenEmbeddingBackend` seam). */
   async lastHiddenState(batch: EncodedBatch): Promise<Float32Array> {
-    const dims = [batch.batchSize, batch.length];
-    const feeds: Record<string, Tensor> = {
-      input_ids: new this.ort.Tensor('int64', toInt64(batch.inputIds), dims),
-      attention_mask: new this.ort.Tensor('int64', toInt64(batch.attentionMask), dims),
-    };
-    if (this.session.inputNames.includes('token_type_ids'))
-      feeds.token_type_ids = new this.ort.Tensor('int64', toInt64(batch.tokenTypeIds), dims);
-    if (this.session.inputNames.includes('pooling_mask')) feeds.pooling_mask = feeds.attention_mask!;
-    const out = (await this.session.run(feeds, ['token_embeddings'])).token_embeddings;
-    if (!out) throw new Error('ONNX engine: the session returned no token_embeddings');
-    return out.data as Float32Array;
+    const feeds = this.feeds(batch);
+    if (this.fused)
+      feeds.pooling_mask = { ...feeds.attention_mask!, data: feeds.attention_mask!.data.slice() };
+    return (await this.run(feeds, ['token_embeddings'])).token_embeddings!.data as Float32Array;
   }
 
-  /** Frees the native session. */
+  /** Frees the native sessions (and their worker threads). */
   async release(): Promise<void> {
-    await this.session.release();
+    await Promise.all(this.runners.map((r) => r.release()));
   }
 }

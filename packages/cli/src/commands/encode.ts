@@ -106,6 +106,11 @@ export function registerEncode(program: Command): void {
       parseEngine,
       'auto',
     )
+    .option(
+      '--workers <n>',
+      'onnx: encode sessions in worker threads, the threads split among them (each holds a copy of the weights)',
+      parsePositiveInt('--workers'),
+    )
     .action(
       async (opts: {
         model: string;
@@ -118,15 +123,18 @@ export function registerEncode(program: Command): void {
         promptName?: string;
         truncateDim?: number;
         engine: Engine;
+        workers?: number;
       }) => {
         const texts = readTexts(opts.input);
         if (texts.length === 0) throw new Error(`${opts.input}: no texts`);
         const backend = await initBackend();
         process.stderr.write(`${backend.summary}\n`);
-        const { model, runner, release } = await loadEncoder(opts.model, opts.engine, {
-          maxSeqLength: opts.maxSeqLength,
-          truncateDim: opts.truncateDim,
-        });
+        const { model, runner, release } = await loadEncoder(
+          opts.model,
+          opts.engine,
+          { maxSeqLength: opts.maxSeqLength, truncateDim: opts.truncateDim },
+          { onnx: opts.workers === undefined ? undefined : { workers: opts.workers } },
+        );
         const progress = createProgress('encode', texts.length);
         const embeddings = await runner.encode(texts, {
           batchSize: opts.batchSize,
