@@ -12,7 +12,8 @@
  *
  * Flags: --quick (128 sentences, 2 training steps), --shape <preset> (every configuration on that shape),
  * --json <file> (also write the lines there), --threads <n> (onnxruntime intra-op threads, default 2),
- * --workers <n> (onnx encode: sessions in worker threads, the threads split among them; default 2),
+ * --workers <n> (onnx encode: sessions in worker threads, the threads split among them; default 1, the
+ *   library's default: one session in the calling thread),
  * --repeat <n> (best of n timed encode passes), --only <backend> (tfjs-wasm, tfjs-gpu or onnx).
  * - tfjs-gpu rows appear when @tensorflow/tfjs-node-gpu is installed (the same protocol on its CUDA backend).
  *
@@ -58,7 +59,7 @@ const { values: args } = parseArgs({
     shape: { type: 'string' },
     json: { type: 'string' },
     threads: { type: 'string', default: '2' },
-    workers: { type: 'string', default: '2' },
+    workers: { type: 'string', default: '1' },
     repeat: { type: 'string', default: '1' },
     only: { type: 'string' },
     reference: { type: 'boolean', default: false },

@@ -383,6 +383,7 @@ export class CrossEncoder {
       requested,
       report,
       threads: this.onnxOptions.threads,
+      describe: (s: OnnxEncoderSession) => s.reportNote,
       createOnnx: (threads) =>
         this.onnxSession.build(key, () =>
           OnnxEncoderSession.create(

@@ -520,7 +520,7 @@ export class SentenceEncoder {
       requested,
       report: options.report,
       threads: this.onnxOptions.threads,
-      describe: (s: OnnxEncoderSession) => (s.parallelism > 1 ? `${s.parallelism} workers` : undefined),
+      describe: (s: OnnxEncoderSession) => s.reportNote,
       createOnnx: (threads) =>
         this.onnxSession.build(key, () =>
           OnnxEncoderSession.create(

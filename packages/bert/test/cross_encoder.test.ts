@@ -73,8 +73,14 @@ describe('CrossEncoder parity with PyTorch (tiny-cross-encoder)', () => {
     expect(maxAbs(identity, ref.logits)).toBeLessThan(1e-4);
   });
 
-  it('logits within 1e-4 on onnxruntime: fused contrib graph (padding removed), padded, and standard ops', async () => {
-    for (const o of [{}, { removePadding: false }, { ops: 'standard' as const }]) {
+  it('logits within 1e-4 on onnxruntime: fused contrib graph (padding removed), padded, standard ops, two workers', async () => {
+    // Two worker sessions: each batch's pairs (with their token types) shared out between them.
+    for (const o of [
+      {},
+      { removePadding: false },
+      { ops: 'standard' as const },
+      { threads: 2, workers: 2 },
+    ]) {
       model.onnxOptions = { threads: 1, ...o };
       const logits = await model.logits(ref.pairs, { engine: 'onnx', batchSize: 3 });
       expect(

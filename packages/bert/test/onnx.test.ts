@@ -349,6 +349,12 @@ describe('sessions in worker threads (workers)', () => {
     await expect(worker.run(feed(1, 2, 3), [y])).rejects.toThrow(/^ONNX engine \(session worker\): .*dim/i);
     await worker.release();
     await expect(worker.run(feed(1, -2), [y])).rejects.toThrow(/session worker exited/);
+    // moveModel: the bytes' buffer goes to the worker (left empty here), which builds the same session.
+    const moved = new Uint8Array(bytes); // a buffer of its own (encodeModel may return a view on a pooled Buffer)
+    const other = await WorkerSession.create(moved, { intraOpNumThreads: 1 }, { moveModel: true });
+    expect([moved.byteLength, bytes.byteLength > 0]).toEqual([0, true]);
+    expect(Array.from((await other.run(feed(2, 5), [y]))[y]!.data as Float32Array)).toEqual([6, 15]);
+    await other.release();
   });
 
   it('refuses a bad worker count', async () => {

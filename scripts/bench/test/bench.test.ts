@@ -22,6 +22,8 @@ describe('pnpm bench', () => {
         '--quick',
         '--shape',
         'tiny',
+        '--workers',
+        '2',
         '--json',
         out,
       ],
@@ -62,7 +64,7 @@ describe('pnpm bench', () => {
       expect(r.train_steps).toBe(2);
     }
     expect(rows[1]!.train_loss).toBe('mnrl');
-    // The onnx encode ran in two worker sessions of one thread each (the bench's default --workers 2).
+    // The onnx encode ran in two worker sessions of one thread each (--workers 2).
     expect(rows[1]!.encode_workers).toBe(2);
     expect(rows[1]!.train_engine).toMatch(/onnxruntime-node/);
   });

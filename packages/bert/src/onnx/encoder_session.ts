@@ -25,9 +25,9 @@ export interface OnnxSessionOptions {
   /**
    * Sessions in worker threads of their own (at most `threads`), the threads split among them; each batch's rows
    * are shared out so that they all run at once, and `encode` queues batches ahead. Default 1: one session in
-   * this thread with all the threads. Each worker holds its own copy of the weights (memory × workers); on a small
-   * machine, where onnxruntime's threads gain little on each other's small kernels, two one-thread workers
-   * encode faster than one two-thread session.
+   * this thread with all the threads. Each worker holds its own copy of the weights (memory × workers). Whether
+   * it is faster depends on the machine: the sessions run whole kernels side by side instead of splitting each
+   * small kernel between threads (sentence-transformers' analog: its multi-process pool).
    */
   workers?: number;
 }
@@ -120,6 +120,7 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
       removePadding: options.removePadding,
     });
     const bytes = encodeModel(model);
+    const modelBytes = bytes.byteLength;
     const sessionOptions = (n: number) => ({
       ...cpuSessionOptions(n),
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
@@ -133,6 +134,8 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
           WorkerSession.create(
             bytes,
             sessionOptions(Math.floor(threads / workers) + (i < threads % workers ? 1 : 0)),
+            // Each worker gets its copy as it starts; the last takes the bytes themselves.
+            { moveModel: i === workers - 1 },
           ),
         ),
       );
@@ -144,12 +147,17 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
       }
     }
     const packed = (options.ops ?? 'contrib') === 'contrib' && fused && (options.removePadding ?? true);
-    return new OnnxEncoderSession(runners, source, fused, bytes.byteLength, packed);
+    return new OnnxEncoderSession(runners, source, fused, modelBytes, packed);
   }
 
   /** Sessions that run batches at once (one, or `workers`). */
   get parallelism(): number {
     return this.runners.length;
+  }
+
+  /** What the engine report adds after the threads (`resolveEngine`'s `describe`): the workers, if any. */
+  get reportNote(): string | undefined {
+    return this.runners.length > 1 ? `${this.runners.length} workers` : undefined;
   }
 
   /** Runs on the first idle session, waiting for one when all are busy. */

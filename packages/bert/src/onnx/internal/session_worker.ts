@@ -22,7 +22,6 @@ export interface SessionRunner {
  */
 const WORKER_PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');
-process.env.ORT_DISABLE_TELEMETRY ??= '1';
 const ort = require(workerData.ortPath);
 let session;
 const fail = (id, e) => parentPort.postMessage({ id, ok: false, error: e instanceof Error ? e.message : String(e) });
@@ -54,7 +53,11 @@ parentPort.on('message', async (m) => {
 });
 `;
 
-/** Where this package resolves onnxruntime-node from (the worker loads the same copy). */
+/**
+ * Where this package resolves onnxruntime-node from (the worker loads the same copy). The caller has loaded it in
+ * this thread first (`loadOnnxRuntime`, which sets ORT_DISABLE_TELEMETRY): a worker's `process.env` is its own
+ * copy, and the native library is loaded once per process.
+ */
 function onnxRuntimePath(): string {
   // ESM build and sources: import.meta.url; the CommonJS build: __filename (import.meta is empty there).
   const from = typeof __filename === 'string' ? __filename : import.meta.url;
@@ -94,12 +97,24 @@ export class WorkerSession implements SessionRunner {
     worker.unref();
   }
 
-  /** A worker with a session of `model` (bytes of an ONNX model) and `options`. */
-  static async create(model: Uint8Array, options: InferenceSession.SessionOptions): Promise<WorkerSession> {
+  /**
+   * A worker with a session of `model` (bytes of an ONNX model) and `options`. The bytes are copied to the
+   * worker before this returns its promise; with `moveModel` their buffer is moved there instead (the caller's
+   * view is left empty: the last of several workers takes them without a copy).
+   */
+  static async create(
+    model: Uint8Array,
+    options: InferenceSession.SessionOptions,
+    { moveModel = false }: { moveModel?: boolean } = {},
+  ): Promise<WorkerSession> {
     const worker = new Worker(WORKER_PROGRAM, { eval: true, workerData: { ortPath: onnxRuntimePath() } });
     const session = new WorkerSession(worker);
+    const whole = model.byteOffset === 0 && model.byteLength === model.buffer.byteLength;
     try {
-      await session.request({ kind: 'create', model, options });
+      await session.request(
+        { kind: 'create', model, options },
+        moveModel && whole ? [model.buffer as ArrayBuffer] : [],
+      );
     } catch (e) {
       await worker.terminate();
       throw e;
