@@ -202,11 +202,10 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
    */
   private shareOut(batch: EncodedBatch, parts: Int32Array[] | undefined): Int32Array[] | undefined {
     if (this.runners.length === 1) return parts;
-    const tokens = (rows: Int32Array) => {
-      let n = 0;
-      for (const r of rows) n += rowLength(batch.attentionMask, r, batch.length);
-      return n;
-    };
+    const lengths = Array.from({ length: batch.batchSize }, (_, r) =>
+      rowLength(batch.attentionMask, r, batch.length),
+    );
+    const tokens = (rows: Int32Array) => rows.reduce((n, r) => n + lengths[r]!, 0);
     const out = parts ?? [Int32Array.from({ length: batch.batchSize }, (_, r) => r)];
     while (out.length < this.runners.length) {
       let largest = 0;
