@@ -1,6 +1,6 @@
 import { type EmbeddingMatrix, embedTexts } from './embedding_cache.js';
 import type { Embedder, MinerContext, MiningQuery, NegativeMiner, QueryCandidates } from './types.js';
-import { ExactVectorIndex, type VectorIndex } from './vector_index.js';
+import { type VectorIndexFactory, exactVectorIndex } from './vector_index.js';
 
 /** Options of DenseMiner. */
 export interface DenseMinerOptions {
@@ -15,7 +15,7 @@ export interface DenseMinerOptions {
   /** Texts per embed call (default 256). */
   batchSize?: number;
   /** Builds the vector index (default exact chunked search; `createUsearchIndex` for HNSW). */
-  createIndex?: (dimension: number) => VectorIndex | Promise<VectorIndex>;
+  createIndex?: VectorIndexFactory;
 }
 
 /**
@@ -59,7 +59,7 @@ export class DenseMiner implements NegativeMiner {
       ctx,
     );
     const d = corpus.dimension;
-    const index = await (this.options.createIndex ?? ((dim) => new ExactVectorIndex(dim)))(d);
+    const index = await (this.options.createIndex ?? exactVectorIndex)(d);
     ctx.onProgress?.('build index', 0, corpus.count);
     await index.add(corpus.data);
     ctx.onProgress?.('build index', corpus.count, corpus.count);

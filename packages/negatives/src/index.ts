@@ -18,6 +18,7 @@ export {
   ExactVectorIndex,
   type SearchResults,
   type VectorIndex,
+  type VectorIndexFactory,
   normalizeRows,
   toNormalizedMatrix,
 } from './vector_index.js';

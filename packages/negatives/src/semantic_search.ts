@@ -1,4 +1,4 @@
-import { ExactVectorIndex, type VectorIndex, normalizeRows, toMatrix } from './vector_index.js';
+import { type VectorIndexFactory, exactVectorIndex, normalizeRows, toMatrix } from './vector_index.js';
 
 /** Options of semanticSearch. */
 export interface SemanticSearchOptions {
@@ -7,7 +7,7 @@ export interface SemanticSearchOptions {
   /** `cosine` (default; rows normalized first) or `dot` (the rows as given), as sentence-transformers' `cos_sim` / `dot_score`. */
   scoreFunction?: 'cosine' | 'dot';
   /** The index searched (default exact search; `createUsearchIndex` for HNSW on large corpora). */
-  createIndex?: (dimension: number) => VectorIndex | Promise<VectorIndex>;
+  createIndex?: VectorIndexFactory;
 }
 
 /** One hit: the corpus row and its score. */
@@ -41,7 +41,7 @@ export async function semanticSearch(
     normalizeRows(q, d);
     normalizeRows(c, d);
   }
-  const index = await (options.createIndex ?? ((dim) => new ExactVectorIndex(dim)))(d);
+  const index = await (options.createIndex ?? exactVectorIndex)(d);
   await index.add(c);
   const k = Math.min(topK, corpus.length);
   const r = await index.search(q, k);

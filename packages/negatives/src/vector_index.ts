@@ -24,6 +24,12 @@ export interface VectorIndex {
   ): SearchResults | Promise<SearchResults>;
 }
 
+/** Builds the index searched for vectors of one dimension: an exact index by default, an ANN index for scale. */
+export type VectorIndexFactory = (dimension: number) => VectorIndex | Promise<VectorIndex>;
+
+/** The default `VectorIndexFactory`: exact search (`ExactVectorIndex`). */
+export const exactVectorIndex: VectorIndexFactory = (dimension) => new ExactVectorIndex(dimension);
+
 /** Options of ExactVectorIndex. */
 export interface ExactIndexOptions {
   /** Queries scored together (default 64): memory is queryChunk × corpusBlock floats, never Q × C. */
