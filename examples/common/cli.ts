@@ -1,21 +1,13 @@
 // Runs the `contrastive` CLI as a user would run it, and returns its one JSON line.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { examplesDir } from './results.js';
-
-const cliDir = join(examplesDir, '..', 'packages', 'cli');
-
-/** From the sources through tsx; the built bin under `pnpm test` (`CONTRASTIVE_TEST_CLI=dist`: see test-support/cli.ts). */
-function nodeArgs(args: string[]): string[] {
-  if (process.env.CONTRASTIVE_TEST_CLI === 'dist') return [join(cliDir, 'dist', 'bin.js'), ...args];
-  return ['--conditions=@contrastive/source', '--import', 'tsx', join(cliDir, 'src', 'bin.ts'), ...args];
-}
+import { cliNodeArgs } from '../../test-support/cli.js';
 
 export async function contrastive(
   args: string[],
   options: { quiet?: boolean } = {},
 ): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, nodeArgs(args), {
+  // From the sources through tsx, or the built bin under `pnpm test` (`CONTRASTIVE_TEST_CLI=dist`), as the tests run it.
+  const child = spawn(process.execPath, cliNodeArgs(args), {
     stdio: ['ignore', 'pipe', options.quiet ? 'pipe' : 'inherit'],
   });
   let stdout = '';
