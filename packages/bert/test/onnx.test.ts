@@ -342,9 +342,16 @@ describe('sessions in worker threads (workers)', () => {
     const feed = (...v: number[]) => ({
       x: { type: 'float32' as const, data: Float32Array.from(v), dims: [v.length] },
     });
-    const out = await worker.run(feed(1, -2), [y]);
+    const fed = feed(1, -2);
+    const out = await worker.run(fed, [y]);
     expect(Array.from(out[y]!.data as Float32Array)).toEqual([3, -6]);
     expect(out[y]!.dims).toEqual([2]);
+    // A feed that is its buffer's whole is moved to the worker; a view on a larger buffer is copied, the rest kept.
+    expect(fed.x.data.length).toBe(0);
+    const larger = Float32Array.of(7, 4, -1, 9);
+    const view = await worker.run({ x: { type: 'float32', data: larger.subarray(1, 3), dims: [2] } }, [y]);
+    expect(Array.from(view[y]!.data as Float32Array)).toEqual([12, -3]);
+    expect(Array.from(larger)).toEqual([7, 4, -1, 9]);
     // Three values where the graph takes two: onnxruntime's own error, from the worker.
     await expect(worker.run(feed(1, 2, 3), [y])).rejects.toThrow(/^ONNX engine \(session worker\): .*dim/i);
     await worker.release();

@@ -64,6 +64,12 @@ function onnxRuntimePath(): string {
   return createRequire(from).resolve('onnxruntime-node');
 }
 
+/** The buffer behind `view` when the view covers all of it (movable without touching other data), else none. */
+function ownBuffer(view: ArrayBufferView): ArrayBuffer[] {
+  const whole = view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
+  return whole ? [view.buffer as ArrayBuffer] : [];
+}
+
 interface Reply {
   id: number;
   ok: boolean;
@@ -109,12 +115,8 @@ export class WorkerSession implements SessionRunner {
   ): Promise<WorkerSession> {
     const worker = new Worker(WORKER_PROGRAM, { eval: true, workerData: { ortPath: onnxRuntimePath() } });
     const session = new WorkerSession(worker);
-    const whole = model.byteOffset === 0 && model.byteLength === model.buffer.byteLength;
     try {
-      await session.request(
-        { kind: 'create', model, options },
-        moveModel && whole ? [model.buffer as ArrayBuffer] : [],
-      );
+      await session.request({ kind: 'create', model, options }, moveModel ? ownBuffer(model) : []);
     } catch (e) {
       await worker.terminate();
       throw e;
@@ -144,9 +146,9 @@ export class WorkerSession implements SessionRunner {
   }
 
   async run(feeds: Record<string, WireTensor>, outputs: string[]): Promise<Record<string, WireTensor>> {
-    // The feeds are the caller's own arrays made for this run: moved, not copied.
-    const transfer = Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer);
-    const reply = await this.request({ kind: 'run', feeds, outputs }, [...new Set(transfer)]);
+    // The feeds are the caller's arrays made for this run: moved, not copied (a view on a larger buffer is copied).
+    const transfer = new Set(Object.values(feeds).flatMap((t) => ownBuffer(t.data)));
+    const reply = await this.request({ kind: 'run', feeds, outputs }, [...transfer]);
     return reply.outputs!;
   }
 
