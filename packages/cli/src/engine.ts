@@ -1,6 +1,7 @@
 import { type OnnxSessionOptions, SentenceEncoder, type SentenceEncoderOptions } from '@contrastive/bert';
 import { type EngineChoice, parseEngineChoice } from '@contrastive/tensor-gpu';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { parsePositiveInt } from './options.js';
 
 export type Engine = EngineChoice;
 
@@ -11,6 +12,17 @@ export function parseEngine(value: string): Engine {
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
+}
+
+/**
+ * `--workers <n>` of the commands that embed (encode, eval, mine): the onnx engine's sessions in worker threads
+ * (`OnnxSessionOptions.workers`); one in-process session when not given.
+ */
+export function workersOption(): Option {
+  return new Option(
+    '--workers <n>',
+    'onnx: encode sessions in worker threads, the threads split among them (each holds a copy of the weights)',
+  ).argParser(parsePositiveInt('--workers'));
 }
 
 export interface LoadedEncoder {
@@ -30,14 +42,19 @@ export async function loadEncoder(
   path: string,
   engine: Engine,
   options: SentenceEncoderOptions = {},
-  { purpose = 'encode', onnx }: { purpose?: 'encode' | 'eval'; onnx?: OnnxSessionOptions } = {},
+  { purpose = 'encode', workers }: { purpose?: 'encode' | 'eval'; workers?: number } = {},
 ): Promise<LoadedEncoder> {
   const model = await SentenceEncoder.load(path, options);
   // Before the engine is chosen: the snapshot it builds is built with these options.
-  if (onnx) model.onnxOptions = { ...model.onnxOptions, ...onnx };
+  model.onnxOptions = withWorkers(model.onnxOptions, workers);
   const chosen = await model.selectEncodeEngine(engine, {
     purpose,
     report: (line) => process.stderr.write(`${line}\n`),
   });
   return { model, runner: model, engine: chosen, release: () => model.release() };
+}
+
+/** `options` with `--workers`' value (unchanged when it was not given). */
+export function withWorkers(options: OnnxSessionOptions, workers: number | undefined): OnnxSessionOptions {
+  return workers === undefined ? options : { ...options, workers };
 }

@@ -5,6 +5,7 @@ import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { readJsonl } from '../../../test-support/training_output.js';
+import { workersEngineLine } from './helpers.js';
 
 const model = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as {
@@ -41,14 +42,7 @@ describe('contrastive encode', () => {
         ...more,
       ]);
       expect(r.stderr).toContain('tfjs backend');
-      if (more.length > 0) {
-        // Two worker sessions where there are two threads or more (one thread: one session).
-        const threads = Number(/inference engine: onnxruntime-node \((\d+) threads/.exec(r.stderr)?.[1]);
-        const workers = Math.min(2, threads);
-        expect(r.stderr).toContain(
-          `inference engine: onnxruntime-node (${threads} threads${workers > 1 ? `, ${workers} workers` : ''})`,
-        );
-      }
+      if (more.length > 0) expect(r.stderr).toContain(workersEngineLine(r.stderr, 2));
       expect(r.stderr).toContain(`inference engine: ${engine === 'tfjs' ? 'tfjs' : 'onnxruntime-node'}`);
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout.trim())).toMatchObject({ count: texts.length, dimension: 32 });

@@ -7,6 +7,16 @@ export const tinyBert = sharedPath('fixtures', 'tiny-bert');
 /** The tiny one-label cross-encoder of ../shared (same vocabulary as `tinyBert`). */
 export const tinyCrossEncoder = sharedPath('fixtures', 'tiny-cross-encoder');
 
+/**
+ * The engine line of a command run with `--workers <workers>`: that many worker sessions where there are as many
+ * threads (fewer threads: one session per thread; one thread: one in-process session, no workers named).
+ */
+export function workersEngineLine(stderr: string, workers: number): string {
+  const threads = Number(/inference engine: onnxruntime-node \((\d+) threads/.exec(stderr)?.[1]);
+  const n = Math.min(workers, threads);
+  return `inference engine: onnxruntime-node (${threads} threads${n > 1 ? `, ${n} workers` : ''})`;
+}
+
 /** The options of a `contrastive train` run that most tests set; anything else goes in `flags`. */
 export interface TrainRun {
   /** The model folder (default: the tiny BERT fixture). */

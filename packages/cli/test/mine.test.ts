@@ -6,6 +6,7 @@ import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { readJsonl } from '../../../test-support/training_output.js';
 import { parseRangeForSampling, readMiningCorpus } from '../src/commands/mine.js';
+import { workersEngineLine } from './helpers.js';
 
 const ROWS = [
   { query: 'what was the revenue growth', pos: 'revenue growth was ten percent' },
@@ -84,7 +85,7 @@ describe('contrastive mine', () => {
     const { dir, input, corpus } = setup();
     const model = sharedPath('fixtures', 'tiny-bert');
     const cache = join(dir, 'cache');
-    const args = [
+    const common = [
       'mine',
       '--model',
       model,
@@ -96,9 +97,8 @@ describe('contrastive mine', () => {
       'dense',
       '--format',
       'triplets',
-      '--cache-dir',
-      cache,
     ];
+    const args = [...common, '--cache-dir', cache];
     const a = await runCli([...args, '--output', join(dir, 'a.jsonl')]);
     expect(a.status, a.stderr).toBe(0);
     const triplets = readJsonl(join(dir, 'a.jsonl'));
@@ -114,6 +114,21 @@ describe('contrastive mine', () => {
     expect(JSON.parse(c.stdout)).toMatchObject({ strategy: 'dense', index: 'hnsw' });
     expect(JSON.parse(a.stdout)).toMatchObject({ strategy: 'dense', index: 'exact' });
     expect(readFileSync(join(dir, 'c.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'a.jsonl'), 'utf8'));
+    // Embedded afresh (no cache) by two onnx worker sessions: the same negatives.
+    const d = await runCli([
+      ...common,
+      '--engine',
+      'onnx',
+      '--workers',
+      '2',
+      '--batch-size',
+      '3',
+      '--output',
+      join(dir, 'd.jsonl'),
+    ]);
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stderr).toContain(workersEngineLine(d.stderr, 2));
+    expect(readFileSync(join(dir, 'd.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'a.jsonl'), 'utf8'));
   });
 
   it('from-positives, random, labeled pairs and n-tuples', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { readJsonl } from '../../../test-support/training_output.js';
-import { tinyBert, tinyCrossEncoder } from './helpers.js';
+import { tinyBert, tinyCrossEncoder, workersEngineLine } from './helpers.js';
 const ROWS = [
   { query: 'what was the revenue growth', pos: 'revenue growth was ten percent' },
   { query: 'how much debt', pos: 'total debt was two billion' },
@@ -55,7 +55,7 @@ describe('contrastive mine --reranker <cross-encoder>', () => {
     const margin = first.posScore - mid;
 
     const output = join(dir, 'out.jsonl');
-    const r = await runCli([
+    const args = [
       'mine',
       '--input',
       input,
@@ -69,9 +69,8 @@ describe('contrastive mine --reranker <cross-encoder>', () => {
       '3',
       '--margin',
       String(margin),
-      '--output',
-      output,
-    ]);
+    ];
+    const r = await runCli([...args, '--output', output]);
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim());
     expect(summary.removed.absoluteMargin).toBeGreaterThan(0);
@@ -94,6 +93,18 @@ describe('contrastive mine --reranker <cross-encoder>', () => {
     // The first query: exactly its three best-scored candidates were dropped as likely false negatives.
     expect(records[0].neg).not.toContain(first.scored[0]!.text);
     expect(records[0].neg).toEqual(first.scored.slice(3, 6).map((c) => c.text));
+
+    // The cross-encoder in two onnx worker sessions (`--workers`): the same records, scores to float rounding.
+    const withWorkers = join(dir, 'workers.jsonl');
+    const w = await runCli([...args, '--engine', 'onnx', '--workers', '2', '--output', withWorkers]);
+    expect(w.status, w.stderr).toBe(0);
+    expect(w.stderr).toContain(workersEngineLine(w.stderr, 2));
+    readJsonl(withWorkers).forEach((record, qi) => {
+      expect(record.neg).toEqual(records[qi].neg);
+      record.neg_scores.forEach((s: number, i: number) =>
+        expect(Math.abs(s - records[qi].neg_scores[i])).toBeLessThan(1e-5),
+      );
+    });
   });
 
   it('an embedding-model folder is still a cosine-similarity reranker', async () => {

@@ -4,7 +4,7 @@ import { decodeUtf8, withAtomicOutput } from '@contrastive/core';
 import { initBackend, readFloat32 } from '@contrastive/tensor-gpu';
 import { createProgress } from '@contrastive/trainer';
 import type { Command } from 'commander';
-import { type Engine, loadEncoder, parseEngine } from '../engine.js';
+import { type Engine, loadEncoder, parseEngine, workersOption } from '../engine.js';
 import { parsePositiveInt } from '../options.js';
 
 /**
@@ -106,11 +106,7 @@ export function registerEncode(program: Command): void {
       parseEngine,
       'auto',
     )
-    .option(
-      '--workers <n>',
-      'onnx: encode sessions in worker threads, the threads split among them (each holds a copy of the weights)',
-      parsePositiveInt('--workers'),
-    )
+    .addOption(workersOption())
     .action(
       async (opts: {
         model: string;
@@ -133,7 +129,7 @@ export function registerEncode(program: Command): void {
           opts.model,
           opts.engine,
           { maxSeqLength: opts.maxSeqLength, truncateDim: opts.truncateDim },
-          { onnx: opts.workers === undefined ? undefined : { workers: opts.workers } },
+          { workers: opts.workers },
         );
         const progress = createProgress('encode', texts.length);
         const embeddings = await runner.encode(texts, {

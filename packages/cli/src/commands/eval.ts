@@ -25,7 +25,7 @@ import {
 } from '@contrastive/eval-mteb';
 import { createProgress } from '@contrastive/trainer';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type Engine, parseEngine } from '../engine.js';
+import { type Engine, parseEngine, workersOption } from '../engine.js';
 import { parsePositiveInt } from '../options.js';
 import { pluginEvaluator, pluginEvaluatorNames } from '../plugins.js';
 
@@ -42,6 +42,8 @@ export interface EvalCommandOptions {
   model: string;
   /** Inference engine (default auto: onnxruntime-node when it can run the model). */
   engine?: Engine;
+  /** onnx: encode sessions in worker threads (default: one in-process session). */
+  workers?: number;
   /** A task type (sts, classification, ...) or a registry task name (STSBenchmark, Banking77Classification, ...). */
   task: string;
   /** The data file or folder; for registry tasks optional (then the hub copy is used). */
@@ -224,11 +226,12 @@ export async function runEval(opts: EvalCommandOptions, model?: Embedder): Promi
     const { loadEncoder } = await import('../engine.js');
     const backend = await initBackend();
     process.stderr.write(`${backend.summary}\n`);
-    const loaded = await loadEncoder(opts.model, opts.engine ?? 'auto', {
-      maxSeqLength: opts.maxSeqLength,
-      normalize: opts.normalize,
-      truncateDim: opts.truncateDim,
-    });
+    const loaded = await loadEncoder(
+      opts.model,
+      opts.engine ?? 'auto',
+      { maxSeqLength: opts.maxSeqLength, normalize: opts.normalize, truncateDim: opts.truncateDim },
+      { workers: opts.workers },
+    );
     embedder = loaded.runner;
     release = loaded.release;
   }
@@ -264,10 +267,12 @@ export async function runEvalAcrossDims(opts: EvalCommandOptions): Promise<Trunc
   const { loadEncoder } = await import('../engine.js');
   const backend = await initBackend();
   process.stderr.write(`${backend.summary}\n`);
-  const { model, release } = await loadEncoder(opts.model, opts.engine ?? 'auto', {
-    maxSeqLength: opts.maxSeqLength,
-    normalize: opts.normalize,
-  });
+  const { model, release } = await loadEncoder(
+    opts.model,
+    opts.engine ?? 'auto',
+    { maxSeqLength: opts.maxSeqLength, normalize: opts.normalize },
+    { workers: opts.workers },
+  );
   const rows: TruncatedResultsJson['truncate_dims'] = [];
   try {
     for (const dim of dims) {
@@ -355,6 +360,7 @@ export function registerEval(program: Command): void {
       parseEngine,
       'auto',
     )
+    .addOption(workersOption())
     .option('--query-prompt <text>', 'retrieval: text prepended to every query')
     .option('--document-prompt <text>', 'retrieval: text prepended to every document')
     .option('--score-function <name>', 'retrieval: cosine or dot', parseScoreFunction)

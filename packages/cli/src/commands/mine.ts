@@ -22,7 +22,14 @@ import {
 import { initBackend } from '@contrastive/tensor-gpu';
 import { type Progress, createProgress } from '@contrastive/trainer';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type Engine, type LoadedEncoder, loadEncoder, parseEngine } from '../engine.js';
+import {
+  type Engine,
+  type LoadedEncoder,
+  loadEncoder,
+  parseEngine,
+  withWorkers,
+  workersOption,
+} from '../engine.js';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
 import { pluginMiner, pluginMinerNames } from '../plugins.js';
 
@@ -63,6 +70,8 @@ export interface MineCommandOptions {
   cacheDir?: string;
   batchSize?: number;
   engine?: Engine;
+  /** onnx: encode sessions in worker threads, for the model and the reranker (default: one in-process session). */
+  workers?: number;
   /** Dense mining's vector index: `exact` (default) or `hnsw` (approximate, `npm i usearch`). */
   index?: (typeof MINE_INDEXES)[number];
 }
@@ -195,7 +204,7 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
   const batchSize = opts.batchSize ?? 64;
   const load = async (path: string) => {
     if (loaded.length === 0) process.stderr.write(`${(await initBackend()).summary}\n`);
-    const l = await loadEncoder(path, opts.engine ?? 'auto');
+    const l = await loadEncoder(path, opts.engine ?? 'auto', {}, { workers: opts.workers });
     loaded.push(l);
     return l;
   };
@@ -207,6 +216,7 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
     if (loaded.length === 0 && crossEncoders.length === 0)
       process.stderr.write(`${(await initBackend()).summary}\n`);
     const ce = await CrossEncoder.load(dir);
+    ce.onnxOptions = withWorkers(ce.onnxOptions, opts.workers);
     crossEncoders.push(ce);
     if (ce.numLabels !== 1)
       throw new Error(
@@ -360,6 +370,7 @@ export function registerMine(program: Command): void {
     )
     .option('--batch-size <n>', 'encode batch size', parsePositiveInt('--batch-size'), 64)
     .option('--engine <name>', 'auto | onnx | tfjs', parseEngine, 'auto')
+    .addOption(workersOption())
     .requiredOption('--output <file>', 'output JSONL (written atomically)')
     .action(async (o) => {
       const summary = await runMine({ ...o } as MineCommandOptions);
