@@ -183,15 +183,33 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
     if (batch.batchSize === 0) return new Float32Array(0);
     const parts = this.shareOut(batch, this.packed ? attentionParts(batch) : undefined);
     if (!parts) return this.embedRows(batch, excludeLeadingTokens);
-    // Parts run at once where there are sessions for them, one after another otherwise (same embeddings).
-    const results = await Promise.all(
-      parts.map((rows) => this.embedRows(selectRows(batch, rows), excludeLeadingTokens)),
+    return this.joinParts(
+      batch,
+      parts,
+      (part) => this.embedRows(part, excludeLeadingTokens),
+      () => 1,
     );
-    const dim = results[0]!.length / parts[0]!.length;
-    const out = new Float32Array(batch.batchSize * dim);
+  }
+
+  /**
+   * Runs each part's rows (at once where there are sessions for them, one after another otherwise) and puts
+   * each row's result back at its row: `[B, positions(L), …]` from parts of `[rows, positions(part's L), …]`.
+   */
+  private async joinParts(
+    batch: EncodedBatch,
+    parts: Int32Array[],
+    runPart: (part: EncodedBatch) => Promise<Float32Array>,
+    positions: (length: number) => number,
+  ): Promise<Float32Array> {
+    const subs = parts.map((rows) => selectRows(batch, rows));
+    const results = await Promise.all(subs.map(runPart));
+    const width = results[0]!.length / (subs[0]!.batchSize * positions(subs[0]!.length));
+    const rowSize = positions(batch.length) * width;
+    const out = new Float32Array(batch.batchSize * rowSize);
     parts.forEach((rows, p) => {
       const data = results[p]!;
-      rows.forEach((r, i) => out.set(data.subarray(i * dim, (i + 1) * dim), r * dim));
+      const size = positions(subs[p]!.length) * width;
+      rows.forEach((r, i) => out.set(data.subarray(i * size, (i + 1) * size), r * rowSize));
     });
     return out;
   }
@@ -259,8 +277,24 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
     return data;
   }
 
-  /** The transformer's last hidden state `[B, L, H]` of one tokenized batch (the `TokenEmbeddingBackend` seam). */
+  /**
+   * The transformer's last hidden state `[B, L, H]` of one tokenized batch (the `TokenEmbeddingBackend` seam).
+   * With several sessions the rows are shared out as for `embedBatch`; a row's positions past its part's
+   * length are then zero (padding: any value).
+   */
   async lastHiddenState(batch: EncodedBatch): Promise<Float32Array> {
+    if (batch.batchSize === 0) return new Float32Array(0);
+    const parts = this.shareOut(batch, undefined);
+    if (!parts) return this.hiddenRows(batch);
+    return this.joinParts(
+      batch,
+      parts,
+      (part) => this.hiddenRows(part),
+      (length) => length,
+    );
+  }
+
+  private async hiddenRows(batch: EncodedBatch): Promise<Float32Array> {
     const feeds = this.feeds(batch);
     if (this.fused)
       feeds.pooling_mask = { ...feeds.attention_mask!, data: feeds.attention_mask!.data.slice() };
