@@ -6,6 +6,7 @@ import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { runDataConvert, runDataSplit } from '../src/commands/data.js';
+import { evalArgs } from './helpers.js';
 
 function flagFile(dir: string, n = 20): string {
   const path = join(dir, 'flag.jsonl');
@@ -131,17 +132,7 @@ describe('data convert --to beir', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.trim())).toMatchObject({ queries: 3, corpus: 2, out: 3 });
     expect(readFileSync(join(out, 'qrels', 'test.tsv'), 'utf8').split('\n')[3]).toBe('q2\td0\t1');
-    const ev = await runCli([
-      'eval',
-      '--model',
-      sharedPath('fixtures', 'tiny-bert'),
-      '--task',
-      'retrieval',
-      '--data',
-      out,
-      '--output',
-      join(dir, 'eval.json'),
-    ]);
+    const ev = await runCli(evalArgs({ task: 'retrieval', data: out, output: join(dir, 'eval.json') }));
     expect(ev.status, ev.stderr).toBe(0);
     const scores = JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'));
     expect(JSON.stringify(scores)).toContain('ndcg_at_10');

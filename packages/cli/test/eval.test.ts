@@ -7,7 +7,7 @@ import { tempDir } from '../../../test-support/temp.js';
 import { lastJsonLine } from '../../../test-support/training_output.js';
 import { type EvalCommandOptions, buildEvaluator, runEval } from '../src/commands/eval.js';
 import { buildProgram } from '../src/main.js';
-import { workersEngineLine } from './helpers.js';
+import { evalArgs, workersEngineLine } from './helpers.js';
 
 /** Deterministic stand-in model: letter-frequency vectors (no tfjs), so the evaluation path runs fast. */
 const letterModel = {
@@ -168,18 +168,9 @@ describe('contrastive eval end to end with the tiny model', () => {
     // The default engine, and onnx with two worker sessions (`--workers`): the same scores.
     for (const more of [[], ['--engine', 'onnx', '--workers', '2', '--batch-size', '3']]) {
       const out = join(dir, `results-${more.length}.json`);
-      const r = await runCli([
-        'eval',
-        '--model',
-        model,
-        '--task',
-        'sts',
-        '--data',
-        join(dir, 'sts.jsonl'),
-        '--output',
-        out,
-        ...more,
-      ]);
+      const r = await runCli(
+        evalArgs({ model, task: 'sts', data: join(dir, 'sts.jsonl'), output: out }, more),
+      );
       expect(r.status, r.stderr).toBe(0);
       if (more.length > 0) expect(r.stderr).toContain(workersEngineLine(r.stderr, 2));
       const line = lastJsonLine(r.stdout);

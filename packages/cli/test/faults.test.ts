@@ -18,7 +18,7 @@ import { type CliResult, runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { lastJsonLine, readJsonl } from '../../../test-support/training_output.js';
-import { tinyBert as model, runTrainCli, trainArgs } from './helpers.js';
+import { evalArgs, tinyBert as model, runTrainCli, trainArgs } from './helpers.js';
 
 const stsDev = sharedPath('data', 'stsb', 'sts-dev.csv');
 
@@ -96,21 +96,9 @@ describe('a full disk fails the command naming the file (issue 13, item 1)', () 
     );
     const results = fullDiskPath(dir, 'results.json');
     expectFailure(
-      await runCli([
-        'eval',
-        '--model',
-        model,
-        '--task',
-        'sts',
-        '--data',
-        stsDev,
-        '--limit',
-        '20',
-        '--output',
-        results,
-        '--engine',
-        'tfjs',
-      ]),
+      await runCli(
+        evalArgs({ task: 'sts', data: stsDev, output: results }, ['--limit', '20', '--engine', 'tfjs']),
+      ),
       `${results}: cannot write output (ENOSPC`,
     );
     // Nothing half-written, no temp files left beside the outputs.
@@ -329,19 +317,7 @@ describe('eval warnings (issue 13, item 5)', () => {
     const data = join(dir, 'flat.csv');
     writeFileSync(data, 'sentence1,sentence2,score\na cat,a dog,3\nthe sun,a moon,3\nred,blue,3\n');
     const out = join(dir, 'r.json');
-    const r = await runCli([
-      'eval',
-      '--model',
-      model,
-      '--task',
-      'sts',
-      '--data',
-      data,
-      '--output',
-      out,
-      '--engine',
-      'tfjs',
-    ]);
+    const r = await runCli(evalArgs({ task: 'sts', data, output: out }, ['--engine', 'tfjs']));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(
       'contrastive: warning: flat: all 3 gold scores are equal (3): Pearson and Spearman correlations are undefined',

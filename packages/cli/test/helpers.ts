@@ -17,6 +17,15 @@ export function workersEngineLine(stderr: string, workers: number): string {
   return `inference engine: onnxruntime-node (${threads} threads${n > 1 ? `, ${n} workers` : ''})`;
 }
 
+/** The arguments of `contrastive eval`: the model, the task, its data and the results file, then `flags`. */
+export function evalArgs(
+  run: { model?: string; task: string; data: string; output: string },
+  flags: string[] = [],
+): string[] {
+  const { model = tinyBert, task, data, output } = run;
+  return ['eval', '--model', model, '--task', task, '--data', data, '--output', output, ...flags];
+}
+
 /** The options of a `contrastive train` run that most tests set; anything else goes in `flags`. */
 export interface TrainRun {
   /** The model folder (default: the tiny BERT fixture). */

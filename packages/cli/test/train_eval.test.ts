@@ -6,7 +6,7 @@ import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { lastJsonLine, readJsonl } from '../../../test-support/training_output.js';
 import { trainingEvaluators } from '../src/commands/train.js';
-import { runTrainCli } from './helpers.js';
+import { evalArgs, runTrainCli } from './helpers.js';
 
 /** One small file (or folder) per evaluator kind, in the layouts `contrastive eval` reads. */
 function writeEvalData(dir: string) {
@@ -141,17 +141,9 @@ describe('contrastive train --eval <kind>=<file>', () => {
     expect(metrics.filter((m) => 'eval_sts_spearman_cosine' in m).length).toBeGreaterThanOrEqual(2);
 
     // The final score of the saved model equals `contrastive eval` on it.
-    const e = await runCli([
-      'eval',
-      '--model',
-      out,
-      '--task',
-      'sts',
-      '--data',
-      join(dir, 'sts.jsonl'),
-      '--output',
-      join(dir, 'r.json'),
-    ]);
+    const e = await runCli(
+      evalArgs({ model: out, task: 'sts', data: join(dir, 'sts.jsonl'), output: join(dir, 'r.json') }),
+    );
     expect(e.status, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout.trim()).main_score).toBeCloseTo(line.eval.eval_sts_spearman_cosine!, 5);
   }, 300_000);
