@@ -1,0 +1,157 @@
+/**
+ * Builds the models of the sentence-transformers load check (`st_check.py`): each made by our CLI the way a user
+ * makes one (init, train, saved), with what our engines give for them (embeddings, scores) in `expected.json`.
+ * Python's sentence-transformers then loads each folder unchanged and must give the same numbers.
+ * Usage: node --conditions=@contrastive/source --import tsx scripts/interop/build_models.ts <out-dir>
+ *   then, where sentence-transformers is installed: python3 scripts/interop/st_check.py <out-dir>
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { cliNodeArgs } from '../../test-support/cli.js';
+import { sharedPath } from '../../test-support/shared.js';
+
+const out = resolve(process.argv[2] ?? '');
+if (!process.argv[2]) throw new Error('usage: build_models.ts <out-dir>');
+mkdirSync(out, { recursive: true });
+const tinyBert = sharedPath('fixtures', 'tiny-bert');
+const tinyCrossEncoder = sharedPath('fixtures', 'tiny-cross-encoder');
+
+function cli(args: string[]): string {
+  return execFileSync(process.execPath, cliNodeArgs(args), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
+  });
+}
+const jsonl = <T>(file: string): T[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
+
+// Texts of several lengths (one past the tiny models' 32-token limit: truncation must agree too).
+const texts = [
+  'A man is playing a guitar.',
+  'Two dogs run across a snowy field while a child watches from the porch.',
+  'The quarterly revenue grew by ten percent, driven by strong demand in the services segment and lower costs.',
+  'hi',
+  `${'a very long sentence that keeps going '.repeat(6)}and ends here.`,
+];
+writeFileSync(join(out, 'texts.txt'), `${texts.join('\n')}\n`);
+const pairs = [
+  ['what was the revenue growth', 'revenue growth was ten percent'],
+  ['how much debt', 'total debt was two billion'],
+  ['who plays guitar', 'a man is playing a guitar'],
+  ['is it snowing', 'two dogs run across a snowy field'],
+  ['dividend policy', 'the board declared a dividend'],
+  ['tax rate', 'the tax rate was stable'],
+];
+writeFileSync(
+  join(out, 'train.jsonl'),
+  pairs.map(([query, pos]) => JSON.stringify({ query, pos })).join('\n'),
+);
+writeFileSync(
+  join(out, 'labeled.jsonl'),
+  pairs
+    .flatMap(([a, b], i) => [
+      { sentence1: a, sentence2: b, label: 1 },
+      { sentence1: a, sentence2: pairs[(i + 1) % pairs.length]![1], label: 0 },
+    ])
+    .map((r) => JSON.stringify(r))
+    .join('\n'),
+);
+writeFileSync(
+  join(out, 'nli.jsonl'),
+  pairs.map(([a, b], i) => JSON.stringify({ sentence1: a, sentence2: b, label: i % 3 })).join('\n'),
+);
+writeFileSync(
+  join(out, 'pairs.jsonl'),
+  pairs.map(([sentence1, sentence2]) => JSON.stringify({ sentence1, sentence2 })).join('\n'),
+);
+
+/** A new randomly initialized model of the tiny fixture's shape and tokenizer. */
+const init = (name: string, flags: string[]) =>
+  cli(['init', '--preset', 'tiny', '--tokenizer', tinyBert, '--output', join(out, name), ...flags]);
+const train = (model: string, loss: string, data: string, output: string, flags: string[] = []) =>
+  cli([
+    'train',
+    '--model',
+    model,
+    '--train',
+    join(out, data),
+    '--loss',
+    loss,
+    '--output',
+    join(out, output),
+    '--max-steps',
+    '3',
+    '--batch-size',
+    '4',
+    '--no-progress',
+    ...flags,
+  ]);
+const encode = (model: string, name: string, flags: string[] = []) => {
+  const file = join(out, `${name}.jsonl`);
+  cli(['encode', '--model', join(out, model), '--input', join(out, 'texts.txt'), '--output', file, ...flags]);
+  return jsonl<{ embedding: number[] }>(file).map((r) => r.embedding);
+};
+const score = (model: string, name: string, flags: string[] = []) => {
+  const file = join(out, `${name}.jsonl`);
+  cli([
+    'score',
+    '--model',
+    join(out, model),
+    '--input',
+    join(out, 'pairs.jsonl'),
+    '--output',
+    file,
+    ...flags,
+  ]);
+  return jsonl<{ score?: number; scores?: number[] }>(file).map((r) => r.score ?? r.scores);
+};
+
+// (1) The tiny BERT fine-tuned with MNRL and a training prompt (saved in config_sentence_transformers.json).
+train(tinyBert, 'mnrl', 'train.jsonl', 'mnrl-prompt', ['--prompt', 'query: ']);
+// (2) A new model: CLS pooling + Normalize, fine-tuned; (3) lasttoken pooling, fine-tuned.
+init('init-cls', ['--pooling', 'cls', '--normalize']);
+train(join(out, 'init-cls'), 'mnrl', 'train.jsonl', 'cls-normalize');
+init('init-last', ['--pooling', 'lasttoken']);
+train(join(out, 'init-last'), 'mnrl', 'train.jsonl', 'lasttoken');
+// (4) The tiny cross-encoder fine-tuned with BCE; (5) a new 3-label cross-encoder fine-tuned with cross-entropy.
+train(tinyCrossEncoder, 'bce', 'labeled.jsonl', 'ce-bce');
+init('init-ce3', ['--cross-encoder', '--num-labels', '3']);
+train(join(out, 'init-ce3'), 'ce', 'nli.jsonl', 'ce-3labels');
+
+const expected = {
+  texts,
+  pairs,
+  encoders: [
+    { model: 'mnrl-prompt', engine: 'onnx', embeddings: encode('mnrl-prompt', 'e1', ['--engine', 'onnx']) },
+    { model: 'mnrl-prompt', engine: 'tfjs', embeddings: encode('mnrl-prompt', 'e2', ['--engine', 'tfjs']) },
+    {
+      model: 'mnrl-prompt',
+      engine: 'onnx',
+      prompt_name: 'query',
+      embeddings: encode('mnrl-prompt', 'e3', ['--engine', 'onnx', '--prompt-name', 'query']),
+    },
+    {
+      model: 'cls-normalize',
+      engine: 'onnx',
+      embeddings: encode('cls-normalize', 'e4', ['--engine', 'onnx']),
+    },
+    {
+      model: 'cls-normalize',
+      engine: 'onnx',
+      truncate_dim: 16,
+      embeddings: encode('cls-normalize', 'e5', ['--engine', 'onnx', '--truncate-dim', '16']),
+    },
+    { model: 'lasttoken', engine: 'onnx', embeddings: encode('lasttoken', 'e6', ['--engine', 'onnx']) },
+  ],
+  cross_encoders: [
+    { model: 'ce-bce', activation: 'sigmoid', scores: score('ce-bce', 's1') },
+    { model: 'ce-3labels', activation: 'softmax', scores: score('ce-3labels', 's2', ['--softmax']) },
+  ],
+};
+writeFileSync(join(out, 'expected.json'), JSON.stringify(expected));
+process.stdout.write(`${JSON.stringify({ out, encoders: expected.encoders.length, cross_encoders: 2 })}\n`);
