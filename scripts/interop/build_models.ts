@@ -2,12 +2,17 @@
  * Builds the models of the sentence-transformers load check (`st_check.py`): each made by our CLI the way a user
  * makes one (init, train, saved), with what our engines give for them (embeddings, scores) in `expected.json`.
  * Python's sentence-transformers then loads each folder unchanged and must give the same numbers.
+ * The last case goes through the hub: the first model served by the hub test's local stand-in for huggingface.co
+ * (`test-org/tiny-bert`), encoded by id, so our download writes the hub cache that sentence-transformers then
+ * reads offline.
  * Usage: node --conditions=@contrastive/source --import tsx scripts/interop/build_models.ts <out-dir>
  *   then, where sentence-transformers is installed: python3 scripts/interop/st_check.py <out-dir>
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { startFakeHub } from '../../packages/hub/test/fake_hub.js';
 import { cliNodeArgs } from '../../test-support/cli.js';
 import { sharedPath } from '../../test-support/shared.js';
 
@@ -123,6 +128,36 @@ train(tinyCrossEncoder, 'bce', 'labeled.jsonl', 'ce-bce');
 init('init-ce3', ['--cross-encoder', '--num-labels', '3']);
 train(join(out, 'init-ce3'), 'ce', 'nli.jsonl', 'ce-3labels');
 
+// (6) The first model through the hub cache: `contrastive encode --model test-org/tiny-bert` downloads it into
+// <out>/hub-cache (HF_HUB_CACHE) from the local stand-in (HF_ENDPOINT). Asynchronous: the server runs in this process.
+const hub = await startFakeHub(join(out, 'mnrl-prompt'));
+const hubFile = join(out, 'e7.jsonl');
+try {
+  await promisify(execFile)(
+    process.execPath,
+    cliNodeArgs([
+      'encode',
+      '--model',
+      'test-org/tiny-bert',
+      '--input',
+      join(out, 'texts.txt'),
+      '--output',
+      hubFile,
+    ]),
+    {
+      env: {
+        ...process.env,
+        ORT_DISABLE_TELEMETRY: '1',
+        HF_ENDPOINT: hub.endpoint,
+        HF_HUB_CACHE: join(out, 'hub-cache'),
+        HF_HUB_OFFLINE: '',
+      },
+    },
+  );
+} finally {
+  await hub.close();
+}
+
 const expected = {
   texts,
   pairs,
@@ -147,6 +182,12 @@ const expected = {
       embeddings: encode('cls-normalize', 'e5', ['--engine', 'onnx', '--truncate-dim', '16']),
     },
     { model: 'lasttoken', engine: 'onnx', embeddings: encode('lasttoken', 'e6', ['--engine', 'onnx']) },
+    {
+      model: 'test-org/tiny-bert',
+      hub_cache: 'hub-cache',
+      engine: 'auto',
+      embeddings: jsonl<{ embedding: number[] }>(hubFile).map((r) => r.embedding),
+    },
   ],
   cross_encoders: [
     { model: 'ce-bce', activation: 'sigmoid', scores: score('ce-bce', 's1') },

@@ -27,8 +27,13 @@ texts, pairs = expected["texts"], [tuple(p) for p in expected["pairs"]]
 worst = 0.0
 rows = []
 for case in expected["encoders"]:
-    path = os.path.join(args.out, case["model"])
-    model = SentenceTransformer(path, device=args.device, truncate_dim=case.get("truncate_dim"))
+    if "hub_cache" in case:
+        # A hub id, read offline from the hub cache our download wrote.
+        model = SentenceTransformer(case["model"], device=args.device, local_files_only=True,
+                                    cache_folder=os.path.join(args.out, case["hub_cache"]))
+    else:
+        path = os.path.join(args.out, case["model"])
+        model = SentenceTransformer(path, device=args.device, truncate_dim=case.get("truncate_dim"))
     got = model.encode(texts, prompt_name=case.get("prompt_name"), convert_to_numpy=True, batch_size=2)
     want = np.array(case["embeddings"], dtype=np.float32)
     diff = float(np.abs(got - want).max()) if got.shape == want.shape else float("inf")
@@ -36,6 +41,7 @@ for case in expected["encoders"]:
     rows.append({
         "model": case["model"],
         "ours": case["engine"],
+        "hub_cache": case.get("hub_cache"),
         "prompt_name": case.get("prompt_name"),
         "truncate_dim": case.get("truncate_dim"),
         "shape": list(got.shape),
