@@ -44,6 +44,7 @@ export async function loadEncoder(
   options: SentenceEncoderOptions = {},
   { purpose = 'encode', workers }: { purpose?: 'encode' | 'eval'; workers?: number } = {},
 ): Promise<LoadedEncoder> {
+  checkWorkersEngine(engine, workers);
   const model = await SentenceEncoder.load(path, options);
   // Before the engine is chosen: the snapshot it builds is built with these options.
   model.onnxOptions = withWorkers(model.onnxOptions, workers);
@@ -51,7 +52,22 @@ export async function loadEncoder(
     purpose,
     report: (line) => process.stderr.write(`${line}\n`),
   });
+  warnUnusedWorkers(chosen, workers);
   return { model, runner: model, engine: chosen, release: () => model.release() };
+}
+
+/** `--workers` asks for onnxruntime sessions: with `--engine tfjs` it is a contradiction, refused up front. */
+export function checkWorkersEngine(engine: Engine, workers: number | undefined): void {
+  if (workers !== undefined && engine === 'tfjs')
+    throw new Error(
+      '--workers runs onnxruntime sessions in worker threads; it does not apply to --engine tfjs',
+    );
+}
+
+/** `--engine auto` fell back to tfjs (no onnxruntime-node here): `--workers` did nothing, and the user is told. */
+export function warnUnusedWorkers(chosen: 'onnx' | 'tfjs', workers: number | undefined): void {
+  if (workers !== undefined && chosen === 'tfjs')
+    process.stderr.write('contrastive: warning: --workers ignored: the tfjs engine encodes in this thread\n');
 }
 
 /** `options` with `--workers`' value (unchanged when it was not given). */

@@ -134,5 +134,22 @@ describe('contrastive encode', () => {
     ]);
     expect(badFlag.status).not.toBe(0);
     expect(badFlag.stderr).toContain('--batch-size must be a positive integer');
+    const tfjsWorkers = await runCli([
+      'encode',
+      '--model',
+      model,
+      '--input',
+      join(dir, 'ok.txt'),
+      '--output',
+      join(dir, 'o.jsonl'),
+      '--engine',
+      'tfjs',
+      '--workers',
+      '2',
+    ]);
+    expect(tfjsWorkers.status).toBe(1);
+    expect(tfjsWorkers.stderr).toContain(
+      '--workers runs onnxruntime sessions in worker threads; it does not apply to --engine tfjs',
+    );
   });
 });

@@ -25,8 +25,10 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   type Engine,
   type LoadedEncoder,
+  checkWorkersEngine,
   loadEncoder,
   parseEngine,
+  warnUnusedWorkers,
   withWorkers,
   workersOption,
 } from '../engine.js';
@@ -195,6 +197,7 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
     throw new Error(
       `unknown --strategy "${opts.strategy}"; known: ${[...MINE_STRATEGIES, ...pluginMinerNames()].join(', ')}`,
     );
+  checkWorkersEngine(opts.engine ?? 'auto', opts.workers);
   const needsModel = opts.strategy === 'dense' || opts.strategy === 'hybrid';
   if (needsModel && !opts.model) throw new Error(`--strategy ${opts.strategy} needs --model`);
   // Hybrid mining re-ranks BM25's candidates by dense score: it searches no vector index.
@@ -222,7 +225,10 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
       throw new Error(
         `${path}: --reranker needs a one-label cross-encoder (one relevance score per pair), this one has ${ce.numLabels} labels`,
       );
-    await ce.selectEncodeEngine(opts.engine ?? 'auto', (line) => process.stderr.write(`${line}\n`));
+    const chosen = await ce.selectEncodeEngine(opts.engine ?? 'auto', (line) =>
+      process.stderr.write(`${line}\n`),
+    );
+    warnUnusedWorkers(chosen, opts.workers);
     return ce;
   };
   try {
