@@ -5,7 +5,7 @@ import { runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { readJsonl } from '../../../test-support/training_output.js';
-import { workersEngineLine } from './helpers.js';
+import { encodeArgs, workersEngineLine } from './helpers.js';
 
 const model = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as {
@@ -27,20 +27,15 @@ describe('contrastive encode', () => {
     ] as const;
     for (const [input, engine, more] of runs) {
       const out = join(dir, `${input}.${engine}.${more.length}.out.jsonl`);
-      const r = await runCli([
-        'encode',
-        '--model',
-        model,
-        '--input',
-        join(dir, input),
-        '--output',
-        out,
-        '--batch-size',
-        '2',
-        '--engine',
-        engine,
-        ...more,
-      ]);
+      const r = await runCli(
+        encodeArgs({ input: join(dir, input), output: out }, [
+          '--batch-size',
+          '2',
+          '--engine',
+          engine,
+          ...more,
+        ]),
+      );
       expect(r.stderr).toContain('tfjs backend');
       if (more.length > 0) expect(r.stderr).toContain(workersEngineLine(r.stderr, 2));
       expect(r.stderr).toContain(`inference engine: ${engine === 'tfjs' ? 'tfjs' : 'onnxruntime-node'}`);
@@ -55,18 +50,7 @@ describe('contrastive encode', () => {
     // --normalize gives unit vectors
     const out = join(dir, 'norm.jsonl');
     expect(
-      (
-        await runCli([
-          'encode',
-          '--model',
-          model,
-          '--input',
-          join(dir, 'in.txt'),
-          '--output',
-          out,
-          '--normalize',
-        ])
-      ).status,
+      (await runCli(encodeArgs({ input: join(dir, 'in.txt'), output: out }, ['--normalize']))).status,
     ).toBe(0);
     const first = readJsonl<{ embedding: number[] }>(out)[0]!.embedding;
     expect(Math.hypot(...first)).toBeCloseTo(1, 5);
@@ -75,78 +59,37 @@ describe('contrastive encode', () => {
   it('fails clearly on a missing model, a missing input and an empty line', async () => {
     const dir = tempDir('enc-');
     writeFileSync(join(dir, 'bad.txt'), 'first\n\nthird\n');
-    const noModel = await runCli([
-      'encode',
-      '--model',
-      join(dir, 'nope'),
-      '--input',
-      join(dir, 'bad.txt'),
-      '--output',
-      join(dir, 'o.jsonl'),
-    ]);
+    const noModel = await runCli(
+      encodeArgs({ model: join(dir, 'nope'), input: join(dir, 'bad.txt'), output: join(dir, 'o.jsonl') }),
+    );
     expect(noModel.status).not.toBe(0);
-    const empty = await runCli([
-      'encode',
-      '--model',
-      model,
-      '--input',
-      join(dir, 'bad.txt'),
-      '--output',
-      join(dir, 'o.jsonl'),
-    ]);
+    const empty = await runCli(encodeArgs({ input: join(dir, 'bad.txt'), output: join(dir, 'o.jsonl') }));
     expect(empty.status).not.toBe(0);
     expect(empty.stderr).toContain(`${join(dir, 'bad.txt')}:2: empty text`);
-    const missing = await runCli([
-      'encode',
-      '--model',
-      model,
-      '--input',
-      join(dir, 'none.txt'),
-      '--output',
-      join(dir, 'o.jsonl'),
-    ]);
+    const missing = await runCli(encodeArgs({ input: join(dir, 'none.txt'), output: join(dir, 'o.jsonl') }));
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('none.txt: input file not found');
     const noWeights = tempDir('enc-model-');
     writeFileSync(join(noWeights, 'config.json'), readFileSync(join(model, 'config.json')));
     writeFileSync(join(dir, 'ok.txt'), 'hello\n');
-    const r = await runCli([
-      'encode',
-      '--model',
-      noWeights,
-      '--input',
-      join(dir, 'ok.txt'),
-      '--output',
-      join(dir, 'o.jsonl'),
-    ]);
+    const r = await runCli(
+      encodeArgs({ model: noWeights, input: join(dir, 'ok.txt'), output: join(dir, 'o.jsonl') }),
+    );
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('model.safetensors: model weights not found');
-    const badFlag = await runCli([
-      'encode',
-      '--model',
-      model,
-      '--input',
-      join(dir, 'ok.txt'),
-      '--output',
-      join(dir, 'o.jsonl'),
-      '--batch-size',
-      '0',
-    ]);
+    const badFlag = await runCli(
+      encodeArgs({ input: join(dir, 'ok.txt'), output: join(dir, 'o.jsonl') }, ['--batch-size', '0']),
+    );
     expect(badFlag.status).not.toBe(0);
     expect(badFlag.stderr).toContain('--batch-size must be a positive integer');
-    const tfjsWorkers = await runCli([
-      'encode',
-      '--model',
-      model,
-      '--input',
-      join(dir, 'ok.txt'),
-      '--output',
-      join(dir, 'o.jsonl'),
-      '--engine',
-      'tfjs',
-      '--workers',
-      '2',
-    ]);
+    const tfjsWorkers = await runCli(
+      encodeArgs({ input: join(dir, 'ok.txt'), output: join(dir, 'o.jsonl') }, [
+        '--engine',
+        'tfjs',
+        '--workers',
+        '2',
+      ]),
+    );
     expect(tfjsWorkers.status).toBe(1);
     expect(tfjsWorkers.stderr).toContain(
       '--workers runs onnxruntime sessions in worker threads; it does not apply to --engine tfjs',

@@ -26,6 +26,15 @@ export function evalArgs(
   return ['eval', '--model', model, '--task', task, '--data', data, '--output', output, ...flags];
 }
 
+/** The arguments of `contrastive encode`: the model, the input file and the output file, then `flags`. */
+export function encodeArgs(
+  run: { model?: string; input: string; output: string },
+  flags: string[] = [],
+): string[] {
+  const { model = tinyBert, input, output } = run;
+  return ['encode', '--model', model, '--input', input, '--output', output, ...flags];
+}
+
 /** The options of a `contrastive train` run that most tests set; anything else goes in `flags`. */
 export interface TrainRun {
   /** The model folder (default: the tiny BERT fixture). */
