@@ -8,13 +8,12 @@
  * Usage: node --conditions=@contrastive/source --import tsx scripts/interop/build_models.ts <out-dir>
  *   then, where sentence-transformers is installed: python3 scripts/interop/st_check.py <out-dir>
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { startFakeHub } from '../../packages/hub/test/fake_hub.js';
-import { cliNodeArgs } from '../../test-support/cli.js';
+import { runCli } from '../../test-support/cli.js';
 import { sharedPath } from '../../test-support/shared.js';
+import { readJsonl } from '../../test-support/training_output.js';
 
 const out = resolve(process.argv[2] ?? '');
 if (!process.argv[2]) throw new Error('usage: build_models.ts <out-dir>');
@@ -22,18 +21,11 @@ mkdirSync(out, { recursive: true });
 const tinyBert = sharedPath('fixtures', 'tiny-bert');
 const tinyCrossEncoder = sharedPath('fixtures', 'tiny-cross-encoder');
 
-function cli(args: string[]): string {
-  return execFileSync(process.execPath, cliNodeArgs(args), {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
-  });
+/** One CLI run (asynchronous: the hub case's server runs in this process); a failure stops the build. */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<void> {
+  const r = await runCli(args, { env: { ORT_DISABLE_TELEMETRY: '1', ...env } });
+  if (r.status !== 0) throw new Error(`contrastive ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
 }
-const jsonl = <T>(file: string): T[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
 
 // Texts of several lengths (one past the tiny models' 32-token limit: truncation must agree too).
 const texts = [
@@ -96,64 +88,47 @@ const train = (model: string, loss: string, data: string, output: string, flags:
     '--no-progress',
     ...flags,
   ]);
-const encode = (model: string, name: string, flags: string[] = []) => {
+/** `contrastive encode` of the texts by `model` (a folder or a hub id): the embeddings. */
+const encode = async (
+  model: string,
+  name: string,
+  flags: string[] = [],
+  env: Record<string, string> = {},
+) => {
   const file = join(out, `${name}.jsonl`);
-  cli(['encode', '--model', join(out, model), '--input', join(out, 'texts.txt'), '--output', file, ...flags]);
-  return jsonl<{ embedding: number[] }>(file).map((r) => r.embedding);
+  await cli(['encode', '--model', model, '--input', join(out, 'texts.txt'), '--output', file, ...flags], env);
+  return readJsonl<{ embedding: number[] }>(file).map((r) => r.embedding);
 };
-const score = (model: string, name: string, flags: string[] = []) => {
+/** `contrastive score` of the pairs by the cross-encoder folder `model`: its scores. */
+const score = async (model: string, name: string, flags: string[] = []) => {
   const file = join(out, `${name}.jsonl`);
-  cli([
-    'score',
-    '--model',
-    join(out, model),
-    '--input',
-    join(out, 'pairs.jsonl'),
-    '--output',
-    file,
-    ...flags,
-  ]);
-  return jsonl<{ score?: number; scores?: number[] }>(file).map((r) => r.score ?? r.scores);
+  await cli(['score', '--model', model, '--input', join(out, 'pairs.jsonl'), '--output', file, ...flags]);
+  return readJsonl<{ score?: number; scores?: number[] }>(file).map((r) => r.score ?? r.scores);
 };
+const at = (name: string) => join(out, name);
 
 // (1) The tiny BERT fine-tuned with MNRL and a training prompt (saved in config_sentence_transformers.json).
-train(tinyBert, 'mnrl', 'train.jsonl', 'mnrl-prompt', ['--prompt', 'query: ']);
+await train(tinyBert, 'mnrl', 'train.jsonl', 'mnrl-prompt', ['--prompt', 'query: ']);
 // (2) A new model: CLS pooling + Normalize, fine-tuned; (3) lasttoken pooling, fine-tuned.
-init('init-cls', ['--pooling', 'cls', '--normalize']);
-train(join(out, 'init-cls'), 'mnrl', 'train.jsonl', 'cls-normalize');
-init('init-last', ['--pooling', 'lasttoken']);
-train(join(out, 'init-last'), 'mnrl', 'train.jsonl', 'lasttoken');
+await init('init-cls', ['--pooling', 'cls', '--normalize']);
+await train(at('init-cls'), 'mnrl', 'train.jsonl', 'cls-normalize');
+await init('init-last', ['--pooling', 'lasttoken']);
+await train(at('init-last'), 'mnrl', 'train.jsonl', 'lasttoken');
 // (4) The tiny cross-encoder fine-tuned with BCE; (5) a new 3-label cross-encoder fine-tuned with cross-entropy.
-train(tinyCrossEncoder, 'bce', 'labeled.jsonl', 'ce-bce');
-init('init-ce3', ['--cross-encoder', '--num-labels', '3']);
-train(join(out, 'init-ce3'), 'ce', 'nli.jsonl', 'ce-3labels');
+await train(tinyCrossEncoder, 'bce', 'labeled.jsonl', 'ce-bce');
+await init('init-ce3', ['--cross-encoder', '--num-labels', '3']);
+await train(at('init-ce3'), 'ce', 'nli.jsonl', 'ce-3labels');
 
 // (6) The first model through the hub cache: `contrastive encode --model test-org/tiny-bert` downloads it into
-// <out>/hub-cache (HF_HUB_CACHE) from the local stand-in (HF_ENDPOINT). Asynchronous: the server runs in this process.
-const hub = await startFakeHub(join(out, 'mnrl-prompt'));
-const hubFile = join(out, 'e7.jsonl');
+// <out>/hub-cache (HF_HUB_CACHE) from the local stand-in (HF_ENDPOINT).
+const hub = await startFakeHub(at('mnrl-prompt'));
+let hubEmbeddings: number[][];
 try {
-  await promisify(execFile)(
-    process.execPath,
-    cliNodeArgs([
-      'encode',
-      '--model',
-      'test-org/tiny-bert',
-      '--input',
-      join(out, 'texts.txt'),
-      '--output',
-      hubFile,
-    ]),
-    {
-      env: {
-        ...process.env,
-        ORT_DISABLE_TELEMETRY: '1',
-        HF_ENDPOINT: hub.endpoint,
-        HF_HUB_CACHE: join(out, 'hub-cache'),
-        HF_HUB_OFFLINE: '',
-      },
-    },
-  );
+  hubEmbeddings = await encode('test-org/tiny-bert', 'e7', [], {
+    HF_ENDPOINT: hub.endpoint,
+    HF_HUB_CACHE: at('hub-cache'),
+    HF_HUB_OFFLINE: '',
+  });
 } finally {
   await hub.close();
 }
@@ -162,36 +137,52 @@ const expected = {
   texts,
   pairs,
   encoders: [
-    { model: 'mnrl-prompt', engine: 'onnx', embeddings: encode('mnrl-prompt', 'e1', ['--engine', 'onnx']) },
-    { model: 'mnrl-prompt', engine: 'tfjs', embeddings: encode('mnrl-prompt', 'e2', ['--engine', 'tfjs']) },
+    {
+      model: 'mnrl-prompt',
+      engine: 'onnx',
+      embeddings: await encode(at('mnrl-prompt'), 'e1', ['--engine', 'onnx']),
+    },
+    {
+      model: 'mnrl-prompt',
+      engine: 'tfjs',
+      embeddings: await encode(at('mnrl-prompt'), 'e2', ['--engine', 'tfjs']),
+    },
     {
       model: 'mnrl-prompt',
       engine: 'onnx',
       prompt_name: 'query',
-      embeddings: encode('mnrl-prompt', 'e3', ['--engine', 'onnx', '--prompt-name', 'query']),
+      embeddings: await encode(at('mnrl-prompt'), 'e3', ['--engine', 'onnx', '--prompt-name', 'query']),
     },
     {
       model: 'cls-normalize',
       engine: 'onnx',
-      embeddings: encode('cls-normalize', 'e4', ['--engine', 'onnx']),
+      embeddings: await encode(at('cls-normalize'), 'e4', ['--engine', 'onnx']),
     },
     {
       model: 'cls-normalize',
       engine: 'onnx',
       truncate_dim: 16,
-      embeddings: encode('cls-normalize', 'e5', ['--engine', 'onnx', '--truncate-dim', '16']),
+      embeddings: await encode(at('cls-normalize'), 'e5', ['--engine', 'onnx', '--truncate-dim', '16']),
     },
-    { model: 'lasttoken', engine: 'onnx', embeddings: encode('lasttoken', 'e6', ['--engine', 'onnx']) },
+    {
+      model: 'lasttoken',
+      engine: 'onnx',
+      embeddings: await encode(at('lasttoken'), 'e6', ['--engine', 'onnx']),
+    },
     {
       model: 'test-org/tiny-bert',
       hub_cache: 'hub-cache',
       engine: 'auto',
-      embeddings: jsonl<{ embedding: number[] }>(hubFile).map((r) => r.embedding),
+      embeddings: hubEmbeddings,
     },
   ],
   cross_encoders: [
-    { model: 'ce-bce', activation: 'sigmoid', scores: score('ce-bce', 's1') },
-    { model: 'ce-3labels', activation: 'softmax', scores: score('ce-3labels', 's2', ['--softmax']) },
+    { model: 'ce-bce', activation: 'sigmoid', scores: await score(at('ce-bce'), 's1') },
+    {
+      model: 'ce-3labels',
+      activation: 'softmax',
+      scores: await score(at('ce-3labels'), 's2', ['--softmax']),
+    },
   ],
 };
 writeFileSync(join(out, 'expected.json'), JSON.stringify(expected));
