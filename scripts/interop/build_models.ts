@@ -106,6 +106,18 @@ const score = async (model: string, name: string, flags: string[] = []) => {
   return readJsonl<{ score?: number; scores?: number[] }>(file).map((r) => r.score ?? r.scores);
 };
 const at = (name: string) => join(out, name);
+/** One embedding case of `expected.json`: the folder `model` encoded on `engine`, the flags following from `more`. */
+const encoderCase = async (
+  model: string,
+  engine: 'onnx' | 'tfjs',
+  name: string,
+  more: { prompt_name?: string; truncate_dim?: number } = {},
+) => {
+  const flags = ['--engine', engine];
+  if (more.prompt_name !== undefined) flags.push('--prompt-name', more.prompt_name);
+  if (more.truncate_dim !== undefined) flags.push('--truncate-dim', String(more.truncate_dim));
+  return { model, engine, ...more, embeddings: await encode(at(model), name, flags) };
+};
 
 // (1) The tiny BERT fine-tuned with MNRL and a training prompt (saved in config_sentence_transformers.json).
 await train(tinyBert, 'mnrl', 'train.jsonl', 'mnrl-prompt', ['--prompt', 'query: ']);
@@ -137,38 +149,12 @@ const expected = {
   texts,
   pairs,
   encoders: [
-    {
-      model: 'mnrl-prompt',
-      engine: 'onnx',
-      embeddings: await encode(at('mnrl-prompt'), 'e1', ['--engine', 'onnx']),
-    },
-    {
-      model: 'mnrl-prompt',
-      engine: 'tfjs',
-      embeddings: await encode(at('mnrl-prompt'), 'e2', ['--engine', 'tfjs']),
-    },
-    {
-      model: 'mnrl-prompt',
-      engine: 'onnx',
-      prompt_name: 'query',
-      embeddings: await encode(at('mnrl-prompt'), 'e3', ['--engine', 'onnx', '--prompt-name', 'query']),
-    },
-    {
-      model: 'cls-normalize',
-      engine: 'onnx',
-      embeddings: await encode(at('cls-normalize'), 'e4', ['--engine', 'onnx']),
-    },
-    {
-      model: 'cls-normalize',
-      engine: 'onnx',
-      truncate_dim: 16,
-      embeddings: await encode(at('cls-normalize'), 'e5', ['--engine', 'onnx', '--truncate-dim', '16']),
-    },
-    {
-      model: 'lasttoken',
-      engine: 'onnx',
-      embeddings: await encode(at('lasttoken'), 'e6', ['--engine', 'onnx']),
-    },
+    await encoderCase('mnrl-prompt', 'onnx', 'e1'),
+    await encoderCase('mnrl-prompt', 'tfjs', 'e2'),
+    await encoderCase('mnrl-prompt', 'onnx', 'e3', { prompt_name: 'query' }),
+    await encoderCase('cls-normalize', 'onnx', 'e4'),
+    await encoderCase('cls-normalize', 'onnx', 'e5', { truncate_dim: 16 }),
+    await encoderCase('lasttoken', 'onnx', 'e6'),
     {
       model: 'test-org/tiny-bert',
       hub_cache: 'hub-cache',
