@@ -383,6 +383,7 @@ export class CrossEncoder {
       requested,
       report,
       threads: this.onnxOptions.threads,
+      device: this.onnxOptions.device,
       describe: (s: OnnxEncoderSession) => s.reportNote,
       createOnnx: (threads) =>
         this.onnxSession.build(key, () =>
@@ -502,7 +503,9 @@ export class CrossEncoder {
   async createTrainingEngine(
     options: TrainingEngineRequest = {},
   ): Promise<EncoderTrainingEngine | undefined> {
-    return resolveTrainingEngine(options, (threads) => OnnxTrainingEngine.create(this, { threads }));
+    return resolveTrainingEngine(options, (threads, device) =>
+      OnnxTrainingEngine.create(this, { threads, device }),
+    );
   }
 
   /** Bytes of activations tfjs keeps for a batch of `pairs` pairs (~64 tokens each), for the wasm heap warning. */

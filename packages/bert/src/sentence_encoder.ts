@@ -520,6 +520,7 @@ export class SentenceEncoder {
       requested,
       report: options.report,
       threads: this.onnxOptions.threads,
+      device: this.onnxOptions.device,
       describe: (s: OnnxEncoderSession) => s.reportNote,
       createOnnx: (threads) =>
         this.onnxSession.build(key, () =>
@@ -632,7 +633,9 @@ export class SentenceEncoder {
   async createTrainingEngine(
     options: TrainingEngineRequest = {},
   ): Promise<EncoderTrainingEngine | undefined> {
-    return resolveTrainingEngine(options, (threads) => OnnxTrainingEngine.create(this, { threads }));
+    return resolveTrainingEngine(options, (threads, device) =>
+      OnnxTrainingEngine.create(this, { threads, device }),
+    );
   }
 
   /**

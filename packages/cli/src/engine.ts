@@ -1,5 +1,10 @@
 import { type OnnxSessionOptions, SentenceEncoder, type SentenceEncoderOptions } from '@contrastive/bert';
-import { type EngineChoice, parseEngineChoice } from '@contrastive/tensor-gpu';
+import {
+  type EngineChoice,
+  type EngineDevice,
+  parseEngineChoice,
+  parseEngineDevice,
+} from '@contrastive/tensor-gpu';
 import { InvalidArgumentError, Option } from 'commander';
 import { parsePositiveInt } from './options.js';
 
@@ -25,6 +30,32 @@ export function workersOption(): Option {
   ).argParser(parsePositiveInt('--workers'));
 }
 
+/** commander's parser for `--device`, as a usage error. */
+export function parseDevice(value: string): EngineDevice {
+  try {
+    return parseEngineDevice(value, '--device');
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/**
+ * `--device <name>` of the commands that run the onnx engine (encode, eval, mine, train): where onnxruntime runs
+ * the graphs (`OnnxSessionOptions.device`); cpu when not given.
+ */
+export function deviceOption(): Option {
+  return new Option(
+    '--device <name>',
+    "onnx: cpu (default) | webgpu (a GPU through Vulkan, Metal or Direct3D 12) | cuda | cuda:<index> (onnxruntime-node's CUDA provider)",
+  ).argParser(parseDevice);
+}
+
+/** The onnx engine's flags as the commands take them (`--workers`, `--device`). */
+export interface OnnxFlags {
+  workers?: number;
+  device?: EngineDevice;
+}
+
 export interface LoadedEncoder {
   /** The model: configuration, dimension, saving. */
   model: SentenceEncoder;
@@ -42,25 +73,32 @@ export async function loadEncoder(
   path: string,
   engine: Engine,
   options: SentenceEncoderOptions = {},
-  { purpose = 'encode', workers }: { purpose?: 'encode' | 'eval'; workers?: number } = {},
+  { purpose = 'encode', ...flags }: { purpose?: 'encode' | 'eval' } & OnnxFlags = {},
 ): Promise<LoadedEncoder> {
-  checkWorkersEngine(engine, workers);
+  checkOnnxFlags(engine, flags);
   const model = await SentenceEncoder.load(path, options);
   // Before the engine is chosen: the snapshot it builds is built with these options.
-  model.onnxOptions = withWorkers(model.onnxOptions, workers);
+  model.onnxOptions = withOnnxFlags(model.onnxOptions, flags);
   const chosen = await model.selectEncodeEngine(engine, {
     purpose,
     report: (line) => process.stderr.write(`${line}\n`),
   });
-  warnUnusedWorkers(chosen, workers);
+  warnUnusedWorkers(chosen, flags.workers);
   return { model, runner: model, engine: chosen, release: () => model.release() };
 }
 
-/** `--workers` asks for onnxruntime sessions: with `--engine tfjs` it is a contradiction, refused up front. */
-export function checkWorkersEngine(engine: Engine, workers: number | undefined): void {
+/**
+ * `--workers` and `--device` ask for onnxruntime sessions: with `--engine tfjs` they are a contradiction,
+ * refused up front.
+ */
+export function checkOnnxFlags(engine: Engine, { workers, device }: OnnxFlags): void {
   if (workers !== undefined && engine === 'tfjs')
     throw new Error(
       '--workers runs onnxruntime sessions in worker threads; it does not apply to --engine tfjs',
+    );
+  if (device !== undefined && device !== 'cpu' && engine === 'tfjs')
+    throw new Error(
+      `--device ${device} runs the onnx engine on that device; it does not apply to --engine tfjs`,
     );
 }
 
@@ -70,7 +108,14 @@ export function warnUnusedWorkers(chosen: 'onnx' | 'tfjs', workers: number | und
     process.stderr.write('contrastive: warning: --workers ignored: the tfjs engine encodes in this thread\n');
 }
 
-/** `options` with `--workers`' value (unchanged when it was not given). */
-export function withWorkers(options: OnnxSessionOptions, workers: number | undefined): OnnxSessionOptions {
-  return workers === undefined ? options : { ...options, workers };
+/** `options` with the values of `--workers` and `--device` that were given. */
+export function withOnnxFlags(
+  options: OnnxSessionOptions,
+  { workers, device }: OnnxFlags,
+): OnnxSessionOptions {
+  return {
+    ...options,
+    ...(workers === undefined ? {} : { workers }),
+    ...(device === undefined ? {} : { device }),
+  };
 }

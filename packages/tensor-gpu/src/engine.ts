@@ -20,6 +20,21 @@ export function parseEngineChoice(value: string, option = 'engine'): EngineChoic
   return value as EngineChoice;
 }
 
+/**
+ * Where the onnx engine runs its graphs (sentence-transformers' `device`): `cpu` (the default), `webgpu`
+ * (onnxruntime-node's built-in WebGPU provider: a GPU through Vulkan, Metal or Direct3D 12), `cuda` or
+ * `cuda:<index>` (onnxruntime's CUDA provider, which onnxruntime-node's install script fetches on linux/x64).
+ * Operators a GPU provider lacks run on the CPU.
+ */
+export type EngineDevice = 'cpu' | 'webgpu' | 'cuda' | `cuda:${number}`;
+
+/** Parses a user-given device; the error names the option. */
+export function parseEngineDevice(value: string, option = 'device'): EngineDevice {
+  if (value === 'cpu' || value === 'webgpu' || value === 'cuda' || /^cuda:(0|[1-9]\d*)$/.test(value))
+    return value as EngineDevice;
+  throw new Error(`${option} must be cpu, webgpu, cuda or cuda:<index>, got "${value}"`);
+}
+
 /** onnxruntime intra-op threads when none are given: the machine's cores, at most 8. */
 export function defaultEngineThreads(): number {
   return Math.min(8, Math.max(1, availableParallelism()));
@@ -30,6 +45,11 @@ export interface ResolveEngineOptions<T> {
   requested: EngineChoice;
   /** onnxruntime intra-op threads; default `defaultEngineThreads()`. */
   threads?: number;
+  /**
+   * The onnx engine's device (default `cpu`), named in the report. Another device is a request for onnxruntime:
+   * under `auto` it is chosen even on tfjs-node, and a failure to create it is rethrown, not a fallback.
+   */
+  device?: EngineDevice;
   /** Builds the onnx engine; a failure falls back to tfjs under `auto` and is rethrown under `onnx`. */
   createOnnx: (threads: number) => Promise<T>;
   /** Receives the one-line report of the choice (e.g. write it to stderr). */
@@ -52,7 +72,9 @@ export async function resolveEngine<T>(options: ResolveEngineOptions<T>): Promis
   const report =
     options.report && ((what: string) => options.report!(`contrastive: ${label} engine: ${what}`));
   const backend = tf.getBackend();
-  if (requested === 'tfjs' || (requested === 'auto' && backend === 'tensorflow')) {
+  const device = options.device ?? 'cpu';
+  const onDevice = device !== 'cpu';
+  if (requested === 'tfjs' || (requested === 'auto' && backend === 'tensorflow' && !onDevice)) {
     report?.(`tfjs (${backend})`);
     return { kind: 'tfjs' };
   }
@@ -62,10 +84,10 @@ export async function resolveEngine<T>(options: ResolveEngineOptions<T>): Promis
   try {
     const engine = await options.createOnnx(threads);
     const more = options.describe?.(engine);
-    report?.(`onnxruntime-node (${threads} threads${more ? `, ${more}` : ''})`);
+    report?.(onnxEngineName(device, threads, more));
     return { kind: 'onnx', threads, engine };
   } catch (e) {
-    if (requested === 'onnx') throw e;
+    if (requested === 'onnx' || onDevice) throw e;
     const reason = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
     report?.(`tfjs (${backend}); onnxruntime: ${reason}`);
     return { kind: 'tfjs', reason };
@@ -79,9 +101,20 @@ export interface TrainingEngineHandle<Step> {
   release(): Promise<void>;
 }
 
+/**
+ * The onnx engine as reports name it: `onnxruntime-node (2 threads)`, `onnxruntime-node (webgpu, 2 threads)`,
+ * with `more` after the threads (`2 workers`).
+ */
+export function onnxEngineName(device: EngineDevice, threads: number, more?: string): string {
+  const what = [...(device === 'cpu' ? [] : [device]), `${threads} threads`, ...(more ? [more] : [])];
+  return `onnxruntime-node (${what.join(', ')})`;
+}
+
 export interface TrainingEngineRequest {
   engine?: EngineChoice;
   threads?: number;
+  /** The onnx engine's device (default `cpu`); see `ResolveEngineOptions.device`. */
+  device?: EngineDevice;
   report?: (line: string) => void;
 }
 
@@ -91,19 +124,24 @@ export interface TrainingEngineRequest {
  */
 export async function resolveTrainingEngine<Step>(
   request: TrainingEngineRequest,
-  createOnnx: (threads: number) => Promise<{ beginStep(): Step; release(): Promise<void> }>,
+  createOnnx: (
+    threads: number,
+    device: EngineDevice,
+  ) => Promise<{ beginStep(): Step; release(): Promise<void> }>,
 ): Promise<TrainingEngineHandle<Step> | undefined> {
+  const device = request.device ?? 'cpu';
   const resolved = await resolveEngine({
     purpose: 'train',
     requested: request.engine ?? 'auto',
     threads: request.threads,
+    device,
     report: request.report,
-    createOnnx,
+    createOnnx: (threads) => createOnnx(threads, device),
   });
   if (resolved.kind === 'tfjs') return undefined;
   const engine = resolved.engine;
   return {
-    name: `onnxruntime-node (${resolved.threads} threads)`,
+    name: onnxEngineName(device, resolved.threads),
     beginStep: () => engine.beginStep(),
     release: () => engine.release(),
   };

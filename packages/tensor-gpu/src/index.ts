@@ -23,11 +23,14 @@ export {
   resolveEngine,
   resolveTrainingEngine,
   parseEngineChoice,
+  parseEngineDevice,
+  onnxEngineName,
   defaultEngineThreads,
   ENGINE_CHOICES,
 } from './engine.js';
 export type {
   EngineChoice,
+  EngineDevice,
   EnginePurpose,
   ResolveEngineOptions,
   ResolvedEngine,

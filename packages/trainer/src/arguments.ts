@@ -1,5 +1,10 @@
 import type { TrainingPrompts } from '@contrastive/core';
-import { ENGINE_CHOICES, type EngineChoice } from '@contrastive/tensor-gpu';
+import {
+  ENGINE_CHOICES,
+  type EngineChoice,
+  type EngineDevice,
+  parseEngineDevice,
+} from '@contrastive/tensor-gpu';
 import type { BatchSampler, BatchSamplerName } from './samplers.js';
 /** Training arguments with sentence-transformers / Hugging Face names (camelCased) and defaults. */
 export interface TrainingArguments {
@@ -56,6 +61,11 @@ export interface TrainingArguments {
   trainEngine: EngineChoice;
   /** onnxruntime intra-op threads for `trainEngine` onnx. Default: the machine's cores, at most 8. */
   engineThreads?: number;
+  /**
+   * Where `trainEngine` onnx runs the transformer's passes: `cpu` (default), `webgpu`, `cuda`, `cuda:<index>`.
+   * Another device than `cpu` makes `auto` mean onnx (no quiet fallback to tfjs).
+   */
+  engineDevice?: EngineDevice;
 }
 
 export const DEFAULT_TRAINING_ARGUMENTS: Omit<TrainingArguments, 'outputDir'> = {
@@ -93,6 +103,7 @@ export const DEFAULT_TRAINING_ARGUMENTS: Omit<TrainingArguments, 'outputDir'> = 
   evalEngine: 'auto',
   trainEngine: 'auto',
   engineThreads: undefined,
+  engineDevice: undefined,
 };
 
 /** Fills defaults and checks values; errors name the argument. */
@@ -146,6 +157,7 @@ export function resolveTrainingArguments(
   oneOf('evalEngine', ENGINE_CHOICES);
   oneOf('trainEngine', ENGINE_CHOICES);
   if (a.engineThreads !== undefined) positiveInt('engineThreads');
+  if (a.engineDevice !== undefined) parseEngineDevice(a.engineDevice, 'training argument engineDevice');
   if (a.saveTotalLimit !== undefined && (!Number.isInteger(a.saveTotalLimit) || a.saveTotalLimit < 1)) {
     throw new Error(`training argument saveTotalLimit must be a positive integer, got ${a.saveTotalLimit}`);
   }

@@ -453,6 +453,7 @@ export class SentenceTransformerTrainer<M extends TrainableEncoder = TrainableEn
     const engine = await this.model.createTrainingEngine?.({
       engine: a.trainEngine,
       threads: a.engineThreads,
+      device: a.engineDevice,
       report: (line) => this.report(line),
     });
     if (!engine) {

@@ -1,5 +1,5 @@
 import type { EmbeddingModel, ExternalTrainingStep } from '@contrastive/losses';
-import type { EngineChoice } from '@contrastive/tensor-gpu';
+import type { EngineChoice, EngineDevice } from '@contrastive/tensor-gpu';
 
 /** A transformer whose training passes run outside tfjs's tape (the onnxruntime engine). */
 export interface TrainingEngine {
@@ -39,6 +39,7 @@ export interface TrainableEncoder extends EmbeddingModel {
   createTrainingEngine?(options: {
     engine: EngineChoice;
     threads?: number;
+    device?: EngineDevice;
     report?: (line: string) => void;
   }): Promise<TrainingEngine | undefined>;
   /** Bytes of activations tfjs keeps for a batch of `texts` texts (warns before the wasm heap overflows). */

@@ -306,7 +306,9 @@ export class BertForMaskedLM {
   async createTrainingEngine(
     options: TrainingEngineRequest = {},
   ): Promise<TrainingEngineHandle<ReturnType<MlmOnnxEngine['beginStep']>> | undefined> {
-    return resolveTrainingEngine(options, (threads) => MlmOnnxEngine.create(this, { threads }));
+    return resolveTrainingEngine(options, (threads, device) =>
+      MlmOnnxEngine.create(this, { threads, device }),
+    );
   }
 
   /** Activations tfjs keeps per batch (as SentenceEncoder), plus the vocabulary logits of the masked tokens. */

@@ -1,4 +1,4 @@
-import { type NamedVariable, tf } from '@contrastive/tensor-gpu';
+import { type EngineDevice, type NamedVariable, tf } from '@contrastive/tensor-gpu';
 import type { BertModel } from '../model.js';
 import {
   OnnxBertTrainer,
@@ -30,7 +30,10 @@ export class MlmOnnxEngine {
     private readonly trainer: OnnxBertTrainer,
   ) {}
 
-  static async create(model: MaskedLmParts, options: { threads?: number } = {}): Promise<MlmOnnxEngine> {
+  static async create(
+    model: MaskedLmParts,
+    options: { threads?: number; device?: EngineDevice } = {},
+  ): Promise<MlmOnnxEngine> {
     return new MlmOnnxEngine(model, await OnnxBertTrainer.create(model.bert, options));
   }
 

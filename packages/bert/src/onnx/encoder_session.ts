@@ -1,4 +1,4 @@
-import { readFloat32, tf } from '@contrastive/tensor-gpu';
+import { type EngineDevice, readFloat32, tf } from '@contrastive/tensor-gpu';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { TokenEmbeddingBackend } from '../backends.js';
 import type { BertConfig } from '../config.js';
@@ -9,13 +9,19 @@ import { attentionParts, rowLength, selectRows } from './internal/batch_rows.js'
 import { toInt64 } from './internal/int64.js';
 import { type SessionRunner, type WireTensor, WorkerSession } from './internal/session_worker.js';
 import { encodeModel } from './proto.js';
-import { type OnnxRuntime, cpuSessionOptions, loadOnnxRuntime } from './runtime.js';
+import { type OnnxRuntime, cpuSessionOptions, createSession, loadOnnxRuntime } from './runtime.js';
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 export interface OnnxSessionOptions {
   /** onnxruntime's intra-op threads. Default 2. */
   threads?: number;
+  /**
+   * Where the graph runs (sentence-transformers' `device`): `cpu` (default), `webgpu`, `cuda`, `cuda:<index>`
+   * (`EngineDevice`). On a GPU `ops` defaults to `standard`; operators a provider lacks run on the CPU with
+   * `threads`.
+   */
+  device?: EngineDevice;
   /** `contrib` (onnxruntime's fused BERT kernels, the default) or `standard` (plain ONNX operators). */
   ops?: OnnxOpSet;
   /** Default `all`. */
@@ -102,9 +108,18 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
       throw new Error(`ONNX engine: threads must be a positive integer, got ${threads}`);
     if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1))
       throw new Error(`ONNX engine: workers must be a positive integer, got ${options.workers}`);
+    const device = options.device ?? 'cpu';
+    if (device !== 'cpu' && (options.workers ?? 1) > 1)
+      throw new Error(
+        `ONNX engine: workers share out CPU threads; on device ${device} one session runs the batches (leave workers out)`,
+      );
     // No more sessions than threads: each has one at least, and together they use `threads`.
     const workers = Math.min(options.workers ?? 1, threads);
     const ort = await loadOnnxRuntime();
+    // On a GPU the standard operators: onnxruntime's WebGPU provider runs them all, while its MultiHeadAttention
+    // gave wrong results from 32 tokens on (onnxruntime-node 1.30, Mesa lavapipe) and ONNX's Attention runs on the
+    // CPU there. The padding the standard graph computes costs a GPU little.
+    const ops = options.ops ?? (device === 'cpu' ? 'contrib' : 'standard');
     const writers = source.head.map((m) => m.onnx?.());
     const fused = writers.every((w) => w !== undefined);
     // Graph built and encoded with no await in between: `weights()` may return views on tfjs's heap.
@@ -112,7 +127,7 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
       config: source.config,
       weights: source.weights(),
       weightLayout: 'in-out',
-      ops: options.ops ?? 'contrib',
+      ops,
       output: 'sentence_embedding',
       head: fused ? (writers as OnnxModuleWriter[]) : undefined,
       poolingMaskInput: fused,
@@ -121,13 +136,12 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
     });
     const bytes = encodeModel(model);
     const modelBytes = bytes.byteLength;
-    const sessionOptions = (n: number) => ({
-      ...cpuSessionOptions(n),
-      graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-    });
+    const level = { graphOptimizationLevel: options.graphOptimizationLevel ?? 'all' } as const;
+    // Worker sessions (CPU only, see above).
+    const sessionOptions = (n: number) => ({ ...cpuSessionOptions(n), ...level });
     let runners: SessionRunner[];
     if (workers === 1)
-      runners = [new LocalSession(ort, await ort.InferenceSession.create(bytes, sessionOptions(threads)))];
+      runners = [new LocalSession(ort, await createSession(ort, bytes, threads, device, level))];
     else {
       const made = await Promise.allSettled(
         Array.from({ length: workers }, (_, i) =>
@@ -146,7 +160,7 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
         throw (failed as PromiseRejectedResult).reason;
       }
     }
-    const packed = (options.ops ?? 'contrib') === 'contrib' && fused && (options.removePadding ?? true);
+    const packed = ops === 'contrib' && fused && (options.removePadding ?? true);
     return new OnnxEncoderSession(runners, source, fused, modelBytes, packed);
   }
 

@@ -1,3 +1,4 @@
+import type { EngineDevice } from '@contrastive/tensor-gpu';
 import type * as Ort from 'onnxruntime-node';
 
 export type OnnxRuntime = typeof Ort;
@@ -54,4 +55,51 @@ export function cpuSessionOptions(threads: number): Ort.InferenceSession.Session
     graphOptimizationLevel: 'all',
     extra: CPU_SESSION_CONFIG,
   };
+}
+
+/**
+ * `cpuSessionOptions` on `device`: its execution provider first (operators it lacks run on the CPU, with
+ * `threads`). GPU sessions log errors only: onnxruntime warns on every one that shape operators stay on the CPU
+ * (by design).
+ */
+export function deviceSessionOptions(
+  threads: number,
+  device: EngineDevice = 'cpu',
+): Ort.InferenceSession.SessionOptions {
+  const options = cpuSessionOptions(threads);
+  if (device === 'cpu') return options;
+  const provider: Ort.InferenceSession.ExecutionProviderConfig =
+    device === 'webgpu'
+      ? 'webgpu'
+      : { name: 'cuda', deviceId: device === 'cuda' ? 0 : Number(device.slice('cuda:'.length)) };
+  return { ...options, executionProviders: [provider], logSeverityLevel: 3 };
+}
+
+const DEVICE_HELP: Record<'webgpu' | 'cuda', string> = {
+  webgpu:
+    "onnxruntime-node carries its WebGPU provider (Dawn); it needs a GPU driver with Vulkan (Linux), Metal (macOS) or Direct3D 12 (Windows). On Linux without a GPU, Mesa's lavapipe (mesa-vulkan-drivers, 23.0 or newer) is a CPU Vulkan device for checks",
+  cuda: "onnxruntime-node's CUDA provider is downloaded by its install script on linux/x64 (ONNXRUNTIME_NODE_INSTALL=cuda12, or allow the package's install script in pnpm) and needs the CUDA 12 and cuDNN 9 runtimes",
+};
+
+/** `InferenceSession.create` on `device`; a device that cannot start fails with what it needs. */
+export async function createSession(
+  ort: OnnxRuntime,
+  model: Uint8Array,
+  threads: number,
+  device: EngineDevice = 'cpu',
+  overrides: Ort.InferenceSession.SessionOptions = {},
+): Promise<Ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(model, {
+      ...deviceSessionOptions(threads, device),
+      ...overrides,
+    });
+  } catch (e) {
+    if (device === 'cpu') throw e;
+    const reason = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
+    const kind = device === 'webgpu' ? 'webgpu' : 'cuda';
+    throw new Error(`ONNX engine: device ${device} is not available here (${reason}). ${DEVICE_HELP[kind]}`, {
+      cause: e,
+    });
+  }
 }

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { SentenceEncoder } from '@contrastive/bert';
 import { decodeUtf8, withAtomicOutput } from '@contrastive/core';
-import { initBackend, readFloat32 } from '@contrastive/tensor-gpu';
+import { type EngineDevice, initBackend, readFloat32 } from '@contrastive/tensor-gpu';
 import { createProgress } from '@contrastive/trainer';
 import type { Command } from 'commander';
-import { type Engine, loadEncoder, parseEngine, workersOption } from '../engine.js';
+import { type Engine, deviceOption, loadEncoder, parseEngine, workersOption } from '../engine.js';
 import { parsePositiveInt } from '../options.js';
 
 /**
@@ -107,6 +107,7 @@ export function registerEncode(program: Command): void {
       'auto',
     )
     .addOption(workersOption())
+    .addOption(deviceOption())
     .action(
       async (opts: {
         model: string;
@@ -120,6 +121,7 @@ export function registerEncode(program: Command): void {
         truncateDim?: number;
         engine: Engine;
         workers?: number;
+        device?: EngineDevice;
       }) => {
         const texts = readTexts(opts.input);
         if (texts.length === 0) throw new Error(`${opts.input}: no texts`);
@@ -129,7 +131,7 @@ export function registerEncode(program: Command): void {
           opts.model,
           opts.engine,
           { maxSeqLength: opts.maxSeqLength, truncateDim: opts.truncateDim },
-          { workers: opts.workers },
+          { workers: opts.workers, device: opts.device },
         );
         const progress = createProgress('encode', texts.length);
         const embeddings = await runner.encode(texts, {

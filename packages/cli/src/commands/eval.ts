@@ -23,9 +23,10 @@ import {
   toMtebResultJson,
   writeMtebResult,
 } from '@contrastive/eval-mteb';
+import type { EngineDevice } from '@contrastive/tensor-gpu';
 import { createProgress } from '@contrastive/trainer';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type Engine, parseEngine, workersOption } from '../engine.js';
+import { type Engine, deviceOption, parseEngine, workersOption } from '../engine.js';
 import { parsePositiveInt } from '../options.js';
 import { pluginEvaluator, pluginEvaluatorNames } from '../plugins.js';
 
@@ -44,6 +45,8 @@ export interface EvalCommandOptions {
   engine?: Engine;
   /** onnx: encode sessions in worker threads (default: one in-process session). */
   workers?: number;
+  /** onnx: where the model runs (default cpu). */
+  device?: EngineDevice;
   /** A task type (sts, classification, ...) or a registry task name (STSBenchmark, Banking77Classification, ...). */
   task: string;
   /** The data file or folder; for registry tasks optional (then the hub copy is used). */
@@ -230,7 +233,7 @@ export async function runEval(opts: EvalCommandOptions, model?: Embedder): Promi
       opts.model,
       opts.engine ?? 'auto',
       { maxSeqLength: opts.maxSeqLength, normalize: opts.normalize, truncateDim: opts.truncateDim },
-      { workers: opts.workers },
+      { workers: opts.workers, device: opts.device },
     );
     embedder = loaded.runner;
     release = loaded.release;
@@ -271,7 +274,7 @@ export async function runEvalAcrossDims(opts: EvalCommandOptions): Promise<Trunc
     opts.model,
     opts.engine ?? 'auto',
     { maxSeqLength: opts.maxSeqLength, normalize: opts.normalize },
-    { workers: opts.workers },
+    { workers: opts.workers, device: opts.device },
   );
   const rows: TruncatedResultsJson['truncate_dims'] = [];
   try {
@@ -361,6 +364,7 @@ export function registerEval(program: Command): void {
       'auto',
     )
     .addOption(workersOption())
+    .addOption(deviceOption())
     .option('--query-prompt <text>', 'retrieval: text prepended to every query')
     .option('--document-prompt <text>', 'retrieval: text prepended to every document')
     .option('--score-function <name>', 'retrieval: cosine or dot', parseScoreFunction)

@@ -19,17 +19,18 @@ import {
   formatRecords,
   mineHardNegatives,
 } from '@contrastive/negatives';
-import { initBackend } from '@contrastive/tensor-gpu';
+import { type EngineDevice, initBackend } from '@contrastive/tensor-gpu';
 import { type Progress, createProgress } from '@contrastive/trainer';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   type Engine,
   type LoadedEncoder,
-  checkWorkersEngine,
+  checkOnnxFlags,
+  deviceOption,
   loadEncoder,
   parseEngine,
   warnUnusedWorkers,
-  withWorkers,
+  withOnnxFlags,
   workersOption,
 } from '../engine.js';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
@@ -74,6 +75,8 @@ export interface MineCommandOptions {
   engine?: Engine;
   /** onnx: encode sessions in worker threads, for the model and the reranker (default: one in-process session). */
   workers?: number;
+  /** onnx: where the model and the reranker run (default cpu). */
+  device?: EngineDevice;
   /** Dense mining's vector index: `exact` (default) or `hnsw` (approximate, `npm i usearch`). */
   index?: (typeof MINE_INDEXES)[number];
 }
@@ -197,7 +200,8 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
     throw new Error(
       `unknown --strategy "${opts.strategy}"; known: ${[...MINE_STRATEGIES, ...pluginMinerNames()].join(', ')}`,
     );
-  checkWorkersEngine(opts.engine ?? 'auto', opts.workers);
+  const onnxFlags = { workers: opts.workers, device: opts.device };
+  checkOnnxFlags(opts.engine ?? 'auto', onnxFlags);
   const needsModel = opts.strategy === 'dense' || opts.strategy === 'hybrid';
   if (needsModel && !opts.model) throw new Error(`--strategy ${opts.strategy} needs --model`);
   // Hybrid mining re-ranks BM25's candidates by dense score: it searches no vector index.
@@ -207,7 +211,7 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
   const batchSize = opts.batchSize ?? 64;
   const load = async (path: string) => {
     if (loaded.length === 0) process.stderr.write(`${(await initBackend()).summary}\n`);
-    const l = await loadEncoder(path, opts.engine ?? 'auto', {}, { workers: opts.workers });
+    const l = await loadEncoder(path, opts.engine ?? 'auto', {}, onnxFlags);
     loaded.push(l);
     return l;
   };
@@ -219,7 +223,7 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
     if (loaded.length === 0 && crossEncoders.length === 0)
       process.stderr.write(`${(await initBackend()).summary}\n`);
     const ce = await CrossEncoder.load(dir);
-    ce.onnxOptions = withWorkers(ce.onnxOptions, opts.workers);
+    ce.onnxOptions = withOnnxFlags(ce.onnxOptions, onnxFlags);
     crossEncoders.push(ce);
     if (ce.numLabels !== 1)
       throw new Error(
@@ -377,6 +381,7 @@ export function registerMine(program: Command): void {
     .option('--batch-size <n>', 'encode batch size', parsePositiveInt('--batch-size'), 64)
     .option('--engine <name>', 'auto | onnx | tfjs', parseEngine, 'auto')
     .addOption(workersOption())
+    .addOption(deviceOption())
     .requiredOption('--output <file>', 'output JSONL (written atomically)')
     .action(async (o) => {
       const summary = await runMine({ ...o } as MineCommandOptions);

@@ -1,7 +1,8 @@
 import { BertForMaskedLM, MaskedLanguageModelingLoss } from '@contrastive/bert';
-import { initBackend } from '@contrastive/tensor-gpu';
+import { type EngineDevice, initBackend } from '@contrastive/tensor-gpu';
 import { SentenceTransformerTrainer, type TrainingArguments } from '@contrastive/trainer';
 import type { Command } from 'commander';
+import { checkOnnxFlags, deviceOption } from '../engine.js';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
 import { readSentenceFile } from '../sentences.js';
 
@@ -21,6 +22,7 @@ export interface PretrainMlmOptions {
   saveSteps?: number;
   engine?: string;
   threads?: number;
+  device?: EngineDevice;
   progress?: boolean;
 }
 
@@ -61,6 +63,10 @@ export async function runPretrainMlm(o: PretrainMlmOptions): Promise<Record<stri
     args.evalEngine = o.engine as TrainingArguments['evalEngine'];
   }
   if (o.threads !== undefined) args.engineThreads = o.threads;
+  if (o.device !== undefined) {
+    checkOnnxFlags(args.trainEngine ?? 'auto', { device: o.device });
+    args.engineDevice = o.device;
+  }
   if (o.progress === false) args.progress = false;
   const trainer = new SentenceTransformerTrainer({
     model,
@@ -108,6 +114,7 @@ export function registerPretrainMlm(program: Command): void {
     .option('--save-steps <n>', 'checkpoint every N steps (default 500)', parsePositiveInt('--save-steps'))
     .option('--engine <name>', "auto | onnx | tfjs: what runs BERT's training passes")
     .option('--threads <n>', 'onnxruntime threads', parsePositiveInt('--threads'))
+    .addOption(deviceOption())
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (o: PretrainMlmOptions) => {
       process.stdout.write(`${JSON.stringify(await runPretrainMlm(o))}\n`);

@@ -12,7 +12,7 @@ import {
 } from '@contrastive/eval-mteb';
 import { createLoss, describeLosses, listLosses } from '@contrastive/losses';
 import { parsePoolingMode } from '@contrastive/pooling';
-import { initBackend } from '@contrastive/tensor-gpu';
+import { initBackend, parseEngineDevice } from '@contrastive/tensor-gpu';
 import {
   type ColumnarDataset,
   SentenceTransformerTrainer,
@@ -22,6 +22,7 @@ import {
 } from '@contrastive/trainer';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { checkOnnxFlags, deviceOption, withOnnxFlags } from '../engine.js';
 import { collect, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
 import { loadPlugins } from '../plugins.js';
 import { readSentenceFile } from '../sentences.js';
@@ -88,6 +89,8 @@ export interface TrainCliOptions {
   progress?: boolean;
   engine?: string;
   threads?: number;
+  /** cpu | webgpu | cuda | cuda:<index>: where the onnx engine trains and evaluates. */
+  device?: string;
   [flag: string]: unknown;
 }
 
@@ -158,6 +161,12 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
     args.evalEngine = o.engine as TrainingArguments['evalEngine'];
   }
   if (o.threads !== undefined) args.engineThreads = o.threads;
+  // Also the evaluation's device (the model's encode engine, below).
+  const device = o.device === undefined ? undefined : parseEngineDevice(String(o.device), 'train: --device');
+  if (device !== undefined) {
+    checkOnnxFlags(args.trainEngine ?? 'auto', { device });
+    args.engineDevice = device;
+  }
   if (o.progress === false) args.progress = false;
 
   // Data files first: a bad file fails before the model is loaded.
@@ -199,6 +208,7 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   const model = crossEncoder
     ? await CrossEncoder.load(o.model, { maxLength: o.maxSeqLength })
     : await SentenceEncoder.load(o.model, { maxSeqLength: o.maxSeqLength });
+  model.onnxOptions = withOnnxFlags(model.onnxOptions, { device });
   if (crossEncoder && extraEvaluators.length > 0)
     throw new Error('train: --eval is for sentence encoders; a cross-encoder takes --eval-sts');
   // What the reference trains this loss with, where this run sets nothing (TSDAE: lr 3e-5, and CLS pooling for a
@@ -496,6 +506,7 @@ export function registerTrain(program: Command): void {
       'onnxruntime threads for --engine onnx (default: cores, at most 8)',
       parsePositiveInt('--threads'),
     )
+    .addOption(deviceOption())
     .option('--no-progress', 'no progress bar or progress lines')
     // Generated from the losses' own definitions, so the help never drifts from what createLoss accepts.
     .addHelpText(

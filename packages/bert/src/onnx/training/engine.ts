@@ -1,4 +1,11 @@
-import { type NamedVariable, markNonzeroRows, readFloat32, squaredNorm, tf } from '@contrastive/tensor-gpu';
+import {
+  type EngineDevice,
+  type NamedVariable,
+  markNonzeroRows,
+  readFloat32,
+  squaredNorm,
+  tf,
+} from '@contrastive/tensor-gpu';
 import type { BertModel } from '../../model.js';
 import type { EncodedBatch } from '../../tokenizer.js';
 import type { EmbedTensorOptions } from '../../types.js';
@@ -18,6 +25,8 @@ import {
 export interface OnnxTrainingEngineOptions {
   /** onnxruntime intra-op threads. Default 2. */
   threads?: number;
+  /** Where the forward and backward graphs run (`OnnxSessionOptions.device`). Default `cpu`. */
+  device?: EngineDevice;
   /**
    * At most this many attention groups per batch: rows of similar length whose attention is padded only to
    * their own longest row (default: chosen by batch size and padded length; 1: one group per batch). Without

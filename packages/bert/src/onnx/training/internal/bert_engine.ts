@@ -1,12 +1,19 @@
 import { mixSeed } from '@contrastive/core';
-import { DropoutMaskBuffer, dropoutMask, dropoutSeedAfter, readFloat32, tf } from '@contrastive/tensor-gpu';
+import {
+  DropoutMaskBuffer,
+  type EngineDevice,
+  dropoutMask,
+  dropoutSeedAfter,
+  readFloat32,
+  tf,
+} from '@contrastive/tensor-gpu';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { BertModel } from '../../../model.js';
 import type { EncodedBatch } from '../../../tokenizer.js';
 import { rowsByLength, selectRows } from '../../internal/batch_rows.js';
 import { toInt64 } from '../../internal/int64.js';
-import { encodeModel } from '../../proto.js';
-import { type OnnxRuntime, cpuSessionOptions, loadOnnxRuntime } from '../../runtime.js';
+import { type ModelMessage, encodeModel } from '../../proto.js';
+import { type OnnxRuntime, createSession, loadOnnxRuntime } from '../../runtime.js';
 import {
   EMBEDDINGS,
   type FusedLoss,
@@ -21,6 +28,8 @@ import {
 export interface OnnxBertTrainerOptions {
   /** onnxruntime intra-op threads. Default 2. */
   threads?: number;
+  /** Where the graphs run (`OnnxSessionOptions.device`). Default `cpu`. */
+  device?: EngineDevice;
   /**
    * At most this many attention groups per batch (default: `attentionGroupCount`'s choice; 1: attention pads
    * every row of a batch to its longest). Without dropout the results agree to float rounding; dropout masks
@@ -153,6 +162,7 @@ export class OnnxBertTrainer {
     readonly bert: BertModel,
     readonly threads: number,
     private readonly maxAttentionGroups: number,
+    readonly device: EngineDevice,
   ) {}
 
   static async create(bert: BertModel, options: OnnxBertTrainerOptions = {}): Promise<OnnxBertTrainer> {
@@ -162,20 +172,30 @@ export class OnnxBertTrainer {
     const maxGroups = options.maxAttentionGroups ?? Number.POSITIVE_INFINITY;
     if (!(maxGroups >= 1) || (Number.isFinite(maxGroups) && !Number.isInteger(maxGroups)))
       throw new Error(`OnnxBertTrainer: maxAttentionGroups must be a positive integer, got ${maxGroups}`);
-    const engine = new OnnxBertTrainer(await loadOnnxRuntime(), bert, threads, maxGroups);
+    const engine = new OnnxBertTrainer(
+      await loadOnnxRuntime(),
+      bert,
+      threads,
+      maxGroups,
+      options.device ?? 'cpu',
+    );
     // Both variants now, so a graph onnxruntime rejects fails here (where the trainer can fall back to tfjs).
     await Promise.all([engine.sessionsFor(false), engine.sessionsFor(true)]);
     return engine;
   }
 
-  private sessionOptions(): InferenceSession.SessionOptions {
-    return {
-      ...cpuSessionOptions(this.threads),
-      // onnxruntime's arena on (its default): over 40 MiniLM steps of varied shapes (fused step, attention
-      // groups) it was faster than plain allocations and ended with less RSS in our profile runs (the arena
-      // reuses its blocks; freed allocations went back through malloc and page faults).
+  /** On a GPU the graphs use standard operators only (no com.microsoft kernels, which WebGPU lacks). */
+  private get onGpu(): boolean {
+    return this.device !== 'cpu';
+  }
+
+  private createSession(model: ModelMessage): Promise<InferenceSession> {
+    // onnxruntime's arena on (its default): over 40 MiniLM steps of varied shapes (fused step, attention
+    // groups) it was faster than plain allocations and ended with less RSS in our profile runs (the arena
+    // reuses its blocks; freed allocations went back through malloc and page faults).
+    return createSession(this.ort, encodeModel(model), this.threads, this.device, {
       enableCpuMemArena: true,
-    };
+    });
   }
 
   /** Sessions with and without dropout masks, per number of batches in a pass, built on first use. */
@@ -184,11 +204,10 @@ export class OnnxBertTrainer {
     let s = this.sessions.get(key);
     if (!s) {
       s = (async () => {
-        const graphs = buildTrainingGraphs(this.bert.config, { dropout, groups });
-        const opts = this.sessionOptions();
+        const graphs = buildTrainingGraphs(this.bert.config, { dropout, groups, standardOps: this.onGpu });
         const [forward, backward] = await Promise.all([
-          this.ort.InferenceSession.create(encodeModel(graphs.forward), opts),
-          this.ort.InferenceSession.create(encodeModel(graphs.backward), opts),
+          this.createSession(graphs.forward),
+          this.createSession(graphs.backward),
         ]);
         return { graphs, forward, backward };
       })();
@@ -467,11 +486,13 @@ export class OnnxBertTrainer {
     let s = this.fused.get(key);
     if (!s) {
       s = (async () => {
-        const graph = buildFusedTrainingGraph(this.bert.config, { dropout, groups, loss });
-        const session = await this.ort.InferenceSession.create(
-          encodeModel(graph.model),
-          this.sessionOptions(),
-        );
+        const graph = buildFusedTrainingGraph(this.bert.config, {
+          dropout,
+          groups,
+          loss,
+          standardOps: this.onGpu,
+        });
+        const session = await this.createSession(graph.model);
         return { graph, session };
       })();
       s.catch(() => this.fused.delete(key));

@@ -94,7 +94,7 @@ export function dropoutMaskNames(layers: number): string[] {
  */
 export function buildTrainingGraphs(
   config: BertConfig,
-  options: { dropout: boolean; groups?: number },
+  options: { dropout: boolean; groups?: number; standardOps?: boolean },
 ): TrainingGraphs {
   return buildGraphs(config, options) as TrainingGraphs;
 }
@@ -124,14 +124,18 @@ export interface FusedTrainingGraph {
 
 export function buildFusedTrainingGraph(
   config: BertConfig,
-  options: { dropout: boolean; groups?: number; loss: FusedLoss },
+  options: { dropout: boolean; groups?: number; loss: FusedLoss; standardOps?: boolean },
 ): FusedTrainingGraph {
   return buildGraphs(config, { ...options, fused: options.loss }) as FusedTrainingGraph;
 }
 
+/**
+ * `standardOps`: plain ONNX operators only (attention's products as Transpose + MatMul + Mul, not com.microsoft
+ * FusedMatMul), for execution providers without onnxruntime's contrib kernels (WebGPU).
+ */
 function buildGraphs(
   config: BertConfig,
-  options: { dropout: boolean; groups?: number; fused?: FusedLoss },
+  options: { dropout: boolean; groups?: number; fused?: FusedLoss; standardOps?: boolean },
 ): TrainingGraphs | FusedTrainingGraph {
   const K = options.groups ?? 1;
   const fused = options.fused;
@@ -148,6 +152,7 @@ function buildGraphs(
   const F = OnnxDataType.FLOAT;
   const I64 = OnnxDataType.INT64;
   const headLayout = headMajor(heads, d, h);
+  const fusedMatMul = options.standardOps ? plainMatMul : contribMatMul;
 
   // ---------------------------------------------------------------- forward
   const f = new GraphBuilder();
@@ -520,21 +525,29 @@ function headMajor(heads: number, d: number, h: number) {
   };
 }
 
+interface ProductOptions {
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number;
+}
+
 /**
- * A batched product with its operands' last two axes transposed in place and the result scaled (onnxruntime's
- * com.microsoft FusedMatMul): no transposed copy, no pass for the scale.
+ * A batched product of `[…, heads, rows, cols]` operands with their last two axes transposed in place and the
+ * result scaled (onnxruntime's com.microsoft FusedMatMul): no transposed copy, no pass for the scale.
  */
-function fusedMatMul(
-  g: GraphBuilder,
-  a: string,
-  b: string,
-  options: { transA?: boolean; transB?: boolean; alpha?: number },
-): string {
+function contribMatMul(g: GraphBuilder, a: string, b: string, options: ProductOptions): string {
   const attrs: Record<string, Attr> = {};
   if (options.transA) attrs.transA = int(1);
   if (options.transB) attrs.transB = int(1);
   if (options.alpha !== undefined) attrs.alpha = float(options.alpha);
   return g.op('FusedMatMul', [a, b], attrs, { domain: 'com.microsoft' });
+}
+
+/** `contribMatMul` in standard operators (4-D operands): Transpose, MatMul, Mul. */
+function plainMatMul(g: GraphBuilder, a: string, b: string, options: ProductOptions): string {
+  const t = (x: string, yes?: boolean) => (yes ? g.op('Transpose', [x], { perm: ints([0, 1, 3, 2]) }) : x);
+  const product = g.op('MatMul', [t(a, options.transA), t(b, options.transB)]);
+  return options.alpha === undefined ? product : g.op('Mul', [product, g.constFloat(options.alpha)]);
 }
 
 function activationF(g: GraphBuilder, act: BertConfig['hidden_act'], x: string): string {

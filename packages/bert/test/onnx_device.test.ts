@@ -1,0 +1,239 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '@contrastive/tensor-gpu';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deviceAvailable } from '../../../test-support/onnx_device.js';
+import { sharedPath } from '../../../test-support/shared.js';
+import { SentenceEncoder, SentenceTokenizer, presetConfig } from '../src/index.js';
+import type { OnnxModuleWriter } from '../src/modules/module.js';
+import { buildBertGraph } from '../src/onnx/bert_graph.js';
+import { OnnxEncoderSession, OnnxTrainingEngine, encodeModel } from '../src/onnx/index.js';
+import { createSession, deviceSessionOptions, loadOnnxRuntime } from '../src/onnx/runtime.js';
+import { bertWeightViews } from '../src/onnx/session_cache.js';
+import { OnnxBertTrainer } from '../src/onnx/training/internal/bert_engine.js';
+import { buildFusedTrainingGraph, buildTrainingGraphs } from '../src/onnx/training/internal/graphs.js';
+
+const fixture = sharedPath('fixtures', 'tiny-bert');
+const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
+  texts: string[];
+  embeddings: number[][];
+};
+const webgpu = await deviceAvailable('webgpu');
+const cuda = await deviceAvailable('cuda');
+
+function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  a.forEach((v, i) => {
+    expect(v.length).toBe(b[i]!.length);
+    for (let j = 0; j < v.length; j++) m = Math.max(m, Math.abs(v[j]! - b[i]![j]!));
+  });
+  return m;
+}
+
+/** Largest difference over the largest magnitude of `want` (floor 1e-3): sums over many tokens differ in order. */
+function relativeDiff(got: Float32Array, want: Float32Array): number {
+  const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 1e-3);
+  return maxDiff([got], [want]) / scale;
+}
+
+/** Texts of `n` words each (n + 2 tokens with [CLS] and [SEP]). */
+const wordsOf = (n: number) =>
+  Array.from({ length: n }, (_, i) => 'the cat sat on a mat'.split(' ')[i % 6]).join(' ');
+
+let encoder: SentenceEncoder;
+const release: Array<{ release(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  encoder = await SentenceEncoder.load(fixture);
+});
+afterAll(async () => {
+  for (const r of release) await r.release();
+  await encoder.release();
+});
+
+describe('devices of the onnx engine', () => {
+  it('gives each device its execution provider (cpu: none, the default)', () => {
+    expect(deviceSessionOptions(2).executionProviders).toBeUndefined();
+    expect(deviceSessionOptions(2, 'cpu').executionProviders).toBeUndefined();
+    expect(deviceSessionOptions(2, 'webgpu').executionProviders).toEqual(['webgpu']);
+    expect(deviceSessionOptions(2, 'cuda').executionProviders).toEqual([{ name: 'cuda', deviceId: 0 }]);
+    expect(deviceSessionOptions(3, 'cuda:1')).toMatchObject({
+      executionProviders: [{ name: 'cuda', deviceId: 1 }],
+      intraOpNumThreads: 3,
+    });
+  });
+
+  it('writes the GPU training graphs in standard operators only (no com.microsoft kernel)', () => {
+    const config = presetConfig('mini');
+    const loss = { scale: 20, normalize: false };
+    const contribNodes = (standardOps: boolean) =>
+      [
+        ...buildTrainingGraphs(config, { dropout: true, groups: 2, standardOps }).forward.graph.node,
+        ...buildTrainingGraphs(config, { dropout: true, groups: 2, standardOps }).backward.graph.node,
+        ...buildFusedTrainingGraph(config, { dropout: true, groups: 2, loss, standardOps }).model.graph.node,
+      ].filter((n) => n.domain === 'com.microsoft');
+    expect(contribNodes(false).map((n) => n.op_type)).toContain('FusedMatMul');
+    expect(contribNodes(true)).toEqual([]);
+  });
+
+  it('refuses workers on a GPU (they share out CPU threads)', async () => {
+    await expect(
+      OnnxEncoderSession.create(
+        { config: encoder.bert.config, weights: bertWeightViews(encoder.bert), head: [] },
+        { device: 'webgpu', workers: 2 },
+      ),
+    ).rejects.toThrow(
+      'ONNX engine: workers share out CPU threads; on device webgpu one session runs the batches',
+    );
+  });
+
+  it.skipIf(cuda)('says what a missing CUDA provider needs, and does not fall back to tfjs', async () => {
+    const e = await SentenceEncoder.load(fixture);
+    e.onnxOptions = { device: 'cuda' };
+    const lines: string[] = [];
+    await expect(e.selectEncodeEngine('auto', { report: (l) => lines.push(l) })).rejects.toThrow(
+      /ONNX engine: device cuda is not available here \(.*\)\. onnxruntime-node's CUDA provider .* CUDA 12 and cuDNN 9/,
+    );
+    expect(lines).toEqual([]);
+    await expect(OnnxTrainingEngine.create(e, { device: 'cuda:1' })).rejects.toThrow(
+      'ONNX engine: device cuda:1 is not available here',
+    );
+  });
+});
+
+// Runs where onnxruntime-node's WebGPU provider finds a device: a GPU, or Mesa's lavapipe on the CPU.
+describe.skipIf(!webgpu)('the onnx engine on WebGPU', () => {
+  it('reproduces the PyTorch reference embeddings, and reports the device', async () => {
+    const e = await SentenceEncoder.load(fixture);
+    release.push(e);
+    e.onnxOptions = { device: 'webgpu', threads: 1 };
+    const lines: string[] = [];
+    expect(await e.selectEncodeEngine('auto', { report: (l) => lines.push(l) })).toBe('onnx');
+    expect(lines).toEqual(['contrastive: inference engine: onnxruntime-node (webgpu, 1 threads)']);
+    const got = await e.encode(ref.texts, { batchSize: 4, engine: 'onnx' });
+    expect(maxDiff(got, ref.embeddings)).toBeLessThan(1e-5);
+  });
+
+  it('matches tfjs on a MiniLM-shaped model from 20 to 100 tokens, padded in one batch', async () => {
+    // com.microsoft MultiHeadAttention went wrong from 32 tokens on in onnxruntime-node 1.30's WebGPU kernel:
+    // the GPU graph uses standard operators, checked on both sides of that length.
+    const e = SentenceEncoder.random({
+      config: presetConfig('mini'),
+      tokenizer: SentenceTokenizer.fromDir(fixture),
+      pooling: 'mean',
+      maxSeqLength: 128,
+      seed: 3,
+    });
+    release.push(e);
+    e.onnxOptions = { device: 'webgpu', threads: 1 };
+    const texts = [18, 29, 30, 31, 40, 98].map(wordsOf);
+    const got = await e.encode(texts, { batchSize: 6, engine: 'onnx' });
+    const want = await e.encode(texts, { batchSize: 6, engine: 'tfjs' });
+    expect(maxDiff(got, want)).toBeLessThan(1e-5);
+  });
+
+  it("runs the encoder's products, softmax and LayerNorms on the WebGPU provider", async () => {
+    const ort = await loadOnnxRuntime();
+    // The graph the engine builds on a GPU (OnnxEncoderSession: standard operators, the head inside).
+    const model = buildBertGraph({
+      config: encoder.bert.config,
+      weights: bertWeightViews(encoder.bert)(),
+      weightLayout: 'in-out',
+      ops: 'standard',
+      output: 'sentence_embedding',
+      head: encoder.modules.map((m) => m.onnx?.() as OnnxModuleWriter),
+      poolingMaskInput: true,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'webgpu-profile-'));
+    try {
+      const session = await createSession(ort, encodeModel(model), 1, 'webgpu', {
+        enableProfiling: true,
+        profileFilePrefix: join(dir, 'p'),
+      });
+      const batch = encoder.tokenizer.encodeBatch(ref.texts, 64);
+      const dims = [batch.batchSize, batch.length];
+      const int64 = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, BigInt), dims);
+      await session.run({
+        input_ids: int64(batch.inputIds),
+        attention_mask: int64(batch.attentionMask),
+        pooling_mask: int64(batch.attentionMask),
+      });
+      session.endProfiling();
+      await session.release();
+      const events = readdirSync(dir).flatMap(
+        (f) =>
+          JSON.parse(readFileSync(join(dir, f), 'utf8')) as Array<{
+            cat?: string;
+            name: string;
+            args?: { op_name?: string; provider?: string };
+          }>,
+      );
+      const providers = new Map<string, Set<string>>();
+      for (const ev of events)
+        if (ev.cat === 'Node' && ev.name.endsWith('_kernel_time') && ev.args?.op_name)
+          providers.set(
+            ev.args.op_name,
+            (providers.get(ev.args.op_name) ?? new Set()).add(ev.args.provider ?? ''),
+          );
+      for (const op of ['MatMul', 'Softmax', 'LayerNormalization'])
+        expect([...(providers.get(op) ?? [])], op).toEqual(['WebGpuExecutionProvider']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('trains: forward, backward and the fused MNRL step give the gradients of the CPU engine', async () => {
+    const bert = encoder.bert;
+    const [cpu, gpu] = await Promise.all([
+      OnnxBertTrainer.create(bert, { threads: 1 }),
+      OnnxBertTrainer.create(bert, { threads: 1, device: 'webgpu' }),
+    ]);
+    release.push(cpu, gpu);
+    const h = bert.config.hidden_size;
+    const batch = encoder.tokenizer.encodeBatch([...ref.texts, wordsOf(40)], 64);
+    const dHidden = Float32Array.from({ length: batch.batchSize * batch.length * h }, (_, i) =>
+      batch.attentionMask[Math.floor(i / h)] ? Math.sin(i) : 0,
+    );
+    const pass = async (engine: OnnxBertTrainer) => {
+      const weights = engine.snapshotWeights();
+      const acts = await engine.forward(batch, weights);
+      const grads = new Map<string, Float32Array>();
+      await engine.backward(acts, dHidden, weights, grads);
+      return { hidden: acts.hidden, grads };
+    };
+    const want = await pass(cpu);
+    const got = await pass(gpu);
+    expect(maxDiff([got.hidden], [want.hidden])).toBeLessThan(1e-4);
+    expect([...got.grads.keys()].sort()).toEqual([...want.grads.keys()].sort());
+    for (const [name, g] of want.grads)
+      expect(relativeDiff(got.grads.get(name)!, g), name).toBeLessThan(1e-5);
+
+    // The fused step: MNRL inside the graph (what the trainer runs for MNRL on a mean-pooling model).
+    const calls = [
+      { texts: ref.texts.slice(0, 2), options: { training: false } },
+      { texts: [ref.texts[2]!, wordsOf(40)], options: { training: false } },
+    ];
+    const step = async (device: 'cpu' | 'webgpu') => {
+      const engine = await OnnxTrainingEngine.create(encoder, { threads: 1, device });
+      release.push(engine);
+      const s = engine.beginStep();
+      try {
+        const value = await s.trainFused({ kind: 'mnrl', scale: 20 }, calls);
+        expect(value, 'the fused form ran').toBeTypeOf('number');
+        const grads = s.gradients();
+        const out = new Map([...grads].map(([k, t]) => [k, t.dataSync() as Float32Array]));
+        for (const t of grads.values()) t.dispose();
+        return { value: value!, out };
+      } finally {
+        s.dispose();
+      }
+    };
+    const a = await step('cpu');
+    const b = await step('webgpu');
+    expect(Math.abs(a.value - b.value)).toBeLessThan(1e-5);
+    for (const [name, g] of a.out) expect(relativeDiff(b.out.get(name)!, g), name).toBeLessThan(1e-5);
+  });
+});
