@@ -5,6 +5,7 @@ import {
   parseEngineChoice,
   parseEngineDevice,
 } from '@contrastive/tensor-gpu';
+import type { TrainingArguments } from '@contrastive/trainer';
 import { InvalidArgumentError, Option } from 'commander';
 import { parsePositiveInt } from './options.js';
 
@@ -106,6 +107,16 @@ export function checkOnnxFlags(engine: Engine, { workers, device }: OnnxFlags): 
 export function warnUnusedWorkers(chosen: 'onnx' | 'tfjs', workers: number | undefined): void {
   if (workers !== undefined && chosen === 'tfjs')
     process.stderr.write('contrastive: warning: --workers ignored: the tfjs engine encodes in this thread\n');
+}
+
+/**
+ * `--device` of the training commands (train, pretrain-mlm): the trainer's `engineDevice`, refused with
+ * `--engine tfjs` (set `args.trainEngine` first).
+ */
+export function setTrainingDevice(args: Partial<TrainingArguments>, device: EngineDevice | undefined): void {
+  if (device === undefined) return;
+  checkOnnxFlags(args.trainEngine ?? 'auto', { device });
+  args.engineDevice = device;
 }
 
 /** `options` with the values of `--workers` and `--device` that were given. */

@@ -1,6 +1,13 @@
+import type { TrainingArguments } from '@contrastive/trainer';
 import { InvalidArgumentError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkOnnxFlags, parseDevice, warnUnusedWorkers, withOnnxFlags } from '../src/engine.js';
+import {
+  checkOnnxFlags,
+  parseDevice,
+  setTrainingDevice,
+  warnUnusedWorkers,
+  withOnnxFlags,
+} from '../src/engine.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -22,6 +29,17 @@ describe('--workers and --device against the engine', () => {
     );
     expect(() => checkOnnxFlags('tfjs', { device: 'cpu' })).not.toThrow();
     expect(() => checkOnnxFlags('auto', { device: 'cuda:1' })).not.toThrow();
+  });
+
+  it("sets the trainer's engineDevice from --device, refused after --engine tfjs", () => {
+    const args: Partial<TrainingArguments> = {};
+    setTrainingDevice(args, undefined);
+    expect(args).toEqual({});
+    setTrainingDevice(args, 'webgpu');
+    expect(args).toEqual({ engineDevice: 'webgpu' });
+    expect(() => setTrainingDevice({ trainEngine: 'tfjs' }, 'cuda')).toThrow(
+      '--device cuda runs the onnx engine on that device; it does not apply to --engine tfjs',
+    );
   });
 
   it('parses --device names, and refuses others as a usage error', () => {

@@ -77,7 +77,7 @@ export function deviceSessionOptions(
 
 const DEVICE_HELP: Record<'webgpu' | 'cuda', string> = {
   webgpu:
-    "onnxruntime-node carries its WebGPU provider (Dawn); it needs a GPU driver with Vulkan (Linux), Metal (macOS) or Direct3D 12 (Windows). On Linux without a GPU, Mesa's lavapipe (mesa-vulkan-drivers, 23.0 or newer) is a CPU Vulkan device for checks",
+    "onnxruntime-node carries its WebGPU provider (Dawn); it needs a GPU driver with Vulkan (Linux), Metal (macOS) or Direct3D 12 (Windows). On Linux without a GPU, Mesa's lavapipe is a CPU Vulkan device for checks (mesa-vulkan-drivers: 25.0 works, Debian 12's 22.3 is too old)",
   cuda: "onnxruntime-node's CUDA provider is downloaded by its install script on linux/x64 (ONNXRUNTIME_NODE_INSTALL=cuda12, or allow the package's install script in pnpm) and needs the CUDA 12 and cuDNN 9 runtimes",
 };
 

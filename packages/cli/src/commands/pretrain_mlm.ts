@@ -2,7 +2,7 @@ import { BertForMaskedLM, MaskedLanguageModelingLoss } from '@contrastive/bert';
 import { type EngineDevice, initBackend } from '@contrastive/tensor-gpu';
 import { SentenceTransformerTrainer, type TrainingArguments } from '@contrastive/trainer';
 import type { Command } from 'commander';
-import { checkOnnxFlags, deviceOption } from '../engine.js';
+import { deviceOption, setTrainingDevice } from '../engine.js';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
 import { readSentenceFile } from '../sentences.js';
 
@@ -63,10 +63,7 @@ export async function runPretrainMlm(o: PretrainMlmOptions): Promise<Record<stri
     args.evalEngine = o.engine as TrainingArguments['evalEngine'];
   }
   if (o.threads !== undefined) args.engineThreads = o.threads;
-  if (o.device !== undefined) {
-    checkOnnxFlags(args.trainEngine ?? 'auto', { device: o.device });
-    args.engineDevice = o.device;
-  }
+  setTrainingDevice(args, o.device);
   if (o.progress === false) args.progress = false;
   const trainer = new SentenceTransformerTrainer({
     model,

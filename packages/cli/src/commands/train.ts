@@ -22,7 +22,7 @@ import {
 } from '@contrastive/trainer';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { checkOnnxFlags, deviceOption, withOnnxFlags } from '../engine.js';
+import { deviceOption, setTrainingDevice, withOnnxFlags } from '../engine.js';
 import { collect, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
 import { loadPlugins } from '../plugins.js';
 import { readSentenceFile } from '../sentences.js';
@@ -163,10 +163,7 @@ export async function runTrain(cli: TrainCliOptions): Promise<Record<string, unk
   if (o.threads !== undefined) args.engineThreads = o.threads;
   // Also the evaluation's device (the model's encode engine, below).
   const device = o.device === undefined ? undefined : parseEngineDevice(String(o.device), 'train: --device');
-  if (device !== undefined) {
-    checkOnnxFlags(args.trainEngine ?? 'auto', { device });
-    args.engineDevice = device;
-  }
+  setTrainingDevice(args, device);
   if (o.progress === false) args.progress = false;
 
   // Data files first: a bad file fails before the model is loaded.

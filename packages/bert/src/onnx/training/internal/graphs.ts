@@ -130,8 +130,9 @@ export function buildFusedTrainingGraph(
 }
 
 /**
- * `standardOps`: plain ONNX operators only (attention's products as Transpose + MatMul + Mul, not com.microsoft
- * FusedMatMul), for execution providers without onnxruntime's contrib kernels (WebGPU).
+ * `standardOps`: the operators GPU providers implement (attention's products as Transpose + MatMul + Mul, not
+ * com.microsoft FusedMatMul; Adds, not Sum), for execution providers without onnxruntime's contrib kernels
+ * (WebGPU).
  */
 function buildGraphs(
   config: BertConfig,
@@ -419,7 +420,10 @@ function buildGraphs(
       );
       return linearB(dProj, xIn, name, h, h);
     });
-    dx = g.op('Sum', [dr1, ...dxs]);
+    // Standard operators: a chain of Adds (the WebGPU provider has no Sum kernel; it ran on the CPU).
+    dx = options.standardOps
+      ? dxs.reduce((acc, t) => g.op('Add', [acc, t]), dr1)
+      : g.op('Sum', [dr1, ...dxs]);
   }
   const dEmb = layerNormB(dropB(dx, 'drop:emb'), 'embeddings.LayerNorm', 'ln:emb');
   g.alias(dEmb, 'd_emb');
