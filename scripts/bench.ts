@@ -14,7 +14,9 @@
  * --json <file> (also write the lines there), --threads <n> (onnxruntime intra-op threads, default 2),
  * --workers <n> (onnx encode: sessions in worker threads, the threads split among them; default 1, the
  *   library's default: one session in the calling thread),
- * --repeat <n> (best of n timed encode passes), --only <backend> (tfjs-wasm, tfjs-gpu or onnx).
+ * --repeat <n> (best of n timed encode passes), --only <backend> (tfjs-wasm, tfjs-gpu or onnx),
+ * --device <name> (onnx: cpu, the default, or webgpu, cuda, cuda:<n>: the onnx rows only, named in `device`; not with
+ *   --reference or --roofline, which are CPU measurements).
  * - tfjs-gpu rows appear when @tensorflow/tfjs-node-gpu is installed (the same protocol on its CUDA backend).
  *
  * Side by side (on a shared machine an absolute figure moves by ±30% from minute to minute; a ratio measured in
@@ -39,6 +41,7 @@ import { parseArgs } from 'node:util';
 import { exitOnFatalErrors } from '@contrastive/core';
 import { BERT_PRESETS, type BertPreset } from '../packages/bert/src/config.js';
 import { mallocTunedEnv } from '../packages/cli/src/malloc_tunables.js';
+import { parseEngineDevice } from '../packages/tensor-gpu/src/engine.js';
 import { sharedPath } from '../test-support/shared.js';
 
 // No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).
@@ -60,6 +63,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     threads: { type: 'string', default: '2' },
     workers: { type: 'string', default: '1' },
+    device: { type: 'string', default: 'cpu' },
     repeat: { type: 'string', default: '1' },
     only: { type: 'string' },
     reference: { type: 'boolean', default: false },
@@ -76,8 +80,14 @@ if (args.shape && !(args.shape in BERT_PRESETS))
 const rounds = args.rounds === undefined ? (args.reference ? 5 : 1) : Number(args.rounds);
 if (!Number.isInteger(rounds) || rounds < 1)
   throw new Error(`--rounds must be a positive integer, got ${args.rounds}`);
-// Side by side, the default engine only (tfjs-wasm training takes minutes a round), unless --only says otherwise.
-const only: string | undefined = args.only ?? (args.reference ? 'onnx' : undefined);
+const device = parseEngineDevice(args.device, '--device');
+if (device !== 'cpu' && (args.reference || args.roofline))
+  throw new Error(
+    `--device ${device}: --reference and --roofline are CPU measurements (PyTorch on the CPU, the CPU's matmul rate)`,
+  );
+// Side by side, the default engine only (tfjs-wasm training takes minutes a round), unless --only says otherwise;
+// on a GPU device only the onnx rows (the device is theirs).
+const only: string | undefined = args.only ?? (args.reference || device !== 'cpu' ? 'onnx' : undefined);
 
 const configurations: Configuration[] = args.shape
   ? [
@@ -175,6 +185,8 @@ function runOurs(c: Configuration): Row {
       args.threads,
       '--workers',
       args.workers,
+      '--device',
+      device,
       '--repeat',
       args.repeat,
       ...(c.train ? ['--train'] : []),

@@ -16,7 +16,13 @@ import {
   computeLossAndGradientsExternal,
   createLoss,
 } from '../../packages/losses/src/index.js';
-import { AdamW, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
+import {
+  AdamW,
+  type EngineDevice,
+  initBackend,
+  parseEngineDevice,
+  tf,
+} from '../../packages/tensor-gpu/src/index.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
 
 exitOnFatalErrors('run_config');
@@ -29,6 +35,8 @@ export interface BenchResult {
   threads: number;
   /** onnx: encode sessions in worker threads (`OnnxSessionOptions.workers`), the threads split among them. */
   encode_workers?: number;
+  /** onnx: where the graphs ran (`OnnxSessionOptions.device`); absent: cpu. */
+  device?: EngineDevice;
   shape: string;
   encode_sentences_per_s: number | null;
   encode_sentences_per_s_sorted: number | null;
@@ -57,6 +65,7 @@ const { values: args } = parseArgs({
     shape: { type: 'string', default: 'mini' },
     threads: { type: 'string', default: '2' },
     workers: { type: 'string', default: '1' },
+    device: { type: 'string', default: 'cpu' },
     sentences: { type: 'string', default: '1024' },
     'encode-batch': { type: 'string', default: '64' },
     train: { type: 'boolean', default: false },
@@ -83,6 +92,8 @@ const positive = (name: string, v: string) => {
 };
 const threads = backend === 'onnx' ? positive('threads', args.threads) : 1; // tfjs-wasm runs single-threaded in Node
 const workers = positive('workers', args.workers);
+const device = parseEngineDevice(args.device, '--device');
+if (device !== 'cpu' && backend !== 'onnx') throw new Error(`--device ${device} is for --backend onnx`);
 const nSentences = positive('sentences', args.sentences);
 const encodeBatch = positive('encode-batch', args['encode-batch']);
 const trainSteps = positive('train-steps', args['train-steps']);
@@ -192,8 +203,9 @@ try {
       report();
     }
   } else {
-    encoder.onnxOptions = { threads, workers };
+    encoder.onnxOptions = { threads, workers, device };
     result.encode_workers = Math.min(workers, threads);
+    if (device !== 'cpu') result.device = device;
     const opts = { batchSize: encodeBatch, engine: 'onnx' as const };
     await encoder.encode(fileOrderBatches[0]!, opts); // warm-up (snapshot, allocator, thread pool)
     result.encode_sentences_per_s = await throughput(premises.length, async () => {
@@ -205,7 +217,7 @@ try {
     await encoder.release();
     report();
     if (args.train) {
-      const engine = await OnnxTrainingEngine.create(encoder, { threads });
+      const engine = await OnnxTrainingEngine.create(encoder, { threads, device });
       result.train_engine =
         'BERT forward/backward on onnxruntime-node (packed tokens); pooling, loss and AdamW on tfjs-wasm';
       try {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { mallocTunedEnv } from '../../../packages/cli/src/malloc_tunables.js';
 import { runProcess } from '../../../test-support/cli.js';
+import { deviceAvailable } from '../../../test-support/onnx_device.js';
 import { repoRoot } from '../../../test-support/shared.js';
 
 // Not a benchmark: keeps `pnpm bench` runnable (a tiny model, 128 sentences, 2 training steps).
@@ -125,5 +126,35 @@ describe('pnpm bench', () => {
       median_roofline_encode_sorted: round.roofline_encode_sorted,
     });
     expect(summary.reference_error).toBeTruthy();
+  });
+
+  it('--device: the onnx rows on that device (named in the row); refused beside the CPU-only measurements', async () => {
+    const bench = (flags: string[]) =>
+      runProcess(
+        process.execPath,
+        [
+          '--conditions=@contrastive/source',
+          '--import',
+          'tsx',
+          join(repoRoot, 'scripts', 'bench.ts'),
+          ...flags,
+        ],
+        { cwd: repoRoot },
+      );
+    const refused = await bench(['--quick', '--shape', 'tiny', '--device', 'webgpu', '--roofline']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('--device webgpu: --reference and --roofline are CPU measurements');
+    if (!(await deviceAvailable('webgpu'))) return; // a WebGPU device: a GPU, or Mesa's lavapipe
+    const run = await bench(['--quick', '--shape', 'tiny', '--device', 'webgpu']);
+    expect(run.status, run.stderr).toBe(0);
+    const rows = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Only the onnx row: the device is the onnx engine's.
+    expect(rows.map((r) => [r.backend, r.device])).toEqual([['onnx', 'webgpu']]);
+    expect(rows[0]!.encode_sentences_per_s_sorted).toBeGreaterThan(0);
+    expect(rows[0]!.train_pairs_per_s).toBeGreaterThan(0);
+    expect(rows[0]!.error).toBeUndefined();
   });
 });
