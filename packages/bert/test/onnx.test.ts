@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { maxAbsDiff } from '../../../test-support/compare.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import {
   DenseModule,
@@ -30,18 +31,6 @@ const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as
   texts: string[];
   embeddings: number[][];
 };
-
-function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  a.forEach((v, i) => {
-    expect(v.length).toBe(b[i]!.length);
-    Array.from(v).forEach((x, j) => {
-      m = Math.max(m, Math.abs(x - b[i]![j]!));
-    });
-  });
-  return m;
-}
 
 /** Each text encoded in a batch of its own (no padding, no parts): the reference for batched encodes. */
 function eachAlone(e: { encode(texts: string[]): Promise<Float32Array[]> }, texts: string[]) {
@@ -79,12 +68,12 @@ describe('the ONNX encode engine on the tiny-bert fixture', () => {
 
   it('reproduces the PyTorch reference embeddings and the tfjs encoder, with each op set', async () => {
     const tfjs = await encoder.encode(ref.texts, { batchSize: 4, engine: 'tfjs' });
-    expect(maxDiff(tfjs, ref.embeddings)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(tfjs, ref.embeddings)).toBeLessThan(1e-4);
     for (const options of [{}, { removePadding: false }, { ops: 'standard' as const }]) {
       const onnx = await (await engine(encoder, options)).encode(ref.texts, { batchSize: 4 });
       expect(onnx[0]).toBeInstanceOf(Float32Array);
-      expect(maxDiff(onnx, ref.embeddings), JSON.stringify(options)).toBeLessThan(1e-4);
-      expect(maxDiff(onnx, tfjs), JSON.stringify(options)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(onnx, ref.embeddings), JSON.stringify(options)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(onnx, tfjs), JSON.stringify(options)).toBeLessThan(1e-4);
     }
   });
 
@@ -92,10 +81,10 @@ describe('the ONNX encode engine on the tiny-bert fixture', () => {
     const e = await engine(encoder);
     const texts = [...ref.texts, 'a', ref.texts[0]!.repeat(3)];
     const one = await eachAlone(e, texts);
-    expect(maxDiff(await e.encode(texts, { batchSize: 3 }), one)).toBeLessThan(1e-5);
-    expect(maxDiff(await e.encode(texts, { batchSize: 5, sortByLength: false }), one)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(await e.encode(texts, { batchSize: 3 }), one)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(await e.encode(texts, { batchSize: 5, sortByLength: false }), one)).toBeLessThan(1e-5);
     // Each text alone has no padding: the padded batches must give the same vectors.
-    expect(maxDiff(one.slice(0, ref.texts.length), ref.embeddings)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(one.slice(0, ref.texts.length), ref.embeddings)).toBeLessThan(1e-4);
     const progress: number[] = [];
     await e.encode(texts, { batchSize: 5, progress: (done) => progress.push(done) });
     expect(progress).toEqual([5, 10, 14]);
@@ -141,7 +130,7 @@ describe('the ONNX encode engine on the tiny-bert fixture', () => {
     );
     expect(seen).toEqual(batchesOf(byTokens));
     const one = await eachAlone(e, texts);
-    expect(maxDiff(out, one)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(out, one)).toBeLessThan(1e-5);
   });
 
   it('runs a batch of very different lengths as attention parts, with the same embeddings', async () => {
@@ -162,7 +151,7 @@ describe('the ONNX encode engine on the tiny-bert fixture', () => {
     const whole = await e.encode(texts, { batchSize: 64, sortByLength: false });
     expect(runs).toHaveBeenCalledTimes(2);
     const one = await eachAlone(e, texts);
-    expect(maxDiff(whole, one)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(whole, one)).toBeLessThan(1e-5);
   });
 
   it('normalize: true gives unit vectors in the direction of the plain ones; embed returns number[][]', async () => {
@@ -197,7 +186,7 @@ describe('other heads match tfjs', () => {
     const e = await engine(enc);
     expect(e.dimension).toBe(8);
     const onnx = await e.encode(ref.texts, { batchSize: 5 });
-    expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(onnx, tfjs)).toBeLessThan(1e-4);
     for (const v of onnx) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
   });
 
@@ -212,7 +201,7 @@ describe('other heads match tfjs', () => {
     const tfjs = await enc.encode(ref.texts, { engine: 'tfjs' });
     for (const removePadding of [true, false]) {
       const onnx = await (await engine(enc, { removePadding })).encode(ref.texts, { batchSize: 4 });
-      expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(onnx, tfjs)).toBeLessThan(1e-4);
     }
   });
 
@@ -221,9 +210,9 @@ describe('other heads match tfjs', () => {
     enc.pooling = { ...enc.pooling, includePrompt: false };
     const tfjs = await enc.encode(ref.texts, { prompt: 'query: ', engine: 'tfjs' });
     const onnx = await (await engine(enc)).encode(ref.texts, { prompt: 'query: ', batchSize: 4 });
-    expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(onnx, tfjs)).toBeLessThan(1e-4);
     // Without the prompt the vectors differ: the test above would catch a prompt that was dropped.
-    expect(maxDiff(await enc.encode(ref.texts, { engine: 'tfjs' }), tfjs)).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(await enc.encode(ref.texts, { engine: 'tfjs' }), tfjs)).toBeGreaterThan(1e-3);
   });
 
   it('lasttoken pooling (no ONNX form): the transformer on onnxruntime, the head on tfjs', async () => {
@@ -231,18 +220,18 @@ describe('other heads match tfjs', () => {
     enc.pooling = { ...enc.pooling, modes: ['lasttoken', 'mean'] };
     const tfjs = await enc.encode(ref.texts, { engine: 'tfjs' });
     const onnx = await (await engine(enc)).encode(ref.texts, { batchSize: 4 });
-    expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(onnx, tfjs)).toBeLessThan(1e-4);
     // Not mean pooling alone: the lasttoken half is really there.
     enc.pooling = { ...enc.pooling, modes: ['mean'] };
     const mean = await enc.encode(ref.texts, { engine: 'tfjs' });
     expect(
-      maxDiff(
+      maxAbsDiff(
         onnx.map((v) => v.slice(24)),
         mean,
       ),
     ).toBeLessThan(1e-4);
     expect(
-      maxDiff(
+      maxAbsDiff(
         onnx.map((v) => v.slice(0, 24)),
         mean,
       ),
@@ -288,8 +277,8 @@ describe('sessions in worker threads (workers)', () => {
     });
     const progress: number[] = [];
     const out = await workers.encode(texts, { batchSize: 3, progress: (done) => progress.push(done) });
-    expect(maxDiff(out, local)).toBeLessThan(1e-6);
-    expect(maxDiff(out.slice(0, ref.texts.length), ref.embeddings)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(out, local)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(out.slice(0, ref.texts.length), ref.embeddings)).toBeLessThan(1e-4);
     expect(used.size).toBe(2);
     // Batches may finish out of order; the count still rises to every text.
     expect(progress.length).toBe(Math.ceil(texts.length / 3));
@@ -316,13 +305,13 @@ describe('sessions in worker threads (workers)', () => {
           data.subarray(r * enc.dimension, (r + 1) * enc.dimension),
         );
       const runs = vi.spyOn(WorkerSession.prototype, 'run');
-      expect(maxDiff(rows(await two.embedBatch(batch)), tfjs)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(rows(await two.embedBatch(batch)), tfjs)).toBeLessThan(1e-4);
       expect(runs).toHaveBeenCalledTimes(2);
-      expect(maxDiff(rows(await two.embedBatch(batch)), rows(await one.embedBatch(batch)))).toBeLessThan(
+      expect(maxAbsDiff(rows(await two.embedBatch(batch)), rows(await one.embedBatch(batch)))).toBeLessThan(
         1e-6,
       );
       const single = enc.tokenizer.encodeBatch([ref.texts[1]!], enc.maxSeqLength);
-      expect(maxDiff([await two.embedBatch(single)], [tfjs[1]!])).toBeLessThan(1e-4);
+      expect(maxAbsDiff([await two.embedBatch(single)], [tfjs[1]!])).toBeLessThan(1e-4);
       // The last hidden state shared out too (two runs); its real tokens those of one session.
       runs.mockClear();
       const [a, b] = [await one.lastHiddenState(batch), await two.lastHiddenState(batch)];
@@ -336,7 +325,7 @@ describe('sessions in worker threads (workers)', () => {
           return data.subarray(r * batch.length * h, (r * batch.length + n) * h);
         });
       expect(new Set(realTokens(a).map((t) => t.length)).size).toBeGreaterThan(1); // rows of several lengths
-      expect(maxDiff(realTokens(b), realTokens(a))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(realTokens(b), realTokens(a))).toBeLessThan(1e-6);
     } finally {
       await one.release();
       await two.release();
@@ -427,7 +416,7 @@ describe('exportOnnx', () => {
       }
       return v.map((x) => x / n);
     });
-    expect(maxDiff(pooled, ref.embeddings)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(pooled, ref.embeddings)).toBeLessThan(1e-4);
     await session.release();
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxAbsDiff } from '../../../test-support/compare.js';
 import { deviceAvailable } from '../../../test-support/onnx_device.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { SentenceEncoder, SentenceTokenizer, presetConfig } from '../src/index.js';
@@ -22,20 +23,10 @@ const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as
 const webgpu = await deviceAvailable('webgpu');
 const cuda = await deviceAvailable('cuda');
 
-function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  a.forEach((v, i) => {
-    expect(v.length).toBe(b[i]!.length);
-    for (let j = 0; j < v.length; j++) m = Math.max(m, Math.abs(v[j]! - b[i]![j]!));
-  });
-  return m;
-}
-
 /** Largest difference over the largest magnitude of `want` (floor 1e-3): sums over many tokens differ in order. */
 function relativeDiff(got: Float32Array, want: Float32Array): number {
   const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 1e-3);
-  return maxDiff([got], [want]) / scale;
+  return maxAbsDiff([got], [want]) / scale;
 }
 
 /** Texts of `n` words each (n + 2 tokens with [CLS] and [SEP]). */
@@ -117,7 +108,7 @@ describe.skipIf(!webgpu)('the onnx engine on WebGPU', () => {
     expect(await e.selectEncodeEngine('auto', { report: (l) => lines.push(l) })).toBe('onnx');
     expect(lines).toEqual(['contrastive: inference engine: onnxruntime-node (webgpu, 1 threads)']);
     const got = await e.encode(ref.texts, { batchSize: 4, engine: 'onnx' });
-    expect(maxDiff(got, ref.embeddings)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got, ref.embeddings)).toBeLessThan(1e-5);
   });
 
   it('matches tfjs on a MiniLM-shaped model from 20 to 100 tokens, padded in one batch', async () => {
@@ -135,7 +126,7 @@ describe.skipIf(!webgpu)('the onnx engine on WebGPU', () => {
     const texts = [18, 29, 30, 31, 40, 98].map(wordsOf);
     const got = await e.encode(texts, { batchSize: 6, engine: 'onnx' });
     const want = await e.encode(texts, { batchSize: 6, engine: 'tfjs' });
-    expect(maxDiff(got, want)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
   });
 
   it("runs the encoder's products, softmax and LayerNorms on the WebGPU provider", async () => {
@@ -209,7 +200,7 @@ describe.skipIf(!webgpu)('the onnx engine on WebGPU', () => {
     };
     const want = await pass(cpu);
     const got = await pass(gpu);
-    expect(maxDiff([got.hidden], [want.hidden])).toBeLessThan(1e-4);
+    expect(maxAbsDiff([got.hidden], [want.hidden])).toBeLessThan(1e-4);
     expect([...got.grads.keys()].sort()).toEqual([...want.grads.keys()].sort());
     for (const [name, g] of want.grads)
       expect(relativeDiff(got.grads.get(name)!, g), name).toBeLessThan(1e-5);

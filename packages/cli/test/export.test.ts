@@ -5,6 +5,7 @@ import { spearman } from '@contrastive/eval-mteb';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
+import { maxAbsDiff } from '../../../test-support/compare.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { readJsonl } from '../../../test-support/training_output.js';
@@ -56,16 +57,6 @@ async function encodeCli(model: string, texts: string[], tag: string): Promise<n
   const r = await runCli(['encode', '--model', model, '--input', input, '--output', output]);
   expect(r.status, r.stderr).toBe(0);
   return readJsonl<{ embedding: number[] }>(output).map((row) => row.embedding);
-}
-
-function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  a.forEach((v, i) => {
-    expect(v.length).toBe(b[i]!.length);
-    for (let j = 0; j < v.length; j++) m = Math.max(m, Math.abs(v[j]! - b[i]![j]!));
-  });
-  return m;
 }
 
 function pairwiseCosines(vectors: ArrayLike<number>[]): number[] {
@@ -168,19 +159,19 @@ describe('contrastive export --format onnx', () => {
     env.allowRemoteModels = false;
     const extractor = await pipeline('feature-extraction', out, { local_files_only: true, dtype: 'fp32' });
     const theirs = (await extractor(SHORT, { pooling: 'mean', normalize: true })).tolist() as number[][];
-    expect(maxDiff(theirs, ours)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(theirs, ours)).toBeLessThan(1e-4);
 
     // int8 (transformers.js dtype 'int8' → onnx/model_int8.onnx): the order of pairwise similarities is kept.
     const q = await pipeline('feature-extraction', out, { local_files_only: true, dtype: 'int8' });
     const quantized = (await q(SHORT, { pooling: 'mean', normalize: true })).tolist() as number[][];
     const rho = spearman(pairwiseCosines(ours), pairwiseCosines(quantized));
     expect(rho).toBeGreaterThanOrEqual(0.99);
-    expect(maxDiff(quantized, ours)).toBeGreaterThan(0); // it did run the quantized graph
+    expect(maxAbsDiff(quantized, ours)).toBeGreaterThan(0); // it did run the quantized graph
 
     // Long texts: onnxruntime-node on our tokenization equals encode; transformers.js truncates at
     // model_max_length too, but after adding special tokens, so its last token is a word, not [SEP].
     const longOurs = await encodeCli(plain, LONG, 'long');
-    expect(maxDiff((await runOnnx(out, 'model.onnx', LONG)).meanNormalized, longOurs)).toBeLessThan(1e-4);
+    expect(maxAbsDiff((await runOnnx(out, 'model.onnx', LONG)).meanNormalized, longOurs)).toBeLessThan(1e-4);
     const tokenized = extractor.tokenizer(LONG, { padding: true, truncation: true });
     const ids = tokenized.input_ids.tolist() as bigint[][];
     for (const row of ids) {
@@ -213,7 +204,7 @@ describe('contrastive export --format onnx', () => {
     const ours = await encodeCli(dense, texts, 'dense');
     const { sentence } = await runOnnx(out, 'model.onnx', texts);
     expect(sentence![0]).toHaveLength(16);
-    expect(maxDiff(sentence!, ours)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(sentence!, ours)).toBeLessThan(1e-4);
   }, 300_000);
 
   it('exports into the model folder itself without --output, and names bad options', async () => {
