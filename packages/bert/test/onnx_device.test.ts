@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff } from '../../../test-support/compare.js';
 import { deviceAvailable } from '../../../test-support/onnx_device.js';
 import { sharedPath } from '../../../test-support/shared.js';
-import { SentenceEncoder, SentenceTokenizer, presetConfig } from '../src/index.js';
+import { CrossEncoder, SentenceEncoder, SentenceTokenizer, presetConfig } from '../src/index.js';
 import type { OnnxModuleWriter } from '../src/modules/module.js';
 import { buildBertGraph } from '../src/onnx/bert_graph.js';
 import { OnnxEncoderSession, OnnxTrainingEngine, encodeModel } from '../src/onnx/index.js';
@@ -127,6 +127,25 @@ describe.skipIf(!webgpu)('the onnx engine on WebGPU', () => {
     const got = await e.encode(texts, { batchSize: 6, engine: 'onnx' });
     const want = await e.encode(texts, { batchSize: 6, engine: 'tfjs' });
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+  });
+
+  it('scores pairs with a cross-encoder (token types, classifier head) as PyTorch does', async () => {
+    const dir = sharedPath('fixtures', 'tiny-cross-encoder');
+    const ce = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as {
+      max_length: number;
+      pairs: Array<[string, string]>;
+      logits: number[];
+    };
+    const model = await CrossEncoder.load(dir, { maxLength: ce.max_length });
+    release.push(model);
+    model.onnxOptions = { device: 'webgpu', threads: 1 };
+    const logits = await model.logits(ce.pairs, { engine: 'onnx', batchSize: 3 });
+    expect(
+      maxAbsDiff(
+        logits,
+        ce.logits.map((l) => [l]),
+      ),
+    ).toBeLessThan(1e-5);
   });
 
   it("runs the encoder's products, softmax and LayerNorms on the WebGPU provider", async () => {
