@@ -1,15 +1,15 @@
 import { GraphBuilder } from '../packages/bert/src/onnx/graph_builder.js';
 import { OnnxDataType, encodeModel } from '../packages/bert/src/onnx/proto.js';
 import { createSession, loadOnnxRuntime } from '../packages/bert/src/onnx/runtime.js';
-/**
- * Whether onnxruntime-node can start a device here, for tests that run the onnx engine on a GPU: a one-node
- * session created on it. WebGPU needs a Vulkan device (a GPU driver, or Mesa's lavapipe on the CPU:
- * `apt-get install -t bookworm-backports mesa-vulkan-drivers`); CUDA its provider libraries and a GPU.
- */
 import type { EngineDevice } from '../packages/tensor-gpu/src/engine.js';
 
 const known = new Map<EngineDevice, Promise<boolean>>();
 
+/**
+ * Whether onnxruntime-node can start `device` here (once per process), for tests that run the onnx engine on a
+ * GPU: a one-node session created on it. WebGPU needs a Vulkan device (a GPU driver, or Mesa's lavapipe on the
+ * CPU: `apt-get install -t bookworm-backports mesa-vulkan-drivers`); CUDA its provider libraries and a GPU.
+ */
 export function deviceAvailable(device: EngineDevice): Promise<boolean> {
   let p = known.get(device);
   if (!p) {
