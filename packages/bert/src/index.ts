@@ -70,6 +70,7 @@ export {
   exportOnnx,
   quantizeDynamicInt8,
   loadOnnxRuntime,
+  probeDevice,
 } from './onnx/index.js';
 export type {
   OnnxSessionOptions,
@@ -83,6 +84,7 @@ export type {
   ExportOnnxOptions,
   ExportedOnnx,
   QuantizeOptions,
+  DeviceProbe,
 } from './onnx/index.js';
 export {
   BertForMaskedLM,

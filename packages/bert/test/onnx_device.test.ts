@@ -10,7 +10,7 @@ import { CrossEncoder, SentenceEncoder, SentenceTokenizer, presetConfig } from '
 import type { OnnxModuleWriter } from '../src/modules/module.js';
 import { buildBertGraph } from '../src/onnx/bert_graph.js';
 import { OnnxEncoderSession, OnnxTrainingEngine, encodeModel } from '../src/onnx/index.js';
-import { createSession, deviceSessionOptions, loadOnnxRuntime } from '../src/onnx/runtime.js';
+import { createSession, deviceSessionOptions, loadOnnxRuntime, probeDevice } from '../src/onnx/runtime.js';
 import { bertWeightViews } from '../src/onnx/session_cache.js';
 import { OnnxBertTrainer } from '../src/onnx/training/internal/bert_engine.js';
 import { buildFusedTrainingGraph, buildTrainingGraphs } from '../src/onnx/training/internal/graphs.js';
@@ -71,6 +71,14 @@ describe('devices of the onnx engine', () => {
         .map((n) => n.op_type);
     expect(new Set(missingOnGpu(false))).toEqual(new Set(['FusedMatMul', 'Sum']));
     expect(missingOnGpu(true)).toEqual([]);
+  });
+
+  it('probes devices: cpu starts; a device that does not says why', async () => {
+    expect(await probeDevice('cpu')).toEqual({ device: 'cpu', available: true });
+    const gpu = await probeDevice('webgpu');
+    expect(gpu.available).toBe(webgpu);
+    if (!gpu.available) expect(gpu.reason).toContain('ONNX engine: device webgpu is not available here');
+    if (!cuda) expect((await probeDevice('cuda:2')).reason).toContain('CUDA 12 and cuDNN 9');
   });
 
   it('refuses workers on a GPU (they share out CPU threads)', async () => {

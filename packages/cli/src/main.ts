@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAugment } from './commands/augment.js';
 import { registerAugsbert } from './commands/augsbert.js';
 import { registerData } from './commands/data.js';
+import { registerDevices } from './commands/devices.js';
 import { registerEncode } from './commands/encode.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
@@ -29,6 +30,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerAugsbert,
   registerGpl,
   registerExport,
+  registerDevices,
 ];
 
 export function buildProgram(): Command {

@@ -48,6 +48,28 @@ describe('--device', () => {
     expect(train.stderr).toContain('--device cuda:1 runs the onnx engine on that device');
   });
 
+  it('contrastive devices: one JSON line per device, whether it starts here and why not', async () => {
+    const r = await runCli(['devices']);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { device: string; available: boolean; reason?: string });
+    expect(lines.map((l) => [l.device, l.available])).toEqual([
+      ['cpu', true],
+      ['webgpu', webgpu],
+      ['cuda', cuda],
+    ]);
+    expect(lines[0]!.reason).toBeUndefined();
+    if (!cuda) expect(lines[2]!.reason).toContain('device cuda is not available here');
+    const named = await runCli(['devices', 'cuda:3']);
+    expect(named.status, named.stderr).toBe(0);
+    expect(JSON.parse(named.stdout.trim())).toMatchObject({ device: 'cuda:3' });
+    const bad = await runCli(['devices', 'gpu']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('--device must be cpu, webgpu, cuda or cuda:<index>, got "gpu"');
+  });
+
   it.skipIf(cuda)(
     'fails with what the CUDA provider needs where it is missing (no quiet fallback)',
     async () => {

@@ -7,7 +7,8 @@ export type { QuantizeOptions } from './quantize.js';
 export { buildBertGraph } from './bert_graph.js';
 export type { BertGraphOptions, OnnxOpSet, TorchTensor } from './bert_graph.js';
 export { encodeModel, decodeModel } from './proto.js';
-export { loadOnnxRuntime } from './runtime.js';
+export { loadOnnxRuntime, probeDevice } from './runtime.js';
+export type { DeviceProbe } from './runtime.js';
 export { OnnxTrainingEngine, OnnxTrainingStep } from './training/engine.js';
 export type {
   OnnxTrainingEngineOptions,

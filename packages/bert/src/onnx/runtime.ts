@@ -1,5 +1,7 @@
 import type { EngineDevice } from '@contrastive/tensor-gpu';
 import type * as Ort from 'onnxruntime-node';
+import { GraphBuilder } from './graph_builder.js';
+import { OnnxDataType, encodeModel } from './proto.js';
 
 export type OnnxRuntime = typeof Ort;
 
@@ -101,5 +103,31 @@ export async function createSession(
     throw new Error(`ONNX engine: device ${device} is not available here (${reason}). ${DEVICE_HELP[kind]}`, {
       cause: e,
     });
+  }
+}
+
+/** What `probeDevice` found: whether onnxruntime starts `device` here, and why not. */
+export interface DeviceProbe {
+  device: EngineDevice;
+  available: boolean;
+  /** Why the device cannot start (onnxruntime's first line and what the device needs). */
+  reason?: string;
+}
+
+/**
+ * Whether onnxruntime-node starts `device` here (sentence-transformers users ask `torch.cuda.is_available()`):
+ * a one-node session created and released on it. Never throws; onnxruntime-node missing is a reason too.
+ */
+export async function probeDevice(device: EngineDevice): Promise<DeviceProbe> {
+  try {
+    const ort = await loadOnnxRuntime();
+    const g = new GraphBuilder();
+    g.output(g.op('Relu', [g.input('x', OnnxDataType.FLOAT, [1])]), OnnxDataType.FLOAT, [1]);
+    const model = encodeModel(g.model({ opset: 17, producerVersion: '0', docString: 'device probe' }));
+    const session = await createSession(ort, model, 1, device);
+    await session.release();
+    return { device, available: true };
+  } catch (e) {
+    return { device, available: false, reason: e instanceof Error ? e.message : String(e) };
   }
 }
