@@ -5,7 +5,7 @@ import { runCli } from '../../../test-support/cli.js';
 import { deviceAvailable } from '../../../test-support/onnx_device.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { lastJsonLine, readJsonl } from '../../../test-support/training_output.js';
-import { encodeArgs, evalArgs, runTrainCli, tinyBert } from './helpers.js';
+import { REFERENCE_STS, encodeArgs, evalArgs, runTrainCli, tinyBert, writeReferenceSts } from './helpers.js';
 
 const ref = JSON.parse(readFileSync(join(tinyBert, 'reference.json'), 'utf8')) as {
   texts: string[];
@@ -104,23 +104,14 @@ describe('--device', () => {
     'eval --device webgpu: the STS figures scipy gives on the PyTorch embeddings',
     async () => {
       const dir = tempDir('device-eval-');
-      const gold = [1, 2, 2, 4, 0.5, 2];
-      writeFileSync(
-        join(dir, 'sts.jsonl'),
-        gold
-          .map((score, i) => JSON.stringify({ sentence1: ref.texts[i], sentence2: ref.texts[i + 6], score }))
-          .join('\n'),
-      );
+      const sts = writeReferenceSts(dir);
       const out = join(dir, 'results.json');
-      const r = await runCli(
-        evalArgs({ task: 'sts', data: join(dir, 'sts.jsonl'), output: out }, ['--device', 'webgpu']),
-      );
+      const r = await runCli(evalArgs({ task: 'sts', data: sts, output: out }, ['--device', 'webgpu']));
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/inference engine: onnxruntime-node \(webgpu, \d+ threads\)/);
       const json = JSON.parse(readFileSync(out, 'utf8'));
-      // As eval.test.ts: scipy.stats on reference.json's PyTorch embeddings of the same 6 pairs.
-      expect(Math.abs(json.main_score - 0.33394720739540396)).toBeLessThan(1e-4);
-      expect(Math.abs(json.scores.pearson_dot - -0.95069412487687)).toBeLessThan(1e-4);
+      expect(Math.abs(json.main_score - REFERENCE_STS.spearman_cosine)).toBeLessThan(1e-4);
+      expect(Math.abs(json.scores.pearson_dot - REFERENCE_STS.pearson_dot)).toBeLessThan(1e-4);
     },
   );
 

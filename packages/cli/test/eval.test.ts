@@ -7,7 +7,7 @@ import { tempDir } from '../../../test-support/temp.js';
 import { lastJsonLine } from '../../../test-support/training_output.js';
 import { type EvalCommandOptions, buildEvaluator, runEval } from '../src/commands/eval.js';
 import { buildProgram } from '../src/main.js';
-import { evalArgs, workersEngineLine } from './helpers.js';
+import { REFERENCE_STS, evalArgs, workersEngineLine, writeReferenceSts } from './helpers.js';
 
 /** Deterministic stand-in model: letter-frequency vectors (no tfjs), so the evaluation path runs fast. */
 const letterModel = {
@@ -156,30 +156,20 @@ describe('contrastive eval (evaluation path with an injected model)', () => {
 describe('contrastive eval end to end with the tiny model', () => {
   it('matches scipy on the PyTorch reference embeddings within 1e-4', async () => {
     const model = sharedPath('fixtures', 'tiny-bert');
-    const ref = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as { texts: string[] };
     const dir = tempDir('eval-cli-');
-    const gold = [1, 2, 2, 4, 0.5, 2];
-    writeFileSync(
-      join(dir, 'sts.jsonl'),
-      gold
-        .map((score, i) => JSON.stringify({ sentence1: ref.texts[i], sentence2: ref.texts[i + 6], score }))
-        .join('\n'),
-    );
+    const sts = writeReferenceSts(dir);
     // The default engine, and onnx with two worker sessions (`--workers`): the same scores.
     for (const more of [[], ['--engine', 'onnx', '--workers', '2', '--batch-size', '3']]) {
       const out = join(dir, `results-${more.length}.json`);
-      const r = await runCli(
-        evalArgs({ model, task: 'sts', data: join(dir, 'sts.jsonl'), output: out }, more),
-      );
+      const r = await runCli(evalArgs({ model, task: 'sts', data: sts, output: out }, more));
       expect(r.status, r.stderr).toBe(0);
       if (more.length > 0) expect(r.stderr).toContain(workersEngineLine(r.stderr, 2));
       const line = lastJsonLine(r.stdout);
       expect(line).toMatchObject({ main_score_name: 'spearman_cosine', output: out });
       const json = JSON.parse(readFileSync(out, 'utf8'));
-      // scipy.stats on reference.json's PyTorch embeddings of the same 6 pairs (computed outside the project).
-      expect(Math.abs(json.main_score - 0.33394720739540396)).toBeLessThan(1e-4);
-      expect(Math.abs(json.scores.pearson_cosine - 0.044034423766824295)).toBeLessThan(1e-4);
-      expect(Math.abs(json.scores.pearson_dot - -0.95069412487687)).toBeLessThan(1e-4);
+      expect(Math.abs(json.main_score - REFERENCE_STS.spearman_cosine)).toBeLessThan(1e-4);
+      expect(Math.abs(json.scores.pearson_cosine - REFERENCE_STS.pearson_cosine)).toBeLessThan(1e-4);
+      expect(Math.abs(json.scores.pearson_dot - REFERENCE_STS.pearson_dot)).toBeLessThan(1e-4);
     }
   });
 });

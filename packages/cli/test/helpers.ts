@@ -1,8 +1,34 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type CliResult, runCli } from '../../../test-support/cli.js';
 import { sharedPath } from '../../../test-support/shared.js';
 
 /** The tiny sentence-transformers BERT of ../shared that most CLI tests train, encode and evaluate with. */
 export const tinyBert = sharedPath('fixtures', 'tiny-bert');
+
+/**
+ * Six STS pairs of the tiny BERT's reference texts (text i with text i + 6, gold scores 1, 2, 2, 4, 0.5, 2) written
+ * to `dir/sts.jsonl`; returns the file. `REFERENCE_STS` holds what scipy.stats gives on reference.json's PyTorch
+ * embeddings of them (computed outside the project).
+ */
+export function writeReferenceSts(dir: string): string {
+  const { texts } = JSON.parse(readFileSync(join(tinyBert, 'reference.json'), 'utf8')) as { texts: string[] };
+  const gold = [1, 2, 2, 4, 0.5, 2];
+  const file = join(dir, 'sts.jsonl');
+  writeFileSync(
+    file,
+    gold
+      .map((score, i) => JSON.stringify({ sentence1: texts[i], sentence2: texts[i + 6], score }))
+      .join('\n'),
+  );
+  return file;
+}
+
+export const REFERENCE_STS = {
+  spearman_cosine: 0.33394720739540396,
+  pearson_cosine: 0.044034423766824295,
+  pearson_dot: -0.95069412487687,
+};
 
 /** The tiny one-label cross-encoder of ../shared (same vocabulary as `tinyBert`). */
 export const tinyCrossEncoder = sharedPath('fixtures', 'tiny-cross-encoder');
