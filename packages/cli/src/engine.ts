@@ -41,8 +41,8 @@ export function parseDevice(value: string): EngineDevice {
 }
 
 /**
- * `--device <name>` of the commands that run the onnx engine (encode, eval, mine, train): where onnxruntime runs
- * the graphs (`OnnxSessionOptions.device`); cpu when not given.
+ * `--device <name>` of the commands that run the onnx engine (encode, eval, mine, train, pretrain-mlm): where
+ * onnxruntime runs the graphs (`OnnxSessionOptions.device`); cpu when not given.
  */
 export function deviceOption(): Option {
   return new Option(
