@@ -29,6 +29,25 @@ function relativeDiff(got: Float32Array, want: Float32Array): number {
   return maxAbsDiff([got], [want]) / scale;
 }
 
+/** Each operator type's execution providers in the onnxruntime profiles written to `dir`. */
+function kernelProviders(dir: string): Map<string, Set<string>> {
+  const providers = new Map<string, Set<string>>();
+  for (const f of readdirSync(dir)) {
+    const events = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Array<{
+      cat?: string;
+      name: string;
+      args?: { op_name?: string; provider?: string };
+    }>;
+    for (const ev of events)
+      if (ev.cat === 'Node' && ev.name.endsWith('_kernel_time') && ev.args?.op_name)
+        providers.set(
+          ev.args.op_name,
+          (providers.get(ev.args.op_name) ?? new Set()).add(ev.args.provider ?? ''),
+        );
+  }
+  return providers;
+}
+
 /** Texts of `n` words each (n + 2 tokens with [CLS] and [SEP]). */
 const wordsOf = (n: number) =>
   Array.from({ length: n }, (_, i) => 'the cat sat on a mat'.split(' ')[i % 6]).join(' ');
@@ -184,24 +203,52 @@ describe.skipIf(!webgpu)('the onnx engine on WebGPU', () => {
       });
       session.endProfiling();
       await session.release();
-      const events = readdirSync(dir).flatMap(
-        (f) =>
-          JSON.parse(readFileSync(join(dir, f), 'utf8')) as Array<{
-            cat?: string;
-            name: string;
-            args?: { op_name?: string; provider?: string };
-          }>,
-      );
-      const providers = new Map<string, Set<string>>();
-      for (const ev of events)
-        if (ev.cat === 'Node' && ev.name.endsWith('_kernel_time') && ev.args?.op_name)
-          providers.set(
-            ev.args.op_name,
-            (providers.get(ev.args.op_name) ?? new Set()).add(ev.args.provider ?? ''),
-          );
+      const providers = kernelProviders(dir);
       for (const op of ['MatMul', 'Softmax', 'LayerNormalization'])
         expect([...(providers.get(op) ?? [])], op).toEqual(['WebGpuExecutionProvider']);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("runs the training engine's products on the WebGPU provider (its graphs in standard operators)", async () => {
+    const ort = await loadOnnxRuntime();
+    const dir = mkdtempSync(join(tmpdir(), 'webgpu-train-profile-'));
+    // Every session the engine creates profiles into `dir` (as scripts/bench/ort_profile.ts does).
+    const sessions = ort.InferenceSession as unknown as {
+      create: (model: unknown, options: object) => Promise<unknown>;
+    };
+    const create = sessions.create;
+    const made: Array<{ endProfiling(): void }> = [];
+    let n = 0;
+    sessions.create = async (model: unknown, options: object) => {
+      const s = (await create.call(ort.InferenceSession, model, {
+        ...options,
+        enableProfiling: true,
+        profileFilePrefix: join(dir, `s${n++}`),
+      })) as { endProfiling(): void };
+      made.push(s);
+      return s;
+    };
+    try {
+      const engine = await OnnxBertTrainer.create(encoder.bert, { threads: 1, device: 'webgpu' });
+      release.push(engine);
+      const batch = encoder.tokenizer.encodeBatch(ref.texts.slice(0, 4), 64);
+      const weights = engine.snapshotWeights();
+      const acts = await engine.forward(batch, weights);
+      const h = encoder.bert.config.hidden_size;
+      await engine.backward(
+        acts,
+        new Float32Array(batch.batchSize * batch.length * h).fill(1),
+        weights,
+        new Map(),
+      );
+      for (const s of made) s.endProfiling();
+      const providers = kernelProviders(dir);
+      expect(providers.has('FusedMatMul')).toBe(false);
+      expect([...(providers.get('MatMul') ?? [])]).toEqual(['WebGpuExecutionProvider']);
+    } finally {
+      sessions.create = create;
       rmSync(dir, { recursive: true, force: true });
     }
   });
