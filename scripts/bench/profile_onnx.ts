@@ -17,8 +17,8 @@ import {
 import type { OnnxOpSet } from '../../packages/bert/src/onnx/index.js';
 import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { initBackend } from '../../packages/tensor-gpu/src/index.js';
+import { kernelEvents, microsecondsByOp, profileSessions } from '../../test-support/ort_profile.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
-import { kernelEvents, microsecondsByOp, profileSessions } from './ort_profile.js';
 
 exitOnFatalErrors('profile_onnx');
 

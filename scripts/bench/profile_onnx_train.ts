@@ -17,8 +17,8 @@ import { OnnxBertTrainer } from '../../packages/bert/src/onnx/training/internal/
 import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { computeLossAndGradientsExternal, createLoss } from '../../packages/losses/src/index.js';
 import { AdamW, globalNorm, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
+import { microsecondsByOp, profileSessions } from '../../test-support/ort_profile.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
-import { microsecondsByOp, profileSessions } from './ort_profile.js';
 
 exitOnFatalErrors('profile_onnx_train');
 

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff } from '../../../test-support/compare.js';
 import { deviceAvailable } from '../../../test-support/onnx_device.js';
+import { profileSessions, providersByOp } from '../../../test-support/ort_profile.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { CrossEncoder, SentenceEncoder, SentenceTokenizer, presetConfig } from '../src/index.js';
 import type { OnnxModuleWriter } from '../src/modules/module.js';
@@ -29,23 +30,20 @@ function relativeDiff(got: Float32Array, want: Float32Array): number {
   return maxAbsDiff([got], [want]) / scale;
 }
 
-/** Each operator type's execution providers in the onnxruntime profiles written to `dir`. */
-function kernelProviders(dir: string): Map<string, Set<string>> {
-  const providers = new Map<string, Set<string>>();
-  for (const f of readdirSync(dir)) {
-    const events = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Array<{
-      cat?: string;
-      name: string;
-      args?: { op_name?: string; provider?: string };
-    }>;
-    for (const ev of events)
-      if (ev.cat === 'Node' && ev.name.endsWith('_kernel_time') && ev.args?.op_name)
-        providers.set(
-          ev.args.op_name,
-          (providers.get(ev.args.op_name) ?? new Set()).add(ev.args.provider ?? ''),
-        );
+/**
+ * Each operator type's execution providers in the onnxruntime profiles of the sessions `run` creates (their
+ * release comes after: `endProfiling` needs them open).
+ */
+async function providersDuring(run: () => Promise<void>): Promise<Map<string, Set<string>>> {
+  const dir = mkdtempSync(join(tmpdir(), 'webgpu-profile-'));
+  const profiler = await profileSessions({ dir });
+  try {
+    await run();
+    return providersByOp(profiler.finish().flat());
+  } finally {
+    profiler.restore();
+    rmSync(dir, { recursive: true, force: true });
   }
-  return providers;
 }
 
 /** Texts of `n` words each (n + 2 tokens with [CLS] and [SEP]). */
@@ -187,12 +185,9 @@ describe.skipIf(!webgpu)('the onnx engine on WebGPU', () => {
       head: encoder.modules.map((m) => m.onnx?.() as OnnxModuleWriter),
       poolingMaskInput: true,
     });
-    const dir = mkdtempSync(join(tmpdir(), 'webgpu-profile-'));
-    try {
-      const session = await createSession(ort, encodeModel(model), 1, 'webgpu', {
-        enableProfiling: true,
-        profileFilePrefix: join(dir, 'p'),
-      });
+    const providers = await providersDuring(async () => {
+      const session = await createSession(ort, encodeModel(model), 1, 'webgpu');
+      release.push(session);
       const batch = encoder.tokenizer.encodeBatch(ref.texts, 64);
       const dims = [batch.batchSize, batch.length];
       const int64 = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, BigInt), dims);
@@ -201,36 +196,13 @@ describe.skipIf(!webgpu)('the onnx engine on WebGPU', () => {
         attention_mask: int64(batch.attentionMask),
         pooling_mask: int64(batch.attentionMask),
       });
-      session.endProfiling();
-      await session.release();
-      const providers = kernelProviders(dir);
-      for (const op of ['MatMul', 'Softmax', 'LayerNormalization'])
-        expect([...(providers.get(op) ?? [])], op).toEqual(['WebGpuExecutionProvider']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+    for (const op of ['MatMul', 'Softmax', 'LayerNormalization'])
+      expect([...(providers.get(op) ?? [])], op).toEqual(['WebGpuExecutionProvider']);
   });
 
   it("runs the training engine's products on the WebGPU provider (its graphs in standard operators)", async () => {
-    const ort = await loadOnnxRuntime();
-    const dir = mkdtempSync(join(tmpdir(), 'webgpu-train-profile-'));
-    // Every session the engine creates profiles into `dir` (as scripts/bench/ort_profile.ts does).
-    const sessions = ort.InferenceSession as unknown as {
-      create: (model: unknown, options: object) => Promise<unknown>;
-    };
-    const create = sessions.create;
-    const made: Array<{ endProfiling(): void }> = [];
-    let n = 0;
-    sessions.create = async (model: unknown, options: object) => {
-      const s = (await create.call(ort.InferenceSession, model, {
-        ...options,
-        enableProfiling: true,
-        profileFilePrefix: join(dir, `s${n++}`),
-      })) as { endProfiling(): void };
-      made.push(s);
-      return s;
-    };
-    try {
+    const providers = await providersDuring(async () => {
       const engine = await OnnxBertTrainer.create(encoder.bert, { threads: 1, device: 'webgpu' });
       release.push(engine);
       const batch = encoder.tokenizer.encodeBatch(ref.texts.slice(0, 4), 64);
@@ -243,14 +215,9 @@ describe.skipIf(!webgpu)('the onnx engine on WebGPU', () => {
         weights,
         new Map(),
       );
-      for (const s of made) s.endProfiling();
-      const providers = kernelProviders(dir);
-      expect(providers.has('FusedMatMul')).toBe(false);
-      expect([...(providers.get('MatMul') ?? [])]).toEqual(['WebGpuExecutionProvider']);
-    } finally {
-      sessions.create = create;
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+    expect(providers.has('FusedMatMul')).toBe(false);
+    expect([...(providers.get('MatMul') ?? [])]).toEqual(['WebGpuExecutionProvider']);
   });
 
   it('trains: forward, backward and the fused MNRL step give the gradients of the CPU engine', async () => {
