@@ -1,4 +1,4 @@
-import { probeDevice } from '@contrastive/bert';
+import { type DeviceProbe, probeDevice } from '@contrastive/bert';
 import type { EngineDevice } from '@contrastive/tensor-gpu';
 import type { Command } from 'commander';
 import { parseDevice } from '../engine.js';
@@ -10,10 +10,10 @@ const DEVICES: EngineDevice[] = ['cpu', 'webgpu', 'cuda'];
  * `contrastive devices [names...]`: which `--device` values the onnx engine can start here (a one-node
  * onnxruntime session on each), one JSON line per device with the reason where it cannot.
  */
-export async function runDevices(devices: EngineDevice[]): Promise<Array<Record<string, unknown>>> {
-  const out: Array<Record<string, unknown>> = [];
+export async function runDevices(devices: EngineDevice[]): Promise<DeviceProbe[]> {
+  const out: DeviceProbe[] = [];
   // One after another: two providers starting at once would interleave their own log lines.
-  for (const d of devices.length > 0 ? devices : DEVICES) out.push({ ...(await probeDevice(d)) });
+  for (const d of devices.length > 0 ? devices : DEVICES) out.push(await probeDevice(d));
   return out;
 }
 

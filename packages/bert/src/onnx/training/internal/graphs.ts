@@ -153,7 +153,8 @@ function buildGraphs(
   const F = OnnxDataType.FLOAT;
   const I64 = OnnxDataType.INT64;
   const headLayout = headMajor(heads, d, h);
-  const fusedMatMul = options.standardOps ? plainMatMul : contribMatMul;
+  // Attention's batched products: one com.microsoft FusedMatMul each, or their standard-operator form.
+  const batchedProduct = options.standardOps ? plainMatMul : contribMatMul;
 
   // ---------------------------------------------------------------- forward
   const f = new GraphBuilder();
@@ -246,7 +247,7 @@ function buildGraphs(
         string,
       ];
       fwdHeads.set(`${i}@${gk}`, [q, k, v]);
-      const scores = f.op('Add', [fusedMatMul(f, q, k, { transB: true, alpha: scale }), maskAdd[gk]!]);
+      const scores = f.op('Add', [batchedProduct(f, q, k, { transB: true, alpha: scale }), maskAdd[gk]!]);
       const probs = f.op('Softmax', [scores], { axis: int(-1) });
       save(groupInput(`probs:${i}`, gk), probs, [heads, Bk(gk), Sk(gk), Sk(gk)]);
       const dropped = drop(probs, groupInput(`drop:${i}:attn`, gk));
@@ -392,8 +393,8 @@ function buildGraphs(
         : dropout
           ? g.op('Mul', [probs, gMasks.get(attnMask)!])
           : probs;
-      const dV = fusedMatMul(g, dropped, dCtx4, { transA: true });
-      const dProbs = dropB(fusedMatMul(g, dCtx4, v, { transB: true }), attnMask);
+      const dV = batchedProduct(g, dropped, dCtx4, { transA: true });
+      const dProbs = dropB(batchedProduct(g, dCtx4, v, { transB: true }), attnMask);
       // Softmax backward: p ⊙ (dp − Σ dp ⊙ p); the 1/√d scale is folded into the two products below.
       const dScores = g.op('Mul', [
         probs,
@@ -402,8 +403,8 @@ function buildGraphs(
           g.op('ReduceSum', [g.op('Mul', [dProbs, probs]), g.constInt64([-1])], { keepdims: int(1) }),
         ]),
       ]);
-      const dQ = fusedMatMul(g, dScores, k, { alpha: scale });
-      const dK = fusedMatMul(g, dScores, q, { transA: true, alpha: scale });
+      const dQ = batchedProduct(g, dScores, k, { alpha: scale });
+      const dK = batchedProduct(g, dScores, q, { transA: true, alpha: scale });
       // Each of dQ, dK, dV: the group's real tokens, [heads, T_k, d].
       return [dQ, dK, dV].map((t) => headLayout.packGroup(g, t, gTokenIndex[gk]!));
     });
