@@ -6,19 +6,13 @@ import {
   parseEngineDevice,
 } from '@contrastive/tensor-gpu';
 import type { TrainingArguments } from '@contrastive/trainer';
-import { InvalidArgumentError, Option } from 'commander';
-import { parsePositiveInt } from './options.js';
+import { Option } from 'commander';
+import { asUsageError, parsePositiveInt } from './options.js';
 
 export type Engine = EngineChoice;
 
 /** commander's parser for `--engine`: the engine resolver's own check, as a usage error. */
-export function parseEngine(value: string): Engine {
-  try {
-    return parseEngineChoice(value, '--engine');
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
+export const parseEngine: (value: string) => Engine = asUsageError(parseEngineChoice, '--engine');
 
 /**
  * `--workers <n>` of the commands that embed (encode, eval, mine): the onnx engine's sessions in worker threads
@@ -31,14 +25,8 @@ export function workersOption(): Option {
   ).argParser(parsePositiveInt('--workers'));
 }
 
-/** commander's parser for `--device`, as a usage error. */
-export function parseDevice(value: string): EngineDevice {
-  try {
-    return parseEngineDevice(value, '--device');
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
+/** commander's parser for `--device`: tensor-gpu's own check, as a usage error. */
+export const parseDevice: (value: string) => EngineDevice = asUsageError(parseEngineDevice, '--device');
 
 /**
  * `--device <name>` of the commands that run the onnx engine (encode, eval, mine, train, pretrain-mlm): where

@@ -27,6 +27,23 @@ export function parseNumber(flag: string): (value: string) => number {
   };
 }
 
+/**
+ * commander's parser for `flag` from a library's own check (`parse(value, flag)` throws a message naming the flag),
+ * its error made a usage error.
+ */
+export function asUsageError<T>(
+  parse: (value: string, flag: string) => T,
+  flag: string,
+): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value, flag);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
