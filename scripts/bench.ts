@@ -41,7 +41,7 @@ import { parseArgs } from 'node:util';
 import { exitOnFatalErrors } from '@contrastive/core';
 import { BERT_PRESETS, type BertPreset } from '../packages/bert/src/config.js';
 import { mallocTunedEnv } from '../packages/cli/src/malloc_tunables.js';
-import { parseEngineDevice } from '../packages/tensor-gpu/src/engine.js';
+import { parseEngineDevice } from '../packages/tensor-gpu/src/device.js';
 import { sharedPath } from '../test-support/shared.js';
 
 // No onnxruntime-node telemetry or /tmp/mat-debug-<pid>.log (onnxruntime loads lazily, after this line).

@@ -1,5 +1,5 @@
 import { probeDevice } from '../packages/bert/src/onnx/runtime.js';
-import type { EngineDevice } from '../packages/tensor-gpu/src/engine.js';
+import type { EngineDevice } from '../packages/tensor-gpu/src/device.js';
 
 const known = new Map<EngineDevice, Promise<boolean>>();
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend.js';
-import { onnxEngineName, parseEngineDevice, resolveEngine, resolveTrainingEngine } from './engine.js';
+import { parseEngineDevice } from './device.js';
+import { onnxEngineName, resolveEngine, resolveTrainingEngine } from './engine.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });

@@ -19,18 +19,18 @@ export type { LeakReport } from './memory.js';
 export { AdamW, paramGroups, defaultNoDecay } from './optim/adamw.js';
 export type { AdamWOptions, AdamWState, NamedVariable, ParamGroup } from './optim/adamw.js';
 export { readFloat32, globalNorm, markNonzeroRows, squaredNorm } from './host_view.js';
+export { parseEngineDevice } from './device.js';
+export type { EngineDevice } from './device.js';
 export {
   resolveEngine,
   resolveTrainingEngine,
   parseEngineChoice,
-  parseEngineDevice,
   onnxEngineName,
   defaultEngineThreads,
   ENGINE_CHOICES,
 } from './engine.js';
 export type {
   EngineChoice,
-  EngineDevice,
   EnginePurpose,
   ResolveEngineOptions,
   ResolvedEngine,
