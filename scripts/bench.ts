@@ -12,8 +12,9 @@
  *
  * Flags: --quick (128 sentences, 2 training steps), --shape <preset> (every configuration on that shape),
  * --json <file> (also write the lines there), --threads <n> (onnxruntime intra-op threads, default 2),
- * --workers <n> (onnx encode: sessions in worker threads, the threads split among them; default 1, the
- *   library's default: one session in the calling thread),
+ * --workers <n>|auto (onnx encode: sessions in worker threads, the threads split among them; default auto, what
+ *   the library's `encode` of many texts uses: `autoWorkers`, two sessions for a small model on the CPU;
+ *   --workers 1 measures one session in the calling thread),
  * --repeat <n> (best of n timed encode passes), --only <backend> (tfjs-wasm, tfjs-gpu or onnx),
  * --device <name> (onnx: cpu, the default, or webgpu, cuda, cuda:<n>: the onnx rows only, named in `device`; not with
  *   --reference or --roofline, which are CPU measurements).
@@ -62,7 +63,7 @@ const { values: args } = parseArgs({
     shape: { type: 'string' },
     json: { type: 'string' },
     threads: { type: 'string', default: '2' },
-    workers: { type: 'string', default: '1' },
+    workers: { type: 'string', default: 'auto' },
     device: { type: 'string', default: 'cpu' },
     repeat: { type: 'string', default: '1' },
     only: { type: 'string' },

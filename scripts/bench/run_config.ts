@@ -64,7 +64,7 @@ const { values: args } = parseArgs({
     backend: { type: 'string' },
     shape: { type: 'string', default: 'mini' },
     threads: { type: 'string', default: '2' },
-    workers: { type: 'string', default: '1' },
+    workers: { type: 'string', default: 'auto' },
     device: { type: 'string', default: 'cpu' },
     sentences: { type: 'string', default: '1024' },
     'encode-batch': { type: 'string', default: '64' },
@@ -91,7 +91,8 @@ const positive = (name: string, v: string) => {
   return n;
 };
 const threads = backend === 'onnx' ? positive('threads', args.threads) : 1; // tfjs-wasm runs single-threaded in Node
-const workers = positive('workers', args.workers);
+// `auto` (the default): what `encode` of many texts uses when `onnxOptions.workers` is not given.
+const workers = args.workers === 'auto' ? 'auto' : positive('workers', args.workers);
 const device = parseEngineDevice(args.device, '--device');
 if (device !== 'cpu' && backend !== 'onnx') throw new Error(`--device ${device} is for --backend onnx`);
 const nSentences = positive('sentences', args.sentences);
@@ -204,7 +205,15 @@ try {
     }
   } else {
     encoder.onnxOptions = { threads, workers, device };
-    result.encode_workers = Math.min(workers, threads);
+    // The snapshot built now, before the timed passes; its engine line names its sessions ("2 workers").
+    let engineLine = '';
+    await encoder.selectEncodeEngine('onnx', {
+      bulk: true,
+      report: (line) => {
+        engineLine = line;
+      },
+    });
+    result.encode_workers = Number(/(\d+) workers/.exec(engineLine)?.[1] ?? 1);
     if (device !== 'cpu') result.device = device;
     const opts = { batchSize: encodeBatch, engine: 'onnx' as const };
     await encoder.encode(fileOrderBatches[0]!, opts); // warm-up (snapshot, allocator, thread pool)

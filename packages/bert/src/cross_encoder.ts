@@ -17,7 +17,11 @@ import { type ModelSourceOptions, resolveModelDir } from './hub_loader.js';
 import { BertModel } from './model.js';
 import { checkModelFolderLinks, readEncoderWeights } from './model_folder.js';
 import { ClassificationHead, type HeadForwardOptions } from './modules/classification_head.js';
-import { OnnxEncoderSession, type OnnxSessionOptions } from './onnx/encoder_session.js';
+import {
+  AUTO_WORKERS_MIN_TEXTS,
+  OnnxEncoderSession,
+  type OnnxSessionOptions,
+} from './onnx/encoder_session.js';
 import { OnnxSessionCache, bertWeightViews } from './onnx/session_cache.js';
 import { OnnxTrainingEngine } from './onnx/training/engine.js';
 import type { EncoderTrainingEngine } from './sentence_encoder.js';
@@ -137,6 +141,10 @@ export class CrossEncoder {
   readonly initializedWeights: string[];
   /** Engine `predict` uses when a call names none (`auto`: an onnxruntime snapshot where it loads). */
   encodeEngine: EngineChoice = 'auto';
+  /**
+   * Options of the scoring snapshot on onnxruntime (as `SentenceEncoder.onnxOptions`): `workers` not given, one
+   * session until a call scores `AUTO_WORKERS_MIN_TEXTS` pairs, then `'auto'`.
+   */
   onnxOptions: OnnxSessionOptions = {};
   private readonly onnxSession = new OnnxSessionCache();
   private onnxUnavailable = false;
@@ -360,6 +368,18 @@ export class CrossEncoder {
     );
   }
 
+  /**
+   * Set by the first call of `AUTO_WORKERS_MIN_TEXTS` pairs or more (or `selectEncodeEngine`'s `bulk`): from then on, when
+   * `onnxOptions.workers` is not given, the snapshot is built with `workers: 'auto'` (as `SentenceEncoder`).
+   */
+  private bulkScoring = false;
+
+  private snapshotOptions(): OnnxSessionOptions {
+    return this.bulkScoring && this.onnxOptions.workers === undefined
+      ? { ...this.onnxOptions, workers: 'auto' }
+      : this.onnxOptions;
+  }
+
   /** The backend that turns a tokenized batch into logits: an ONNX snapshot of the current weights, or tfjs. */
   private async batchScorer(engine: EngineChoice, report?: (line: string) => void): Promise<BatchScorer> {
     const tfjs: BatchScorer = {
@@ -375,7 +395,10 @@ export class CrossEncoder {
       if (requested === 'tfjs') report?.(`contrastive: inference engine: tfjs (${tf.getBackend()})`);
       return tfjs;
     }
-    const key = [JSON.stringify(this.onnxOptions), ...this.namedVariables().map((v) => v.variable.dataId)];
+    const key = [
+      JSON.stringify(this.snapshotOptions()),
+      ...this.namedVariables().map((v) => v.variable.dataId),
+    ];
     const cached = this.onnxSession.get(key);
     if (cached) return scorerOf(await cached);
     const resolved = await resolveEngine({
@@ -394,7 +417,7 @@ export class CrossEncoder {
               head: [this.head],
               tokenTypes: true,
             },
-            { ...this.onnxOptions, threads },
+            { ...this.snapshotOptions(), threads },
           ),
         ),
     });
@@ -403,9 +426,17 @@ export class CrossEncoder {
     return tfjs;
   }
 
-  /** Resolves `engine` now (building the ONNX snapshot when chosen), reports it, and makes it the default. */
-  async selectEncodeEngine(engine: EngineChoice, report?: (line: string) => void): Promise<'onnx' | 'tfjs'> {
+  /**
+   * Resolves `engine` now (building the ONNX snapshot when chosen), reports it, and makes it the default. `bulk`:
+   * the calls that follow score many pairs (the snapshot is built as for a call of `AUTO_WORKERS_MIN_TEXTS` pairs).
+   */
+  async selectEncodeEngine(
+    engine: EngineChoice,
+    report?: (line: string) => void,
+    { bulk = false }: { bulk?: boolean } = {},
+  ): Promise<'onnx' | 'tfjs'> {
     await ensureBackend();
+    if (bulk) this.bulkScoring = true;
     this.encodeEngine = engine;
     const scorer = await this.batchScorer(engine, report);
     const chosen = scorer instanceof OnnxScorer ? 'onnx' : 'tfjs';
@@ -422,6 +453,7 @@ export class CrossEncoder {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
+    if (pairs.length >= AUTO_WORKERS_MIN_TEXTS) this.bulkScoring = true;
     const scorer = await this.batchScorer(options.engine ?? 'auto');
     const len = (p: [string, string]) => p[0].length + p[1].length;
     const order = pairs.map((_, i) => i).sort((a, b) => len(pairs[b]!) - len(pairs[a]!) || a - b);

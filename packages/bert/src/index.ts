@@ -65,6 +65,9 @@ export { OnnxTransformerTrainer } from './onnx/training/transformer_trainer.js';
 export { resolveModelDir } from './hub_loader.js';
 export {
   OnnxEncoderSession,
+  autoWorkers,
+  AUTO_WORKERS_MAX_MODEL_BYTES,
+  AUTO_WORKERS_MIN_TEXTS,
   OnnxTrainingEngine,
   OnnxTrainingStep,
   exportOnnx,

@@ -45,7 +45,11 @@ import { type HeadModule, applyModules } from './modules/module.js';
 import { TRANSFORMER_TYPE, isTransformerEntry, moduleTypeOf, readModules } from './modules/module_list.js';
 import { NormalizeModule } from './modules/normalize.js';
 import { PoolingModule, defaultPooling } from './modules/pooling.js';
-import { OnnxEncoderSession, type OnnxSessionOptions } from './onnx/encoder_session.js';
+import {
+  AUTO_WORKERS_MIN_TEXTS,
+  OnnxEncoderSession,
+  type OnnxSessionOptions,
+} from './onnx/encoder_session.js';
 import { exportOnnx } from './onnx/export.js';
 import { OnnxSessionCache, bertWeightViews } from './onnx/session_cache.js';
 import { type LinearHead, OnnxTrainingEngine } from './onnx/training/engine.js';
@@ -108,8 +112,9 @@ export class SentenceEncoder {
    */
   encodeEngine: EngineChoice = 'auto';
   /**
-   * Options of the encode snapshot on onnxruntime (threads — default the machine's cores, at most 8 —, op set,
-   * padding removal); a change rebuilds the snapshot.
+   * Options of the encode snapshot on onnxruntime (threads — default the machine's cores, at most 8 —, workers,
+   * device, op set, padding removal); a change rebuilds the snapshot. `workers` not given: one session until a
+   * call embeds `AUTO_WORKERS_MIN_TEXTS` texts, then `'auto'` (`autoWorkers`: two sessions for a small model on the CPU).
    */
   onnxOptions: OnnxSessionOptions = {};
 
@@ -468,13 +473,26 @@ export class SentenceEncoder {
 
   private readonly onnxSession = new OnnxSessionCache();
   private onnxUnavailable = false;
+  /**
+   * Set by the first call of `AUTO_WORKERS_MIN_TEXTS` texts or more (or `selectEncodeEngine`'s `bulk`): from then on, when
+   * `onnxOptions.workers` is not given, the snapshot is built with `workers: 'auto'` (two sessions for a small
+   * model on the CPU). One-way, so that smaller calls after it do not rebuild the snapshot.
+   */
+  private bulkEncoding = false;
+
+  /** `onnxOptions` as the snapshot is built with them: `workers: 'auto'` once this encoder has encoded in bulk. */
+  private snapshotOptions(): OnnxSessionOptions {
+    return this.bulkEncoding && this.onnxOptions.workers === undefined
+      ? { ...this.onnxOptions, workers: 'auto' }
+      : this.onnxOptions;
+  }
 
   /** What an ONNX snapshot depends on: every weight tensor (a new one after each update) and the modules. */
   private snapshotKey(): unknown[] {
     return [
       this.tokenizer,
       this.maxSeqLength,
-      JSON.stringify(this.onnxOptions),
+      JSON.stringify(this.snapshotOptions()),
       ...this.modules,
       ...this.modules.map((m) => JSON.stringify(m instanceof PoolingModule ? m.config : m.describe())),
       ...this.namedVariables().map((v) => v.variable.dataId),
@@ -487,9 +505,15 @@ export class SentenceEncoder {
    */
   async selectEncodeEngine(
     engine: EngineChoice,
-    options: { report?: (line: string) => void; purpose?: 'encode' | 'eval' } = {},
+    options: {
+      report?: (line: string) => void;
+      purpose?: 'encode' | 'eval';
+      /** The calls that follow embed many texts (a data set): the snapshot is built as for a call of `AUTO_WORKERS_MIN_TEXTS` texts. */
+      bulk?: boolean;
+    } = {},
   ): Promise<'onnx' | 'tfjs'> {
     await ensureBackend();
+    if (options.bulk) this.bulkEncoding = true;
     this.encodeEngine = engine;
     const chosen =
       (await this.batchEmbedder(engine, options)) instanceof OnnxEncoderSession ? 'onnx' : 'tfjs';
@@ -526,7 +550,7 @@ export class SentenceEncoder {
         this.onnxSession.build(key, () =>
           OnnxEncoderSession.create(
             { config: this.bert.config, weights: bertWeightViews(this.bert), head: this.modules },
-            { ...this.onnxOptions, threads },
+            { ...this.snapshotOptions(), threads },
           ),
         ),
     });
@@ -551,6 +575,7 @@ export class SentenceEncoder {
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
     const prompt = this.resolvePrompt(options.prompt, options.promptName);
+    if (texts.length >= AUTO_WORKERS_MIN_TEXTS) this.bulkEncoding = true;
     const embedder = await this.batchEmbedder(options.engine ?? 'auto');
     const sort = options.sortByLength ?? true;
     const order = texts.map((_, i) => i);

@@ -3,9 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mulberry32, normalSamples } from '@contrastive/core';
 import { initBackend, readSafetensors, tf } from '@contrastive/tensor-gpu';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sharedPath } from '../../../test-support/shared.js';
-import { CrossEncoder, OnnxTrainingEngine, SentenceTokenizer, parseBertConfig } from '../src/index.js';
+import {
+  AUTO_WORKERS_MIN_TEXTS,
+  CrossEncoder,
+  OnnxTrainingEngine,
+  SentenceTokenizer,
+  parseBertConfig,
+} from '../src/index.js';
+import { WorkerSession } from '../src/onnx/internal/session_worker.js';
 
 const fixture = sharedPath('fixtures', 'tiny-cross-encoder');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
@@ -92,6 +99,31 @@ describe('CrossEncoder parity with PyTorch (tiny-cross-encoder)', () => {
     }
     model.onnxOptions = { threads: 1 };
     await model.release();
+  });
+
+  it('scores on one session under AUTO_WORKERS_MIN_TEXTS pairs, on two worker sessions from the first call of that many (workers not given)', async () => {
+    const ce = await CrossEncoder.load(fixture, { maxLength: ref.max_length });
+    ce.onnxOptions = { threads: 2 };
+    const created = vi.spyOn(WorkerSession, 'create');
+    const runs = vi.spyOn(WorkerSession.prototype, 'run');
+    try {
+      const first = (o: Float32Array[]) => o.map((r) => r[0]!);
+      const pairs = Array.from(
+        { length: AUTO_WORKERS_MIN_TEXTS },
+        (_, i) => ref.pairs[i % ref.pairs.length]!,
+      );
+      const few = await ce.logits(pairs.slice(0, -1), { engine: 'onnx', batchSize: 64 });
+      expect(maxAbs(first(few.slice(0, ref.pairs.length)), ref.logits)).toBeLessThan(1e-4);
+      expect([created.mock.calls.length, runs.mock.calls.length]).toEqual([0, 0]);
+      const all = await ce.logits(pairs, { engine: 'onnx', batchSize: 64 });
+      expect(maxAbs(first(all.slice(0, -1)), first(few))).toBeLessThan(1e-6);
+      expect(created).toHaveBeenCalledTimes(2);
+      expect(runs.mock.calls.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      vi.restoreAllMocks();
+      await ce.release();
+      ce.dispose();
+    }
   });
 
   it('rank sorts documents by score and keeps topK', async () => {

@@ -15,7 +15,10 @@ import {
 } from '../src/index.js';
 import { GraphBuilder } from '../src/onnx/graph_builder.js';
 import {
+  AUTO_WORKERS_MAX_MODEL_BYTES,
+  AUTO_WORKERS_MIN_TEXTS,
   OnnxEncoderSession,
+  autoWorkers,
   decodeModel,
   encodeModel,
   exportOnnx,
@@ -368,8 +371,66 @@ describe('sessions in worker threads (workers)', () => {
     const e = await SentenceEncoder.load(fixture);
     e.onnxOptions = { workers: 0 };
     await expect(e.encode(ref.texts, { engine: 'onnx' })).rejects.toThrow(
-      /workers must be a positive integer, got 0/,
+      /workers must be a positive integer or 'auto', got 0/,
     );
+  });
+
+  it('auto: two sessions on the CPU with 2 threads or more for a model of at most 256 MB, else one', () => {
+    const max = AUTO_WORKERS_MAX_MODEL_BYTES;
+    expect(max).toBe(256 * 1024 * 1024);
+    expect([autoWorkers(2, 'cpu', 1e6), autoWorkers(8, 'cpu', max)]).toEqual([2, 2]);
+    expect(autoWorkers(1, 'cpu', 1e6)).toBe(1);
+    expect(autoWorkers(2, 'cpu', max + 1)).toBe(1);
+    expect([autoWorkers(2, 'webgpu', 1e6), autoWorkers(2, 'cuda:1', 1e6)]).toEqual([1, 1]);
+  });
+
+  it('encode without workers: one session for a call under AUTO_WORKERS_MIN_TEXTS texts, two from the first call of that many (kept after), none with workers 1', async () => {
+    const words = [...ref.texts, 'a', 'b c'];
+    const texts = Array.from({ length: AUTO_WORKERS_MIN_TEXTS }, (_, i) =>
+      i < words.length ? words[i]! : `${words[i % words.length]} ${i}`,
+    );
+    const created = vi.spyOn(WorkerSession, 'create');
+    const used = new Set<unknown>();
+    const run = WorkerSession.prototype.run;
+    const runs = vi.spyOn(WorkerSession.prototype, 'run').mockImplementation(function (
+      this: WorkerSession,
+      ...a
+    ) {
+      used.add(this);
+      return run.apply(this, a);
+    });
+    const e = await SentenceEncoder.load(fixture);
+    engines.push(e);
+    e.onnxOptions = { threads: 2 };
+    const few = await e.encode(texts.slice(0, AUTO_WORKERS_MIN_TEXTS - 1), { batchSize: 64, engine: 'onnx' });
+    expect(maxAbsDiff(few.slice(0, ref.texts.length), ref.embeddings)).toBeLessThan(1e-4);
+    expect([created.mock.calls.length, runs.mock.calls.length]).toEqual([0, 0]);
+    // AUTO_WORKERS_MIN_TEXTS texts: the snapshot is rebuilt as two worker sessions of one thread each.
+    const many = await e.encode(texts, { batchSize: 64, engine: 'onnx' });
+    expect(created).toHaveBeenCalledTimes(2);
+    expect(created.mock.calls.map((c) => c[1].intraOpNumThreads)).toEqual([1, 1]);
+    expect(used.size).toBe(2);
+    expect(maxAbsDiff(many.slice(0, -1), few)).toBeLessThan(1e-6);
+    // A call of one text after it runs on those sessions: no rebuild.
+    runs.mockClear();
+    expect(
+      maxAbsDiff(await e.encode([ref.texts[1]!], { engine: 'onnx' }), [ref.embeddings[1]!]),
+    ).toBeLessThan(1e-4);
+    expect([created.mock.calls.length, runs.mock.calls.length]).toEqual([2, 1]);
+    // workers given (1): one session in this thread, whatever the call.
+    created.mockClear();
+    runs.mockClear();
+    const one = await SentenceEncoder.load(fixture);
+    engines.push(one);
+    one.onnxOptions = { threads: 2, workers: 1 };
+    expect(maxAbsDiff(await one.encode(texts, { batchSize: 64, engine: 'onnx' }), many)).toBeLessThan(1e-6);
+    expect([created.mock.calls.length, runs.mock.calls.length]).toEqual([0, 0]);
+    // One thread: auto is one session.
+    const single = await SentenceEncoder.load(fixture);
+    engines.push(single);
+    single.onnxOptions = { threads: 1 };
+    await single.encode(texts, { batchSize: 64, engine: 'onnx' });
+    expect(created).not.toHaveBeenCalled();
   });
 });
 

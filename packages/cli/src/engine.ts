@@ -6,8 +6,8 @@ import {
   parseEngineDevice,
 } from '@contrastive/tensor-gpu';
 import type { TrainingArguments } from '@contrastive/trainer';
-import { Option } from 'commander';
-import { asUsageError, parsePositiveInt } from './options.js';
+import { InvalidArgumentError, Option } from 'commander';
+import { asUsageError } from './options.js';
 
 export type Engine = EngineChoice;
 
@@ -15,14 +15,19 @@ export type Engine = EngineChoice;
 export const parseEngine: (value: string) => Engine = asUsageError(parseEngineChoice, '--engine');
 
 /**
- * `--workers <n>` of the commands that embed (encode, eval, mine): the onnx engine's sessions in worker threads
- * (`OnnxSessionOptions.workers`); one in-process session when not given.
+ * `--workers <n>|auto` of the commands that embed (encode, eval, mine): the onnx engine's sessions in worker
+ * threads (`OnnxSessionOptions.workers`). Not given: `auto` for a data set (eval, mine) and for an encode of
+ * `AUTO_WORKERS_MIN_TEXTS` texts or more (as the library's `encode`), one in-process session otherwise.
  */
 export function workersOption(): Option {
   return new Option(
     '--workers <n>',
-    'onnx: encode sessions in worker threads, the threads split among them (each holds a copy of the weights)',
-  ).argParser(parsePositiveInt('--workers'));
+    'onnx: encode sessions in worker threads, the threads split among them (each holds a copy of the weights); auto (the default for a data set or 4096 texts or more): two for a small model on the CPU',
+  ).argParser((value): number | 'auto' => {
+    const n = Number(value);
+    if (value === 'auto' || (Number.isInteger(n) && n >= 1)) return value === 'auto' ? 'auto' : n;
+    throw new InvalidArgumentError(`--workers must be a positive integer or auto, got "${value}"`);
+  });
 }
 
 /** commander's parser for `--device`: tensor-gpu's own check, as a usage error. */
@@ -41,7 +46,7 @@ export function deviceOption(): Option {
 
 /** The onnx engine's flags as the commands take them (`--workers`, `--device`). */
 export interface OnnxFlags {
-  workers?: number;
+  workers?: number | 'auto';
   device?: EngineDevice;
 }
 
@@ -56,13 +61,19 @@ export interface LoadedEncoder {
 
 /**
  * Loads a model and asks the engine resolver (the same one the library and the trainer use) which engine
- * encodes: onnxruntime-node where it loads, tfjs otherwise; the choice is reported in one stderr line.
+ * encodes: onnxruntime-node where it loads, tfjs otherwise; the choice is reported in one stderr line. `bulk`:
+ * the command embeds a data set: the onnx snapshot is built as the library's `encode` builds it for many texts
+ * (`workers: 'auto'` unless `--workers` is given), so the line names its sessions.
  */
 export async function loadEncoder(
   path: string,
   engine: Engine,
   options: SentenceEncoderOptions = {},
-  { purpose = 'encode', ...flags }: { purpose?: 'encode' | 'eval' } & OnnxFlags = {},
+  {
+    purpose = 'encode',
+    bulk = false,
+    ...flags
+  }: { purpose?: 'encode' | 'eval'; bulk?: boolean } & OnnxFlags = {},
 ): Promise<LoadedEncoder> {
   checkOnnxFlags(engine, flags);
   const model = await SentenceEncoder.load(path, options);
@@ -70,6 +81,7 @@ export async function loadEncoder(
   model.onnxOptions = withOnnxFlags(model.onnxOptions, flags);
   const chosen = await model.selectEncodeEngine(engine, {
     purpose,
+    bulk,
     report: (line) => process.stderr.write(`${line}\n`),
   });
   warnUnusedWorkers(chosen, flags.workers);
@@ -92,7 +104,7 @@ export function checkOnnxFlags(engine: Engine, { workers, device }: OnnxFlags): 
 }
 
 /** `--engine auto` fell back to tfjs (no onnxruntime-node here): `--workers` did nothing, and the user is told. */
-export function warnUnusedWorkers(chosen: 'onnx' | 'tfjs', workers: number | undefined): void {
+export function warnUnusedWorkers(chosen: 'onnx' | 'tfjs', workers: OnnxFlags['workers']): void {
   if (workers !== undefined && chosen === 'tfjs')
     process.stderr.write('contrastive: warning: --workers ignored: the tfjs engine encodes in this thread\n');
 }

@@ -273,6 +273,7 @@ export async function runGpl(o: GplOptions): Promise<GplResult> {
           if (encoder !== model) others.push(encoder);
           await encoder.selectEncodeEngine(engine, {
             purpose: 'encode',
+            bulk: true,
             report: (line) => log(line),
           });
           miner = new DenseMiner({ embed: (texts) => encoder.encode(texts, { batchSize: 64 }) });
@@ -328,7 +329,7 @@ export async function runGpl(o: GplOptions): Promise<GplResult> {
         throw new Error(
           `${o.crossEncoder}: GPL needs a one-label cross-encoder (one relevance score per pair), this one has ${ce.numLabels} labels`,
         );
-      await ce.selectEncodeEngine(engine, (line) => log(line));
+      await ce.selectEncodeEngine(engine, (line) => log(line), { bulk: true });
       const pairs = [...unique.values()];
       const progress = bar('pseudo-label', pairs.length);
       const scores = await ce.score(pairs, {

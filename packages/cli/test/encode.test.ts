@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AUTO_WORKERS_MIN_TEXTS } from '@contrastive/bert';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
+import { maxAbsDiff } from '../../../test-support/compare.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { tempDir } from '../../../test-support/temp.js';
 import { readJsonl } from '../../../test-support/training_output.js';
@@ -19,14 +21,16 @@ describe('contrastive encode', () => {
     const texts = ref.texts.filter((t) => !t.includes('\n') && t.trim() !== '').slice(0, 6);
     writeFileSync(join(dir, 'in.txt'), `${texts.join('\n')}\n`);
     writeFileSync(join(dir, 'in.jsonl'), texts.map((text) => JSON.stringify({ text })).join('\n'));
+    // The onnx sessions: one in-process session for a few texts without --workers; --workers as given.
     const runs = [
-      ['in.txt', 'tfjs', []],
-      ['in.jsonl', 'onnx', []],
-      ['in.txt', 'auto', []],
-      ['in.jsonl', 'onnx', ['--workers', '2']],
+      ['in.txt', 'tfjs', [], 0],
+      ['in.jsonl', 'onnx', [], 1],
+      ['in.txt', 'auto', [], 1],
+      ['in.jsonl', 'onnx', ['--workers', '2'], 2],
+      ['in.txt', 'onnx', ['--workers', 'auto'], 2],
     ] as const;
-    for (const [input, engine, more] of runs) {
-      const out = join(dir, `${input}.${engine}.${more.length}.out.jsonl`);
+    for (const [input, engine, more, workers] of runs) {
+      const out = join(dir, `${input}.${engine}.${more.join('')}.out.jsonl`);
       const r = await runCli(
         encodeArgs({ input: join(dir, input), output: out }, [
           '--batch-size',
@@ -37,7 +41,7 @@ describe('contrastive encode', () => {
         ]),
       );
       expect(r.stderr).toContain('tfjs backend');
-      if (more.length > 0) expect(r.stderr).toContain(workersEngineLine(r.stderr, 2));
+      if (workers > 0) expect(r.stderr).toContain(workersEngineLine(r.stderr, workers));
       expect(r.stderr).toContain(`inference engine: ${engine === 'tfjs' ? 'tfjs' : 'onnxruntime-node'}`);
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout.trim())).toMatchObject({ count: texts.length, dimension: 32 });
@@ -47,6 +51,23 @@ describe('contrastive encode', () => {
         e.forEach((x, k) => expect(Math.abs(x - ref.embeddings[j]![k]!)).toBeLessThan(1e-4));
       });
     }
+    // AUTO_WORKERS_MIN_TEXTS lines without --workers: two worker sessions (a small model on 2 threads or more,
+    // as the library's encode of that many texts); the same embeddings.
+    writeFileSync(
+      join(dir, 'many.txt'),
+      `${Array.from({ length: AUTO_WORKERS_MIN_TEXTS }, (_, i) => texts[i % texts.length]).join('\n')}\n`,
+    );
+    const manyOut = join(dir, 'many.jsonl');
+    const many = await runCli(
+      encodeArgs({ input: join(dir, 'many.txt'), output: manyOut }, ['--engine', 'onnx']),
+    );
+    expect(many.status, many.stderr).toBe(0);
+    expect(many.stderr).toContain(workersEngineLine(many.stderr, 2));
+    const manyRows = readJsonl<{ embedding: number[] }>(manyOut).map((row) => row.embedding);
+    expect(manyRows).toHaveLength(AUTO_WORKERS_MIN_TEXTS);
+    const last = AUTO_WORKERS_MIN_TEXTS - 1;
+    const j = ref.texts.indexOf(texts[last % texts.length]!);
+    expect(maxAbsDiff([manyRows[last]!], [ref.embeddings[j]!])).toBeLessThan(1e-4);
     // --normalize gives unit vectors
     const out = join(dir, 'norm.jsonl');
     expect(

@@ -158,12 +158,13 @@ describe('contrastive eval end to end with the tiny model', () => {
     const model = sharedPath('fixtures', 'tiny-bert');
     const dir = tempDir('eval-cli-');
     const sts = writeReferenceSts(dir);
-    // The default engine, and onnx with two worker sessions (`--workers`): the same scores.
+    // The default engine and workers (a data set: `auto`, two worker sessions on 2 threads or more), and onnx
+    // with `--workers 2`: the same scores.
     for (const more of [[], ['--engine', 'onnx', '--workers', '2', '--batch-size', '3']]) {
       const out = join(dir, `results-${more.length}.json`);
       const r = await runCli(evalArgs({ model, task: 'sts', data: sts, output: out }, more));
       expect(r.status, r.stderr).toBe(0);
-      if (more.length > 0) expect(r.stderr).toContain(workersEngineLine(r.stderr, 2));
+      expect(r.stderr).toContain(workersEngineLine(r.stderr, 2));
       const line = lastJsonLine(r.stdout);
       expect(line).toMatchObject({ main_score_name: 'spearman_cosine', output: out });
       const json = JSON.parse(readFileSync(out, 'utf8'));

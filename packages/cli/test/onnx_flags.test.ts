@@ -7,6 +7,7 @@ import {
   setTrainingDevice,
   warnUnusedWorkers,
   withOnnxFlags,
+  workersOption,
 } from '../src/engine.js';
 
 afterEach(() => {
@@ -63,6 +64,15 @@ describe('--workers and --device against the engine', () => {
     expect(written).toEqual([
       'contrastive: warning: --workers ignored: the tfjs engine encodes in this thread\n',
     ]);
+  });
+
+  it('parses --workers as a positive integer or auto', () => {
+    const option = workersOption();
+    expect([option.parseArg?.('3', undefined), option.parseArg?.('auto', undefined)]).toEqual([3, 'auto']);
+    for (const v of ['0', '-1', '1.5', 'Auto', 'two'])
+      expect(() => option.parseArg?.(v, undefined)).toThrow(
+        `--workers must be a positive integer or auto, got "${v}"`,
+      );
   });
 
   it('adds the workers and the device to the onnx options only when given', () => {

@@ -31,11 +31,37 @@ export interface OnnxSessionOptions {
   /**
    * Sessions in worker threads of their own (at most `threads`), the threads split among them; each batch's rows
    * are shared out so that they all run at once, and `encode` queues batches ahead. Default 1: one session in
-   * this thread with all the threads. Each worker holds its own copy of the weights (memory × workers). Whether
-   * it is faster depends on the machine: the sessions run whole kernels side by side instead of splitting each
-   * small kernel between threads (sentence-transformers' analog: its multi-process pool).
+   * this thread with all the threads. Each worker holds its own copy of the weights (memory × workers). The
+   * sessions run whole kernels side by side instead of splitting each kernel between threads: faster for many
+   * texts where kernels are short (small models), slower for one short text, which runs on one worker's threads
+   * (sentence-transformers' analog: its multi-process pool). `auto`: `autoWorkers` (two for small models on the
+   * CPU); `SentenceEncoder.encode` asks for it from a call of `AUTO_WORKERS_MIN_TEXTS` texts on.
    */
-  workers?: number;
+  workers?: number | 'auto';
+}
+
+/**
+ * The call size (texts, or pairs for a cross-encoder) from which `encode` without `workers` builds its snapshot
+ * with `workers: 'auto'`: starting worker sessions costs about a second here (threads, a copy of the model,
+ * sessions built again), which a faster pass pays back only over thousands of texts.
+ */
+export const AUTO_WORKERS_MIN_TEXTS = 4096;
+
+/**
+ * Weights (the ONNX model's bytes) up to which `workers: 'auto'` runs two sessions: each holds its own copy, so
+ * a base-sized model (~440 MB) stays one session.
+ */
+export const AUTO_WORKERS_MAX_MODEL_BYTES = 256 * 1024 * 1024;
+
+/**
+ * What `workers: 'auto'` means: two sessions, the threads split between them, on the CPU with 2 threads or more
+ * and a model of at most `AUTO_WORKERS_MAX_MODEL_BYTES`; one otherwise. Two sessions keep both cores on whole
+ * kernels: with one session, the elementwise, normalization and gather kernels between MiniLM's products
+ * barely ran faster on 2 threads than on 1 (`scripts/bench/profile_onnx.ts`), while a second session's products
+ * run beside them (`pnpm bench --workers 1` measures one session).
+ */
+export function autoWorkers(threads: number, device: EngineDevice, modelBytes: number): number {
+  return device === 'cpu' && threads >= 2 && modelBytes <= AUTO_WORKERS_MAX_MODEL_BYTES ? 2 : 1;
 }
 
 /** What the session is built from: the transformer's weights now and the head modules after it. */
@@ -106,15 +132,14 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
     const threads = options.threads ?? 2;
     if (!Number.isInteger(threads) || threads < 1)
       throw new Error(`ONNX engine: threads must be a positive integer, got ${threads}`);
-    if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1))
-      throw new Error(`ONNX engine: workers must be a positive integer, got ${options.workers}`);
+    const requested = options.workers ?? 1;
+    if (requested !== 'auto' && !(Number.isInteger(requested) && requested >= 1))
+      throw new Error(`ONNX engine: workers must be a positive integer or 'auto', got ${options.workers}`);
     const device = options.device ?? 'cpu';
-    if (device !== 'cpu' && (options.workers ?? 1) > 1)
+    if (device !== 'cpu' && requested !== 'auto' && requested > 1)
       throw new Error(
         `ONNX engine: workers share out CPU threads; on device ${device} one session runs the batches (leave workers out)`,
       );
-    // No more sessions than threads: each has one at least, and together they use `threads`.
-    const workers = Math.min(options.workers ?? 1, threads);
     const ort = await loadOnnxRuntime();
     // On a GPU the standard operators: onnxruntime's WebGPU provider runs them all, while its MultiHeadAttention
     // gave wrong results from 32 tokens on (onnxruntime-node 1.30, Mesa lavapipe) and ONNX's Attention runs on the
@@ -136,6 +161,9 @@ export class OnnxEncoderSession implements TokenEmbeddingBackend {
     });
     const bytes = encodeModel(model);
     const modelBytes = bytes.byteLength;
+    // No more sessions than threads: each has one at least, and together they use `threads`.
+    const workers =
+      requested === 'auto' ? autoWorkers(threads, device, modelBytes) : Math.min(requested, threads);
     const level = { graphOptimizationLevel: options.graphOptimizationLevel ?? 'all' } as const;
     // Worker sessions (CPU only, see above).
     const sessionOptions = (n: number) => ({ ...cpuSessionOptions(n), ...level });

@@ -1,4 +1,9 @@
-export { OnnxEncoderSession } from './encoder_session.js';
+export {
+  OnnxEncoderSession,
+  autoWorkers,
+  AUTO_WORKERS_MAX_MODEL_BYTES,
+  AUTO_WORKERS_MIN_TEXTS,
+} from './encoder_session.js';
 export type { OnnxSessionOptions, OnnxSessionSource, GraphOptimizationLevel } from './encoder_session.js';
 export { exportOnnx } from './export.js';
 export type { ExportOnnxOptions, ExportedOnnx } from './export.js';

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { SentenceEncoder } from '@contrastive/bert';
+import { AUTO_WORKERS_MIN_TEXTS, type SentenceEncoder } from '@contrastive/bert';
 import { decodeUtf8, withAtomicOutput } from '@contrastive/core';
 import { type EngineDevice, initBackend, readFloat32 } from '@contrastive/tensor-gpu';
 import { createProgress } from '@contrastive/trainer';
@@ -120,7 +120,7 @@ export function registerEncode(program: Command): void {
         promptName?: string;
         truncateDim?: number;
         engine: Engine;
-        workers?: number;
+        workers?: number | 'auto';
         device?: EngineDevice;
       }) => {
         const texts = readTexts(opts.input);
@@ -131,7 +131,7 @@ export function registerEncode(program: Command): void {
           opts.model,
           opts.engine,
           { maxSeqLength: opts.maxSeqLength, truncateDim: opts.truncateDim },
-          { workers: opts.workers, device: opts.device },
+          { workers: opts.workers, device: opts.device, bulk: texts.length >= AUTO_WORKERS_MIN_TEXTS },
         );
         const progress = createProgress('encode', texts.length);
         const embeddings = await runner.encode(texts, {

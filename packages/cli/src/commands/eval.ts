@@ -44,7 +44,7 @@ export interface EvalCommandOptions {
   /** Inference engine (default auto: onnxruntime-node when it can run the model). */
   engine?: Engine;
   /** onnx: encode sessions in worker threads (default: one in-process session). */
-  workers?: number;
+  workers?: number | 'auto';
   /** onnx: where the model runs (default cpu). */
   device?: EngineDevice;
   /** A task type (sts, classification, ...) or a registry task name (STSBenchmark, Banking77Classification, ...). */
@@ -233,7 +233,7 @@ export async function runEval(opts: EvalCommandOptions, model?: Embedder): Promi
       opts.model,
       opts.engine ?? 'auto',
       { maxSeqLength: opts.maxSeqLength, normalize: opts.normalize, truncateDim: opts.truncateDim },
-      { workers: opts.workers, device: opts.device },
+      { workers: opts.workers, device: opts.device, bulk: true },
     );
     embedder = loaded.runner;
     release = loaded.release;
@@ -274,7 +274,7 @@ export async function runEvalAcrossDims(opts: EvalCommandOptions): Promise<Trunc
     opts.model,
     opts.engine ?? 'auto',
     { maxSeqLength: opts.maxSeqLength, normalize: opts.normalize },
-    { workers: opts.workers, device: opts.device },
+    { workers: opts.workers, device: opts.device, bulk: true },
   );
   const rows: TruncatedResultsJson['truncate_dims'] = [];
   try {

@@ -73,8 +73,8 @@ export interface MineCommandOptions {
   cacheDir?: string;
   batchSize?: number;
   engine?: Engine;
-  /** onnx: encode sessions in worker threads, for the model and the reranker (default: one in-process session). */
-  workers?: number;
+  /** onnx: encode sessions in worker threads, for the model and the reranker (default `auto`, as `encode`). */
+  workers?: number | 'auto';
   /** onnx: where the model and the reranker run (default cpu). */
   device?: EngineDevice;
   /** Dense mining's vector index: `exact` (default) or `hnsw` (approximate, `npm i usearch`). */
@@ -211,7 +211,7 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
   const batchSize = opts.batchSize ?? 64;
   const load = async (path: string) => {
     if (loaded.length === 0) process.stderr.write(`${(await initBackend()).summary}\n`);
-    const l = await loadEncoder(path, opts.engine ?? 'auto', {}, onnxFlags);
+    const l = await loadEncoder(path, opts.engine ?? 'auto', {}, { ...onnxFlags, bulk: true });
     loaded.push(l);
     return l;
   };
@@ -229,8 +229,10 @@ export async function runMine(opts: MineCommandOptions): Promise<Record<string, 
       throw new Error(
         `${path}: --reranker needs a one-label cross-encoder (one relevance score per pair), this one has ${ce.numLabels} labels`,
       );
-    const chosen = await ce.selectEncodeEngine(opts.engine ?? 'auto', (line) =>
-      process.stderr.write(`${line}\n`),
+    const chosen = await ce.selectEncodeEngine(
+      opts.engine ?? 'auto',
+      (line) => process.stderr.write(`${line}\n`),
+      { bulk: true },
     );
     warnUnusedWorkers(chosen, opts.workers);
     return ce;

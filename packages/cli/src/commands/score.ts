@@ -1,4 +1,4 @@
-import { CrossEncoder } from '@contrastive/bert';
+import { AUTO_WORKERS_MIN_TEXTS, CrossEncoder } from '@contrastive/bert';
 import { writeFileAtomic } from '@contrastive/core';
 import { readDataFile } from '@contrastive/data-nli';
 import { initBackend, parseEngineChoice } from '@contrastive/tensor-gpu';
@@ -38,7 +38,7 @@ export async function runScore(o: ScoreOptions): Promise<Record<string, unknown>
   await initBackend();
   const model = await CrossEncoder.load(o.model, { maxLength: o.maxLength });
   const report = (line: string) => process.stderr.write(`${line}\n`);
-  await model.selectEncodeEngine(engine, report);
+  await model.selectEncodeEngine(engine, report, { bulk: pairs.length >= AUTO_WORKERS_MIN_TEXTS });
   const progress = createProgress('score', pairs.length);
   const scores = await model.predict(pairs, {
     batchSize: o.batchSize,
