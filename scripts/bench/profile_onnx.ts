@@ -3,7 +3,9 @@
  * batch 64: its token-count order and attention parts included) under onnxruntime's profiler and prints
  * milliseconds per operator type (after onnxruntime's own fusions), then per run: its shape and attention time.
  *
- *   node --conditions=@contrastive/source --import tsx scripts/bench/profile_onnx.ts [mini|base] [contrib|standard]
+ *   node --conditions=@contrastive/source --import tsx scripts/bench/profile_onnx.ts [mini|base] [contrib|standard] [threads]
+ *
+ * (threads: onnxruntime's intra-op threads, default 2; 1 against 2 shows which kernels gain from a second thread.)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +38,10 @@ const enc = SentenceEncoder.random({
   tokenizer: SentenceTokenizer.fromDir(miniLmConfigDir()),
   maxSeqLength: 128,
 });
-enc.onnxOptions = { threads: 2, ops };
+const threads = Number(process.argv[4] ?? 2);
+if (!Number.isInteger(threads) || threads < 1)
+  throw new Error(`threads must be a positive integer, got ${process.argv[4]}`);
+enc.onnxOptions = { threads, ops };
 
 // The profiler switched on for the session the encoder creates (the one session of this process).
 const dir = mkdtempSync(join(tmpdir(), 'onnx-profile-'));

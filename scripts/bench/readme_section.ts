@@ -39,10 +39,21 @@ const plain = (v: unknown, digits = 1) => (num(v) === undefined ? '—' : (v as 
 const gb = (mb: unknown) => (num(mb) ? `${((mb as number) / 1024).toFixed(2)} GB` : '—');
 
 const first = summaries[0]!;
+// The encode sessions of each shape's onnx rows (`encode_workers`: `--workers`, default auto).
+const sessions = new Map<string, Set<number>>();
+for (const r of rows) {
+  const w = num(r.encode_workers);
+  if (r.backend !== 'onnx' || w === undefined || r.summary === true) continue;
+  const shape = String(r.shape);
+  sessions.set(shape, (sessions.get(shape) ?? new Set()).add(w));
+}
+const sessionText = [...sessions].map(([shape, ws]) => `${[...ws].join(' or ')} on ${shape}`).join(', ');
 const out: string[] = [];
 out.push(
   `Run: \`${String(first.command)}\` on ${String(first.date).slice(0, 10)}, ${String(first.rounds)} rounds` +
-    ` interleaved, onnxruntime with ${String(first.threads)} threads; medians over the rounds.`,
+    ` interleaved, onnxruntime with ${String(first.threads)} threads` +
+    (sessionText ? ` (encode sessions: ${sessionText})` : '') +
+    '; medians over the rounds.',
   '',
   '| engine | shape | encode (sorted) vs PyTorch | train vs PyTorch | encode (sorted) of the roofline | train of the roofline |',
   '|---|---|---|---|---|---|',

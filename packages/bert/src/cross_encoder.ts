@@ -369,8 +369,8 @@ export class CrossEncoder {
   }
 
   /**
-   * Set by the first call of `AUTO_WORKERS_MIN_TEXTS` pairs or more (or `selectEncodeEngine`'s `bulk`): from then on, when
-   * `onnxOptions.workers` is not given, the snapshot is built with `workers: 'auto'` (as `SentenceEncoder`).
+   * Set by the first call of `AUTO_WORKERS_MIN_TEXTS` pairs or more (or `selectEncodeEngine`'s `bulk`): from then
+   * on, when `onnxOptions.workers` is not given, the snapshot is built with `workers: 'auto'` (as `SentenceEncoder`).
    */
   private bulkScoring = false;
 

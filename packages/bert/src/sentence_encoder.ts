@@ -114,7 +114,8 @@ export class SentenceEncoder {
   /**
    * Options of the encode snapshot on onnxruntime (threads — default the machine's cores, at most 8 —, workers,
    * device, op set, padding removal); a change rebuilds the snapshot. `workers` not given: one session until a
-   * call embeds `AUTO_WORKERS_MIN_TEXTS` texts, then `'auto'` (`autoWorkers`: two sessions for a small model on the CPU).
+   * call embeds `AUTO_WORKERS_MIN_TEXTS` texts, then `'auto'` (`autoWorkers`: two sessions for a small model on
+   * the CPU).
    */
   onnxOptions: OnnxSessionOptions = {};
 
@@ -474,9 +475,9 @@ export class SentenceEncoder {
   private readonly onnxSession = new OnnxSessionCache();
   private onnxUnavailable = false;
   /**
-   * Set by the first call of `AUTO_WORKERS_MIN_TEXTS` texts or more (or `selectEncodeEngine`'s `bulk`): from then on, when
-   * `onnxOptions.workers` is not given, the snapshot is built with `workers: 'auto'` (two sessions for a small
-   * model on the CPU). One-way, so that smaller calls after it do not rebuild the snapshot.
+   * Set by the first call of `AUTO_WORKERS_MIN_TEXTS` texts or more (or `selectEncodeEngine`'s `bulk`): from then
+   * on, when `onnxOptions.workers` is not given, the snapshot is built with `workers: 'auto'` (two sessions for a
+   * small model on the CPU). One-way, so that smaller calls after it do not rebuild the snapshot.
    */
   private bulkEncoding = false;
 
@@ -508,7 +509,10 @@ export class SentenceEncoder {
     options: {
       report?: (line: string) => void;
       purpose?: 'encode' | 'eval';
-      /** The calls that follow embed many texts (a data set): the snapshot is built as for a call of `AUTO_WORKERS_MIN_TEXTS` texts. */
+      /**
+       * The calls that follow embed many texts (a data set): the snapshot is built as for a call of
+       * `AUTO_WORKERS_MIN_TEXTS` texts.
+       */
       bulk?: boolean;
     } = {},
   ): Promise<'onnx' | 'tfjs'> {

@@ -42,8 +42,8 @@ export interface OnnxSessionOptions {
 
 /**
  * The call size (texts, or pairs for a cross-encoder) from which `encode` without `workers` builds its snapshot
- * with `workers: 'auto'`: starting worker sessions costs about a second here (threads, a copy of the model,
- * sessions built again), which a faster pass pays back only over thousands of texts.
+ * with `workers: 'auto'`: starting worker sessions (threads, a copy of the model, each session built) costs more
+ * than a faster pass saves on a few hundred texts, and one short text runs faster on one session's two threads.
  */
 export const AUTO_WORKERS_MIN_TEXTS = 4096;
 
@@ -56,9 +56,9 @@ export const AUTO_WORKERS_MAX_MODEL_BYTES = 256 * 1024 * 1024;
 /**
  * What `workers: 'auto'` means: two sessions, the threads split between them, on the CPU with 2 threads or more
  * and a model of at most `AUTO_WORKERS_MAX_MODEL_BYTES`; one otherwise. Two sessions keep both cores on whole
- * kernels: with one session, the elementwise, normalization and gather kernels between MiniLM's products
- * barely ran faster on 2 threads than on 1 (`scripts/bench/profile_onnx.ts`), while a second session's products
- * run beside them (`pnpm bench --workers 1` measures one session).
+ * kernels: with one session, the elementwise, normalization and gather kernels between MiniLM's products barely
+ * ran faster on 2 threads than on 1 (`scripts/bench/profile_onnx.ts mini contrib 1`, then `… 2`), while a
+ * second session's products run beside them (`pnpm bench --workers 1` measures one session).
  */
 export function autoWorkers(threads: number, device: EngineDevice, modelBytes: number): number {
   return device === 'cpu' && threads >= 2 && modelBytes <= AUTO_WORKERS_MAX_MODEL_BYTES ? 2 : 1;

@@ -43,7 +43,7 @@ export interface EvalCommandOptions {
   model: string;
   /** Inference engine (default auto: onnxruntime-node when it can run the model). */
   engine?: Engine;
-  /** onnx: encode sessions in worker threads (default: one in-process session). */
+  /** onnx: encode sessions in worker threads (default `auto`: two for a small model on 2 threads or more). */
   workers?: number | 'auto';
   /** onnx: where the model runs (default cpu). */
   device?: EngineDevice;
