@@ -453,8 +453,11 @@ export class CrossEncoder {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
-    if (pairs.length >= AUTO_WORKERS_MIN_TEXTS) this.bulkScoring = true;
-    const scorer = await this.batchScorer(options.engine ?? 'auto');
+    const engine = options.engine ?? 'auto';
+    // As `SentenceEncoder.encode`: a large call that may run on onnxruntime switches later snapshots to `auto`.
+    if (pairs.length >= AUTO_WORKERS_MIN_TEXTS && (engine === 'auto' ? this.encodeEngine : engine) !== 'tfjs')
+      this.bulkScoring = true;
+    const scorer = await this.batchScorer(engine);
     const len = (p: [string, string]) => p[0].length + p[1].length;
     const order = pairs.map((_, i) => i).sort((a, b) => len(pairs[b]!) - len(pairs[a]!) || a - b);
     const out: Float32Array[] = new Array(pairs.length);

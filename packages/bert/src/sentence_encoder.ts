@@ -579,8 +579,11 @@ export class SentenceEncoder {
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
     const prompt = this.resolvePrompt(options.prompt, options.promptName);
-    if (texts.length >= AUTO_WORKERS_MIN_TEXTS) this.bulkEncoding = true;
-    const embedder = await this.batchEmbedder(options.engine ?? 'auto');
+    const engine = options.engine ?? 'auto';
+    // A large call that may run on onnxruntime (not one pinned to tfjs) switches later snapshots to `auto` workers.
+    if (texts.length >= AUTO_WORKERS_MIN_TEXTS && (engine === 'auto' ? this.encodeEngine : engine) !== 'tfjs')
+      this.bulkEncoding = true;
+    const embedder = await this.batchEmbedder(engine);
     const sort = options.sortByLength ?? true;
     const order = texts.map((_, i) => i);
     if (sort) order.sort((a, b) => texts[b]!.length - texts[a]!.length || a - b);
