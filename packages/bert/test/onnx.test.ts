@@ -359,10 +359,12 @@ describe('sessions in worker threads (workers)', () => {
     await expect(worker.run(feed(1, 2, 3), [y])).rejects.toThrow(/^ONNX engine \(session worker\): .*dim/i);
     await worker.release();
     await expect(worker.run(feed(1, -2), [y])).rejects.toThrow(/session worker exited/);
-    // moveModel: the bytes' buffer goes to the worker (left empty here), which builds the same session.
-    const moved = new Uint8Array(bytes); // a buffer of its own (encodeModel may return a view on a pooled Buffer)
+    // moveModel: the buffer under the bytes goes to the worker (left empty here), which builds the same session
+    // from the view's range (encodeModel returns a view on a larger buffer of its own).
+    expect(bytes.byteLength).toBeLessThan(bytes.buffer.byteLength);
+    const moved = encodeModel(g.model({ opset: 17, producerVersion: '0' }));
     const other = await WorkerSession.create(moved, { intraOpNumThreads: 1 }, { moveModel: true });
-    expect([moved.byteLength, bytes.byteLength > 0]).toEqual([0, true]);
+    expect([moved.byteLength, moved.buffer.byteLength, bytes.byteLength > 0]).toEqual([0, 0, true]);
     expect(Array.from((await other.run(feed(2, 5), [y]))[y]!.data as Float32Array)).toEqual([6, 15]);
     await other.release();
   });
@@ -433,6 +435,30 @@ describe('sessions in worker threads (workers)', () => {
     single.onnxOptions = { threads: 1 };
     await single.encode(texts, { batchSize: 64, engine: 'onnx' });
     expect(created).not.toHaveBeenCalled();
+  });
+});
+
+describe('encodeModel', () => {
+  it('round-trips a model whether its first buffer holds it or has to grow, and runs it', async () => {
+    const ort = await loadOnnxRuntime();
+    for (const docLength of [0, 100_000]) {
+      const g = new GraphBuilder();
+      const x = g.input('x', OnnxDataType.FLOAT, [3]);
+      const w = g.initializer('w', [3], Float32Array.of(0.5, -2, 4));
+      g.output(g.op('Mul', [x, w]), OnnxDataType.FLOAT, [3]);
+      // A long doc string outgrows the first buffer (weights plus 1 KiB a node and tensor).
+      const model = g.model({ opset: 17, producerVersion: '0', docString: 'd'.repeat(docLength) });
+      const bytes = encodeModel(model);
+      const back = decodeModel(bytes);
+      expect((back.doc_string ?? '').length).toBe(docLength);
+      expect(back.graph.initializer.map((t) => [t.name, t.dims, Array.from(t.raw_data)])).toEqual([
+        ['w', [3], Array.from(new Uint8Array(Float32Array.of(0.5, -2, 4).buffer))],
+      ]);
+      const session = await ort.InferenceSession.create(bytes);
+      const out = await session.run({ x: new ort.Tensor('float32', Float32Array.of(2, 1, -1), [3]) });
+      expect(Array.from(Object.values(out)[0]!.data as Float32Array)).toEqual([1, -2, -4]);
+      await session.release();
+    }
   });
 });
 

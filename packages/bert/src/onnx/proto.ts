@@ -133,7 +133,22 @@ export function encodeModel(model: ModelMessage): Uint8Array {
   const type = modelProtoType();
   const err = type.verify(model);
   if (err) throw new Error(`ONNX model: ${err}`);
-  return type.encode(model as unknown as Record<string, unknown>).finish();
+  // One buffer of about the model's size from the start, returned as it is: protobufjs otherwise doubles its
+  // buffer as it writes and copies the result out, each time into fresh memory, several times the weights' bytes
+  // (slow where first touches of memory are slow, as on these VMs). The weights plus 1 KiB for each node and
+  // tensor (names, shapes, attributes: a few hundred bytes each; more only costs a growth).
+  const { initializer, node } = model.graph;
+  const weightBytes = initializer.reduce((n, t) => n + t.raw_data.byteLength, 0);
+  const initial = protobuf.Writer.initialBufferSize;
+  protobuf.Writer.initialBufferSize = weightBytes + 1024 * (node.length + initializer.length + 16);
+  let writer: protobuf.Writer;
+  try {
+    writer = protobuf.Writer.create();
+  } finally {
+    protobuf.Writer.initialBufferSize = initial;
+  }
+  type.encode(model as unknown as Record<string, unknown>, writer);
+  return writer.finish(true);
 }
 
 /** Parses `.onnx` bytes back (tests and inspection). */

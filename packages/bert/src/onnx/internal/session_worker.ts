@@ -105,8 +105,9 @@ export class WorkerSession implements SessionRunner {
 
   /**
    * A worker with a session of `model` (bytes of an ONNX model) and `options`. The bytes are copied to the
-   * worker before this returns its promise; with `moveModel` their buffer is moved there instead (the caller's
-   * view is left empty: the last of several workers takes them without a copy).
+   * worker before this returns its promise; with `moveModel` the whole buffer they are a view on is moved there
+   * instead (the caller's view is left empty: the last of several workers takes them without a copy), so the
+   * caller must own that buffer (`encodeModel`'s result: a view on a buffer of its own, with room to spare).
    */
   static async create(
     model: Uint8Array,
@@ -116,7 +117,10 @@ export class WorkerSession implements SessionRunner {
     const worker = new Worker(WORKER_PROGRAM, { eval: true, workerData: { ortPath: onnxRuntimePath() } });
     const session = new WorkerSession(worker);
     try {
-      await session.request({ kind: 'create', model, options }, moveModel ? ownBuffer(model) : []);
+      await session.request(
+        { kind: 'create', model, options },
+        moveModel ? [model.buffer as ArrayBuffer] : [],
+      );
     } catch (e) {
       await worker.terminate();
       throw e;
