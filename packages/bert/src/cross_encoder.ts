@@ -17,11 +17,7 @@ import { type ModelSourceOptions, resolveModelDir } from './hub_loader.js';
 import { BertModel } from './model.js';
 import { checkModelFolderLinks, readEncoderWeights } from './model_folder.js';
 import { ClassificationHead, type HeadForwardOptions } from './modules/classification_head.js';
-import {
-  AUTO_WORKERS_MIN_TEXTS,
-  OnnxEncoderSession,
-  type OnnxSessionOptions,
-} from './onnx/encoder_session.js';
+import { OnnxEncoderSession, type OnnxSessionOptions } from './onnx/encoder_session.js';
 import { OnnxSessionCache, bertWeightViews } from './onnx/session_cache.js';
 import { OnnxTrainingEngine } from './onnx/training/engine.js';
 import type { EncoderTrainingEngine } from './sentence_encoder.js';
@@ -368,18 +364,6 @@ export class CrossEncoder {
     );
   }
 
-  /**
-   * Set by the first call of `AUTO_WORKERS_MIN_TEXTS` pairs or more (or `selectEncodeEngine`'s `bulk`): from then
-   * on, when `onnxOptions.workers` is not given, the snapshot is built with `workers: 'auto'` (as `SentenceEncoder`).
-   */
-  private bulkScoring = false;
-
-  private snapshotOptions(): OnnxSessionOptions {
-    return this.bulkScoring && this.onnxOptions.workers === undefined
-      ? { ...this.onnxOptions, workers: 'auto' }
-      : this.onnxOptions;
-  }
-
   /** The backend that turns a tokenized batch into logits: an ONNX snapshot of the current weights, or tfjs. */
   private async batchScorer(engine: EngineChoice, report?: (line: string) => void): Promise<BatchScorer> {
     const tfjs: BatchScorer = {
@@ -396,7 +380,7 @@ export class CrossEncoder {
       return tfjs;
     }
     const key = [
-      JSON.stringify(this.snapshotOptions()),
+      JSON.stringify(this.onnxSession.snapshotOptions(this.onnxOptions)),
       ...this.namedVariables().map((v) => v.variable.dataId),
     ];
     const cached = this.onnxSession.get(key);
@@ -417,7 +401,7 @@ export class CrossEncoder {
               head: [this.head],
               tokenTypes: true,
             },
-            { ...this.snapshotOptions(), threads },
+            { ...this.onnxSession.snapshotOptions(this.onnxOptions), threads },
           ),
         ),
     });
@@ -436,7 +420,7 @@ export class CrossEncoder {
     { bulk = false }: { bulk?: boolean } = {},
   ): Promise<'onnx' | 'tfjs'> {
     await ensureBackend();
-    if (bulk) this.bulkScoring = true;
+    if (bulk) this.onnxSession.markBulk();
     this.encodeEngine = engine;
     const scorer = await this.batchScorer(engine, report);
     const chosen = scorer instanceof OnnxScorer ? 'onnx' : 'tfjs';
@@ -454,9 +438,7 @@ export class CrossEncoder {
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
     const engine = options.engine ?? 'auto';
-    // As `SentenceEncoder.encode`: a large call that may run on onnxruntime switches later snapshots to `auto`.
-    if (pairs.length >= AUTO_WORKERS_MIN_TEXTS && (engine === 'auto' ? this.encodeEngine : engine) !== 'tfjs')
-      this.bulkScoring = true;
+    this.onnxSession.noteCall(pairs.length, engine === 'auto' ? this.encodeEngine : engine);
     const scorer = await this.batchScorer(engine);
     const len = (p: [string, string]) => p[0].length + p[1].length;
     const order = pairs.map((_, i) => i).sort((a, b) => len(pairs[b]!) - len(pairs[a]!) || a - b);

@@ -45,11 +45,7 @@ import { type HeadModule, applyModules } from './modules/module.js';
 import { TRANSFORMER_TYPE, isTransformerEntry, moduleTypeOf, readModules } from './modules/module_list.js';
 import { NormalizeModule } from './modules/normalize.js';
 import { PoolingModule, defaultPooling } from './modules/pooling.js';
-import {
-  AUTO_WORKERS_MIN_TEXTS,
-  OnnxEncoderSession,
-  type OnnxSessionOptions,
-} from './onnx/encoder_session.js';
+import { OnnxEncoderSession, type OnnxSessionOptions } from './onnx/encoder_session.js';
 import { exportOnnx } from './onnx/export.js';
 import { OnnxSessionCache, bertWeightViews } from './onnx/session_cache.js';
 import { type LinearHead, OnnxTrainingEngine } from './onnx/training/engine.js';
@@ -474,26 +470,13 @@ export class SentenceEncoder {
 
   private readonly onnxSession = new OnnxSessionCache();
   private onnxUnavailable = false;
-  /**
-   * Set by the first call of `AUTO_WORKERS_MIN_TEXTS` texts or more (or `selectEncodeEngine`'s `bulk`): from then
-   * on, when `onnxOptions.workers` is not given, the snapshot is built with `workers: 'auto'` (two sessions for a
-   * small model on the CPU). One-way, so that smaller calls after it do not rebuild the snapshot.
-   */
-  private bulkEncoding = false;
-
-  /** `onnxOptions` as the snapshot is built with them: `workers: 'auto'` once this encoder has encoded in bulk. */
-  private snapshotOptions(): OnnxSessionOptions {
-    return this.bulkEncoding && this.onnxOptions.workers === undefined
-      ? { ...this.onnxOptions, workers: 'auto' }
-      : this.onnxOptions;
-  }
 
   /** What an ONNX snapshot depends on: every weight tensor (a new one after each update) and the modules. */
   private snapshotKey(): unknown[] {
     return [
       this.tokenizer,
       this.maxSeqLength,
-      JSON.stringify(this.snapshotOptions()),
+      JSON.stringify(this.onnxSession.snapshotOptions(this.onnxOptions)),
       ...this.modules,
       ...this.modules.map((m) => JSON.stringify(m instanceof PoolingModule ? m.config : m.describe())),
       ...this.namedVariables().map((v) => v.variable.dataId),
@@ -517,7 +500,7 @@ export class SentenceEncoder {
     } = {},
   ): Promise<'onnx' | 'tfjs'> {
     await ensureBackend();
-    if (options.bulk) this.bulkEncoding = true;
+    if (options.bulk) this.onnxSession.markBulk();
     this.encodeEngine = engine;
     const chosen =
       (await this.batchEmbedder(engine, options)) instanceof OnnxEncoderSession ? 'onnx' : 'tfjs';
@@ -554,7 +537,7 @@ export class SentenceEncoder {
         this.onnxSession.build(key, () =>
           OnnxEncoderSession.create(
             { config: this.bert.config, weights: bertWeightViews(this.bert), head: this.modules },
-            { ...this.snapshotOptions(), threads },
+            { ...this.onnxSession.snapshotOptions(this.onnxOptions), threads },
           ),
         ),
     });
@@ -580,9 +563,7 @@ export class SentenceEncoder {
       throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
     const prompt = this.resolvePrompt(options.prompt, options.promptName);
     const engine = options.engine ?? 'auto';
-    // A large call that may run on onnxruntime (not one pinned to tfjs) switches later snapshots to `auto` workers.
-    if (texts.length >= AUTO_WORKERS_MIN_TEXTS && (engine === 'auto' ? this.encodeEngine : engine) !== 'tfjs')
-      this.bulkEncoding = true;
+    this.onnxSession.noteCall(texts.length, engine === 'auto' ? this.encodeEngine : engine);
     const embedder = await this.batchEmbedder(engine);
     const sort = options.sortByLength ?? true;
     const order = texts.map((_, i) => i);

@@ -1,7 +1,11 @@
-import { readFloat32 } from '@contrastive/tensor-gpu';
+import { type EngineChoice, readFloat32 } from '@contrastive/tensor-gpu';
 import type { BertModel } from '../model.js';
 import type { TorchTensor } from './bert_graph.js';
-import type { OnnxEncoderSession } from './encoder_session.js';
+import {
+  AUTO_WORKERS_MIN_TEXTS,
+  type OnnxEncoderSession,
+  type OnnxSessionOptions,
+} from './encoder_session.js';
 
 /**
  * Views of a BERT's own `[in, out]` weights for building an ONNX session (no copies: a base-sized model would need
@@ -22,6 +26,28 @@ export function bertWeightViews(bert: BertModel): () => Record<string, TorchTens
  */
 export class OnnxSessionCache {
   private current?: { key: unknown[]; session: Promise<OnnxEncoderSession> };
+  /**
+   * Set by the first call of `AUTO_WORKERS_MIN_TEXTS` texts or more that may run on onnxruntime (`noteCall`), or
+   * by `markBulk`: from then on, snapshots are built with `workers: 'auto'` unless the options give `workers`.
+   * One-way (kept across `release`), so that smaller calls after a large one do not rebuild the snapshot.
+   */
+  private bulk = false;
+
+  /** The calls to come embed many texts (a data set): build snapshots as for a call of that many. */
+  markBulk(): void {
+    this.bulk = true;
+  }
+
+  /** A call of `count` texts (or pairs) on `engine`, the model's default already put in for `auto`. */
+  noteCall(count: number, engine: EngineChoice): void {
+    // A call pinned to tfjs, however large, leaves the onnx snapshot as it is.
+    if (count >= AUTO_WORKERS_MIN_TEXTS && engine !== 'tfjs') this.bulk = true;
+  }
+
+  /** `options` as the snapshot is built with them (and keyed by): `workers: 'auto'` after bulk work. */
+  snapshotOptions(options: OnnxSessionOptions): OnnxSessionOptions {
+    return this.bulk && options.workers === undefined ? { ...options, workers: 'auto' } : options;
+  }
 
   /** The cached session when `key` matches the one it was built for. */
   get(key: readonly unknown[]): Promise<OnnxEncoderSession> | undefined {
