@@ -24,8 +24,9 @@ export function workersOption(): Option {
     '--workers <n>',
     'onnx: encode sessions in worker threads, the threads split among them (each holds a copy of the weights); auto (the default for a data set or 4096 texts or more): two for a small model on the CPU',
   ).argParser((value): number | 'auto' => {
+    if (value === 'auto') return value;
     const n = Number(value);
-    if (value === 'auto' || (Number.isInteger(n) && n >= 1)) return value === 'auto' ? 'auto' : n;
+    if (Number.isInteger(n) && n >= 1) return n;
     throw new InvalidArgumentError(`--workers must be a positive integer or auto, got "${value}"`);
   });
 }
