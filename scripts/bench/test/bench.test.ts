@@ -7,29 +7,21 @@ import { runProcess } from '../../../test-support/cli.js';
 import { deviceAvailable } from '../../../test-support/onnx_device.js';
 import { repoRoot } from '../../../test-support/shared.js';
 
+/** `pnpm bench` with `flags`, from the sources. */
+const runBench = (flags: string[]) =>
+  runProcess(
+    process.execPath,
+    ['--conditions=@contrastive/source', '--import', 'tsx', join(repoRoot, 'scripts', 'bench.ts'), ...flags],
+    { cwd: repoRoot },
+  );
+
 // Not a benchmark: keeps `pnpm bench` runnable (a tiny model, 128 sentences, 2 training steps).
 describe('pnpm bench', () => {
   it('--quick --shape tiny prints one valid JSON line per configuration and writes them to --json', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const out = join(dir, 'bench.jsonl');
-    const run = await runProcess(
-      process.execPath,
-      [
-        '--conditions=@contrastive/source',
-        '--import',
-        'tsx',
-        join(repoRoot, 'scripts', 'bench.ts'),
-        '--quick',
-        '--shape',
-        'tiny',
-        '--workers',
-        '2',
-        '--json',
-        out,
-      ],
-      { cwd: repoRoot },
-    );
+    const run = await runBench(['--quick', '--shape', 'tiny', '--workers', '2', '--json', out]);
     expect(run.status, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(lines);
@@ -71,18 +63,10 @@ describe('pnpm bench', () => {
   });
 
   it('--reference without PyTorch says how to install it and still runs ours; --roofline divides by the matmul rate', async () => {
-    const run = await runProcess(
-      process.execPath,
-      [
-        '--conditions=@contrastive/source',
-        '--import',
-        'tsx',
-        join(repoRoot, 'scripts', 'bench.ts'),
-        ...['--quick', '--shape', 'tiny', '--reference', '--roofline', '--rounds', '1'],
-        ...['--python', join(repoRoot, 'no-such-python')],
-      ],
-      { cwd: repoRoot },
-    );
+    const run = await runBench([
+      ...['--quick', '--shape', 'tiny', '--reference', '--roofline', '--rounds', '1'],
+      ...['--python', join(repoRoot, 'no-such-python')],
+    ]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toContain('apt-get install -y python3-torch');
     const rows = run.stdout
@@ -129,23 +113,11 @@ describe('pnpm bench', () => {
   });
 
   it('--device: the onnx rows on that device (named in the row); refused beside the CPU-only measurements', async () => {
-    const bench = (flags: string[]) =>
-      runProcess(
-        process.execPath,
-        [
-          '--conditions=@contrastive/source',
-          '--import',
-          'tsx',
-          join(repoRoot, 'scripts', 'bench.ts'),
-          ...flags,
-        ],
-        { cwd: repoRoot },
-      );
-    const refused = await bench(['--quick', '--shape', 'tiny', '--device', 'webgpu', '--roofline']);
+    const refused = await runBench(['--quick', '--shape', 'tiny', '--device', 'webgpu', '--roofline']);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toContain('--device webgpu: --reference and --roofline are CPU measurements');
     if (!(await deviceAvailable('webgpu'))) return; // a WebGPU device: a GPU, or Mesa's lavapipe
-    const run = await bench(['--quick', '--shape', 'tiny', '--device', 'webgpu']);
+    const run = await runBench(['--quick', '--shape', 'tiny', '--device', 'webgpu']);
     expect(run.status, run.stderr).toBe(0);
     const rows = run.stdout
       .trim()
