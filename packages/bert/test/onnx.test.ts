@@ -25,6 +25,7 @@ import {
   loadOnnxRuntime,
 } from '../src/onnx/index.js';
 import { attentionParts } from '../src/onnx/internal/batch_rows.js';
+import { toInt64 } from '../src/onnx/internal/int64.js';
 import { WorkerSession } from '../src/onnx/internal/session_worker.js';
 import { OnnxDataType } from '../src/onnx/proto.js';
 import { CPU_SESSION_CONFIG } from '../src/onnx/runtime.js';
@@ -479,12 +480,7 @@ describe('exportOnnx', () => {
     const session = await ort.InferenceSession.create(bytes);
     const batch = encoder.tokenizer.encodeBatch(ref.texts, encoder.maxSeqLength);
     const dims = [batch.batchSize, batch.length];
-    const int64 = (a: Int32Array) =>
-      new ort.Tensor(
-        'int64',
-        BigInt64Array.from(a, (v) => BigInt(v)),
-        dims,
-      );
+    const int64 = (a: Int32Array) => new ort.Tensor('int64', toInt64(a), dims);
     const out = await session.run({
       input_ids: int64(batch.inputIds),
       attention_mask: int64(batch.attentionMask),

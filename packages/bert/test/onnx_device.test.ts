@@ -11,6 +11,7 @@ import { CrossEncoder, SentenceEncoder, SentenceTokenizer, presetConfig } from '
 import type { OnnxModuleWriter } from '../src/modules/module.js';
 import { buildBertGraph } from '../src/onnx/bert_graph.js';
 import { OnnxEncoderSession, OnnxTrainingEngine, encodeModel } from '../src/onnx/index.js';
+import { toInt64 } from '../src/onnx/internal/int64.js';
 import { createSession, deviceSessionOptions, loadOnnxRuntime, probeDevice } from '../src/onnx/runtime.js';
 import { bertWeightViews } from '../src/onnx/session_cache.js';
 import { OnnxBertTrainer } from '../src/onnx/training/internal/bert_engine.js';
@@ -190,7 +191,7 @@ describe.skipIf(!webgpu)('the onnx engine on WebGPU', () => {
       release.push(session);
       const batch = encoder.tokenizer.encodeBatch(ref.texts, 64);
       const dims = [batch.batchSize, batch.length];
-      const int64 = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, BigInt), dims);
+      const int64 = (a: Int32Array) => new ort.Tensor('int64', toInt64(a), dims);
       await session.run({
         input_ids: int64(batch.inputIds),
         attention_mask: int64(batch.attentionMask),

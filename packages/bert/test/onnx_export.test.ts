@@ -13,6 +13,7 @@ import {
   randomDense,
 } from '../src/index.js';
 import { decodeModel, exportOnnx, loadOnnxRuntime } from '../src/onnx/index.js';
+import { toInt64 } from '../src/onnx/internal/int64.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');
 const ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as { texts: string[] };
@@ -105,12 +106,7 @@ async function run(file: string, texts: string[]) {
   const session = await ort.InferenceSession.create(readFileSync(file), { intraOpNumThreads: 1 });
   const batch = encoder.tokenizer.encodeBatch(texts, encoder.maxSeqLength);
   const dims = [batch.batchSize, batch.length];
-  const int64 = (a: Int32Array) =>
-    new ort.Tensor(
-      'int64',
-      BigInt64Array.from(a, (v) => BigInt(v)),
-      dims,
-    );
+  const int64 = (a: Int32Array) => new ort.Tensor('int64', toInt64(a), dims);
   const out = await session.run({
     input_ids: int64(batch.inputIds),
     attention_mask: int64(batch.attentionMask),
