@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { deviceAvailable } from '../../../test-support/onnx_device.js';
 import { tempDir } from '../../../test-support/temp.js';
-import { lastJsonLine, readJsonl } from '../../../test-support/training_output.js';
+import { lastJsonLine, loggedLosses, readJsonl } from '../../../test-support/training_output.js';
 import { REFERENCE_STS, encodeArgs, evalArgs, runTrainCli, tinyBert, writeReferenceSts } from './helpers.js';
 
 const ref = JSON.parse(readFileSync(join(tinyBert, 'reference.json'), 'utf8')) as {
@@ -142,10 +142,7 @@ describe('--device', () => {
     expect(cpu.stderr).toMatch(/training engine: onnxruntime-node \(\d+ threads\)/);
     expect(gpu.result.train_loss).toBeGreaterThan(0);
     expect(Math.abs(gpu.result.train_loss - cpu.result.train_loss)).toBeLessThan(1e-4);
-    const losses = (device: string) =>
-      readJsonl<{ loss?: number }>(join(dir, device, 'metrics.jsonl')).flatMap((m) =>
-        m.loss === undefined ? [] : [m.loss],
-      );
+    const losses = (device: string) => loggedLosses(join(dir, device));
     expect(losses('webgpu')).toHaveLength(3);
     losses('webgpu').forEach((l, i) => expect(Math.abs(l - losses('cpu')[i]!)).toBeLessThan(1e-4));
   });
@@ -162,9 +159,7 @@ describe('--device', () => {
       expect(r.status, r.stderr).toBe(0);
       if (device === 'webgpu')
         expect(r.stderr).toMatch(/training engine: onnxruntime-node \(webgpu, \d+ threads\)/);
-      return readJsonl<{ loss?: number }>(join(out, 'metrics.jsonl')).flatMap((m) =>
-        m.loss === undefined ? [] : [m.loss],
-      );
+      return loggedLosses(out);
     };
     const cpu = await losses('cpu');
     const gpu = await losses('webgpu');
