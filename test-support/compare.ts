@@ -11,3 +11,13 @@ export function maxAbsDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): numb
   }
   return m;
 }
+
+/**
+ * `maxAbsDiff` of two vectors over the largest magnitude of `want` (at least `floor`): for gradients, whose scales
+ * differ by orders of magnitude between weights and whose sums over many tokens differ in rounding order.
+ */
+export function relativeMaxDiff(got: ArrayLike<number>, want: ArrayLike<number>, floor = 1e-3): number {
+  let scale = floor;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+  return maxAbsDiff([got], [want]) / scale;
+}
