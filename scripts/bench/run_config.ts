@@ -208,7 +208,6 @@ try {
     // The snapshot built now, before the timed passes; its engine line names its sessions ("2 workers").
     let engineLine = '';
     await encoder.selectEncodeEngine('onnx', {
-      bulk: true,
       report: (line) => {
         engineLine = line;
       },
