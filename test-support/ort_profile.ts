@@ -96,3 +96,88 @@ export function providersByOp(events: OrtProfileEvent[]): Map<string, Set<string
   }
   return byOp;
 }
+
+/** The session's `model_run` events (one per `run()`), in order. */
+function modelRuns(events: OrtProfileEvent[]): OrtProfileEvent[] {
+  return events.filter((e) => e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+}
+
+/** The events from the start of run `skipRuns` on (0: all of them): a profile without its warm-up runs. */
+export function eventsFromRun(events: OrtProfileEvent[], skipRuns: number): OrtProfileEvent[] {
+  const first = modelRuns(events)[skipRuns];
+  return first ? events.filter((e) => e.ts >= first.ts) : [];
+}
+
+/** What `runSummary` sorts a kernel into (see there). */
+export type KernelKind =
+  | 'matrix products'
+  | 'attention and head layout'
+  | 'elementwise and normalization'
+  | 'shape';
+
+const PRODUCT_OPS = new Set(['MatMul', 'Gemm', 'FusedMatMul']);
+const SHAPE_OPS = new Set(['Reshape', 'Shape', 'Squeeze', 'Unsqueeze', 'Expand', 'Flatten']);
+
+/**
+ * A kernel's kind by its operator and input ranks: products of 2-D operands (the dense layers' weights and
+ * gradients, the pooling), anything with a 3-D or 4-D input (attention's batched products, softmax and masks, the
+ * head-major gathers, transposes and concatenations), metadata-only shape operators, and the rest (2-D
+ * elementwise work, LayerNorm and its backward, reductions, the embedding lookups).
+ */
+export function kernelKind(e: OrtProfileEvent): KernelKind {
+  const op = e.args?.op_name ?? '?';
+  if (SHAPE_OPS.has(op)) return 'shape';
+  const ranks = (e.args?.input_type_shape ?? []).map((s) => Object.values(s)[0]?.length ?? 0);
+  if (ranks.some((r) => r >= 3)) return 'attention and head layout';
+  if (PRODUCT_OPS.has(op)) return 'matrix products';
+  return 'elementwise and normalization';
+}
+
+export interface RunSummary {
+  /** The `model_run`s summarized (after the skipped ones). */
+  runs: number;
+  /** Milliseconds per run: the whole run, and inside kernels by kind. */
+  runMs: number;
+  byKind: Record<KernelKind, { ms: number; kernels: number }>;
+  /** Kernels per run. */
+  kernels: number;
+  /** Milliseconds per run outside every kernel: onnxruntime's executor between kernels (and its profiler). */
+  betweenKernelsMs: number;
+}
+
+/**
+ * One session's profile per run, the first `skipRuns` runs left out (a warm-up run also grows the arena and
+ * touches its pages for the first time). Undefined when no run is left.
+ */
+export function runSummary(events: OrtProfileEvent[], skipRuns = 0): RunSummary | undefined {
+  const runs = modelRuns(events).slice(skipRuns);
+  if (runs.length === 0) return undefined;
+  const byKind: RunSummary['byKind'] = {
+    'matrix products': { ms: 0, kernels: 0 },
+    'attention and head layout': { ms: 0, kernels: 0 },
+    'elementwise and normalization': { ms: 0, kernels: 0 },
+    shape: { ms: 0, kernels: 0 },
+  };
+  let kernelUs = 0;
+  let kernels = 0;
+  for (const e of kernelEvents(eventsFromRun(events, skipRuns))) {
+    const k = byKind[kernelKind(e)];
+    k.ms += e.dur;
+    k.kernels += 1;
+    kernelUs += e.dur;
+    kernels += 1;
+  }
+  const n = runs.length;
+  const runUs = runs.reduce((a, r) => a + r.dur, 0);
+  for (const k of Object.values(byKind)) {
+    k.ms = k.ms / 1000 / n;
+    k.kernels = k.kernels / n;
+  }
+  return {
+    runs: n,
+    runMs: runUs / 1000 / n,
+    byKind,
+    kernels: kernels / n,
+    betweenKernelsMs: (runUs - kernelUs) / 1000 / n,
+  };
+}

@@ -1,7 +1,11 @@
 /**
  * Where the time of one ONNX-engine training step goes (MNRL, batch 32, MiniLM shape, dropout 0.1): prints the
- * mean milliseconds per step of each phase as one JSON line. `--ort-profile`: also onnxruntime's own profile of
- * the forward and backward graphs, milliseconds per step by operator type (which kernels the time is in).
+ * mean milliseconds per step of each phase as one JSON line, the warm-up step left out; `gc_pauses`: V8's
+ * garbage-collection pauses within those phases (onnxruntime-node returns every output in a new ArrayBuffer: a
+ * step's weight gradients, tens of MB, are what the collector works for). `--ort-profile`: also onnxruntime's own
+ * profile of the sessions that ran, milliseconds per step by operator type (which kernels the time is in), and by
+ * kind (`runSummary`: the matrix products, attention and its head layout, the other kernels, the time between
+ * kernels) with the kernel count per step.
  * `--per-step`: each step's milliseconds and minor page faults on stderr (the first steps grow the heaps).
  * Usage: node --conditions=@contrastive/source --import tsx scripts/bench/profile_onnx_train.ts [--steps 5]
  *   [--threads 2] [--dropout 0.1] [--per-step] [--ort-profile]
@@ -9,6 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { SentenceEncoder, SentenceTokenizer, presetConfig } from '../../packages/bert/src/index.js';
 import { OnnxTrainingEngine } from '../../packages/bert/src/onnx/index.js';
@@ -17,7 +22,12 @@ import { OnnxBertTrainer } from '../../packages/bert/src/onnx/training/internal/
 import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { computeLossAndGradientsExternal, createLoss } from '../../packages/losses/src/index.js';
 import { AdamW, globalNorm, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
-import { microsecondsByOp, profileSessions } from '../../test-support/ort_profile.js';
+import {
+  eventsFromRun,
+  microsecondsByOp,
+  profileSessions,
+  runSummary,
+} from '../../test-support/ort_profile.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
 
 exitOnFatalErrors('profile_onnx_train');
@@ -75,8 +85,19 @@ const loss = createLoss('mnrl', { scale: 20 });
 const optimizer = new AdamW(encoder.namedVariables(), { lr: 2e-5, weightDecay: 0.01 });
 const pairs = snliEntailmentPairs();
 let lastFaults = process.resourceUsage().minorPageFault;
+// V8's collection pauses (the entries arrive asynchronously, each with its start time): those from the first timed
+// step's start on.
+let timedFrom = Number.POSITIVE_INFINITY;
+const gc = new PerformanceObserver((list) => {
+  for (const e of list.getEntries())
+    if (e.startTime >= timedFrom) ms.gc_pauses = (ms.gc_pauses ?? 0) + e.duration;
+});
+gc.observe({ entryTypes: ['gc'] });
 for (let i = 0; i <= steps; i++) {
-  if (i === 1) for (const k of Object.keys(ms)) delete ms[k];
+  if (i === 1) {
+    for (const k of Object.keys(ms)) delete ms[k];
+    timedFrom = performance.now();
+  }
   const rows = pairs.slice(i * 32, (i + 1) * 32);
   const batch = {
     columnNames: ['anchor', 'positive'],
@@ -97,8 +118,9 @@ for (let i = 0; i <= steps; i++) {
   const norm = globalNorm(grads.values());
   add('gradNorm', t0);
   t0 = performance.now();
+  // tfjs-wasm runs each kernel synchronously: the update has been applied when this returns (no read-back to wait
+  // for; a sum of the 30k-row embedding table here once added its own milliseconds to this phase).
   optimizer.applyGradients(grads, { disposeGradients: true });
-  tf.tidy(() => tf.sum(encoder.namedVariables()[0]!.variable)).dataSync();
   add('adamw', t0);
   if (args['per-step']) {
     const faults = process.resourceUsage().minorPageFault;
@@ -113,10 +135,14 @@ const out: Record<string, unknown> = {};
 if (profileDir) {
   // Every session the engine created that ran.
   for (const events of profiler.finish()) {
-    const runs = events.filter((e) => e.name === 'model_run');
-    const byOp = Object.fromEntries(microsecondsByOp(events));
-    // Microseconds over every profiled step (the warm-up included) → milliseconds per step.
-    const perStep = (us: number) => Math.round(us / 1000 / (steps + 1));
+    // Each session's runs after its first (the warm-up step's, which also grows onnxruntime's arena and touches
+    // its pages first).
+    const timed = eventsFromRun(events, 1);
+    const runs = timed.filter((e) => e.name === 'model_run');
+    if (runs.length === 0) continue;
+    const byOp = Object.fromEntries(microsecondsByOp(timed));
+    // Microseconds over the timed steps → milliseconds per step.
+    const perStep = (us: number) => Math.round(us / 1000 / steps);
     // Sessions come in forward/backward pairs per variant (dropout, attention groups); only the backward graph
     // has ReduceMean (LayerNorm backward). Variants that ran are summed.
     const graph = 'ReduceMean' in byOp ? 'backward' : 'forward';
@@ -127,7 +153,19 @@ if (profileDir) {
       run_ms: perStep(runs.reduce((a, e) => a + e.dur, 0)),
       ...Object.fromEntries(Object.entries(byOp).map(([op, us]) => [op, perStep(us)])),
     });
+    // The same time by kind of kernel, and the kernels per step.
+    const summary = runSummary(events, 1)!;
+    const kinds = (out['ort.kinds'] ?? {}) as Record<string, number>;
+    const addKind = (k: string, perRun: number) => {
+      kinds[k] = (kinds[k] ?? 0) + (perRun * summary.runs) / steps;
+    };
+    for (const [kind, { ms: perRun }] of Object.entries(summary.byKind)) addKind(`${kind} ms`, perRun);
+    addKind('between kernels ms', summary.betweenKernelsMs);
+    addKind('kernels', summary.kernels);
+    out['ort.kinds'] = kinds;
   }
+  const kinds = out['ort.kinds'] as Record<string, number> | undefined;
+  if (kinds) for (const k of Object.keys(kinds)) kinds[k] = Math.round(kinds[k]!);
   if (process.env.KEEP_ORT_PROFILE) process.stderr.write(`ort profiles kept in ${profileDir}\n`);
   else rmSync(profileDir, { recursive: true, force: true });
 }
