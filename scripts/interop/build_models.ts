@@ -10,8 +10,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startFakeHub } from '../../packages/hub/test/fake_hub.js';
 import { runCli } from '../../test-support/cli.js';
+import { startFakeHub } from '../../test-support/fake_hub.js';
 import { sharedPath } from '../../test-support/shared.js';
 import { readJsonl } from '../../test-support/training_output.js';
 
