@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@contrastive/tensor-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeHub, startFakeHub } from '../../../test-support/fake_hub.js';
 import { sharedPath } from '../../../test-support/shared.js';
-import { type FakeHub, startFakeHub } from '../../hub/test/fake_hub.js';
 import { SentenceEncoder } from '../src/index.js';
 
 const fixture = sharedPath('fixtures', 'tiny-bert');

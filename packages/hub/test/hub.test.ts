@@ -13,9 +13,16 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  CUT_AFTER_BYTES,
+  type FakeHub,
+  TOKEN,
+  gitBlobSha1,
+  sha256,
+  startFakeHub,
+} from '../../../test-support/fake_hub.js';
 import { sharedPath } from '../../../test-support/shared.js';
 import { HubError, type HubOptions, hubDownloadFile, listRepoFiles, snapshotDownload } from '../src/index.js';
-import { CUT_AFTER_BYTES, type FakeHub, TOKEN, gitBlobSha1, sha256, startFakeHub } from './fake_hub.js';
 
 const modelDir = sharedPath('fixtures', 'tiny-bert');
 const source = (file: string) => readFileSync(join(modelDir, ...file.split('/')));
