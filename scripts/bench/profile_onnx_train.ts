@@ -21,7 +21,7 @@ import { OnnxTrainingStep } from '../../packages/bert/src/onnx/training/engine.j
 import { OnnxBertTrainer } from '../../packages/bert/src/onnx/training/internal/bert_engine.js';
 import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { computeLossAndGradientsExternal, createLoss } from '../../packages/losses/src/index.js';
-import { AdamW, globalNorm, initBackend, tf } from '../../packages/tensor-gpu/src/index.js';
+import { AdamW, globalNorm, initBackend } from '../../packages/tensor-gpu/src/index.js';
 import {
   eventsFromRun,
   microsecondsByOp,
@@ -131,6 +131,7 @@ for (let i = 0; i <= steps; i++) {
   }
   void norm;
 }
+gc.disconnect();
 const out: Record<string, unknown> = {};
 if (profileDir) {
   // Every session the engine created that ran.
