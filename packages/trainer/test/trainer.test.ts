@@ -529,6 +529,36 @@ describe('SentenceTransformerTrainer', () => {
     expect(Math.abs(onnx.eval_probe_last! - tfjs.eval_probe_last!)).toBeLessThan(1e-4);
   });
 
+  it('frees the snapshot its evaluators embedded with once they ran, also when one fails', async () => {
+    // The snapshot holds its own copy of the weights (two with worker sessions) and is stale after the next step.
+    const model = await loadTiny();
+    const release = vi.spyOn(model, 'release');
+    let releasedWhileEvaluating = -1;
+    const evaluator = (fail: boolean) => ({
+      name: 'probe',
+      evaluate: async (m: { embed(t: string[]): Promise<ArrayLike<number>[]> }) => {
+        await m.embed(pairs.anchor.slice(0, 2));
+        releasedWhileEvaluating = release.mock.calls.length;
+        if (fail) throw new Error('evaluator failed');
+        return { scores: { one: 1 } };
+      },
+    });
+    const trainer = (fail: boolean) =>
+      new SentenceTransformerTrainer({
+        model,
+        args: { outputDir: tempDir('evalrelease-'), evalEngine: 'onnx', progress: false },
+        trainDataset: pairData,
+        loss: createLoss('mnrl'),
+        evaluator: evaluator(fail),
+      });
+    expect(await trainer(false).evaluate()).toEqual({ eval_probe_one: 1 });
+    expect(releasedWhileEvaluating).toBe(0);
+    expect(release).toHaveBeenCalledTimes(1);
+    await expect(trainer(true).evaluate()).rejects.toThrow('evaluator failed');
+    expect(releasedWhileEvaluating).toBe(1);
+    expect(release).toHaveBeenCalledTimes(2);
+  });
+
   it('restores optimizer moments from a checkpoint', async () => {
     const out = tempDir('opt-');
     const t = new SentenceTransformerTrainer({
