@@ -48,9 +48,14 @@ for (const r of rows) {
   sessions.set(shape, (sessions.get(shape) ?? new Set()).add(w));
 }
 const sessionText = [...sessions].map(([shape, ws]) => `${[...ws].join(' or ')} on ${shape}`).join(', ');
+// The JSON file by its own name: the folder it sat in on the machine that ran it means nothing to a reader.
+const command = String(first.command).replace(
+  /(--json\s+)(\S+)/,
+  (_, flag: string, path: string) => flag + basename(path),
+);
 const out: string[] = [];
 out.push(
-  `Run: \`${String(first.command)}\` on ${String(first.date).slice(0, 10)}, ${String(first.rounds)} rounds` +
+  `Run: \`${command}\` on ${String(first.date).slice(0, 10)}, ${String(first.rounds)} rounds` +
     ` interleaved, onnxruntime with ${String(first.threads)} threads` +
     (sessionText ? ` (encode sessions: ${sessionText})` : '') +
     '; medians over the rounds.',

@@ -41,7 +41,11 @@ describe('scripts/bench/readme_section.ts', () => {
       { backend: 'onnx', shape: 'mini', encode_workers: 2, round: 1 },
       { backend: 'onnx', shape: 'base', encode_workers: 1, round: 1 },
       { backend: 'onnx', shape: 'mini', encode_workers: 2, round: 2 },
-      summary('mini', 3.104, 8.5, 0.871, 0.5049),
+      // Written where the run kept it (an absolute path); the README names the file alone.
+      {
+        ...summary('mini', 3.104, 8.5, 0.871, 0.5049),
+        command: `pnpm bench --reference --roofline --json ${dir}/b.jsonl`,
+      },
       summary('base', 2.9, 4.354, 0.95, 0.66),
     ];
     writeFileSync(jsonl, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
@@ -50,7 +54,11 @@ describe('scripts/bench/readme_section.ts', () => {
     const r = await run([jsonl, '--write', readme]);
     expect(r.status, r.stderr).toBe(0);
     const text = readFileSync(readme, 'utf8');
-    expect(text.startsWith('before\n<!-- bench:start -->\nRun: `pnpm bench')).toBe(true);
+    expect(
+      text.startsWith(
+        'before\n<!-- bench:start -->\nRun: `pnpm bench --reference --roofline --json b.jsonl` on',
+      ),
+    ).toBe(true);
     expect(text.endsWith('<!-- bench:end -->\nafter\n')).toBe(true);
     expect(text).not.toContain('old');
     expect(text).toContain(
