@@ -1,7 +1,8 @@
 /**
  * Where the ONNX engine's time goes: runs the benchmark's length-sorted encode pass (`SentenceEncoder.encode`,
  * batch 64: its token-count order and attention parts included) under onnxruntime's profiler and prints
- * milliseconds per operator type (after onnxruntime's own fusions), then per run: its shape and attention time.
+ * milliseconds per operator type (after onnxruntime's own fusions), the pass by kind of kernel (`runSummary`), then
+ * per run: its shape and attention time.
  *
  *   node --conditions=@contrastive/source --import tsx scripts/bench/profile_onnx.ts [mini|base] [contrib|standard] [threads]
  *
@@ -19,7 +20,12 @@ import {
 import type { OnnxOpSet } from '../../packages/bert/src/onnx/index.js';
 import { exitOnFatalErrors } from '../../packages/core/src/index.js';
 import { initBackend } from '../../packages/tensor-gpu/src/index.js';
-import { kernelEvents, microsecondsByOp, profileSessions } from '../../test-support/ort_profile.js';
+import {
+  kernelEvents,
+  microsecondsByOp,
+  profileSessions,
+  runSummary,
+} from '../../test-support/ort_profile.js';
 import { miniLmConfigDir, snliEntailmentPairs } from './data.js';
 
 exitOnFatalErrors('profile_onnx');
@@ -59,6 +65,17 @@ for (const [op, us] of byOp) {
     JSON.stringify({ op, ms: Math.round(us / 100) / 10, share: Math.round((1000 * us) / total) / 10 }),
   );
 }
+// The whole pass by kind of kernel (`runSummary`: per-run means, here times the runs), and its kernel count.
+const summary = runSummary(events)!;
+const whole = (perRun: number) => Math.round(perRun * summary.runs * 10) / 10;
+console.log(
+  JSON.stringify({
+    runs: summary.runs,
+    kernels: whole(summary.kernels),
+    ...Object.fromEntries(Object.entries(summary.byKind).map(([k, v]) => [`${k} ms`, whole(v.ms)])),
+    'between kernels ms': whole(summary.betweenKernelsMs),
+  }),
+);
 // Per run: the attention input's [B, S] and the run's attention milliseconds.
 for (const run of events.filter((e) => e.name === 'model_run')) {
   let attention = 0;
