@@ -133,21 +133,21 @@ export function kernelKind(e: OrtProfileEvent): KernelKind {
   return 'elementwise and normalization';
 }
 
+/** Totals over the runs summarized (callers divide by what they count: steps, runs). */
 export interface RunSummary {
   /** The `model_run`s summarized (after the skipped ones). */
   runs: number;
-  /** Milliseconds per run: the whole run, and inside kernels by kind. */
+  /** Milliseconds: the runs as a whole, and inside kernels by kind. */
   runMs: number;
   byKind: Record<KernelKind, { ms: number; kernels: number }>;
-  /** Kernels per run. */
   kernels: number;
-  /** Milliseconds per run outside every kernel: onnxruntime's executor between kernels (and its profiler). */
+  /** Milliseconds outside every kernel: onnxruntime's executor between kernels (and its profiler). */
   betweenKernelsMs: number;
 }
 
 /**
- * One session's profile per run, the first `skipRuns` runs left out (a warm-up run also grows the arena and
- * touches its pages for the first time). Undefined when no run is left.
+ * One session's profile, the first `skipRuns` runs left out (a warm-up run also grows the arena and touches its
+ * pages for the first time). Undefined when no run is left.
  */
 export function runSummary(events: OrtProfileEvent[], skipRuns = 0): RunSummary | undefined {
   const runs = modelRuns(events).slice(skipRuns);
@@ -167,17 +167,13 @@ export function runSummary(events: OrtProfileEvent[], skipRuns = 0): RunSummary 
     kernelUs += e.dur;
     kernels += 1;
   }
-  const n = runs.length;
   const runUs = runs.reduce((a, r) => a + r.dur, 0);
-  for (const k of Object.values(byKind)) {
-    k.ms = k.ms / 1000 / n;
-    k.kernels = k.kernels / n;
-  }
+  for (const k of Object.values(byKind)) k.ms /= 1000;
   return {
-    runs: n,
-    runMs: runUs / 1000 / n,
+    runs: runs.length,
+    runMs: runUs / 1000,
     byKind,
-    kernels: kernels / n,
-    betweenKernelsMs: (runUs - kernelUs) / 1000 / n,
+    kernels,
+    betweenKernelsMs: (runUs - kernelUs) / 1000,
   };
 }

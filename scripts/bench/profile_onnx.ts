@@ -65,9 +65,9 @@ for (const [op, us] of byOp) {
     JSON.stringify({ op, ms: Math.round(us / 100) / 10, share: Math.round((1000 * us) / total) / 10 }),
   );
 }
-// The whole pass by kind of kernel (`runSummary`: per-run means, here times the runs), and its kernel count.
+// The whole pass by kind of kernel (`runSummary`), and its kernel count.
 const summary = runSummary(events)!;
-const whole = (perRun: number) => Math.round(perRun * summary.runs * 10) / 10;
+const whole = (ms: number) => Math.round(ms * 10) / 10;
 console.log(
   JSON.stringify({
     runs: summary.runs,

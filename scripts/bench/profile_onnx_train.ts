@@ -157,10 +157,10 @@ if (profileDir) {
     // The same time by kind of kernel, and the kernels per step.
     const summary = runSummary(events, 1)!;
     const kinds = (out['ort.kinds'] ?? {}) as Record<string, number>;
-    const addKind = (k: string, perRun: number) => {
-      kinds[k] = (kinds[k] ?? 0) + (perRun * summary.runs) / steps;
+    const addKind = (k: string, total: number) => {
+      kinds[k] = (kinds[k] ?? 0) + total / steps;
     };
-    for (const [kind, { ms: perRun }] of Object.entries(summary.byKind)) addKind(`${kind} ms`, perRun);
+    for (const [kind, { ms: total }] of Object.entries(summary.byKind)) addKind(`${kind} ms`, total);
     addKind('between kernels ms', summary.betweenKernelsMs);
     addKind('kernels', summary.kernels);
     out['ort.kinds'] = kinds;

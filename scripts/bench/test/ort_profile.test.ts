@@ -31,7 +31,7 @@ describe('the profile scripts’ kernel summary', () => {
     expect(kernelKind(kernel(0, 1, 'Reshape', [12, 8, 14, 32], [3]))).toBe('shape');
   });
 
-  it('gives milliseconds and kernels per run after the warm-up, and the time between kernels', () => {
+  it('gives milliseconds and kernels over the runs after the warm-up, and the time between kernels', () => {
     // Two runs (µs): the warm-up at 0 (1,000 long), the timed one at 5,000 (400 long, 300 of it in kernels).
     const events = [
       run(0, 1000),
@@ -52,12 +52,13 @@ describe('the profile scripts’ kernel summary', () => {
     expect(s.byKind['elementwise and normalization']).toEqual({ ms: 0.08, kernels: 1 });
     expect(s.byKind.shape).toEqual({ ms: 0.01, kernels: 1 });
     expect(s.betweenKernelsMs).toBeCloseTo(0.1, 12);
-    // With the warm-up: two runs, per-run means.
+    // With the warm-up: two runs, their totals.
     const all = runSummary(events)!;
     expect(all.runs).toBe(2);
-    expect(all.runMs).toBeCloseTo(0.7, 12);
-    expect(all.byKind['matrix products'].ms).toBeCloseTo(0.525, 12);
-    expect(all.betweenKernelsMs).toBeCloseTo((1400 - 1200) / 1000 / 2, 12);
+    expect(all.runMs).toBeCloseTo(1.4, 12);
+    expect(all.kernels).toBe(6);
+    expect(all.byKind['matrix products']).toEqual({ ms: 1.05, kernels: 3 });
+    expect(all.betweenKernelsMs).toBeCloseTo((1400 - 1200) / 1000, 12);
     expect(eventsFromRun(events, 1)).toEqual(events.slice(2));
     // No run left after the skipped ones.
     expect(runSummary(events, 2)).toBeUndefined();
