@@ -341,12 +341,27 @@ function buildGraphs(
     ]);
     return g.op('Mul', [centered, istd]);
   };
-  /** Linear backward: dW = xᵀ·dy, db = Σ dy, dx = dy·Wᵀ (Gemm's transpose flags: no transposed copies). */
+  /**
+   * xᵀ `[in, T]`, once per input (Q, K and V share theirs). onnxruntime's CPU Gemm runs a transposed A operand
+   * (`transA`) well below its plain rate, while a transposed copy costs a fraction of the product; the Reshape
+   * (a no-op on the shape) keeps onnxruntime's GemmTransposeFusion from folding a Transpose with one consumer back
+   * into `transA` (`profile_onnx_train.ts --ort-profile` shows the products' rates).
+   */
+  const transposedInputs = new Map<string, string>();
+  const transposedInput = (x: string, inF: number) => {
+    let xT = transposedInputs.get(x);
+    if (!xT) {
+      xT = g.op('Reshape', [g.op('Transpose', [x], { perm: ints([1, 0]) }), g.constInt64([inF, -1])]);
+      transposedInputs.set(x, xT);
+    }
+    return xT;
+  };
+  /** Linear backward: dW = xᵀ·dy, db = Σ dy, dx = dy·Wᵀ (W transposed by Gemm's flag, xᵀ by `transposedInput`). */
   /** `scale` multiplies dy first, folded into the Gemms (alpha) and the bias sum: no pass over dy. */
   const linearB = (dy: string, xIn: string, name: string, inF: number, outF: number, scale = 1) => {
     const w = weightIn(g, bWeights, `${name}.weight`, [inF, outF]);
     const alpha: Record<string, Attr> = scale === 1 ? {} : { alpha: float(scale) };
-    gradOut(`${name}.weight`, g.op('Gemm', [xIn, dy], { transA: int(1), ...alpha }), [inF, outF]);
+    gradOut(`${name}.weight`, g.op('Gemm', [transposedInput(xIn, inF), dy], alpha), [inF, outF]);
     const db = sumRows(dy);
     gradOut(`${name}.bias`, scale === 1 ? db : g.op('Mul', [db, g.constFloat(scale)]), [outF]);
     return g.op('Gemm', [dy, w], { transB: int(1), ...alpha });
