@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend.js';
-import { forEachRowRange, globalNorm, markNonzeroRows, readFloat32, squaredNorm } from './host_view.js';
+import {
+  forEachRowRange,
+  globalNorm,
+  markNonzeroRows,
+  readFloat32,
+  scatterAddRows,
+  squaredNorm,
+} from './host_view.js';
 import { tf } from './tf.js';
 
 beforeAll(async () => {
@@ -94,5 +101,49 @@ describe('readFloat32 / globalNorm', () => {
     } finally {
       await initBackend({ backend: 'wasm' });
     }
+  });
+});
+
+describe('scatterAddRows', () => {
+  it('adds each row into its table row in order, repeats included, as a host loop does (odd width: the scalar tail)', () => {
+    // 7 columns: one 4-lane block and 3 values of the scalar tail per row.
+    const rows = 5;
+    const cols = 7;
+    const start = Float32Array.from({ length: rows * cols }, (_, i) => (i % 3) * 0.25);
+    const ids = Int32Array.of(3, 0, 3, 4, 3);
+    const values = Float32Array.from({ length: ids.length * cols }, (_, i) =>
+      Math.fround(Math.sin(i) * 1e-3 + i),
+    );
+    const expected = start.slice();
+    ids.forEach((r, t) => {
+      for (let j = 0; j < cols; j++)
+        expected[r * cols + j] = Math.fround(expected[r * cols + j]! + values[t * cols + j]!);
+    });
+    const table = tf.tensor2d(start, [rows, cols]);
+    // Σ t² remembered before the write is forgotten after it.
+    const before = squaredNorm(table);
+    expect(scatterAddRows(table, values, ids)).toBe(true);
+    expect(Array.from(table.dataSync())).toEqual(Array.from(expected));
+    expect(squaredNorm(table)).not.toBeCloseTo(before, 3);
+    expect(squaredNorm(table)).toBeCloseTo(
+      expected.reduce((a, v) => a + v * v, 0),
+      3,
+    );
+    table.dispose();
+  });
+
+  it('checks the rows and sizes before writing anything', () => {
+    const table = tf.zeros([4, 8]);
+    expect(() => scatterAddRows(table, new Float32Array(8), Int32Array.of(4))).toThrow(
+      /row 4 \(index 0\) is outside \[0, 4\)/,
+    );
+    expect(() => scatterAddRows(table, new Float32Array(8), Int32Array.of(-1))).toThrow(/outside/);
+    expect(() => scatterAddRows(table, new Float32Array(7), Int32Array.of(1))).toThrow(
+      /7 values for 1 rows of 8/,
+    );
+    const flat = tf.zeros([8]);
+    expect(() => scatterAddRows(flat, new Float32Array(8), Int32Array.of(0))).toThrow(/2-D float32/);
+    expect(Array.from(table.dataSync()).every((v) => v === 0)).toBe(true);
+    tf.dispose([table, flat]);
   });
 });

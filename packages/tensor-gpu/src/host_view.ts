@@ -107,6 +107,46 @@ export function forgetValueFacts(dataId: object): void {
 }
 
 /**
+ * Adds row t of `values` (`[rows.length, cols]`, row-major) into row `rows[t]` of the 2-D float32 `table`, in
+ * order, writing the table's data in place: for a tensor its caller has just created for this and that nothing
+ * else reads yet (the gradient of an embedding lookup, scattered into a zero table). Runs as wasm SIMD on
+ * tfjs-wasm's heap and returns true; elsewhere (another backend, no wasm SIMD) it writes nothing and returns false,
+ * for every table alike, and the caller scatters into host arrays. Row indices are checked first: the kernel
+ * writes where they point.
+ */
+export function scatterAddRows(table: tf.Tensor, values: Float32Array, rows: Int32Array): boolean {
+  if (table.rank !== 2 || table.dtype !== 'float32')
+    throw new Error(
+      `scatterAddRows: table must be a 2-D float32 tensor, got ${table.dtype} [${table.shape}]`,
+    );
+  const [n, cols] = table.shape as [number, number];
+  if (values.length !== rows.length * cols)
+    throw new Error(`scatterAddRows: ${values.length} values for ${rows.length} rows of ${cols}`);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (!(r >= 0 && r < n)) throw new Error(`scatterAddRows: row ${r} (index ${i}) is outside [0, ${n})`);
+  }
+  const heap = tf.getBackend() === 'wasm' ? tfjsWasmHeap(tf.backend()) : undefined;
+  const simd = heap && hostKernelsOn(heap);
+  if (!heap || !simd) return false;
+  // The rows and their indices copied onto the heap first; views are taken after (an allocation may grow it).
+  const src = tf.tensor(values, [values.length], 'float32');
+  const idx = tf.tensor(rows, [rows.length], 'int32');
+  try {
+    const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Int32Array };
+    const dst = readFloat32(table);
+    const indices = backend.typedArrayFromHeap({ dataId: idx.dataId, shape: idx.shape, dtype: 'int32' });
+    if (dst.buffer !== heap.buffer) return false;
+    simd.scatter_add_rows(dst.byteOffset, readFloat32(src).byteOffset, indices.byteOffset, rows.length, cols);
+  } finally {
+    src.dispose();
+    idx.dispose();
+  }
+  forgetValueFacts(table.dataId);
+  return true;
+}
+
+/**
  * √(Σ‖tᵢ‖²) over tensors (`squaredNorm` of each, one pass, no temporaries): the global gradient norm of
  * clipping, accumulated in double precision.
  */

@@ -18,7 +18,7 @@ export { measureTensorGrowth, assertNoTensorLeak, disposeAll } from './memory.js
 export type { LeakReport } from './memory.js';
 export { AdamW, paramGroups, defaultNoDecay } from './optim/adamw.js';
 export type { AdamWOptions, AdamWState, NamedVariable, ParamGroup } from './optim/adamw.js';
-export { readFloat32, globalNorm, markNonzeroRows, squaredNorm } from './host_view.js';
+export { readFloat32, globalNorm, markNonzeroRows, scatterAddRows, squaredNorm } from './host_view.js';
 export { parseEngineDevice } from './device.js';
 export type { EngineDevice } from './device.js';
 export {

@@ -3,6 +3,7 @@ import {
   type NamedVariable,
   markNonzeroRows,
   readFloat32,
+  scatterAddRows,
   squaredNorm,
   tf,
 } from '@contrastive/tensor-gpu';
@@ -362,10 +363,25 @@ export class OnnxTrainingStep {
       // arrays, then tensors.
       const heap = tf.getBackend() === 'wasm';
       const tensors = heap ? names.map((n) => tf.fill(shapes.get(n)!, 0)) : [];
-      const views = heap
-        ? tensors.map((t) => readFloat32(t))
-        : names.map((n) => new Float32Array(shapes.get(n)!.reduce((a, d) => a * d, 1)));
-      scatterEmbeddingRows(this.embeddingRows, h, { word: views[0]!, position: views[1]!, type: views[2]! });
+      // wasm SIMD on the heap where it is available (each token's row added into its three table rows); else a
+      // host loop into views on the heap or into host arrays.
+      const simd =
+        heap &&
+        this.embeddingRows.every(({ packed, dEmb }) =>
+          [packed.ids, packed.positions, packed.typeIds ?? new Int32Array(packed.tokens)].every((ids, i) =>
+            scatterAddRows(tensors[i]!, dEmb.subarray(0, packed.tokens * h), ids.subarray(0, packed.tokens)),
+          ),
+        );
+      if (!simd) {
+        const views = heap
+          ? tensors.map((t) => readFloat32(t))
+          : names.map((n) => new Float32Array(shapes.get(n)!.reduce((a, d) => a * d, 1)));
+        scatterEmbeddingRows(this.embeddingRows, h, {
+          word: views[0]!,
+          position: views[1]!,
+          type: views[2]!,
+        });
+      }
       // The few vocabulary rows the step used: clipping's norm and AdamW read those, not the 30k-row table.
       const wordRows = new Uint8Array(shapes.get(EMBEDDINGS.word)![0]!);
       for (const { packed } of this.embeddingRows) for (const id of packed.ids) wordRows[id] = 1;

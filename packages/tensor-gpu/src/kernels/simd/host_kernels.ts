@@ -35,6 +35,7 @@ interface HostKernelExports {
   dropout_mask(out: number, n: number, seed: number, threshold: number, keep: number): void;
   scale(p: number, out: number, n: number, s: number): void;
   nonzero_rows(x: number, rows: number, cols: number, flags: number): void;
+  scatter_add_rows(dst: number, src: number, idx: number, n: number, cols: number): void;
 }
 
 let compiled: object | null | undefined;

@@ -215,4 +215,39 @@
             (br $tail)))
         (i32.store8 (i32.add (local.get $flags) (local.get $r)) (local.get $any))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row)))))
+        (br $row))))
+
+  ;; Row idx[t] of the [·, cols] float32 table at dst += row t of the [n, cols] float32 rows at src, for t = 0..n−1
+  ;; in order (idx: n int32 row indices, checked by the caller). The gradient of an embedding lookup.
+  (func (export "scatter_add_rows") (param $dst i32) (param $src i32) (param $idx i32) (param $n i32) (param $cols i32)
+    (local $t i32) (local $d i32) (local $s i32) (local $j i32) (local $vecEnd i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (local.set $s (local.get $src))
+    (block $rows_done
+      (loop $row
+        (br_if $rows_done (i32.ge_u (local.get $t) (local.get $n)))
+        (local.set $d
+          (i32.add (local.get $dst)
+            (i32.mul (i32.load (i32.add (local.get $idx) (i32.shl (local.get $t) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $j (i32.const 0))
+        (block $vec_done
+          (loop $vec
+            (br_if $vec_done (i32.ge_u (local.get $j) (local.get $vecEnd)))
+            (v128.store (i32.add (local.get $d) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $d) (local.get $j)))
+                (v128.load (i32.add (local.get $s) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vec)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (f32.store (i32.add (local.get $d) (local.get $j))
+              (f32.add (f32.load (i32.add (local.get $d) (local.get $j)))
+                (f32.load (i32.add (local.get $s) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $tail)))
+        (local.set $s (i32.add (local.get $s) (local.get $rowBytes)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $row))))
+)
