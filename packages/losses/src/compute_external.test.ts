@@ -104,6 +104,21 @@ describe('computeLossAndGradientsExternal (loss on tfjs, model on onnxruntime)',
     await expectSameGradients(encoder, new MultipleNegativesRankingLoss(), batch, { training: false });
   });
 
+  it('on a backend without a wasm heap (tfjs cpu): the embedding tables’ gradients come from host arrays, the same as the tape’s', async () => {
+    await initBackend({ backend: 'cpu' });
+    try {
+      const encoder = await SentenceEncoder.load(fixture);
+      const batch: LossBatch = {
+        columnNames: ['anchor', 'positive'],
+        columns: { anchor: premises, positive: hypotheses },
+        size: 4,
+      };
+      await expectSameGradients(encoder, new MultipleNegativesRankingLoss(), batch, { training: false });
+    } finally {
+      await initBackend({ backend: 'wasm' });
+    }
+  });
+
   it.each([
     ['mean pooling', 'mean', false, false, 4],
     ['cls pooling + Normalize', 'cls', true, false, 4],

@@ -359,12 +359,11 @@ export class OnnxTrainingStep {
       const shapes = new Map(vars.map((v) => [v.name, v.variable.shape] as const));
       const names = [EMBEDDINGS.word, EMBEDDINGS.position, EMBEDDINGS.type] as const;
       const h = this.encoder.bert.config.hidden_size;
-      // On wasm straight into new heap tensors (`fill` zeroes them there, no host copy of the 30k-row table); else host
-      // arrays, then tensors.
+      // On wasm straight into new heap tensors (`fill` zeroes them there, no host copy of the 30k-row table), by the
+      // wasm SIMD scatter where it is available; else a host loop into views on the heap, or into host arrays that
+      // become tensors below.
       const heap = tf.getBackend() === 'wasm';
       const tensors = heap ? names.map((n) => tf.fill(shapes.get(n)!, 0)) : [];
-      // wasm SIMD on the heap where it is available (each token's row added into its three table rows); else a
-      // host loop into views on the heap or into host arrays.
       const simd =
         heap &&
         this.embeddingRows.every(({ packed, dEmb }) =>
@@ -372,15 +371,10 @@ export class OnnxTrainingStep {
             scatterAddRows(tensors[i]!, dEmb.subarray(0, packed.tokens * h), ids.subarray(0, packed.tokens)),
           ),
         );
+      const views = heap ? [] : names.map((n) => new Float32Array(shapes.get(n)!.reduce((a, d) => a * d, 1)));
       if (!simd) {
-        const views = heap
-          ? tensors.map((t) => readFloat32(t))
-          : names.map((n) => new Float32Array(shapes.get(n)!.reduce((a, d) => a * d, 1)));
-        scatterEmbeddingRows(this.embeddingRows, h, {
-          word: views[0]!,
-          position: views[1]!,
-          type: views[2]!,
-        });
+        const into = heap ? tensors.map((t) => readFloat32(t)) : views;
+        scatterEmbeddingRows(this.embeddingRows, h, { word: into[0]!, position: into[1]!, type: into[2]! });
       }
       // The few vocabulary rows the step used: clipping's norm and AdamW read those, not the 30k-row table.
       const wordRows = new Uint8Array(shapes.get(EMBEDDINGS.word)![0]!);
