@@ -1,6 +1,13 @@
 import { hostKernelsOn, tfjsWasmHeap } from './kernels/simd/host_kernels.js';
 import { tf } from './tf.js';
 
+/** The active backend's heap and our SIMD kernels on it, where the backend is tfjs-wasm and wasm SIMD runs. */
+function wasmHostKernels() {
+  const heap = tf.getBackend() === 'wasm' ? tfjsWasmHeap(tf.backend()) : undefined;
+  const kernels = heap && hostKernelsOn(heap);
+  return heap && kernels ? { heap, kernels } : undefined;
+}
+
 /** The wasm backend's heap accessor, which is not in tfjs's public typings. */
 interface WasmHeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
@@ -71,12 +78,11 @@ const squaredNormByData = new WeakMap<object, number>();
 export function squaredNorm(t: tf.Tensor): number {
   const known = squaredNormByData.get(t.dataId);
   if (known !== undefined) return known;
-  const heap = tf.getBackend() === 'wasm' ? tfjsWasmHeap(tf.backend()) : undefined;
-  const simd = heap && hostKernelsOn(heap);
+  const wasm = wasmHostKernels();
   const values = readFloat32(t);
   const squares = (from: number, to: number) => {
-    if (simd && values.buffer === heap.buffer)
-      return simd.sum_squares(values.byteOffset + from * 4, to - from);
+    if (wasm && values.buffer === wasm.heap.buffer)
+      return wasm.kernels.sum_squares(values.byteOffset + from * 4, to - from);
     let s = 0;
     for (let i = from; i < to; i++) {
       const v = values[i]!;
@@ -126,9 +132,8 @@ export function scatterAddRows(table: tf.Tensor, values: Float32Array, rows: Int
     const r = rows[i]!;
     if (!(r >= 0 && r < n)) throw new Error(`scatterAddRows: row ${r} (index ${i}) is outside [0, ${n})`);
   }
-  const heap = tf.getBackend() === 'wasm' ? tfjsWasmHeap(tf.backend()) : undefined;
-  const simd = heap && hostKernelsOn(heap);
-  if (!heap || !simd) return false;
+  const wasm = wasmHostKernels();
+  if (!wasm) return false;
   // The rows and their indices copied onto the heap first; views are taken after (an allocation may grow it).
   const src = tf.tensor(values, [values.length], 'float32');
   const idx = tf.tensor(rows, [rows.length], 'int32');
@@ -136,8 +141,14 @@ export function scatterAddRows(table: tf.Tensor, values: Float32Array, rows: Int
     const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Int32Array };
     const dst = readFloat32(table);
     const indices = backend.typedArrayFromHeap({ dataId: idx.dataId, shape: idx.shape, dtype: 'int32' });
-    if (dst.buffer !== heap.buffer) return false;
-    simd.scatter_add_rows(dst.byteOffset, readFloat32(src).byteOffset, indices.byteOffset, rows.length, cols);
+    if (dst.buffer !== wasm.heap.buffer) return false;
+    wasm.kernels.scatter_add_rows(
+      dst.byteOffset,
+      readFloat32(src).byteOffset,
+      indices.byteOffset,
+      rows.length,
+      cols,
+    );
   } finally {
     src.dispose();
     idx.dispose();
