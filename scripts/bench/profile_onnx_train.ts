@@ -138,10 +138,9 @@ if (profileDir) {
   for (const events of profiler.finish()) {
     // Each session's runs after its first (the warm-up step's, which also grows onnxruntime's arena and touches
     // its pages first).
-    const timed = eventsFromRun(events, 1);
-    const runs = timed.filter((e) => e.name === 'model_run');
-    if (runs.length === 0) continue;
-    const byOp = Object.fromEntries(microsecondsByOp(timed));
+    const summary = runSummary(events, 1);
+    if (!summary) continue;
+    const byOp = Object.fromEntries(microsecondsByOp(eventsFromRun(events, 1)));
     // Microseconds over the timed steps → milliseconds per step.
     const perStep = (us: number) => Math.round(us / 1000 / steps);
     // Sessions come in forward/backward pairs per variant (dropout, attention groups); only the backward graph
@@ -151,11 +150,10 @@ if (profileDir) {
     const sum = (o: Record<string, number>) =>
       Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v + (prev[k] ?? 0)]));
     out[`ort.${graph}`] = sum({
-      run_ms: perStep(runs.reduce((a, e) => a + e.dur, 0)),
+      run_ms: perStep(summary.runMs * 1000),
       ...Object.fromEntries(Object.entries(byOp).map(([op, us]) => [op, perStep(us)])),
     });
     // The same time by kind of kernel, and the kernels per step.
-    const summary = runSummary(events, 1)!;
     const kinds = (out['ort.kinds'] ?? {}) as Record<string, number>;
     const addKind = (k: string, total: number) => {
       kinds[k] = (kinds[k] ?? 0) + total / steps;
