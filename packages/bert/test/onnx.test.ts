@@ -559,7 +559,7 @@ describe('without onnxruntime-node', () => {
       (e: Error) => e,
     );
     expect(error?.message).toMatch(
-      /^the ONNX engine needs onnxruntime-node \(1\.30\.0\), which could not be loaded: .+SentenceEncoder\.encode/,
+      /^the ONNX engine needs onnxruntime-node \(1\.31\.1\), which could not be loaded: .+SentenceEncoder\.encode/,
     );
     // The loader's own error stays reachable as the cause.
     const causes: string[] = [];

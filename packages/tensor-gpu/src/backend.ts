@@ -35,7 +35,7 @@ export interface InitBackendOptions {
   log?: boolean;
   /**
    * On wasm, run large plain matmuls in onnxruntime-node's native kernels (~2× faster training; needs
-   * onnxruntime-node 1.30.0, and falls back to the wasm kernel with a note when it cannot load). Default: on,
+   * onnxruntime-node 1.31.1, and falls back to the wasm kernel with a note when it cannot load). Default: on,
    * unless `CONTRASTIVE_NATIVE_MATMUL=0`; `false` puts the wasm kernel back. Ignored on other backends.
    */
   nativeMatMul?: boolean;

@@ -13,8 +13,8 @@ let loading: Promise<OnnxRuntime> | undefined;
  * library cannot load (another platform, a musl libc, a sandbox without native modules).
  */
 export function loadOnnxRuntime(): Promise<OnnxRuntime> {
-  // onnxruntime-node 1.30 otherwise writes /tmp/mat-debug-<pid>.log and a device id and usage database under
-  // ~/.cache/Microsoft; the variable must be set before the library loads. ORT_DISABLE_TELEMETRY=0 opts in.
+  // onnxruntime-node otherwise writes a device id and usage database under ~/.cache/Microsoft (1.30 also a
+  // /tmp/mat-debug-<pid>.log); the variable must be set before the library loads. ORT_DISABLE_TELEMETRY=0 opts in.
   process.env.ORT_DISABLE_TELEMETRY ??= '1';
   loading ??= import(/* @vite-ignore */ PACKAGE).then(
     (mod: OnnxRuntime & { default?: OnnxRuntime }) => {
@@ -27,7 +27,7 @@ export function loadOnnxRuntime(): Promise<OnnxRuntime> {
       loading = undefined;
       const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
       throw new Error(
-        `the ONNX engine needs ${PACKAGE} (1.30.0), which could not be loaded: ${reason}. Install it for this platform, or encode with SentenceEncoder.encode (tfjs) instead`,
+        `the ONNX engine needs ${PACKAGE} (1.31.1), which could not be loaded: ${reason}. Install it for this platform, or encode with SentenceEncoder.encode (tfjs) instead`,
         { cause: e },
       );
     },

@@ -198,7 +198,7 @@ describe('native BatchMatMul (onnxruntime-node) on wasm', () => {
   it('is enabled by initBackend and named in its summary', async () => {
     const report = await initBackend({ backend: 'wasm', nativeMatMul: true, nativeMatMulThreads: 1 });
     expect(report.nativeMatMul).toMatchObject({ enabled: true, threads: 1 });
-    expect(report.summary).toMatch(/native matmul: onnxruntime-node 1\.30\.0, 1 thread\b/);
+    expect(report.summary).toMatch(/native matmul: onnxruntime-node 1\.31\.1, 1 thread\b/);
     const off = await initBackend({ backend: 'wasm', nativeMatMul: false });
     expect(off.nativeMatMul).toBeUndefined();
     expect(nativeMatMulStatus()).toEqual({ enabled: false, reason: 'disabled by option' });

@@ -7,7 +7,7 @@ import { tf } from '../tf.js';
  *
  * onnxruntime's public `InferenceSession.run` is asynchronous, but a tfjs kernel must be synchronous, so this
  * uses the package's internal binding (`onnxruntime-node/dist/binding.js`), whose session wrap has a
- * synchronous `run(feeds, fetches, options)`. That is an internal API of onnxruntime-node 1.30.0: it is checked
+ * synchronous `run(feeds, fetches, options)`. That is an internal API of onnxruntime-node 1.31.1: it is checked
  * on load (shape of the binding, then a small product with a known result) and anything unexpected disables
  * the kernel with a reason instead of failing later.
  *
@@ -17,7 +17,7 @@ import { tf } from '../tf.js';
  * call goes to the original wasm kernel.
  */
 
-export const PINNED_ONNXRUNTIME_VERSION = '1.30.0';
+export const PINNED_ONNXRUNTIME_VERSION = '1.31.1';
 const BINDING_MODULE = 'onnxruntime-node/dist/binding.js';
 const VERSION_MODULE = 'onnxruntime-node/dist/version.js';
 
@@ -234,8 +234,8 @@ const nativeBatchMatMul: tf.KernelFunc = (args) => {
 };
 
 async function loadBindingModule(): Promise<{ binding: unknown; version: string | undefined }> {
-  // onnxruntime-node 1.30 otherwise writes /tmp/mat-debug-<pid>.log and a device id and usage database under
-  // ~/.cache/Microsoft; the variable must be set before the library loads. ORT_DISABLE_TELEMETRY=0 opts in.
+  // onnxruntime-node otherwise writes a device id and usage database under ~/.cache/Microsoft (1.30 also a
+  // /tmp/mat-debug-<pid>.log); the variable must be set before the library loads. ORT_DISABLE_TELEMETRY=0 opts in.
   process.env.ORT_DISABLE_TELEMETRY ??= '1';
   const binding: unknown = await import(/* @vite-ignore */ BINDING_MODULE);
   let version: string | undefined;
